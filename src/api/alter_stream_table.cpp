@@ -1,0 +1,93 @@
+// pgtrickle.alter_stream_table(name, query, schedule, refresh_mode, status,
+//   diamond_consistency, diamond_schedule_policy, cdc_mode, append_only,
+//   pooler_compatibility_mode)
+//
+// NULL leaves a property unchanged. A new query keeps the storage table (its
+// oid, grants, policies) and repopulates it with a FULL refresh; the whole call
+// is one transaction.
+#include "api/arguments.h"
+#include "api/stream_table_definition.h"
+#include "api/stream_table_lookup.h"
+#include "api/stream_table_options.h"
+#include "catalog/storage_table.h"
+#include "common/user_error.h"
+#include "pg/boundary.h"
+#include "pg/messages.h"
+#include "pg/spi.h"
+#include "refresh/full_refresh.h"
+
+extern "C" {
+#include "storage/lmgr.h"
+}
+
+using namespace pgt;
+
+namespace {
+
+std::string validate_status(const std::string& status) {
+  std::string s;
+  for (char c : status) s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (s == "ACTIVE" || s == "SUSPENDED") return s;
+  throw Error(sqlstate::kInvalidParameterValue, "invalid status \"" + status + "\"",
+              "INITIALIZING and ERROR are set by pg_trickle itself.",
+              "Use status => 'SUSPENDED' to stop refreshes or 'ACTIVE' to resume them.");
+}
+
+}  // namespace
+
+PGT_SQL_FUNCTION(pgt_alter_stream_table) {
+  pg::spi::Connection spi;
+  std::string name = api::required_text_arg(fcinfo, 0, "name");
+  auto query = api::text_arg(fcinfo, 1);
+  auto schedule = api::text_arg(fcinfo, 2);
+  auto mode_text = api::text_arg(fcinfo, 3);
+  auto status_text = api::text_arg(fcinfo, 4);
+  auto diamond = api::text_arg(fcinfo, 5);
+  auto policy = api::text_arg(fcinfo, 6);
+  auto cdc_mode = api::text_arg(fcinfo, 7);
+  auto append_only = api::bool_arg(fcinfo, 8);
+  auto pooler = api::bool_arg(fcinfo, 9);
+
+  catalog::StreamTable st = api::lookup_stream_table(name);
+  api::require_owner(st, "alter it");
+  // Serialize with refreshes of the same table before reading its definition.
+  pg::guard([&] { LockRelationOid(st.relid, AccessExclusiveLock); });
+  st = *catalog::find_by_relid(st.relid);
+
+  std::optional<std::string> status;
+  if (status_text) status = validate_status(*status_text);
+  if (schedule) st.schedule = api::validate_schedule(schedule);
+  if (diamond) st.diamond_consistency = api::validate_diamond_consistency(diamond);
+  if (policy) st.diamond_schedule_policy = api::validate_diamond_schedule_policy(policy);
+  if (cdc_mode) st.cdc_mode = api::validate_cdc_mode(cdc_mode);
+  if (pooler) st.pooler_compatibility_mode = *pooler;
+
+  RefreshMode requested =
+      mode_text ? parse_refresh_mode(*mode_text) : parse_refresh_mode(st.refresh_mode);
+  if (append_only) st.append_only = *append_only;
+  api::validate_append_only(st.append_only, requested);
+
+  bool repopulate = false;
+  if (query || mode_text) {
+    // Without a new query, re-check the stored one (it is fully qualified, so
+    // the caller's search_path cannot change its meaning) against the new mode.
+    const std::string& text = query ? *query : st.defining_query;
+    api::Definition def = api::prepare_definition(text, requested, st.display_name(), st.relid);
+    api::apply_definition(def, query ? *query : st.original_query, &st);
+    if (query) {
+      if (catalog::reshape_storage_table(st.relid, st.qualified_name(), def.analysis.columns))
+        pg::notice("columns of stream table \"" + st.display_name() + "\" were replaced",
+                   "Indexes on the old columns were dropped with them.");
+      api::record_sources(st, def, true);
+      repopulate = true;
+    }
+    api::warn_if_fallback(def, st.display_name());
+  }
+  catalog::update_definition(st);
+  if (status) {
+    catalog::set_status(st.pgt_id, *status);
+    st.status = *status;
+  }
+  if (repopulate) refresh::refresh_full(st, "ALTER", "defining query changed");
+  PG_RETURN_VOID();
+}

@@ -1,0 +1,22 @@
+// pgtrickle.drop_stream_table(name, cascade => false)
+//
+// DROP TABLE of the storage table; PostgreSQL's dependency machinery refuses
+// it (unless cascade) when views or other stream tables read it. The catalog
+// rows go with it (also via the sql_drop event trigger, for plain DROP TABLE).
+#include "api/arguments.h"
+#include "api/stream_table_lookup.h"
+#include "pg/boundary.h"
+#include "pg/spi.h"
+
+using namespace pgt;
+
+PGT_SQL_FUNCTION(pgt_drop_stream_table) {
+  pg::spi::Connection spi;
+  std::string name = api::required_text_arg(fcinfo, 0, "name");
+  bool cascade = api::bool_arg(fcinfo, 1).value_or(false);
+  catalog::StreamTable st = api::lookup_stream_table(name);
+  api::require_owner(st, "drop it");
+  pg::spi::exec("DROP TABLE " + st.qualified_name() + (cascade ? " CASCADE" : " RESTRICT"));
+  catalog::delete_stream_table(st.pgt_id);
+  PG_RETURN_VOID();
+}

@@ -1,0 +1,25 @@
+// pgtrickle.refresh_stream_table(name): a synchronous refresh in the caller's
+// transaction. Requires ownership, as REFRESH MATERIALIZED VIEW does.
+#include "api/arguments.h"
+#include "api/stream_table_lookup.h"
+#include "common/user_error.h"
+#include "common/sql_quote.h"
+#include "pg/boundary.h"
+#include "pg/spi.h"
+#include "refresh/full_refresh.h"
+
+using namespace pgt;
+
+PGT_SQL_FUNCTION(pgt_refresh_stream_table) {
+  pg::spi::Connection spi;
+  std::string name = api::required_text_arg(fcinfo, 0, "name");
+  catalog::StreamTable st = api::lookup_stream_table(name);
+  api::require_owner(st, "refresh it");
+  if (st.status == "SUSPENDED")
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "stream table \"" + st.display_name() + "\" is suspended", "",
+                "Resume it first: SELECT pgtrickle.alter_stream_table(" +
+                    quote_literal(st.display_name()) + ", status => 'ACTIVE');");
+  refresh::refresh_full(st, "MANUAL");
+  PG_RETURN_VOID();
+}

@@ -1,0 +1,101 @@
+// Shared definition handling: see stream_table_definition.h.
+#include "api/stream_table_definition.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include "catalog/object_dependencies.h"
+#include "common/user_error.h"
+#include "pg/messages.h"
+#include "pg/search_path.h"
+#include "pg/spi.h"
+
+namespace pgt::api {
+
+namespace {
+
+std::string relation_display_name(Oid relid) {
+  auto name = pg::spi::scalar("SELECT $1::oid::pg_catalog.regclass::text", {std::to_string(relid)});
+  return name.value_or(std::to_string(relid));
+}
+
+// A stream table may read other stream tables, but the graph must stay
+// acyclic: walk upstream from the new sources looking for the table itself.
+void check_no_cycle(Oid self_relid, const std::string& display_name,
+                    const std::vector<frontend::SourceRelation>& sources) {
+  if (!OidIsValid(self_relid)) return;
+  std::map<Oid, Oid> reached_from;  // relid -> the relation downstream of it on the path
+  std::deque<Oid> pending;
+  for (const auto& s : sources) {
+    if (reached_from.emplace(s.relid, self_relid).second) pending.push_back(s.relid);
+  }
+  while (!pending.empty()) {
+    Oid relid = pending.front();
+    pending.pop_front();
+    if (relid == self_relid) {
+      // reached_from leads from the table back to where the walk started:
+      // reverse it to print "start reads X reads ... reads start".
+      std::vector<Oid> readers;
+      for (Oid r = reached_from[self_relid]; r != self_relid; r = reached_from[r])
+        readers.push_back(r);
+      std::string path = display_name;
+      for (auto it = readers.rbegin(); it != readers.rend(); ++it)
+        path += " -> " + relation_display_name(*it);
+      path += " -> " + display_name;
+      std::string message = reached_from[self_relid] == self_relid
+                                ? "stream table \"" + display_name + "\" cannot read itself"
+                                : "defining query would create a cycle of stream tables";
+      throw Error(sqlstate::kInvalidRecursion, message, "Dependency path (each reads the next): " + path + ".",
+                  "A stream table must not depend on itself, directly or through other stream "
+                  "tables.");
+    }
+    for (Oid upstream : catalog::sources_of(relid))
+      if (reached_from.emplace(upstream, relid).second) pending.push_back(upstream);
+  }
+}
+
+}  // namespace
+
+Definition prepare_definition(const std::string& query, RefreshMode requested,
+                              const std::string& display_name, Oid self_relid) {
+  Definition def;
+  def.analysis = frontend::analyze_defining_query(query);
+  check_no_cycle(self_relid, display_name, def.analysis.sources);
+  def.mode = decide_refresh_mode(requested, def.analysis.caps);
+  return def;
+}
+
+void apply_definition(const Definition& def, const std::string& original_query,
+                      catalog::StreamTable* st) {
+  st->original_query = original_query;
+  st->defining_query = def.analysis.normalized_sql;
+  st->refresh_mode = refresh_mode_name(def.mode.requested);
+  st->effective_refresh_mode = refresh_mode_name(def.mode.effective);
+  st->effective_mode_reason =
+      def.mode.reason.empty() ? std::nullopt : std::optional<std::string>(def.mode.reason);
+}
+
+void record_sources(const catalog::StreamTable& st, const Definition& def, bool replacing) {
+  catalog::replace_dependencies(st.pgt_id, def.analysis.sources);
+  if (replacing) catalog::remove_source_dependencies(st.relid);
+  std::vector<Oid> relids;
+  for (const auto& s : def.analysis.sources) relids.push_back(s.relid);
+  catalog::record_source_dependencies(st.relid, relids);
+}
+
+void warn_if_fallback(const Definition& def, const std::string& display_name) {
+  if (!def.mode.warn) return;
+  pg::warning("stream table \"" + display_name + "\" will be maintained by FULL refresh",
+              "refresh_mode 'AUTO' fell back to FULL: " + def.mode.reason + ".",
+              "The reason is recorded in pgtrickle.pgt_stream_tables.effective_mode_reason.");
+}
+
+void check_can_read_sources(const Definition& def) {
+  // Executing the query with LIMIT 0 runs PostgreSQL's own permission checks
+  // (table, column and function privileges) without reading any row.
+  pg::PinnedSearchPath pinned;
+  pg::spi::exec("SELECT 1 FROM (" + def.analysis.normalized_sql + ") q LIMIT 0");
+}
+
+}  // namespace pgt::api

@@ -1,0 +1,37 @@
+// What create_stream_table and alter_stream_table(query => ...) share: turning
+// a query text and a requested mode into a checked definition, and recording
+// what the stream table reads.
+#pragma once
+
+#include <string>
+
+#include "catalog/stream_table_catalog.h"
+#include "frontend/query_analysis.h"
+#include "refresh/refresh_mode.h"
+
+namespace pgt::api {
+
+struct Definition {
+  frontend::AnalyzedQuery analysis;
+  ModeDecision mode;
+};
+
+// Analyzes the query, decides the effective mode and refuses cycles.
+// self_relid: the stream table being altered (InvalidOid when creating).
+Definition prepare_definition(const std::string& query, RefreshMode requested,
+                              const std::string& display_name, Oid self_relid);
+
+// Writes the definition's query/mode into the record.
+void apply_definition(const Definition& def, const std::string& original_query,
+                      catalog::StreamTable* st);
+
+// pgt_dependencies rows and pg_depend entries for the definition's sources.
+void record_sources(const catalog::StreamTable& st, const Definition& def, bool replacing);
+
+// WARNING when AUTO fell back to FULL, naming the reason.
+void warn_if_fallback(const Definition& def, const std::string& display_name);
+
+// Errors (42501) unless the current role can read everything the query reads.
+void check_can_read_sources(const Definition& def);
+
+}  // namespace pgt::api

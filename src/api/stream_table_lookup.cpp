@@ -1,0 +1,77 @@
+// Name resolution for the API: see stream_table_lookup.h.
+#include "api/stream_table_lookup.h"
+
+#include "common/user_error.h"
+#include "pg/boundary.h"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+}
+
+namespace pgt::api {
+
+namespace {
+
+constexpr const char* kListHint =
+    "List stream tables with SELECT name FROM pgtrickle.pgt_status().";
+
+// Parses "schema.name" / "name" / quoted forms into a RangeVar (PostgreSQL
+// rules, including "improper qualified name" errors).
+RangeVar* parse_name(const std::string& name) {
+  if (name.empty())
+    throw Error(sqlstate::kInvalidName, "stream table name must not be empty", "",
+                "Pass a name such as 'my_table' or 'my_schema.my_table'.");
+  RangeVar* rv = nullptr;
+  pg::guard([&] { rv = makeRangeVarFromNameList(pgt_string_to_qualified_name_list(name.c_str())); });
+  return rv;
+}
+
+}  // namespace
+
+NewTableName resolve_new_stream_table_name(const std::string& name) {
+  RangeVar* rv = parse_name(name);
+  const char* schema = nullptr;
+  Oid existing = InvalidOid;
+  pg::guard([&] {
+    Oid nsp = RangeVarGetCreationNamespace(rv);
+    schema = get_namespace_name(nsp);
+    existing = get_relname_relid(rv->relname, nsp);
+  });
+  if (OidIsValid(existing))
+    throw Error(sqlstate::kDuplicateTable,
+                std::string("relation \"") + schema + "." + rv->relname + "\" already exists", "",
+                "Choose another name, or drop the existing relation first "
+                "(pgtrickle.drop_stream_table() for a stream table).");
+  return {schema, rv->relname};
+}
+
+catalog::StreamTable lookup_stream_table(const std::string& name) {
+  RangeVar* rv = parse_name(name);
+  Oid relid = InvalidOid;
+  pg::guard([&] { relid = RangeVarGetRelid(rv, NoLock, true); });
+  if (!OidIsValid(relid))
+    throw Error(sqlstate::kUndefinedTable, "stream table \"" + name + "\" does not exist", "",
+                kListHint);
+  auto st = catalog::find_by_relid(relid);
+  if (!st)
+    throw Error(sqlstate::kWrongObjectType, "\"" + name + "\" is not a stream table", "",
+                kListHint);
+  return *st;
+}
+
+void require_owner(const catalog::StreamTable& st, const char* action) {
+  bool owner = false;
+  pg::guard([&] { owner = pgt_relation_ownercheck(st.relid, GetUserId()); });
+  if (!owner)
+    throw Error(sqlstate::kInsufficientPrivilege,
+                std::string("must be owner of stream table \"") + st.display_name() + "\" to " +
+                    action,
+                "", "Ask the owner of the stream table (or a superuser) to do it.");
+}
+
+}  // namespace pgt::api

@@ -1,0 +1,76 @@
+// Parameter validation: see stream_table_options.h.
+#include "api/stream_table_options.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/user_error.h"
+#include "pg/gucs.h"
+#include "scheduler/schedule.h"
+
+namespace pgt::api {
+
+namespace {
+
+std::string lower_trimmed(const std::string& text) {
+  size_t b = text.find_first_not_of(" \t\r\n");
+  size_t e = text.find_last_not_of(" \t\r\n");
+  std::string out = b == std::string::npos ? "" : text.substr(b, e - b + 1);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::optional<std::string> one_of(const std::optional<std::string>& value, const char* parameter,
+                                  std::initializer_list<const char*> allowed) {
+  if (!value) return std::nullopt;
+  std::string v = lower_trimmed(*value);
+  std::string list;
+  for (const char* a : allowed) {
+    if (v == a) return v;
+    list += std::string(list.empty() ? "" : ", ") + "'" + a + "'";
+  }
+  throw Error(sqlstate::kInvalidParameterValue,
+              std::string("invalid ") + parameter + " \"" + *value + "\"", "",
+              std::string("Valid values are ") + list + ", or NULL for the default.");
+}
+
+}  // namespace
+
+std::string validate_schedule(const std::optional<std::string>& schedule) {
+  if (!schedule) return "calculated";
+  schedule::Schedule parsed = schedule::parse(*schedule);
+  schedule::check_minimum(parsed, guc::min_schedule_seconds);
+  return parsed.canonical;
+}
+
+std::optional<std::string> validate_diamond_consistency(const std::optional<std::string>& v) {
+  return one_of(v, "diamond_consistency", {"atomic", "none"});
+}
+
+std::optional<std::string> validate_diamond_schedule_policy(const std::optional<std::string>& v) {
+  return one_of(v, "diamond_schedule_policy", {"fastest", "slowest"});
+}
+
+std::optional<std::string> validate_cdc_mode(const std::optional<std::string>& v) {
+  auto mode = one_of(v, "cdc_mode", {"auto", "trigger", "wal"});
+  if (mode && *mode == "wal")
+    throw Error(sqlstate::kFeatureNotSupported,
+                "cdc_mode 'wal' is not available in this version of pg_trickle",
+                "Changes are captured by triggers.", "Use cdc_mode => 'trigger' or 'auto'.");
+  return mode;
+}
+
+void validate_append_only(bool append_only, RefreshMode requested) {
+  if (!append_only) return;
+  if (requested == RefreshMode::Full)
+    throw Error(sqlstate::kInvalidParameterValue,
+                "append_only is not compatible with refresh_mode 'FULL'",
+                "A FULL refresh recomputes the whole table; there is no append path.",
+                "Remove append_only => true, or use refresh_mode => 'DIFFERENTIAL'.");
+  throw Error(sqlstate::kFeatureNotSupported,
+              "append_only stream tables are not available in this version of pg_trickle", "",
+              "Remove append_only => true.");
+}
+
+}  // namespace pgt::api

@@ -1,0 +1,77 @@
+// Storage tables: see storage_table.h.
+#include "catalog/storage_table.h"
+
+#include "common/sql_quote.h"
+#include "pg/spi.h"
+
+namespace pgt::catalog {
+
+namespace {
+
+std::string column_definition(const frontend::OutputColumn& c) {
+  std::string def = quote_ident(c.name) + " " + c.type_sql;
+  if (!c.collation_sql.empty()) def += " " + c.collation_sql;
+  return def;
+}
+
+bool same_columns(const std::vector<frontend::OutputColumn>& a,
+                  const std::vector<frontend::OutputColumn>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++)
+    if (a[i].name != b[i].name || a[i].type_sql != b[i].type_sql ||
+        a[i].collation_sql != b[i].collation_sql)
+      return false;
+  return true;
+}
+
+}  // namespace
+
+Oid create_storage_table(const std::string& schema, const std::string& name,
+                         const std::vector<frontend::OutputColumn>& columns) {
+  std::string qualified = quote_qualified(schema, name);
+  std::string sql = "CREATE TABLE " + qualified + " (";
+  for (const auto& c : columns) sql += column_definition(c) + ", ";
+  sql += quote_ident(kRowIdColumn) + " bigint)";
+  pg::spi::exec(sql);
+  auto relid = pg::spi::scalar("SELECT $1::regclass::oid", {qualified});
+  return static_cast<Oid>(std::stoul(*relid));
+}
+
+std::vector<frontend::OutputColumn> storage_columns(Oid relid) {
+  auto result = pg::spi::run(
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+      "CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN "
+      "'COLLATE ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname) "
+      "ELSE '' END "
+      "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+      "LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation "
+      "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = c.collnamespace "
+      "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
+      "AND a.attname::text NOT LIKE '\\_\\_pgt\\_%' ORDER BY a.attnum",
+      {std::to_string(relid)});
+  std::vector<frontend::OutputColumn> out;
+  for (const auto& r : result.rows) out.push_back({*r[0], *r[1], *r[2]});
+  return out;
+}
+
+bool reshape_storage_table(Oid relid, const std::string& qualified_name,
+                           const std::vector<frontend::OutputColumn>& columns) {
+  std::vector<frontend::OutputColumn> current = storage_columns(relid);
+  if (same_columns(current, columns)) return false;
+  // Dropping every old column and adding the new ones keeps the relation (and
+  // its oid, grants, dependents on the table) while giving the columns the
+  // query's order. The table is refilled by the FULL refresh that follows.
+  std::string sql = "ALTER TABLE " + qualified_name + " ";
+  for (const auto& c : current) sql += "DROP COLUMN " + quote_ident(c.name) + ", ";
+  for (size_t i = 0; i < columns.size(); i++) {
+    if (i) sql += ", ";
+    sql += "ADD COLUMN " + column_definition(columns[i]);
+  }
+  pg::spi::exec(sql);
+  // Keep __pgt_row_id last for readers that SELECT *: move it by re-adding.
+  pg::spi::exec("ALTER TABLE " + qualified_name + " DROP COLUMN " + quote_ident(kRowIdColumn) +
+                ", ADD COLUMN " + quote_ident(kRowIdColumn) + " bigint");
+  return true;
+}
+
+}  // namespace pgt::catalog

@@ -1,0 +1,27 @@
+// The heap table that holds a stream table's rows: the query's columns plus the
+// hidden bookkeeping column __pgt_row_id.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "frontend/query_analysis.h"
+
+namespace pgt::catalog {
+
+constexpr const char* kRowIdColumn = "__pgt_row_id";
+
+// CREATE TABLE (as the calling user); returns the new relation's oid.
+Oid create_storage_table(const std::string& schema, const std::string& name,
+                         const std::vector<frontend::OutputColumn>& columns);
+
+// The user-visible columns of an existing storage table, in order, with types.
+std::vector<frontend::OutputColumn> storage_columns(Oid relid);
+
+// Makes the storage table's user columns equal `columns` (same relation: grants,
+// policies and indexes on unchanged columns survive). Returns false when the
+// columns were already equal.
+bool reshape_storage_table(Oid relid, const std::string& qualified_name,
+                           const std::vector<frontend::OutputColumn>& columns);
+
+}  // namespace pgt::catalog

@@ -1,0 +1,190 @@
+// Catalog access: see stream_table_catalog.h.
+#include "catalog/stream_table_catalog.h"
+
+#include "common/sql_quote.h"
+#include "pg/spi.h"
+#include "pg/user_context.h"
+
+namespace pgt::catalog {
+
+namespace {
+
+using pg::spi::Params;
+using pg::spi::Value;
+
+std::string bool_text(bool b) { return b ? "true" : "false"; }
+
+// Runs a catalog write as the catalog owner.
+pg::spi::Result write(const std::string& sql, const Params& params) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  return pg::spi::run(sql, params);
+}
+
+constexpr const char* kSelectColumns =
+    "pgt_id, pgt_relid, pgt_schema, pgt_name, original_query, defining_query, schedule, "
+    "refresh_mode, effective_refresh_mode, effective_mode_reason, status, is_populated, "
+    "consecutive_errors, diamond_consistency, diamond_schedule_policy, cdc_mode, append_only, "
+    "pooler_compatibility_mode";
+
+StreamTable from_row(const pg::spi::Row& r) {
+  StreamTable st;
+  st.pgt_id = std::stoll(*r[0]);
+  st.relid = static_cast<Oid>(std::stoul(*r[1]));
+  st.schema = *r[2];
+  st.name = *r[3];
+  st.original_query = *r[4];
+  st.defining_query = *r[5];
+  st.schedule = *r[6];
+  st.refresh_mode = *r[7];
+  st.effective_refresh_mode = *r[8];
+  st.effective_mode_reason = r[9];
+  st.status = *r[10];
+  st.is_populated = *r[11] == "t";
+  st.consecutive_errors = std::stoi(*r[12]);
+  st.diamond_consistency = r[13];
+  st.diamond_schedule_policy = r[14];
+  st.cdc_mode = r[15];
+  st.append_only = *r[16] == "t";
+  st.pooler_compatibility_mode = *r[17] == "t";
+  return st;
+}
+
+}  // namespace
+
+std::string StreamTable::qualified_name() const { return quote_qualified(schema, name); }
+std::string StreamTable::display_name() const { return schema + "." + name; }
+
+std::optional<StreamTable> find_by_relid(Oid relid) {
+  auto result = pg::spi::run(std::string("SELECT ") + kSelectColumns +
+                                 " FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = $1::oid",
+                             {std::to_string(relid)});
+  if (result.rows.empty()) return std::nullopt;
+  return from_row(result.rows[0]);
+}
+
+bool is_stream_table(Oid relid) {
+  return pg::spi::scalar("SELECT 1 FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = $1::oid",
+                         {std::to_string(relid)})
+      .has_value();
+}
+
+int64_t insert_stream_table(const StreamTable& st) {
+  auto result = write(
+      "INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_schema, pgt_name, original_query, "
+      "defining_query, schedule, refresh_mode, effective_refresh_mode, effective_mode_reason, "
+      "status, is_populated, diamond_consistency, diamond_schedule_policy, cdc_mode, append_only, "
+      "pooler_compatibility_mode) VALUES ($1::oid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "$11::boolean, $12, $13, $14, $15::boolean, $16::boolean) RETURNING pgt_id",
+      {std::to_string(st.relid), st.schema, st.name, st.original_query, st.defining_query,
+       st.schedule, st.refresh_mode, st.effective_refresh_mode, st.effective_mode_reason,
+       st.status, bool_text(st.is_populated), st.diamond_consistency, st.diamond_schedule_policy,
+       st.cdc_mode, bool_text(st.append_only), bool_text(st.pooler_compatibility_mode)});
+  return std::stoll(*result.rows.at(0).at(0));
+}
+
+void update_definition(const StreamTable& st) {
+  write(
+      "UPDATE pgtrickle.pgt_stream_tables SET original_query = $2, defining_query = $3, "
+      "schedule = $4, refresh_mode = $5, effective_refresh_mode = $6, effective_mode_reason = $7, "
+      "diamond_consistency = $8, diamond_schedule_policy = $9, cdc_mode = $10, "
+      "append_only = $11::boolean, pooler_compatibility_mode = $12::boolean, "
+      "updated_at = pg_catalog.now() WHERE pgt_id = $1::bigint",
+      {std::to_string(st.pgt_id), st.original_query, st.defining_query, st.schedule,
+       st.refresh_mode, st.effective_refresh_mode, st.effective_mode_reason,
+       st.diamond_consistency, st.diamond_schedule_policy, st.cdc_mode, bool_text(st.append_only),
+       bool_text(st.pooler_compatibility_mode)});
+}
+
+void set_status(int64_t pgt_id, const std::string& status) {
+  write(
+      "UPDATE pgtrickle.pgt_stream_tables SET status = $2, updated_at = pg_catalog.now(), "
+      "consecutive_errors = CASE WHEN $2 = 'ACTIVE' THEN 0 ELSE consecutive_errors END, "
+      "last_error_message = CASE WHEN $2 = 'ACTIVE' THEN NULL ELSE last_error_message END "
+      "WHERE pgt_id = $1::bigint",
+      {std::to_string(pgt_id), status});
+}
+
+void replace_dependencies(int64_t pgt_id, const std::vector<frontend::SourceRelation>& sources) {
+  write("DELETE FROM pgtrickle.pgt_dependencies WHERE pgt_id = $1::bigint",
+        {std::to_string(pgt_id)});
+  for (const auto& s : sources) {
+    std::string columns = "{";
+    for (size_t i = 0; i < s.columns.size(); i++) {
+      if (i) columns += ",";
+      columns += "\"";
+      for (char c : s.columns[i]) {
+        if (c == '"' || c == '\\') columns += '\\';
+        columns += c;
+      }
+      columns += "\"";
+    }
+    columns += "}";
+    std::string type = is_stream_table(s.relid) ? "STREAM_TABLE"
+                                                : frontend::source_type_name(s.relkind);
+    write(
+        "INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_schema, "
+        "source_name, source_type, through_view, columns_used) "
+        "VALUES ($1::bigint, $2::oid, $3, $4, $5, $6::boolean, $7::text[])",
+        {std::to_string(pgt_id), std::to_string(s.relid), s.schema, s.name, type,
+         bool_text(s.through_view), columns});
+  }
+}
+
+std::vector<Oid> stream_tables_reading(Oid relid) {
+  auto result = pg::spi::run(
+      "SELECT st.pgt_relid FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st "
+      "USING (pgt_id) WHERE d.source_relid = $1::oid",
+      {std::to_string(relid)});
+  std::vector<Oid> out;
+  for (const auto& r : result.rows) out.push_back(static_cast<Oid>(std::stoul(*r[0])));
+  return out;
+}
+
+int64_t history_begin(int64_t pgt_id, const char* action, const char* initiated_by,
+                      const std::string& reason) {
+  auto result = write(
+      "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, initiated_by, reason) "
+      "VALUES ($1::bigint, $2, $3, $4) RETURNING refresh_id",
+      {std::to_string(pgt_id), std::string(action), std::string(initiated_by),
+       reason.empty() ? Value() : Value(reason)});
+  return std::stoll(*result.rows.at(0).at(0));
+}
+
+void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_deleted) {
+  write(
+      "UPDATE pgtrickle.pgt_refresh_history SET status = 'COMPLETED', "
+      "end_time = pg_catalog.clock_timestamp(), data_timestamp = pg_catalog.now(), "
+      "rows_inserted = $2::bigint, rows_deleted = $3::bigint WHERE refresh_id = $1::bigint",
+      {std::to_string(refresh_id), std::to_string(rows_inserted), std::to_string(rows_deleted)});
+}
+
+void record_refresh_success(int64_t pgt_id) {
+  write(
+      "UPDATE pgtrickle.pgt_stream_tables SET is_populated = true, "
+      "status = CASE WHEN status = 'SUSPENDED' THEN status ELSE 'ACTIVE' END, "
+      "consecutive_errors = 0, last_error_message = NULL, data_timestamp = pg_catalog.now(), "
+      "last_refresh_at = pg_catalog.clock_timestamp(), updated_at = pg_catalog.now() "
+      "WHERE pgt_id = $1::bigint",
+      {std::to_string(pgt_id)});
+}
+
+}  // namespace pgt::catalog
+
+namespace pgt::catalog {
+
+std::vector<Oid> sources_of(Oid st_relid) {
+  auto result = pg::spi::run(
+      "SELECT d.source_relid FROM pgtrickle.pgt_dependencies d "
+      "JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) WHERE st.pgt_relid = $1::oid",
+      {std::to_string(st_relid)});
+  std::vector<Oid> out;
+  for (const auto& r : result.rows) out.push_back(static_cast<Oid>(std::stoul(*r[0])));
+  return out;
+}
+
+void delete_stream_table(int64_t pgt_id) {
+  write("DELETE FROM pgtrickle.pgt_stream_tables WHERE pgt_id = $1::bigint",
+        {std::to_string(pgt_id)});
+}
+
+}  // namespace pgt::catalog

@@ -1,0 +1,75 @@
+// The pgtrickle.pgt_* catalog tables as typed records; every read and write of
+// them goes through here. Writes run as the catalog owner (users may read the
+// catalog but not write it). Callers hold an spi::Connection.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "frontend/query_analysis.h"
+#include "pg/pg_headers.h"
+
+namespace pgt::catalog {
+
+struct StreamTable {
+  int64_t pgt_id = 0;
+  Oid relid = InvalidOid;
+  std::string schema;
+  std::string name;
+  std::string original_query;   // as the user gave it
+  std::string defining_query;   // normalized: schema-qualified, what refreshes run
+  std::string schedule;
+  std::string refresh_mode;             // requested: AUTO / FULL / DIFFERENTIAL / IMMEDIATE
+  std::string effective_refresh_mode;   // FULL / DIFFERENTIAL / IMMEDIATE
+  std::optional<std::string> effective_mode_reason;
+  std::string status = "INITIALIZING";
+  bool is_populated = false;
+  int consecutive_errors = 0;
+  std::optional<std::string> diamond_consistency;
+  std::optional<std::string> diamond_schedule_policy;
+  std::optional<std::string> cdc_mode;
+  bool append_only = false;
+  bool pooler_compatibility_mode = false;
+
+  std::string qualified_name() const;  // "schema"."name", quoted
+  std::string display_name() const;    // schema.name, for messages
+};
+
+std::optional<StreamTable> find_by_relid(Oid relid);
+bool is_stream_table(Oid relid);
+
+// Inserts the row; returns its pgt_id.
+int64_t insert_stream_table(const StreamTable& st);
+
+// Rewrites the definition columns (query, mode, schedule, options) of pgt_id.
+void update_definition(const StreamTable& st);
+
+// Sets status (and resets consecutive_errors / last error when ACTIVE).
+void set_status(int64_t pgt_id, const std::string& status);
+
+// Replaces the pgt_dependencies rows of pgt_id.
+void replace_dependencies(int64_t pgt_id, const std::vector<frontend::SourceRelation>& sources);
+
+// Relids of the stream tables that read `relid`, directly (for cycle checks).
+std::vector<Oid> stream_tables_reading(Oid relid);
+
+// ---- refresh history ----
+int64_t history_begin(int64_t pgt_id, const char* action, const char* initiated_by,
+                      const std::string& reason);
+void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_deleted);
+
+// After a successful refresh: populated, ACTIVE, errors cleared, timestamps set.
+void record_refresh_success(int64_t pgt_id);
+
+}  // namespace pgt::catalog
+
+namespace pgt::catalog {
+
+// Relids a stream table reads directly (from pgt_dependencies).
+std::vector<Oid> sources_of(Oid st_relid);
+
+// Removes the catalog rows of a stream table (history and dependencies cascade).
+void delete_stream_table(int64_t pgt_id);
+
+}  // namespace pgt::catalog

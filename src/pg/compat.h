@@ -1,0 +1,56 @@
+// Every PostgreSQL version difference the extension cares about, in one place.
+// Target: PostgreSQL 15; kept portable to 16-18.
+#pragma once
+
+// PostgreSQL 15 defines PGDLLEXPORT as nothing on ELF platforms, and we build
+// with -fvisibility=hidden (16+ does too): make exported symbols visible.
+#if PG_VERSION_NUM < 160000 && defined(__GNUC__)
+#undef PGDLLEXPORT
+#define PGDLLEXPORT __attribute__((visibility("default")))
+#endif
+
+// PostgreSQL 18 replaced PG_MODULE_MAGIC's plain form with PG_MODULE_MAGIC_EXT.
+#if PG_VERSION_NUM >= 180000
+#define PGT_MODULE_MAGIC PG_MODULE_MAGIC_EXT(.name = "pg_trickle", .version = "0.1.0")
+#else
+#define PGT_MODULE_MAGIC PG_MODULE_MAGIC
+#endif
+
+// PostgreSQL 16 moved permission info out of RangeTblEntry (RTEPermissionInfo);
+// code that reads requiredPerms goes through these.
+#if PG_VERSION_NUM >= 160000
+#define PGT_RTE_HAS_PERMINFO 1
+#else
+#define PGT_RTE_HAS_PERMINFO 0
+#endif
+
+// Ownership check: PostgreSQL 16 generalized pg_class_ownercheck into object_ownercheck.
+#if PG_VERSION_NUM >= 160000
+#define pgt_relation_ownercheck(relid, roleid) object_ownercheck(RelationRelationId, (relid), (roleid))
+#else
+#define pgt_relation_ownercheck(relid, roleid) pg_class_ownercheck((relid), (roleid))
+#endif
+
+// PostgreSQL 16 added a soft-error context argument to stringToQualifiedNameList.
+#if PG_VERSION_NUM >= 160000
+#define pgt_string_to_qualified_name_list(s) stringToQualifiedNameList((s), NULL)
+#else
+#define pgt_string_to_qualified_name_list(s) stringToQualifiedNameList(s)
+#endif
+
+// Columns a range table entry reads: PostgreSQL 16 moved selectedCols into
+// RTEPermissionInfo (reached through the query's rteperminfos list).
+#if PG_VERSION_NUM >= 160000
+#define pgt_rte_selected_cols(query, rte) \
+  ((rte)->perminfoindex != 0 ? getRTEPermissionInfo((query)->rteperminfos, (rte))->selectedCols : NULL)
+#else
+#define pgt_rte_selected_cols(query, rte) ((rte)->selectedCols)
+#endif
+
+// Tree walkers: PostgreSQL 15 declares the callback as `bool (*)()`, which C++
+// reads as "no arguments"; 16+ casts through tree_walker_callback itself.
+#if PG_VERSION_NUM >= 160000
+#define PGT_WALKER(fn) (fn)
+#else
+#define PGT_WALKER(fn) reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(fn))
+#endif

@@ -1,0 +1,24 @@
+// pg_trickle.* configuration variables: see gucs.h.
+#include "pg/gucs.h"
+
+#include "pg/pg_headers.h"
+
+extern "C" {
+#include "utils/guc.h"
+}
+
+namespace pgt::guc {
+
+int min_schedule_seconds = 1;
+
+void define_gucs() {
+  DefineCustomIntVariable(
+      "pg_trickle.min_schedule_seconds",
+      "Shortest refresh schedule (in seconds) a stream table may be given.",
+      "Duration and cron schedules that would refresh more often are refused at "
+      "create_stream_table / alter_stream_table time.",
+      &min_schedule_seconds, 1, 1, 86400 * 7, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("pg_trickle");
+}
+
+}  // namespace pgt::guc

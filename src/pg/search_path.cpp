@@ -1,0 +1,32 @@
+// Pinned search_path: see search_path.h.
+#include "pg/search_path.h"
+
+#include "pg/boundary.h"
+
+extern "C" {
+#include "utils/guc.h"
+}
+
+namespace pgt::pg {
+
+PinnedSearchPath::PinnedSearchPath() {
+  int level = -1;
+  guard([&] {
+    level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                      GUC_ACTION_SAVE, true, 0, false);
+  });
+  nest_level_ = level;
+}
+
+PinnedSearchPath::~PinnedSearchPath() {
+  // Popping a GUC level only restores saved values; if it failed anyway, the
+  // transaction's abort restores every level.
+  try {
+    int level = nest_level_;
+    guard([level] { AtEOXact_GUC(true, level); });
+  } catch (...) {
+  }
+}
+
+}  // namespace pgt::pg

@@ -1,0 +1,74 @@
+// FULL refresh: see full_refresh.h.
+#include "refresh/full_refresh.h"
+
+#include "catalog/storage_table.h"
+#include "common/sql_quote.h"
+#include "common/user_error.h"
+#include "pg/search_path.h"
+#include "pg/spi.h"
+#include "pg/user_context.h"
+#include "refresh/dml_guard.h"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "storage/lmgr.h"
+#include "utils/syscache.h"
+}
+
+namespace pgt::refresh {
+
+namespace {
+
+// Locks the storage table and returns its owner; errors if it is gone.
+Oid lock_storage_table(const catalog::StreamTable& st) {
+  Oid owner = InvalidOid;
+  pg::guard([&] {
+    LockRelationOid(st.relid, AccessExclusiveLock);
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(st.relid));
+    if (HeapTupleIsValid(tup)) {
+      owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
+      ReleaseSysCache(tup);
+    }
+  });
+  if (!OidIsValid(owner))
+    throw Error(sqlstate::kUndefinedTable,
+                "storage table of stream table \"" + st.display_name() + "\" does not exist", "",
+                "Drop the stream table with pgtrickle.drop_stream_table() and create it again.");
+  return owner;
+}
+
+std::string insert_select_sql(const catalog::StreamTable& st) {
+  std::string columns;
+  for (const auto& c : catalog::storage_columns(st.relid)) columns += quote_ident(c.name) + ", ";
+  columns += quote_ident(catalog::kRowIdColumn);
+  return "INSERT INTO " + st.qualified_name() + " (" + columns +
+         ") SELECT q.*, pg_catalog.row_number() OVER () FROM (" + st.defining_query + ") q";
+}
+
+}  // namespace
+
+RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated_by,
+                           const std::string& reason) {
+  Oid owner = lock_storage_table(st);
+  int64_t refresh_id = catalog::history_begin(st.pgt_id, "FULL", initiated_by, reason);
+  std::string insert_sql = insert_select_sql(st);
+
+  RefreshResult result;
+  {
+    // As the owner (like REFRESH MATERIALIZED VIEW): whoever triggers the
+    // refresh, the query sees exactly what the owner may see.
+    pg::AsRole as_owner(owner, true);
+    pg::PinnedSearchPath pinned;
+    ApplyPermit permit(st.relid);
+    auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM " + st.qualified_name());
+    result.rows_deleted = before ? std::stoll(*before) : 0;
+    pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
+    result.rows_inserted = static_cast<int64_t>(pg::spi::exec(insert_sql));
+  }
+  catalog::history_complete(refresh_id, result.rows_inserted, result.rows_deleted);
+  catalog::record_refresh_success(st.pgt_id);
+  return result;
+}
+
+}  // namespace pgt::refresh

@@ -1,0 +1,23 @@
+// FULL refresh: recompute a stream table from its defining query.
+#pragma once
+
+#include <string>
+
+#include "catalog/stream_table_catalog.h"
+
+namespace pgt::refresh {
+
+struct RefreshResult {
+  int64_t rows_inserted = 0;
+  int64_t rows_deleted = 0;
+};
+
+// TRUNCATE + INSERT ... SELECT in the caller's transaction, under an ACCESS
+// EXCLUSIVE lock (readers wait, then see the new contents; never an empty
+// table), running the query as the stream table's owner with search_path
+// pinned. Records a history row and marks the stream table refreshed.
+// initiated_by: MANUAL / SCHEDULER / INITIAL / ALTER.
+RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated_by,
+                           const std::string& reason = "");
+
+}  // namespace pgt::refresh

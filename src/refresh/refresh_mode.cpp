@@ -1,0 +1,79 @@
+// Refresh mode parsing and choice: see refresh_mode.h.
+#include "refresh/refresh_mode.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/user_error.h"
+
+namespace pgt {
+
+namespace {
+
+std::string upper_trimmed(const std::string& text) {
+  size_t b = text.find_first_not_of(" \t\r\n");
+  size_t e = text.find_last_not_of(" \t\r\n");
+  std::string out = b == std::string::npos ? "" : text.substr(b, e - b + 1);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+}  // namespace
+
+RefreshMode parse_refresh_mode(const std::string& text) {
+  std::string mode = upper_trimmed(text);
+  if (mode == "FULL") return RefreshMode::Full;
+  if (mode == "DIFFERENTIAL") return RefreshMode::Differential;
+  if (mode == "AUTO") return RefreshMode::Auto;
+  if (mode == "IMMEDIATE") return RefreshMode::Immediate;
+  throw Error(sqlstate::kInvalidParameterValue, "invalid refresh_mode \"" + text + "\"", "",
+              "Valid refresh modes are 'AUTO', 'FULL', 'DIFFERENTIAL' and 'IMMEDIATE'.");
+}
+
+const char* refresh_mode_name(RefreshMode mode) {
+  switch (mode) {
+    case RefreshMode::Full: return "FULL";
+    case RefreshMode::Differential: return "DIFFERENTIAL";
+    case RefreshMode::Auto: return "AUTO";
+    case RefreshMode::Immediate: return "IMMEDIATE";
+  }
+  return "FULL";
+}
+
+ModeDecision decide_refresh_mode(RefreshMode requested, const QueryCapabilities& caps) {
+  ModeDecision d{requested, RefreshMode::Full, "", false};
+  if (requested == RefreshMode::Full) return d;
+
+  // A volatile function gives a different answer on every evaluation: a delta
+  // computed from it is meaningless, and a FULL refresh is the only honest mode.
+  if (!caps.volatile_construct.empty())
+    throw Error(sqlstate::kFeatureNotSupported,
+                "defining query uses " + caps.volatile_construct + ", which refresh_mode '" +
+                    refresh_mode_name(requested) + "' cannot maintain",
+                "A volatile function returns a different result each time it is evaluated, so "
+                "changes to its result cannot be computed incrementally.",
+                "Use refresh_mode => 'FULL', or replace the volatile function with a stable or "
+                "immutable expression.");
+
+  if (requested == RefreshMode::Immediate)
+    throw Error(sqlstate::kFeatureNotSupported,
+                "refresh_mode 'IMMEDIATE' is not available in this version of pg_trickle", "",
+                "Use refresh_mode => 'FULL' or 'AUTO'.");
+
+  if (caps.not_incremental_because.empty()) {
+    d.effective = RefreshMode::Differential;
+    return d;
+  }
+  if (requested == RefreshMode::Differential)
+    throw Error(sqlstate::kFeatureNotSupported,
+                "defining query cannot be maintained in DIFFERENTIAL mode: " +
+                    caps.not_incremental_because,
+                "", "Use refresh_mode => 'AUTO' to fall back to FULL refresh automatically, or "
+                "'FULL'.");
+  d.reason = caps.not_incremental_because;
+  d.warn = true;
+  return d;
+}
+
+}  // namespace pgt

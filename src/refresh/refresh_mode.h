@@ -1,0 +1,40 @@
+// Refresh modes and the choice of the effective mode. Pure C++.
+//
+// "Never wrong silently" (DESIGN.md section 4): a query the engine cannot
+// maintain incrementally is refused in DIFFERENTIAL / IMMEDIATE mode with an
+// error and a HINT; AUTO runs it FULL, says so with a WARNING, and the reason
+// is recorded in the catalog.
+#pragma once
+
+#include <string>
+
+namespace pgt {
+
+enum class RefreshMode { Full, Differential, Auto, Immediate };
+
+// Case-insensitive; throws pgt::Error (22023) with a HINT for anything else.
+RefreshMode parse_refresh_mode(const std::string& text);
+const char* refresh_mode_name(RefreshMode mode);  // "FULL", "DIFFERENTIAL", ...
+
+// What the analysis of a defining query found, as far as the mode is concerned.
+struct QueryCapabilities {
+  // Empty when the incremental engine can maintain the query; otherwise the
+  // construct that stops it, in words a user recognizes (e.g. "aggregate functions").
+  std::string not_incremental_because;
+  // A volatile construct the query uses, as a phrase ("volatile function
+  // random()", "TABLESAMPLE"); empty if none.
+  std::string volatile_construct;
+};
+
+struct ModeDecision {
+  RefreshMode requested;
+  RefreshMode effective;  // Full or Differential (Immediate once that mode exists)
+  std::string reason;     // why effective differs from requested; empty when it does not
+  bool warn = false;      // tell the user (WARNING) that AUTO fell back to FULL
+};
+
+// Decides the effective mode, or throws pgt::Error (0A000) with a HINT when the
+// requested mode cannot be honoured.
+ModeDecision decide_refresh_mode(RefreshMode requested, const QueryCapabilities& caps);
+
+}  // namespace pgt
