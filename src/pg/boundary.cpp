@@ -12,11 +12,44 @@ extern "C" {
 
 namespace pgt::pg {
 
-PgError::PgError(ErrorData* edata) : holder_(std::make_shared<Holder>()) { holder_->edata = edata; }
+namespace {
+
+// Copied errors live in their own context, not the caller's: the caller's
+// context may be SPI's procedure context, which SPI_finish deletes while the
+// exception is still unwinding towards run_entry(). The context is reset at
+// the end of every top-level transaction (an error re-raised by run_entry has
+// been copied into ErrorContext by then), which bounds what a PgError that
+// was never destroyed could keep; the generation tells a Holder whether its
+// memory still exists. (PostgreSQL 15's FreeErrorData does not free every
+// string CopyErrorData makes -- filename, funcname, domain -- so even freed
+// copies leave a little behind until that reset.)
+MemoryContext error_copy_context = nullptr;
+uint64_t error_copy_generation = 0;
+
+void reset_error_copies_at_xact_end(XactEvent event, void*) {
+  if (error_copy_context == nullptr) return;
+  if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+      event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+      event == XACT_EVENT_PREPARE) {
+    MemoryContextReset(error_copy_context);
+    error_copy_generation++;
+  }
+}
+
+}  // namespace
+
+PgError::PgError(ErrorData* edata) : holder_(std::make_shared<Holder>()) {
+  holder_->edata = edata;
+  holder_->generation = error_copy_generation;
+}
 
 PgError::Holder::~Holder() {
   // pfree of memory we allocated cannot fail; nothing here longjmps.
-  if (edata != nullptr) FreeErrorData(edata);
+  if (edata != nullptr && generation == error_copy_generation) FreeErrorData(edata);
+}
+
+void register_boundary_callbacks() {
+  RegisterXactCallback(reset_error_copies_at_xact_end, nullptr);
 }
 
 const char* PgError::what() const noexcept {
@@ -46,8 +79,12 @@ ErrorData* call_catching_pg_error(void (*fn)(void*), void* arg) noexcept {
   PG_CATCH();
   {
     // CopyErrorData must not run in ErrorContext, which FlushErrorState resets.
-    MemoryContextSwitchTo(caller_context);
+    if (error_copy_context == nullptr)
+      error_copy_context =
+          AllocSetContextCreate(TopMemoryContext, "pg_trickle error copies", ALLOCSET_SMALL_SIZES);
+    MemoryContextSwitchTo(error_copy_context);
     edata = CopyErrorData();
+    MemoryContextSwitchTo(caller_context);
     FlushErrorState();
   }
   PG_END_TRY();

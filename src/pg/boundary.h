@@ -42,6 +42,7 @@ class PgError : public std::exception {
  private:
   struct Holder {
     ErrorData* edata = nullptr;
+    uint64_t generation = 0;
     Holder() = default;
     Holder(const Holder&) = delete;
     Holder& operator=(const Holder&) = delete;
@@ -78,6 +79,9 @@ void guard(F&& f) {
   if (edata != nullptr) throw PgError(edata);
   if (call.cpp_error) std::rethrow_exception(call.cpp_error);
 }
+
+// Registers the transaction-end cleanup of copied errors (from _PG_init).
+void register_boundary_callbacks();
 
 // Runs f() in an internal subtransaction. On any error (PostgreSQL or C++) the
 // subtransaction is rolled back, leaving the outer transaction usable, and the

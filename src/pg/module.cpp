@@ -13,5 +13,6 @@ extern "C" void _PG_init(void) {
   // Nothing here throws: GUC definition and callback registration are plain
   // PostgreSQL calls, whose errors abort the load as they should.
   pgt::guc::define_gucs();
+  pgt::pg::register_boundary_callbacks();
   pgt::refresh::register_dml_guard_callbacks();
 }
