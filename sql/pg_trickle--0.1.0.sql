@@ -1,8 +1,11 @@
 -- pg_trickle 0.1.0: stream tables for PostgreSQL.
 \echo Use "CREATE EXTENSION pg_trickle" to load this file. \quit
 
--- The extension lives in schema pgtrickle (created by CREATE EXTENSION from the
--- control file); change buffers will live in pgtrickle_changes.
+-- The extension lives in schema pgtrickle; change buffers will live in
+-- pgtrickle_changes. Both are created here (not by the control file) so that
+-- they belong to the extension and DROP EXTENSION removes them.
+CREATE SCHEMA pgtrickle;
+COMMENT ON SCHEMA pgtrickle IS 'pg_trickle: stream tables API and catalog';
 CREATE SCHEMA pgtrickle_changes;
 COMMENT ON SCHEMA pgtrickle_changes IS 'pg_trickle change buffers (internal)';
 
@@ -160,11 +163,12 @@ $$;
 -- Internal: the trigger that refuses direct DML on stream tables (the
 -- extension's own refreshes are let through), and DDL bookkeeping.
 
+-- EXECUTE stays granted to PUBLIC: whoever creates a stream table creates its
+-- guard triggers, and the function does nothing unless called as a trigger.
 CREATE FUNCTION pgtrickle._guard_stream_table_dml()
 RETURNS trigger
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'pgt_guard_stream_table_dml';
-REVOKE ALL ON FUNCTION pgtrickle._guard_stream_table_dml() FROM PUBLIC;
 
 -- DROP TABLE of a stream table (directly, by drop_stream_table, or by CASCADE
 -- from a source) removes its catalog rows.

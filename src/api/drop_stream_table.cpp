@@ -6,6 +6,7 @@
 #include "api/arguments.h"
 #include "api/stream_table_lookup.h"
 #include "pg/boundary.h"
+#include "common/sql_quote.h"
 #include "pg/spi.h"
 
 using namespace pgt;
@@ -16,7 +17,17 @@ PGT_SQL_FUNCTION(pgt_drop_stream_table) {
   bool cascade = api::bool_arg(fcinfo, 1).value_or(false);
   catalog::StreamTable st = api::lookup_stream_table(name);
   api::require_owner(st, "drop it");
-  pg::spi::exec("DROP TABLE " + st.qualified_name() + (cascade ? " CASCADE" : " RESTRICT"));
+  try {
+    pg::spi::exec("DROP TABLE " + st.qualified_name() + (cascade ? " CASCADE" : " RESTRICT"));
+  } catch (const pg::PgError& e) {
+    if (e.sqlerrcode() == ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST) {
+      e.clear_context();
+      e.set_hint("Drop the dependent objects first, or use pgtrickle.drop_stream_table(" +
+                     quote_literal(st.display_name()) + ", cascade => true) to drop them too.",
+                 false);
+    }
+    throw;
+  }
   catalog::delete_stream_table(st.pgt_id);
   PG_RETURN_VOID();
 }

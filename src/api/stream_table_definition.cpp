@@ -95,7 +95,13 @@ void check_can_read_sources(const Definition& def) {
   // Executing the query with LIMIT 0 runs PostgreSQL's own permission checks
   // (table, column and function privileges) without reading any row.
   pg::PinnedSearchPath pinned;
-  pg::spi::exec("SELECT 1 FROM (" + def.analysis.normalized_sql + ") q LIMIT 0");
+  try {
+    pg::spi::exec("SELECT 1 FROM (" + def.analysis.normalized_sql + ") q LIMIT 0");
+  } catch (const pg::PgError& e) {
+    e.clear_context();
+    e.set_hint("Creating a stream table requires SELECT on every relation its query reads.");
+    throw;
+  }
 }
 
 }  // namespace pgt::api

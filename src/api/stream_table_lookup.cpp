@@ -17,6 +17,10 @@ namespace pgt::api {
 
 namespace {
 
+constexpr const char* kNameHint =
+    "Name the stream table as 'table' or 'schema.table' (double-quote names with capitals or "
+    "special characters: '\"My Schema\".\"My Table\"'); the schema must exist.";
+
 constexpr const char* kListHint =
     "List stream tables with SELECT name FROM pgtrickle.pgt_status().";
 
@@ -27,7 +31,12 @@ RangeVar* parse_name(const std::string& name) {
     throw Error(sqlstate::kInvalidName, "stream table name must not be empty", "",
                 "Pass a name such as 'my_table' or 'my_schema.my_table'.");
   RangeVar* rv = nullptr;
-  pg::guard([&] { rv = makeRangeVarFromNameList(pgt_string_to_qualified_name_list(name.c_str())); });
+  try {
+    pg::guard([&] { rv = makeRangeVarFromNameList(pgt_string_to_qualified_name_list(name.c_str())); });
+  } catch (const pg::PgError& e) {
+    e.set_hint(kNameHint);
+    throw;
+  }
   return rv;
 }
 
@@ -37,11 +46,16 @@ NewTableName resolve_new_stream_table_name(const std::string& name) {
   RangeVar* rv = parse_name(name);
   const char* schema = nullptr;
   Oid existing = InvalidOid;
-  pg::guard([&] {
-    Oid nsp = RangeVarGetCreationNamespace(rv);
-    schema = get_namespace_name(nsp);
-    existing = get_relname_relid(rv->relname, nsp);
-  });
+  try {
+    pg::guard([&] {
+      Oid nsp = RangeVarGetCreationNamespace(rv);
+      schema = get_namespace_name(nsp);
+      existing = get_relname_relid(rv->relname, nsp);
+    });
+  } catch (const pg::PgError& e) {
+    e.set_hint(kNameHint);
+    throw;
+  }
   if (OidIsValid(existing))
     throw Error(sqlstate::kDuplicateTable,
                 std::string("relation \"") + schema + "." + rv->relname + "\" already exists", "",

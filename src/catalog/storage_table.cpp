@@ -32,7 +32,14 @@ Oid create_storage_table(const std::string& schema, const std::string& name,
   std::string sql = "CREATE TABLE " + qualified + " (";
   for (const auto& c : columns) sql += column_definition(c) + ", ";
   sql += quote_ident(kRowIdColumn) + " bigint)";
-  pg::spi::exec(sql);
+  try {
+    pg::spi::exec(sql);
+  } catch (const pg::PgError& e) {
+    e.clear_context();
+    e.set_hint("Creating a stream table creates its storage table " + qualified +
+               ": it needs CREATE privilege on schema " + quote_ident(schema) + ".");
+    throw;
+  }
   auto relid = pg::spi::scalar("SELECT $1::regclass::oid", {qualified});
   return static_cast<Oid>(std::stoul(*relid));
 }

@@ -59,9 +59,10 @@ constexpr const char* kSingleSelectHint =
     pg::guard([&] {
       edata->internalpos = edata->cursorpos;
       edata->cursorpos = 0;
-      edata->internalquery = pstrdup(sql.c_str());
+      edata->internalquery = MemoryContextStrdup(edata->assoc_context, sql.c_str());
     });
   }
+  error.set_hint("The error is in the stream table's defining query (shown after QUERY).");
   throw error;
 }
 

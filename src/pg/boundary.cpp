@@ -61,6 +61,22 @@ int PgError::sqlerrcode() const noexcept {
   return holder_->edata != nullptr ? holder_->edata->sqlerrcode : 0;
 }
 
+void PgError::set_hint(const std::string& hint, bool only_if_missing) const {
+  ErrorData* e = holder_->edata;
+  if (e == nullptr || (only_if_missing && e->hint != nullptr)) return;
+  const char* text = hint.c_str();
+  guard([&] { e->hint = MemoryContextStrdup(e->assoc_context, text); });
+}
+
+void PgError::clear_context() const {
+  ErrorData* e = holder_->edata;
+  if (e == nullptr) return;
+  // The strings stay allocated in assoc_context (reset at transaction end).
+  e->context = nullptr;
+  e->internalquery = nullptr;
+  e->internalpos = 0;
+}
+
 ErrorData* PgError::release() const noexcept {
   ErrorData* e = holder_->edata;
   holder_->edata = nullptr;

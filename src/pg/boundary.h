@@ -36,6 +36,11 @@ class PgError : public std::exception {
   const ErrorData* edata() const noexcept { return holder_->edata; }
   // For adding context (e.g. the query text a position points into) before rethrowing.
   ErrorData* mutable_edata() const noexcept { return holder_->edata; }
+  // Adds a HINT (or replaces it: only_if_missing = false) before rethrowing,
+  // for errors whose PostgreSQL wording lacks the advice a user needs here.
+  void set_hint(const std::string& hint, bool only_if_missing = true) const;
+  // Drops the CONTEXT / internal query lines that would show generated SQL.
+  void clear_context() const;
   // Hands the ErrorData over (to be re-raised); the exception no longer frees it.
   ErrorData* release() const noexcept;
 

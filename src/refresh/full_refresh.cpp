@@ -48,6 +48,18 @@ std::string insert_select_sql(const catalog::StreamTable& st) {
 
 }  // namespace
 
+void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st, Oid owner) {
+  // The generated statement is ours, not the user's: name the stream table instead.
+  e.clear_context();
+  if (e.sqlerrcode() == ERRCODE_INSUFFICIENT_PRIVILEGE)
+    e.set_hint("The defining query of stream table \"" + st.display_name() +
+               "\" runs with the privileges of its owner, role \"" + pg::role_name(owner) +
+               "\": grant that role SELECT on the sources.");
+  else
+    e.set_hint("The error occurred while running the defining query of stream table \"" +
+               st.display_name() + "\".");
+}
+
 RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated_by,
                            const std::string& reason) {
   Oid owner = lock_storage_table(st);
@@ -55,7 +67,7 @@ RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated
   std::string insert_sql = insert_select_sql(st);
 
   RefreshResult result;
-  {
+  try {
     // As the owner (like REFRESH MATERIALIZED VIEW): whoever triggers the
     // refresh, the query sees exactly what the owner may see.
     pg::AsRole as_owner(owner, true);
@@ -65,6 +77,9 @@ RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated
     result.rows_deleted = before ? std::stoll(*before) : 0;
     pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
     result.rows_inserted = static_cast<int64_t>(pg::spi::exec(insert_sql));
+  } catch (const pg::PgError& e) {
+    explain_refresh_error(e, st, owner);
+    throw;
   }
   catalog::history_complete(refresh_id, result.rows_inserted, result.rows_deleted);
   catalog::record_refresh_success(st.pgt_id);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "catalog/stream_table_catalog.h"
+#include "pg/boundary.h"
 
 namespace pgt::refresh {
 
@@ -19,5 +20,9 @@ struct RefreshResult {
 // initiated_by: MANUAL / SCHEDULER / INITIAL / ALTER.
 RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated_by,
                            const std::string& reason = "");
+
+// Rewords an error raised by a stream table's refresh statements for the user
+// (names the stream table and, for privilege errors, the owner whose rights count).
+void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st, Oid owner);
 
 }  // namespace pgt::refresh

@@ -51,10 +51,10 @@ ModeDecision decide_refresh_mode(RefreshMode requested, const QueryCapabilities&
     throw Error(sqlstate::kFeatureNotSupported,
                 "defining query uses " + caps.volatile_construct + ", which refresh_mode '" +
                     refresh_mode_name(requested) + "' cannot maintain",
-                "A volatile function returns a different result each time it is evaluated, so "
-                "changes to its result cannot be computed incrementally.",
-                "Use refresh_mode => 'FULL', or replace the volatile function with a stable or "
-                "immutable expression.");
+                "Its result can differ each time the query is evaluated, so changes to the "
+                "query's result cannot be computed incrementally.",
+                "Use refresh_mode => 'FULL', or replace it with a stable or immutable "
+                "expression.");
 
   if (requested == RefreshMode::Immediate)
     throw Error(sqlstate::kFeatureNotSupported,
