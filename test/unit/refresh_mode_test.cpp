@@ -1,0 +1,85 @@
+// Refresh mode parsing and the choice of the effective mode.
+#include <gtest/gtest.h>
+
+#include "common/user_error.h"
+#include "refresh/refresh_mode.h"
+
+namespace {
+
+using pgt::ModeDecision;
+using pgt::QueryCapabilities;
+using pgt::RefreshMode;
+
+const char* sqlstate_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const pgt::Error& e) {
+    EXPECT_FALSE(e.hint().empty()) << "error without a HINT: " << e.what();
+    return e.sqlstate();
+  }
+  return "";
+}
+
+TEST(ParseRefreshMode, AcceptsAllModesCaseInsensitively) {
+  EXPECT_EQ(pgt::parse_refresh_mode("FULL"), RefreshMode::Full);
+  EXPECT_EQ(pgt::parse_refresh_mode("full"), RefreshMode::Full);
+  EXPECT_EQ(pgt::parse_refresh_mode(" Differential "), RefreshMode::Differential);
+  EXPECT_EQ(pgt::parse_refresh_mode("auto"), RefreshMode::Auto);
+  EXPECT_EQ(pgt::parse_refresh_mode("IMMEDIATE"), RefreshMode::Immediate);
+}
+
+TEST(ParseRefreshMode, RejectsUnknownWithHint) {
+  EXPECT_STREQ(sqlstate_of([] { pgt::parse_refresh_mode("INCREMENTAL"); }), "22023");
+  EXPECT_STREQ(sqlstate_of([] { pgt::parse_refresh_mode(""); }), "22023");
+}
+
+TEST(RefreshModeName, RoundTrips) {
+  for (RefreshMode m : {RefreshMode::Full, RefreshMode::Differential, RefreshMode::Auto,
+                        RefreshMode::Immediate})
+    EXPECT_EQ(pgt::parse_refresh_mode(pgt::refresh_mode_name(m)), m);
+}
+
+TEST(DecideRefreshMode, FullIsAlwaysHonoured) {
+  QueryCapabilities caps{"not incremental", "volatile function random()"};
+  ModeDecision d = pgt::decide_refresh_mode(RefreshMode::Full, caps);
+  EXPECT_EQ(d.effective, RefreshMode::Full);
+  EXPECT_TRUE(d.reason.empty());
+  EXPECT_FALSE(d.warn);
+}
+
+TEST(DecideRefreshMode, AutoFallsBackToFullWithReasonAndWarning) {
+  QueryCapabilities caps{"window functions", ""};
+  ModeDecision d = pgt::decide_refresh_mode(RefreshMode::Auto, caps);
+  EXPECT_EQ(d.requested, RefreshMode::Auto);
+  EXPECT_EQ(d.effective, RefreshMode::Full);
+  EXPECT_EQ(d.reason, "window functions");
+  EXPECT_TRUE(d.warn);
+}
+
+TEST(DecideRefreshMode, AutoUsesDifferentialWhenPossible) {
+  ModeDecision d = pgt::decide_refresh_mode(RefreshMode::Auto, QueryCapabilities{});
+  EXPECT_EQ(d.effective, RefreshMode::Differential);
+  EXPECT_FALSE(d.warn);
+}
+
+TEST(DecideRefreshMode, DifferentialRefusesWhatItCannotMaintain) {
+  QueryCapabilities caps{"window functions", ""};
+  EXPECT_STREQ(sqlstate_of([&] { pgt::decide_refresh_mode(RefreshMode::Differential, caps); }),
+               "0A000");
+  ModeDecision d = pgt::decide_refresh_mode(RefreshMode::Differential, QueryCapabilities{});
+  EXPECT_EQ(d.effective, RefreshMode::Differential);
+}
+
+TEST(DecideRefreshMode, VolatileRefusedOutsideFull) {
+  QueryCapabilities caps{"", "volatile function random()"};
+  for (RefreshMode m : {RefreshMode::Auto, RefreshMode::Differential, RefreshMode::Immediate})
+    EXPECT_STREQ(sqlstate_of([&] { pgt::decide_refresh_mode(m, caps); }), "0A000");
+}
+
+TEST(DecideRefreshMode, ImmediateNotAvailableYet) {
+  EXPECT_STREQ(
+      sqlstate_of([] { pgt::decide_refresh_mode(RefreshMode::Immediate, QueryCapabilities{}); }),
+      "0A000");
+}
+
+}  // namespace
