@@ -1,0 +1,102 @@
+// DmlGenerator — seeded random INSERT / UPDATE / DELETE for one TableSpec,
+// and random_batch(), which mixes several tables into one transaction.
+//
+// The generator keeps a model of the table's rows so that updates and deletes
+// usually hit a live row (a random predicate would mostly miss). The model is
+// only a guide for choosing targets: if it drifts from the table, statements
+// just hit nothing; the oracle always reads the real table, so correctness of
+// the test never depends on the model.
+//
+// What a batch contains, on purpose (DESIGN.md section 4): NULLs, duplicate
+// rows (keyless tables), key updates, multi-row updates and deletes, groups
+// that vanish (delete by value) and come back (inserts from a small domain),
+// insert-then-delete and update-then-delete of one row within the batch, and
+// deleting both sides of a join in one batch (JoinLink).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "table_spec.h"
+
+namespace pgt_e2e {
+
+class DmlGenerator {
+ public:
+  DmlGenerator(TableSpec spec, std::mt19937_64& rng);
+
+  const TableSpec& spec() const { return spec_; }
+  std::size_t live_rows() const { return rows_.size(); }
+
+  // CREATE TABLE and one INSERT of spec().initial_rows rows.
+  std::vector<std::string> setup_sql();
+
+  // Appends one random operation to `now`. A follow-up that must run later in
+  // the same transaction (deleting the row just inserted) goes to `later`.
+  void random_op(std::vector<std::string>& now, std::vector<std::string>& later);
+
+  // A live row's non-NULL value of `column`, as a literal; nullopt if none.
+  std::optional<std::string> pick_value(const std::string& column);
+  // "DELETE ... WHERE column = literal", applied to the model too. Check
+  // can_change_by_value() first: it keeps the model exact.
+  bool can_change_by_value() const { return spec_.key || !deferred_in_batch_; }
+  std::string delete_where_equal(const std::string& column, const std::string& literal);
+
+  // The batch's statements have all run: keys held for deferred deletes are free.
+  void end_batch() {
+    reserved_keys_.clear();
+    deferred_in_batch_ = false;
+  }
+
+ private:
+  using ModelRow = std::vector<std::string>;  // literals, in TableSpec::all_columns() order
+
+  ModelRow random_row();
+  std::optional<std::string> unused_key();
+  std::string insert_sql(const std::vector<ModelRow>& rows) const;
+  std::string identity_predicate(const ModelRow& row) const;  // WHERE clause body for one row
+  std::size_t column_index(const std::string& column) const;
+  std::size_t random_row_index();
+
+  void op_insert(std::vector<std::string>& now);
+  void op_insert_duplicate(std::vector<std::string>& now);
+  void op_insert_multi(std::vector<std::string>& now);
+  void op_update_values(std::vector<std::string>& now);
+  void op_update_values_at(std::size_t i, std::vector<std::string>& now);
+  void op_update_key(std::vector<std::string>& now);
+  void op_update_group(std::vector<std::string>& now);
+  void op_delete(std::vector<std::string>& now);
+  void op_delete_group(std::vector<std::string>& now);
+  void op_insert_then_delete(std::vector<std::string>& now, std::vector<std::string>& later);
+  void op_update_then_delete(std::vector<std::string>& now, std::vector<std::string>& later);
+
+  TableSpec spec_;
+  std::mt19937_64& rng_;
+  std::vector<ColumnSpec> columns_;  // key first, if any (a copy: generators move)
+  std::vector<ModelRow> rows_;
+  std::set<std::string> reserved_keys_;  // keys a deferred delete still needs
+  // A keyless deferred delete finds its row by value; a statement changing or
+  // deleting rows by value could hit that row first (then the deferred delete
+  // would take another), so such statements wait for the next batch.
+  bool deferred_in_batch_ = false;
+};
+
+// Two generated tables joined on left_col = right_col: a batch may delete the
+// rows on both sides of one join value.
+struct JoinLink {
+  std::size_t left;  // index into the generator list
+  std::string left_col;
+  std::size_t right;
+  std::string right_col;
+};
+
+// One transaction's statements: between min_statements and max_statements
+// operations spread over `tables`, deferred follow-ups placed later in it.
+std::vector<std::string> random_batch(std::vector<DmlGenerator>& tables, const std::vector<JoinLink>& links,
+                                      std::mt19937_64& rng, int min_statements, int max_statements);
+
+}  // namespace pgt_e2e

@@ -1,0 +1,97 @@
+#include "table_spec.h"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "pg_conn.h"
+
+namespace pgt_e2e {
+
+bool chance(std::mt19937_64& rng, double p) { return std::uniform_real_distribution<double>(0.0, 1.0)(rng) < p; }
+
+std::int64_t uniform(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) {
+  return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+}
+
+ColumnSpec ColumnSpec::integer(std::string name, std::int64_t lo, std::int64_t hi, double nulls) {
+  ColumnSpec c;
+  c.name = std::move(name);
+  c.type = ColType::Int;
+  c.lo = lo;
+  c.hi = hi;
+  c.null_fraction = nulls;
+  return c;
+}
+
+ColumnSpec ColumnSpec::numeric(std::string name, std::int64_t lo, std::int64_t hi, double nulls) {
+  ColumnSpec c = integer(std::move(name), lo, hi, nulls);
+  c.type = ColType::Numeric;
+  return c;
+}
+
+ColumnSpec ColumnSpec::text(std::string name, std::vector<std::string> words, double nulls) {
+  if (words.empty()) throw std::invalid_argument("text column needs at least one word");
+  ColumnSpec c;
+  c.name = std::move(name);
+  c.type = ColType::Text;
+  c.words = std::move(words);
+  c.null_fraction = nulls;
+  return c;
+}
+
+std::string ColumnSpec::sql_type() const {
+  switch (type) {
+    case ColType::Int: return "bigint";
+    case ColType::Numeric: return "numeric(12,2)";
+    case ColType::Text: return "text";
+  }
+  return "text";
+}
+
+std::string ColumnSpec::random_value_literal(std::mt19937_64& rng) const {
+  switch (type) {
+    case ColType::Int: return std::to_string(uniform(rng, lo, hi));
+    case ColType::Numeric: {
+      // Whole cents, so the literal is exact and canonical ("-3.07").
+      std::int64_t cents = uniform(rng, lo * 100, hi * 100);
+      std::int64_t mag = std::llabs(cents);
+      std::string frac = std::to_string(mag % 100);
+      if (frac.size() < 2) frac = "0" + frac;
+      return (cents < 0 ? "-" : "") + std::to_string(mag / 100) + "." + frac;
+    }
+    case ColType::Text: return quote_literal(words[uniform(rng, 0, static_cast<std::int64_t>(words.size()) - 1)]);
+  }
+  return "NULL";
+}
+
+std::string ColumnSpec::random_literal(std::mt19937_64& rng) const {
+  if (null_fraction > 0 && chance(rng, null_fraction)) return "NULL";
+  return random_value_literal(rng);
+}
+
+std::string TableSpec::qualified_name() const {
+  const std::size_t dot = name.find('.');
+  if (dot == std::string::npos) return quote_ident(name);
+  return quote_ident(name.substr(0, dot)) + "." + quote_ident(name.substr(dot + 1));
+}
+
+std::vector<const ColumnSpec*> TableSpec::all_columns() const {
+  std::vector<const ColumnSpec*> cols;
+  if (key) cols.push_back(&*key);
+  for (const ColumnSpec& c : columns) cols.push_back(&c);
+  return cols;
+}
+
+std::string TableSpec::create_sql() const {
+  std::string sql = "CREATE TABLE " + qualified_name() + " (";
+  bool first = true;
+  for (const ColumnSpec* c : all_columns()) {
+    if (!first) sql += ", ";
+    first = false;
+    sql += quote_ident(c->name) + " " + c->sql_type();
+    if (key && c == &*key) sql += " PRIMARY KEY";
+  }
+  return sql + ")";
+}
+
+}  // namespace pgt_e2e

@@ -1,0 +1,54 @@
+// TableSpec — the shape of a source table the random DML generator writes to:
+// its columns, the domain each column's values are drawn from, how often a
+// value is NULL, and whether the table has an integer primary key or none.
+// Small domains are deliberate: they make duplicates, join matches, groups
+// that vanish and come back, and NULL group keys frequent.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace pgt_e2e {
+
+enum class ColType { Int, Numeric, Text };
+
+struct ColumnSpec {
+  std::string name;
+  ColType type = ColType::Int;
+  std::int64_t lo = 0;             // Int / Numeric: values in [lo, hi]
+  std::int64_t hi = 9;             //   (Numeric adds two random decimals)
+  std::vector<std::string> words;  // Text: values from this list
+  double null_fraction = 0.0;
+
+  static ColumnSpec integer(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
+  static ColumnSpec numeric(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
+  static ColumnSpec text(std::string name, std::vector<std::string> words, double nulls = 0.0);
+
+  std::string sql_type() const;
+  // A random value as a SQL literal ("NULL", "42", "-3.07", "'o''brien'").
+  std::string random_literal(std::mt19937_64& rng) const;
+  // A random non-NULL value as a SQL literal.
+  std::string random_value_literal(std::mt19937_64& rng) const;
+};
+
+struct TableSpec {
+  std::string name;               // "table" or "schema.table"; each part is quoted
+  std::optional<ColumnSpec> key;  // integer PRIMARY KEY (unique in [lo, hi]); nullopt: keyless
+  std::vector<ColumnSpec> columns;  // the non-key columns
+  int initial_rows = 100;
+
+  std::string create_sql() const;
+  std::string qualified_name() const;  // quoted
+  // Key column (if any) first, then the other columns.
+  std::vector<const ColumnSpec*> all_columns() const;
+};
+
+// True with probability p.
+bool chance(std::mt19937_64& rng, double p);
+// Uniform in [lo, hi].
+std::int64_t uniform(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi);
+
+}  // namespace pgt_e2e
