@@ -30,7 +30,17 @@ CREATE TABLE pgtrickle.pgt_stream_tables (
         CHECK (status IN ('INITIALIZING', 'ACTIVE', 'SUSPENDED', 'ERROR')),
     is_populated              boolean NOT NULL DEFAULT false,
     data_timestamp            timestamptz,
+    -- Exact frontier of DIFFERENTIAL stream tables: the snapshot of the last
+    -- refresh, plus the changes of its own transaction it had already seen
+    -- (transaction id and command id watermark).
     frontier                  pg_catalog.pg_snapshot,
+    frontier_own_xid          pg_catalog.xid8,
+    frontier_own_cid          bigint,
+    -- Generated SQL of DIFFERENTIAL stream tables (derived at create/alter).
+    unique_row_ids            boolean NOT NULL DEFAULT false,
+    full_refresh_sql          text,
+    delta_apply_sql           text,
+    pending_changes_sql       text,
     last_refresh_at           timestamptz,
     consecutive_errors        integer NOT NULL DEFAULT 0,
     last_error_message        text,
@@ -71,6 +81,7 @@ CREATE TABLE pgtrickle.pgt_refresh_history (
     status         text NOT NULL DEFAULT 'RUNNING'
         CHECK (status IN ('RUNNING', 'COMPLETED', 'FAILED', 'SKIPPED')),
     rows_inserted  bigint NOT NULL DEFAULT 0,
+    rows_updated   bigint NOT NULL DEFAULT 0,
     rows_deleted   bigint NOT NULL DEFAULT 0,
     initiated_by   text NOT NULL
         CHECK (initiated_by IN ('MANUAL', 'SCHEDULER', 'INITIAL', 'ALTER')),
@@ -80,10 +91,24 @@ CREATE TABLE pgtrickle.pgt_refresh_history (
 CREATE INDEX ON pgtrickle.pgt_refresh_history (pgt_id, start_time DESC);
 COMMENT ON TABLE pgtrickle.pgt_refresh_history IS 'pg_trickle: one row per refresh';
 
+-- Change capture: one row per source table with a change buffer
+-- (pgtrickle_changes.changes_<relid>) and capture triggers.
+CREATE TABLE pgtrickle.pgt_change_tracking (
+    source_relid      oid PRIMARY KEY,
+    source_schema     text NOT NULL,
+    source_name       text NOT NULL,
+    buffer_relid      oid NOT NULL,
+    captured_columns  text[] NOT NULL,
+    key_columns       text[] NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE pgtrickle.pgt_change_tracking IS 'pg_trickle: change buffers of source tables';
+
 REVOKE ALL ON pgtrickle.pgt_stream_tables, pgtrickle.pgt_dependencies,
-              pgtrickle.pgt_refresh_history FROM PUBLIC;
+              pgtrickle.pgt_refresh_history, pgtrickle.pgt_change_tracking FROM PUBLIC;
 GRANT SELECT ON pgtrickle.pgt_stream_tables, pgtrickle.pgt_dependencies,
-                pgtrickle.pgt_refresh_history TO PUBLIC;
+                pgtrickle.pgt_refresh_history, pgtrickle.pgt_change_tracking TO PUBLIC;
+REVOKE ALL ON SCHEMA pgtrickle_changes FROM PUBLIC;
 GRANT USAGE ON SCHEMA pgtrickle TO PUBLIC;
 
 -------------------------------------------------------------------------------
@@ -178,16 +203,29 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- DROP EXTENSION drops the catalog itself: nothing to maintain.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects()
+                WHERE object_type = 'extension' AND object_identity = 'pg_trickle') THEN
+        RETURN;
+    END IF;
     DELETE FROM pgtrickle.pgt_stream_tables st
      USING pg_catalog.pg_event_trigger_dropped_objects() d
      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.objsubid = 0
        AND st.pgt_relid = d.objid;
+    -- Change capture no stream table needs any more (or of a dropped source).
+    PERFORM pgtrickle._drop_unused_change_capture();
 END
 $$;
 REVOKE ALL ON FUNCTION pgtrickle._on_sql_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER pgt_sql_drop ON sql_drop
     EXECUTE FUNCTION pgtrickle._on_sql_drop();
+
+CREATE FUNCTION pgtrickle._drop_unused_change_capture()
+RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_drop_unused_change_capture';
+REVOKE ALL ON FUNCTION pgtrickle._drop_unused_change_capture() FROM PUBLIC;
 
 -- ALTER TABLE ... RENAME / SET SCHEMA (and ALTER SCHEMA ... RENAME) of a stream
 -- table keeps the catalog's names current.

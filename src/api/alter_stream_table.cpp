@@ -14,7 +14,9 @@
 #include "pg/boundary.h"
 #include "pg/messages.h"
 #include "pg/spi.h"
-#include "refresh/full_refresh.h"
+#include "cdc/change_capture.h"
+#include "pg/user_context.h"
+#include "refresh/refresh_runner.h"
 
 extern "C" {
 #include "storage/lmgr.h"
@@ -68,26 +70,37 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
   api::validate_append_only(st.append_only, requested);
 
   bool repopulate = false;
+  std::optional<api::Definition> def;
   if (query || mode_text) {
     // Without a new query, re-check the stored one (it is fully qualified, so
     // the caller's search_path cannot change its meaning) against the new mode.
     const std::string& text = query ? *query : st.defining_query;
-    api::Definition def = api::prepare_definition(text, requested, st.display_name(), st.relid);
-    api::apply_definition(def, query ? *query : st.original_query, &st);
-    if (query) {
-      if (catalog::reshape_storage_table(st.relid, st.qualified_name(), def.analysis.columns))
-        pg::notice("columns of stream table \"" + st.display_name() + "\" were replaced",
-                   "Indexes on the old columns were dropped with them.");
-      api::record_sources(st, def, true);
-      repopulate = true;
-    }
-    api::warn_if_fallback(def, st.display_name());
+    def = api::prepare_definition(text, requested, st.display_name(), st.relid);
+    std::string old_mode = st.effective_refresh_mode;
+    api::apply_definition(*def, query ? *query : st.original_query, &st);
+    if (query && catalog::reshape_storage_table(st.relid, st.qualified_name(), def->analysis.columns))
+      pg::notice("columns of stream table \"" + st.display_name() + "\" were replaced",
+                 "Indexes on the old columns were dropped with them.");
+    repopulate = query || old_mode != st.effective_refresh_mode || st.differential();
   }
   catalog::update_definition(st);
+  if (def) {
+    api::record_sources(st, *def, true);
+    if (repopulate) {
+      catalog::set_frontier(st.pgt_id, std::nullopt, std::nullopt, std::nullopt);
+      api::prepare_row_identity(st);
+      api::install_change_capture(*def, pg::current_role(), &st);
+    }
+    api::warn_if_fallback(*def, st.display_name());
+  }
   if (status) {
     catalog::set_status(st.pgt_id, *status);
     st.status = *status;
   }
-  if (repopulate) refresh::refresh_full(st, "ALTER", "defining query changed");
+  if (repopulate) {
+    refresh::refresh_now(*catalog::find_by_relid(st.relid), "ALTER",
+                         query ? "defining query changed" : "refresh mode changed");
+    cdc::drop_unused_capture();
+  }
   PG_RETURN_VOID();
 }

@@ -13,7 +13,8 @@
 #include "pg/boundary.h"
 #include "pg/spi.h"
 #include "refresh/dml_guard.h"
-#include "refresh/full_refresh.h"
+#include "pg/user_context.h"
+#include "refresh/refresh_runner.h"
 
 using namespace pgt;
 
@@ -46,9 +47,13 @@ PGT_SQL_FUNCTION(pgt_create_stream_table) {
   st.status = "INITIALIZING";
   st.pgt_id = catalog::insert_stream_table(st);
   api::record_sources(st, def, false);
+  if (st.differential()) {
+    api::prepare_row_identity(st);
+    api::install_change_capture(def, pg::current_role(), &st);
+  }
 
   if (initialize)
-    refresh::refresh_full(st, "INITIAL");
+    refresh::refresh_now(*catalog::find_by_relid(st.relid), "INITIAL");
   else
     api::check_can_read_sources(def);
 

@@ -5,6 +5,7 @@
 // rows go with it (also via the sql_drop event trigger, for plain DROP TABLE).
 #include "api/arguments.h"
 #include "api/stream_table_lookup.h"
+#include "cdc/change_capture.h"
 #include "pg/boundary.h"
 #include "common/sql_quote.h"
 #include "pg/spi.h"
@@ -29,5 +30,6 @@ PGT_SQL_FUNCTION(pgt_drop_stream_table) {
     throw;
   }
   catalog::delete_stream_table(st.pgt_id);
+  cdc::drop_unused_capture();
   PG_RETURN_VOID();
 }

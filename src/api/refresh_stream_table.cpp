@@ -6,7 +6,7 @@
 #include "common/sql_quote.h"
 #include "pg/boundary.h"
 #include "pg/spi.h"
-#include "refresh/full_refresh.h"
+#include "refresh/refresh_runner.h"
 
 using namespace pgt;
 
@@ -20,6 +20,6 @@ PGT_SQL_FUNCTION(pgt_refresh_stream_table) {
                 "stream table \"" + st.display_name() + "\" is suspended", "",
                 "Resume it first: SELECT pgtrickle.alter_stream_table(" +
                     quote_literal(st.display_name()) + ", status => 'ACTIVE');");
-  refresh::refresh_full(st, "MANUAL");
+  refresh::refresh_now(st, "MANUAL");
   PG_RETURN_VOID();
 }

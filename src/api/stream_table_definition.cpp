@@ -6,6 +6,9 @@
 #include <map>
 
 #include "catalog/object_dependencies.h"
+#include "catalog/storage_table.h"
+#include "cdc/change_capture.h"
+#include "common/sql_quote.h"
 #include "common/user_error.h"
 #include "pg/messages.h"
 #include "pg/search_path.h"
@@ -57,11 +60,33 @@ void check_no_cycle(Oid self_relid, const std::string& display_name,
 
 }  // namespace
 
+// Why the current role cannot capture changes of a scanned table (it must own
+// it or hold TRIGGER on it: capture installs triggers there), or empty.
+std::string capture_not_allowed(const frontend::DeltaDerivation& delta) {
+  for (const auto& t : delta.tables) {
+    auto allowed = pg::spi::scalar("SELECT pg_catalog.has_table_privilege($1::oid, 'TRIGGER')::text",
+                                   {std::to_string(t.relid)});
+    if (allowed != std::optional<std::string>("true"))
+      return "capturing changes of table " + t.schema + "." + t.name +
+             " requires owning it or the TRIGGER privilege on it";
+  }
+  return "";
+}
+
 Definition prepare_definition(const std::string& query, RefreshMode requested,
                               const std::string& display_name, Oid self_relid) {
   Definition def;
   def.analysis = frontend::analyze_defining_query(query);
   check_no_cycle(self_relid, display_name, def.analysis.sources);
+  if (requested != RefreshMode::Full && def.analysis.caps.volatile_construct.empty()) {
+    {
+      pg::PinnedSearchPath pinned;
+      def.delta = frontend::derive_delta(def.analysis.normalized_sql, false);
+    }
+    def.analysis.caps.not_incremental_because = def.delta.not_differentiable_because;
+    if (def.analysis.caps.not_incremental_because.empty())
+      def.analysis.caps.not_incremental_because = capture_not_allowed(def.delta);
+  }
   def.mode = decide_refresh_mode(requested, def.analysis.caps);
   return def;
 }
@@ -74,6 +99,37 @@ void apply_definition(const Definition& def, const std::string& original_query,
   st->effective_refresh_mode = refresh_mode_name(def.mode.effective);
   st->effective_mode_reason =
       def.mode.reason.empty() ? std::nullopt : std::optional<std::string>(def.mode.reason);
+  st->frontier.reset();
+  st->frontier_own_xid.reset();
+  st->frontier_own_cid.reset();
+  st->unique_row_ids = def.mode.effective == RefreshMode::Differential && def.delta.unique_ids;
+  st->full_refresh_sql.reset();
+  st->delta_apply_sql.reset();
+  st->pending_changes_sql.reset();
+}
+
+void prepare_row_identity(const catalog::StreamTable& st) {
+  catalog::set_row_id_column(st.relid, st.qualified_name(), st.differential(), st.unique_row_ids);
+}
+
+void install_change_capture(Definition& def, Oid owner, catalog::StreamTable* st) {
+  if (def.mode.effective != RefreshMode::Differential) return;
+  for (const auto& t : def.delta.tables) cdc::ensure_capture(t, owner);
+  {
+    pg::PinnedSearchPath pinned;
+    def.delta = frontend::derive_delta(def.analysis.normalized_sql, true);
+  }
+  std::string table = st->qualified_name();
+  std::vector<std::string> buffers;
+  for (const auto& t : def.delta.tables) buffers.push_back(frontend::change_buffer_name(t.relid));
+  st->unique_row_ids = def.delta.unique_ids;
+  st->full_refresh_sql = dvm::full_insert_sql(table, def.delta.columns, def.delta.full_sql);
+  st->delta_apply_sql =
+      dvm::apply_delta_sql(table, def.delta.columns,
+                           dvm::consolidated_delta_sql(def.delta.columns, def.delta.terms),
+                           def.delta.unique_ids);
+  st->pending_changes_sql = dvm::pending_changes_sql(buffers);
+  catalog::update_definition(*st);
 }
 
 void record_sources(const catalog::StreamTable& st, const Definition& def, bool replacing) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "catalog/stream_table_catalog.h"
+#include "frontend/delta_derivation.h"
 #include "frontend/query_analysis.h"
 #include "refresh/refresh_mode.h"
 
@@ -13,6 +14,7 @@ namespace pgt::api {
 
 struct Definition {
   frontend::AnalyzedQuery analysis;
+  frontend::DeltaDerivation delta;  // derived unless FULL was requested
   ModeDecision mode;
 };
 
@@ -21,12 +23,20 @@ struct Definition {
 Definition prepare_definition(const std::string& query, RefreshMode requested,
                               const std::string& display_name, Oid self_relid);
 
-// Writes the definition's query/mode into the record.
+// Writes the definition's query/mode (and, for DIFFERENTIAL, the generated
+// delta SQL for the storage table) into the record.
 void apply_definition(const Definition& def, const std::string& original_query,
                       catalog::StreamTable* st);
 
 // pgt_dependencies rows and pg_depend entries for the definition's sources.
 void record_sources(const catalog::StreamTable& st, const Definition& def, bool replacing);
+
+// The storage table's row identity column and index for the effective mode.
+void prepare_row_identity(const catalog::StreamTable& st);
+
+// For DIFFERENTIAL: change capture on every scanned table (readable by the
+// owner), then the delta SQL, which reads the change buffers, into the record.
+void install_change_capture(Definition& def, Oid owner, catalog::StreamTable* st);
 
 // WARNING when AUTO fell back to FULL, naming the reason.
 void warn_if_fallback(const Definition& def, const std::string& display_name);

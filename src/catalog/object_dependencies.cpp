@@ -36,8 +36,12 @@ void remove_source_dependencies(Oid st_relid) {
 }
 
 void record_extension_dependency(Oid st_relid) {
+  record_extension_dependency(RelationRelationId, st_relid);
+}
+
+void record_extension_dependency(Oid classid, Oid objid) {
   pg::guard([&] {
-    ObjectAddress depender{RelationRelationId, st_relid, 0};
+    ObjectAddress depender{classid, objid, 0};
     ObjectAddress extension{ExtensionRelationId, get_extension_oid("pg_trickle", false), 0};
     recordDependencyOn(&depender, &extension, DEPENDENCY_AUTO);
     CommandCounterIncrement();

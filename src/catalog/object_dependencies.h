@@ -13,5 +13,7 @@ namespace pgt::catalog {
 void record_source_dependencies(Oid st_relid, const std::vector<Oid>& sources);
 void remove_source_dependencies(Oid st_relid);
 void record_extension_dependency(Oid st_relid);
+// Any object (class id, object id): DROP EXTENSION drops it too.
+void record_extension_dependency(Oid classid, Oid objid);
 
 }  // namespace pgt::catalog

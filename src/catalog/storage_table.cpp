@@ -75,10 +75,18 @@ bool reshape_storage_table(Oid relid, const std::string& qualified_name,
     sql += "ADD COLUMN " + column_definition(columns[i]);
   }
   pg::spi::exec(sql);
-  // Keep __pgt_row_id last for readers that SELECT *: move it by re-adding.
-  pg::spi::exec("ALTER TABLE " + qualified_name + " DROP COLUMN " + quote_ident(kRowIdColumn) +
-                ", ADD COLUMN " + quote_ident(kRowIdColumn) + " bigint");
   return true;
+}
+
+void set_row_id_column(Oid relid, const std::string& qualified_name, bool differential,
+                       bool unique) {
+  (void)relid;
+  // Re-adding also keeps the column last, after columns a reshape added.
+  pg::spi::exec("ALTER TABLE " + qualified_name + " DROP COLUMN " + quote_ident(kRowIdColumn) +
+                ", ADD COLUMN " + quote_ident(kRowIdColumn) + (differential ? " text" : " bigint"));
+  if (differential)
+    pg::spi::exec(std::string("CREATE ") + (unique ? "UNIQUE " : "") + "INDEX ON " + qualified_name +
+                  " (" + quote_ident(kRowIdColumn) + ")");
 }
 
 }  // namespace pgt::catalog

@@ -24,4 +24,9 @@ std::vector<frontend::OutputColumn> storage_columns(Oid relid);
 bool reshape_storage_table(Oid relid, const std::string& qualified_name,
                            const std::vector<frontend::OutputColumn>& columns);
 
+// (Re)creates __pgt_row_id for the refresh mode: bigint (row ordinal) for FULL;
+// text identity for DIFFERENTIAL, indexed (unique when every row's identity is).
+void set_row_id_column(Oid relid, const std::string& qualified_name, bool differential,
+                       bool unique);
+
 }  // namespace pgt::catalog

@@ -24,7 +24,8 @@ constexpr const char* kSelectColumns =
     "pgt_id, pgt_relid, pgt_schema, pgt_name, original_query, defining_query, schedule, "
     "refresh_mode, effective_refresh_mode, effective_mode_reason, status, is_populated, "
     "consecutive_errors, diamond_consistency, diamond_schedule_policy, cdc_mode, append_only, "
-    "pooler_compatibility_mode";
+    "pooler_compatibility_mode, frontier::text, frontier_own_xid::text, frontier_own_cid::text, "
+    "unique_row_ids, full_refresh_sql, delta_apply_sql, pending_changes_sql, updated_at::text";
 
 StreamTable from_row(const pg::spi::Row& r) {
   StreamTable st;
@@ -46,6 +47,14 @@ StreamTable from_row(const pg::spi::Row& r) {
   st.cdc_mode = r[15];
   st.append_only = *r[16] == "t";
   st.pooler_compatibility_mode = *r[17] == "t";
+  st.frontier = r[18];
+  st.frontier_own_xid = r[19];
+  st.frontier_own_cid = r[20];
+  st.unique_row_ids = *r[21] == "t";
+  st.full_refresh_sql = r[22];
+  st.delta_apply_sql = r[23];
+  st.pending_changes_sql = r[24];
+  st.version = std::to_string(st.pgt_id) + "@" + r[25].value_or("");
   return st;
 }
 
@@ -73,12 +82,16 @@ int64_t insert_stream_table(const StreamTable& st) {
       "INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_schema, pgt_name, original_query, "
       "defining_query, schedule, refresh_mode, effective_refresh_mode, effective_mode_reason, "
       "status, is_populated, diamond_consistency, diamond_schedule_policy, cdc_mode, append_only, "
-      "pooler_compatibility_mode) VALUES ($1::oid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-      "$11::boolean, $12, $13, $14, $15::boolean, $16::boolean) RETURNING pgt_id",
+      "pooler_compatibility_mode, unique_row_ids, full_refresh_sql, delta_apply_sql, "
+      "pending_changes_sql) VALUES ($1::oid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "$11::boolean, $12, $13, $14, $15::boolean, $16::boolean, $17::boolean, $18, $19, $20) "
+      "RETURNING pgt_id",
       {std::to_string(st.relid), st.schema, st.name, st.original_query, st.defining_query,
        st.schedule, st.refresh_mode, st.effective_refresh_mode, st.effective_mode_reason,
        st.status, bool_text(st.is_populated), st.diamond_consistency, st.diamond_schedule_policy,
-       st.cdc_mode, bool_text(st.append_only), bool_text(st.pooler_compatibility_mode)});
+       st.cdc_mode, bool_text(st.append_only), bool_text(st.pooler_compatibility_mode),
+       bool_text(st.unique_row_ids), st.full_refresh_sql, st.delta_apply_sql,
+       st.pending_changes_sql});
   return std::stoll(*result.rows.at(0).at(0));
 }
 
@@ -88,11 +101,24 @@ void update_definition(const StreamTable& st) {
       "schedule = $4, refresh_mode = $5, effective_refresh_mode = $6, effective_mode_reason = $7, "
       "diamond_consistency = $8, diamond_schedule_policy = $9, cdc_mode = $10, "
       "append_only = $11::boolean, pooler_compatibility_mode = $12::boolean, "
-      "updated_at = pg_catalog.now() WHERE pgt_id = $1::bigint",
+      "unique_row_ids = $13::boolean, full_refresh_sql = $14, delta_apply_sql = $15, "
+      "pending_changes_sql = $16, updated_at = pg_catalog.clock_timestamp() "
+      "WHERE pgt_id = $1::bigint",
       {std::to_string(st.pgt_id), st.original_query, st.defining_query, st.schedule,
        st.refresh_mode, st.effective_refresh_mode, st.effective_mode_reason,
        st.diamond_consistency, st.diamond_schedule_policy, st.cdc_mode, bool_text(st.append_only),
-       bool_text(st.pooler_compatibility_mode)});
+       bool_text(st.pooler_compatibility_mode), bool_text(st.unique_row_ids), st.full_refresh_sql,
+       st.delta_apply_sql, st.pending_changes_sql});
+}
+
+void set_frontier(int64_t pgt_id, const std::optional<std::string>& snapshot,
+                  const std::optional<std::string>& own_xid,
+                  const std::optional<std::string>& own_cid) {
+  write(
+      "UPDATE pgtrickle.pgt_stream_tables SET frontier = $2::pg_catalog.pg_snapshot, "
+      "frontier_own_xid = $3::pg_catalog.xid8, frontier_own_cid = $4::bigint "
+      "WHERE pgt_id = $1::bigint",
+      {std::to_string(pgt_id), snapshot, own_xid, own_cid});
 }
 
 void set_status(int64_t pgt_id, const std::string& status) {
@@ -150,12 +176,23 @@ int64_t history_begin(int64_t pgt_id, const char* action, const char* initiated_
   return std::stoll(*result.rows.at(0).at(0));
 }
 
-void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_deleted) {
+void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_updated,
+                      int64_t rows_deleted) {
   write(
       "UPDATE pgtrickle.pgt_refresh_history SET status = 'COMPLETED', "
       "end_time = pg_catalog.clock_timestamp(), data_timestamp = pg_catalog.now(), "
-      "rows_inserted = $2::bigint, rows_deleted = $3::bigint WHERE refresh_id = $1::bigint",
-      {std::to_string(refresh_id), std::to_string(rows_inserted), std::to_string(rows_deleted)});
+      "rows_inserted = $2::bigint, rows_updated = $3::bigint, rows_deleted = $4::bigint "
+      "WHERE refresh_id = $1::bigint",
+      {std::to_string(refresh_id), std::to_string(rows_inserted), std::to_string(rows_updated),
+       std::to_string(rows_deleted)});
+}
+
+void history_no_data(int64_t pgt_id, const char* initiated_by) {
+  write(
+      "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, status, initiated_by, "
+      "end_time, data_timestamp) VALUES ($1::bigint, 'NO_DATA', 'COMPLETED', $2, "
+      "pg_catalog.clock_timestamp(), pg_catalog.now())",
+      {std::to_string(pgt_id), std::string(initiated_by)});
 }
 
 void record_refresh_success(int64_t pgt_id) {
@@ -163,7 +200,7 @@ void record_refresh_success(int64_t pgt_id) {
       "UPDATE pgtrickle.pgt_stream_tables SET is_populated = true, "
       "status = CASE WHEN status = 'SUSPENDED' THEN status ELSE 'ACTIVE' END, "
       "consecutive_errors = 0, last_error_message = NULL, data_timestamp = pg_catalog.now(), "
-      "last_refresh_at = pg_catalog.clock_timestamp(), updated_at = pg_catalog.now() "
+      "last_refresh_at = pg_catalog.clock_timestamp() "
       "WHERE pgt_id = $1::bigint",
       {std::to_string(pgt_id)});
 }

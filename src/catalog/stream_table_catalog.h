@@ -32,6 +32,18 @@ struct StreamTable {
   bool append_only = false;
   bool pooler_compatibility_mode = false;
 
+  // DIFFERENTIAL: the frontier and the generated SQL (see sql/ for meanings).
+  std::optional<std::string> frontier;          // pg_snapshot text
+  std::optional<std::string> frontier_own_xid;  // xid8 text
+  std::optional<std::string> frontier_own_cid;  // bigint text
+  bool unique_row_ids = false;
+  std::optional<std::string> full_refresh_sql;
+  std::optional<std::string> delta_apply_sql;
+  std::optional<std::string> pending_changes_sql;
+  std::string version;  // changes whenever the definition changes (cache key)
+
+  bool differential() const { return effective_refresh_mode == "DIFFERENTIAL"; }
+
   std::string qualified_name() const;  // "schema"."name", quoted
   std::string display_name() const;    // schema.name, for messages
 };
@@ -45,6 +57,11 @@ int64_t insert_stream_table(const StreamTable& st);
 // Rewrites the definition columns (query, mode, schedule, options) of pgt_id.
 void update_definition(const StreamTable& st);
 
+// Records the frontier a refresh reached (NULLs: no frontier, next refresh is FULL).
+void set_frontier(int64_t pgt_id, const std::optional<std::string>& snapshot,
+                  const std::optional<std::string>& own_xid,
+                  const std::optional<std::string>& own_cid);
+
 // Sets status (and resets consecutive_errors / last error when ACTIVE).
 void set_status(int64_t pgt_id, const std::string& status);
 
@@ -57,7 +74,10 @@ std::vector<Oid> stream_tables_reading(Oid relid);
 // ---- refresh history ----
 int64_t history_begin(int64_t pgt_id, const char* action, const char* initiated_by,
                       const std::string& reason);
-void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_deleted);
+void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_updated,
+                      int64_t rows_deleted);
+// A refresh that found nothing to do (NO_DATA), recorded as one completed row.
+void history_no_data(int64_t pgt_id, const char* initiated_by);
 
 // After a successful refresh: populated, ACTIVE, errors cleared, timestamps set.
 void record_refresh_success(int64_t pgt_id);

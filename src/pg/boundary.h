@@ -114,8 +114,8 @@ Datum run_entry(F&& body) {
   PGDLLEXPORT Datum name(PG_FUNCTION_ARGS);                                      \
   PG_FUNCTION_INFO_V1(name);                                                     \
   }                                                                              \
-  static Datum name##_body(FunctionCallInfo fcinfo);                             \
+  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo);            \
   extern "C" PGDLLEXPORT Datum name(PG_FUNCTION_ARGS) {                          \
     return pgt::pg::run_entry([fcinfo]() -> Datum { return name##_body(fcinfo); }); \
   }                                                                              \
-  static Datum name##_body(FunctionCallInfo fcinfo)
+  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)

@@ -54,3 +54,24 @@
 #else
 #define PGT_WALKER(fn) reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(fn))
 #endif
+
+// Turning a relation range-table entry into a subquery entry: clear what only
+// relation entries carry (PostgreSQL 16 moved the permission fields out).
+#if PG_VERSION_NUM >= 160000
+#define PGT_CLEAR_RTE_RELATION_FIELDS(rte) \
+  do {                                     \
+    (rte)->perminfoindex = 0;              \
+    (rte)->securityQuals = NIL;            \
+  } while (0)
+#else
+#define PGT_CLEAR_RTE_RELATION_FIELDS(rte) \
+  do {                                     \
+    (rte)->requiredPerms = 0;              \
+    (rte)->checkAsUser = InvalidOid;       \
+    (rte)->selectedCols = NULL;            \
+    (rte)->insertedCols = NULL;            \
+    (rte)->updatedCols = NULL;             \
+    (rte)->extraUpdatedCols = NULL;        \
+    (rte)->securityQuals = NIL;            \
+  } while (0)
+#endif

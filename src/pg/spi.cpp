@@ -7,6 +7,8 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 }
 
 namespace pgt::pg::spi {
@@ -82,6 +84,74 @@ Value scalar(const std::string& sql, const Params& params) {
   Result r = run(sql, params);
   if (r.rows.empty() || r.rows[0].empty()) return std::nullopt;
   return r.rows[0][0];
+}
+
+KeptPlan::KeptPlan(const std::string& sql, std::vector<Oid> param_types)
+    : types_(std::move(param_types)) {
+  void* plan = nullptr;
+  Oid* types = types_.empty() ? nullptr : types_.data();
+  int nargs = static_cast<int>(types_.size());
+  guard([&] {
+    SPIPlanPtr p = SPI_prepare(sql.c_str(), nargs, types);
+    if (p == nullptr) elog(ERROR, "pg_trickle: SPI_prepare failed (%d) for: %s", SPI_result, sql.c_str());
+    SPI_keepplan(p);
+    plan = p;
+  });
+  plan_ = plan;
+}
+
+KeptPlan::~KeptPlan() {
+  try {
+    void* plan = plan_;
+    if (plan != nullptr) guard([plan] { SPI_freeplan(static_cast<SPIPlanPtr>(plan)); });
+  } catch (...) {
+  }
+}
+
+Result KeptPlan::run(const Params& params, Snapshot snapshot) const {
+  Result result;
+  int nargs = static_cast<int>(types_.size());
+  std::vector<const char*> texts(types_.size(), nullptr);
+  std::vector<char> nulls(types_.size(), 'n');
+  for (size_t i = 0; i < types_.size() && i < params.size(); i++) {
+    if (params[i]) {
+      texts[i] = params[i]->c_str();
+      nulls[i] = ' ';
+    }
+  }
+  const Oid* types = types_.data();
+  void* plan = plan_;
+  guard([&] {
+    Datum* values = nargs > 0 ? static_cast<Datum*>(palloc0(sizeof(Datum) * nargs)) : nullptr;
+    for (int i = 0; i < nargs; i++) {
+      if (texts[i] == nullptr) continue;
+      Oid input, ioparam;
+      getTypeInputInfo(types[i], &input, &ioparam);
+      values[i] = OidInputFunctionCall(input, const_cast<char*>(texts[i]), ioparam, -1);
+    }
+    int rc = snapshot != nullptr
+                 ? SPI_execute_snapshot(static_cast<SPIPlanPtr>(plan), values, nulls.data(), snapshot,
+                                        InvalidSnapshot, false, true, 0)
+                 : SPI_execute_plan(static_cast<SPIPlanPtr>(plan), values, nulls.data(), false, 0);
+    if (rc < 0) elog(ERROR, "pg_trickle: SPI execution failed (%d)", rc);
+    result.processed = SPI_processed;
+    copy_tuptable(&result);
+  });
+  return result;
+}
+
+RegisteredSnapshot::RegisteredSnapshot() {
+  Snapshot snap = nullptr;
+  guard([&] { snap = RegisterSnapshot(GetTransactionSnapshot()); });
+  snapshot_ = snap;
+}
+
+RegisteredSnapshot::~RegisteredSnapshot() {
+  try {
+    Snapshot snap = snapshot_;
+    guard([snap] { UnregisterSnapshot(snap); });
+  } catch (...) {
+  }
 }
 
 }  // namespace pgt::pg::spi

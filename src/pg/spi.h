@@ -4,6 +4,10 @@
 
 #include "pg/boundary.h"
 
+extern "C" {
+#include "utils/snapshot.h"
+}
+
 namespace pgt::pg::spi {
 
 using Value = std::optional<std::string>;  // a column value as text; nullopt = SQL NULL
@@ -33,5 +37,36 @@ uint64_t exec(const std::string& sql, const Params& params = {});
 
 // First column of the first row (nullopt if no row or NULL).
 Value scalar(const std::string& sql, const Params& params = {});
+
+// A statement prepared once and kept for the session (SPI_keepplan), with
+// typed parameters given as text (converted by the types' input functions).
+class KeptPlan {
+ public:
+  KeptPlan(const std::string& sql, std::vector<Oid> param_types);
+  ~KeptPlan();
+  KeptPlan(const KeptPlan&) = delete;
+  KeptPlan& operator=(const KeptPlan&) = delete;
+
+  // Runs the statement; with a snapshot, every read uses it (SPI_execute_snapshot),
+  // so that several statements see the sources at one and the same instant.
+  Result run(const Params& params, Snapshot snapshot = nullptr) const;
+
+ private:
+  std::vector<Oid> types_;
+  void* plan_ = nullptr;  // SPIPlanPtr
+};
+
+// A registered copy of the transaction's current snapshot, released on scope exit.
+class RegisteredSnapshot {
+ public:
+  RegisteredSnapshot();
+  ~RegisteredSnapshot();
+  RegisteredSnapshot(const RegisteredSnapshot&) = delete;
+  RegisteredSnapshot& operator=(const RegisteredSnapshot&) = delete;
+  Snapshot get() const { return snapshot_; }
+
+ private:
+  Snapshot snapshot_ = nullptr;
+};
 
 }  // namespace pgt::pg::spi

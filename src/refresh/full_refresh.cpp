@@ -20,11 +20,12 @@ namespace pgt::refresh {
 
 namespace {
 
-// Locks the storage table and returns its owner; errors if it is gone.
-Oid lock_storage_table(const catalog::StreamTable& st) {
+}  // namespace
+
+Oid lock_storage_table(const catalog::StreamTable& st, int lockmode) {
   Oid owner = InvalidOid;
   pg::guard([&] {
-    LockRelationOid(st.relid, AccessExclusiveLock);
+    LockRelationOid(st.relid, lockmode);
     HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(st.relid));
     if (HeapTupleIsValid(tup)) {
       owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
@@ -37,6 +38,8 @@ Oid lock_storage_table(const catalog::StreamTable& st) {
                 "Drop the stream table with pgtrickle.drop_stream_table() and create it again.");
   return owner;
 }
+
+namespace {
 
 std::string insert_select_sql(const catalog::StreamTable& st) {
   std::string columns;
@@ -62,7 +65,7 @@ void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st,
 
 RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated_by,
                            const std::string& reason) {
-  Oid owner = lock_storage_table(st);
+  Oid owner = lock_storage_table(st, AccessExclusiveLock);
   int64_t refresh_id = catalog::history_begin(st.pgt_id, "FULL", initiated_by, reason);
   std::string insert_sql = insert_select_sql(st);
 
@@ -81,7 +84,7 @@ RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated
     explain_refresh_error(e, st, owner);
     throw;
   }
-  catalog::history_complete(refresh_id, result.rows_inserted, result.rows_deleted);
+  catalog::history_complete(refresh_id, result.rows_inserted, 0, result.rows_deleted);
   catalog::record_refresh_success(st.pgt_id);
   return result;
 }

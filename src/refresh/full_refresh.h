@@ -10,8 +10,12 @@ namespace pgt::refresh {
 
 struct RefreshResult {
   int64_t rows_inserted = 0;
+  int64_t rows_updated = 0;
   int64_t rows_deleted = 0;
 };
+
+// Locks the storage table (lockmode) and returns its owner; errors if it is gone.
+Oid lock_storage_table(const catalog::StreamTable& st, int lockmode);
 
 // TRUNCATE + INSERT ... SELECT in the caller's transaction, under an ACCESS
 // EXCLUSIVE lock (readers wait, then see the new contents; never an empty

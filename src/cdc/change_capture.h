@@ -1,0 +1,29 @@
+// Trigger-based change capture. One change buffer per source table,
+// pgtrickle_changes.changes_<relid>, shared by every stream table that reads
+// it: typed columns (only the ones some stream table reads, plus the primary
+// key), the writer's top-level transaction id, and a multiplicity (+1 insert,
+// -1 delete; an UPDATE is -old +new of the rows whose captured columns
+// changed; 0 marks a TRUNCATE). Statement-level AFTER triggers with
+// transition tables fill it; they run as the extension owner
+// (SECURITY DEFINER, pinned search_path), so writers need no rights on it.
+#pragma once
+
+#include "frontend/delta_derivation.h"
+#include "pg/pg_headers.h"
+
+namespace pgt::cdc {
+
+// Makes sure `table` is captured with at least its used columns and key, and
+// lets `reader` (the stream table owner, whose refreshes read the buffer)
+// select from the buffer.
+void ensure_capture(const frontend::ScannedTable& table, Oid reader);
+
+// Removes buffers, triggers and capture functions of tables that no
+// DIFFERENTIAL stream table reads any more (or that were dropped).
+void drop_unused_capture();
+
+// Rows of `relid`'s buffer consumed by every stream table reading it are
+// deleted (or the buffer truncated when nothing is left and no writer holds it).
+void clean_consumed_changes(Oid relid);
+
+}  // namespace pgt::cdc

@@ -1,0 +1,137 @@
+// Delta consolidation and apply statements: see delta_sql.h.
+#include "dvm/delta_sql.h"
+
+#include <bitset>
+
+#include "common/sql_quote.h"
+
+namespace pgt::dvm {
+
+namespace {
+
+constexpr const char* kId = "__pgt_id";
+constexpr const char* kWeight = "__pgt_w";
+constexpr const char* kRowId = "\"__pgt_row_id\"";
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); i++) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+// How a column is grouped / compared: the value, or its text form.
+std::string comparable_expr(const std::string& qualifier, const OutputColumn& c) {
+  std::string ref = qualifier.empty() ? quote_ident(c.name) : qualifier + "." + quote_ident(c.name);
+  return c.comparable ? ref : "(" + ref + ")::pg_catalog.text";
+}
+
+std::vector<std::string> column_refs(const std::string& qualifier,
+                                     const std::vector<OutputColumn>& columns) {
+  std::vector<std::string> out;
+  for (const auto& c : columns)
+    out.push_back(qualifier.empty() ? quote_ident(c.name) : qualifier + "." + quote_ident(c.name));
+  return out;
+}
+
+}  // namespace
+
+int term_sign(unsigned leaf_mask) {
+  return std::bitset<32>(leaf_mask).count() % 2 == 1 ? 1 : -1;
+}
+
+std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
+                                   const std::vector<DeltaTerm>& terms) {
+  std::vector<std::string> branches;
+  for (const auto& term : terms) {
+    std::string weight = term_sign(term.leaf_mask) > 0 ? std::string("t.") + kWeight
+                                                        : std::string("- t.") + kWeight;
+    branches.push_back("SELECT " + join(column_refs("t", columns), ", ") + ", t." + kId + ", " +
+                       weight + " AS " + kWeight + " FROM (" + term.sql + ") t");
+  }
+  // Group by the id and the values; values of types without equality are
+  // grouped by their text form and carried through an aggregate.
+  std::vector<std::string> select_list{std::string(kId)};
+  std::vector<std::string> group_by{std::string(kId)};
+  for (const auto& c : columns) {
+    if (c.comparable) {
+      select_list.push_back(quote_ident(c.name));
+    } else {
+      select_list.push_back("(pg_catalog.array_agg(" + quote_ident(c.name) + "))[1] AS " +
+                            quote_ident(c.name));
+    }
+    group_by.push_back(comparable_expr("", c));
+  }
+  return "SELECT " + join(select_list, ", ") + ", pg_catalog.sum(" + kWeight + ")::int8 AS " +
+         kWeight + " FROM (" + join(branches, " UNION ALL ") + ") u GROUP BY " +
+         join(group_by, ", ") + " HAVING pg_catalog.sum(" + kWeight + ") <> 0";
+}
+
+std::string apply_delta_sql(const std::string& table, const std::vector<OutputColumn>& columns,
+                            const std::string& consolidated_sql, bool unique_ids) {
+  std::vector<std::string> cols = column_refs("", columns);
+  std::vector<std::string> d_cols = column_refs("d", columns);
+  std::string insert_cols = join(cols, ", ") + ", " + kRowId;
+
+  if (unique_ids) {
+    // Per id at most {-old, +new}: keep +new when present (an upsert), else -old.
+    std::string d = "SELECT DISTINCT ON (" + std::string(kId) + ") * FROM (" + consolidated_sql +
+                    ") c ORDER BY " + kId + ", " + kWeight + " DESC";
+    std::vector<std::string> sets, old_vals, new_vals;
+    for (const auto& c : columns) {
+      sets.push_back(quote_ident(c.name) + " = d." + quote_ident(c.name));
+      old_vals.push_back(comparable_expr("t", c));
+      new_vals.push_back(comparable_expr("d", c));
+    }
+    return "WITH d AS MATERIALIZED (" + d + "), "
+           "del AS (DELETE FROM " + table + " t USING d WHERE t." + kRowId + " = d." + kId +
+           " AND d." + kWeight + " < 0 RETURNING 1), "
+           "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM d WHERE t." + kRowId +
+           " = d." + kId + " AND d." + kWeight + " > 0 AND ROW(" + join(old_vals, ", ") +
+           ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
+           "ins AS (INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
+           ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND NOT EXISTS (SELECT 1 FROM " +
+           table + " t WHERE t." + kRowId + " = d." + kId + ") RETURNING 1) "
+           "SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM upd), "
+           "(SELECT pg_catalog.count(*) FROM del)";
+  }
+  // Counted copies: all copies of one id hold the same values, so removing k
+  // of them is exact; ctid picks which.
+  return "WITH d AS MATERIALIZED (" + consolidated_sql + "), "
+         "victims AS (SELECT x.tid FROM (SELECT t.ctid AS tid, t." + kRowId +
+         " AS rid, pg_catalog.row_number() OVER (PARTITION BY t." + kRowId + ") AS rn FROM " +
+         table + " t WHERE t." + kRowId + " IN (SELECT " + kId + " FROM d WHERE " + kWeight +
+         " < 0)) x JOIN d ON d." + kId + " = x.rid AND d." + kWeight + " < 0 WHERE x.rn <= - d." +
+         kWeight + "), "
+         "del AS (DELETE FROM " + table + " t WHERE t.ctid = ANY (ARRAY(SELECT tid FROM victims)) "
+         "RETURNING 1), "
+         "ins AS (INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
+         ", d." + kId + " FROM d, pg_catalog.generate_series(1, d." + kWeight + ") g WHERE d." +
+         kWeight + " > 0 RETURNING 1) "
+         "SELECT (SELECT pg_catalog.count(*) FROM ins), 0::int8, (SELECT pg_catalog.count(*) FROM del)";
+}
+
+std::string full_insert_sql(const std::string& table, const std::vector<OutputColumn>& columns,
+                            const std::string& full_query_sql) {
+  std::vector<std::string> cols = column_refs("", columns);
+  return "INSERT INTO " + table + " (" + join(cols, ", ") + ", " + kRowId + ") SELECT " +
+         join(column_refs("q", columns), ", ") + ", q." + kId + " FROM (" + full_query_sql + ") q";
+}
+
+std::string unconsumed_changes_predicate(const std::string& a) {
+  return "NOT (pg_catalog.pg_visible_in_snapshot(" + a + ".xid, $1) OR (" + a + ".xid = $2 AND " + a +
+         ".cmin::pg_catalog.text::pg_catalog.int8 < $3))";
+}
+
+std::string pending_changes_sql(const std::vector<std::string>& buffers) {
+  std::vector<std::string> parts;
+  for (const auto& b : buffers)
+    parts.push_back("SELECT pg_catalog.count(*) AS n, pg_catalog.bool_or(b.__pgt_w = 0) AS t FROM " +
+                    b + " b WHERE " + unconsumed_changes_predicate("b"));
+  return "SELECT COALESCE(pg_catalog.sum(x.n), 0)::int8, COALESCE(pg_catalog.bool_or(x.t), false) "
+         "FROM (" + join(parts, " UNION ALL ") + ") x";
+}
+
+}  // namespace pgt::dvm

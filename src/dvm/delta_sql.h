@@ -1,0 +1,64 @@
+// SQL for applying a stream table's delta. Pure C++: no PostgreSQL headers.
+//
+// A delta is a Z-set: rows (__pgt_id, columns..., __pgt_w) where __pgt_w is a
+// signed multiplicity. The frontend derives one SQL term per nonempty subset S
+// of the query's scanned relations (the query with those relations replaced by
+// their change buffers); for an SPJ query, which is multilinear in its inputs,
+//
+//     delta(Q) = sum over S != {} of (-1)^(|S|+1) * Q[S <- delta]
+//
+// with every relation outside S read at its new state. This file turns those
+// terms into one consolidated delta and into the statement that applies it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pgt::dvm {
+
+struct OutputColumn {
+  std::string name;
+  // Whether the type can be grouped and compared with = (btree/hash equality).
+  // Types without one (json, point, xml) are compared through their text form.
+  bool comparable = true;
+};
+
+struct DeltaTerm {
+  unsigned leaf_mask = 0;  // which relations read their delta
+  std::string sql;         // SELECT <columns>, __pgt_id, __pgt_w FROM ...
+};
+
+// Sign of a term: + for an odd number of delta relations, - for even.
+int term_sign(unsigned leaf_mask);
+
+// All terms combined, consolidated per (id, values): rows whose multiplicities
+// cancel (insert then delete, update then update back) disappear.
+std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
+                                   const std::vector<DeltaTerm>& terms);
+
+// The statement that applies a consolidated delta to the storage table and
+// returns one row (inserted, updated, deleted).
+//  unique_ids: every row of the stream table has a distinct __pgt_row_id
+//  (all sources keyed): deletes, updates of rows whose values changed, inserts.
+//  Otherwise rows are counted copies: delete k copies, insert k copies.
+std::string apply_delta_sql(const std::string& qualified_table,
+                            const std::vector<OutputColumn>& columns,
+                            const std::string& consolidated_sql, bool unique_ids);
+
+// INSERT ... SELECT of the full query (the term with no delta relation) into
+// the storage table.
+std::string full_insert_sql(const std::string& qualified_table,
+                            const std::vector<OutputColumn>& columns,
+                            const std::string& full_query_sql);
+
+// WHERE condition (over a change buffer aliased `alias`) of the changes a
+// refresh consumes: visible to its snapshot (MVCC does that), not visible to the
+// previous refresh's snapshot ($1), and not among the changes of the previous
+// refresh's own transaction that it already saw (transaction $2, commands < $3).
+std::string unconsumed_changes_predicate(const std::string& alias);
+
+// One row: the number of unconsumed changes in the given buffers, and whether
+// any of them is a TRUNCATE marker.
+std::string pending_changes_sql(const std::vector<std::string>& buffers);
+
+}  // namespace pgt::dvm

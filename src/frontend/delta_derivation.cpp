@@ -1,0 +1,509 @@
+// Delta derivation by substitution in the Query tree: see delta_derivation.h.
+//
+// The PostgreSQL-facing work runs inside guard() on Query trees and plain C
+// data; C++ strings are assembled outside, between guarded calls.
+#include "frontend/delta_derivation.h"
+
+#include <algorithm>
+
+#include "common/sql_quote.h"
+#include "common/user_error.h"
+#include "pg/boundary.h"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/analyze.h"
+#include "parser/parser.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+}
+
+namespace pgt::frontend {
+
+const Oid kDeltaParamTypes[kDeltaParamCount] = {PG_SNAPSHOTOID, XID8OID, INT8OID};
+
+std::string change_buffer_name(Oid relid) {
+  return quote_qualified("pgtrickle_changes", "changes_" + std::to_string(relid));
+}
+
+namespace {
+
+constexpr const char* kIdColumn = "__pgt_id";
+constexpr const char* kWeightColumn = "__pgt_w";
+
+// ---------------------------------------------------------------------------
+// Plain-C helpers over Query trees (called inside guard()).
+
+Query* parse_and_rewrite(const char* sql) {
+  List* raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+  Query* query = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, kDeltaParamTypes,
+                                           kDeltaParamCount, nullptr);
+  List* rewritten = QueryRewrite(query);
+  if (list_length(rewritten) != 1) elog(ERROR, "pg_trickle: rewrite produced %d queries", list_length(rewritten));
+  return linitial_node(Query, rewritten);
+}
+
+void collect_from_rtis(Node* node, Bitmapset** rtis) {
+  if (node == nullptr) return;
+  if (IsA(node, RangeTblRef)) {
+    *rtis = bms_add_member(*rtis, reinterpret_cast<RangeTblRef*>(node)->rtindex);
+  } else if (IsA(node, FromExpr)) {
+    ListCell* lc;
+    foreach (lc, reinterpret_cast<FromExpr*>(node)->fromlist)
+      collect_from_rtis(static_cast<Node*>(lfirst(lc)), rtis);
+  } else if (IsA(node, JoinExpr)) {
+    auto* join = reinterpret_cast<JoinExpr*>(node);
+    collect_from_rtis(join->larg, rtis);
+    collect_from_rtis(join->rarg, rtis);
+  }
+}
+
+Bitmapset* from_rtis(Query* q) {
+  Bitmapset* rtis = nullptr;
+  collect_from_rtis(reinterpret_cast<Node*>(q->jointree), &rtis);
+  return rtis;
+}
+
+// Why (if at all) a query is not select-project-join over tables. Returns a
+// static phrase, and the relation concerned where there is one.
+const char* not_spj_reason(Query* q, Oid* relid) {
+  if (q->hasAggs || q->groupClause != nullptr || q->groupingSets != nullptr || q->havingQual != nullptr)
+    return "aggregates and GROUP BY";
+  if (q->hasWindowFuncs) return "window functions";
+  if (q->distinctClause != nullptr) return "DISTINCT";
+  if (q->setOperations != nullptr) return "UNION / INTERSECT / EXCEPT";
+  if (q->hasSubLinks) return "subqueries in expressions (EXISTS, IN, scalar subqueries)";
+  if (q->hasTargetSRFs) return "set-returning functions in the select list";
+  if (q->cteList != nullptr) return "WITH (common table expressions)";
+  if (q->limitCount != nullptr || q->limitOffset != nullptr) return "LIMIT / OFFSET";
+  Bitmapset* from = from_rtis(q);
+  int rti = 0;
+  ListCell* lc;
+  foreach (lc, q->rtable) {
+    rti++;
+    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+    if (!bms_is_member(rti, from) && rte->rtekind != RTE_JOIN) continue;
+    switch (rte->rtekind) {
+      case RTE_RELATION: {
+        *relid = rte->relid;
+        if (rte->relkind == RELKIND_MATVIEW) return "a materialized view as a source";
+        if (rte->relkind == RELKIND_FOREIGN_TABLE) return "a foreign table as a source";
+        if (rte->relkind != RELKIND_RELATION && rte->relkind != RELKIND_PARTITIONED_TABLE)
+          return "a source that is not a table";
+        HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
+        bool rls = HeapTupleIsValid(tup) && reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;
+        if (HeapTupleIsValid(tup)) ReleaseSysCache(tup);
+        if (rls) return "row-level security on a source";
+        Bitmapset* cols = pgt_rte_selected_cols(q, rte);
+        int member = -1;
+        while ((member = bms_next_member(cols, member)) >= 0)
+          if (member + FirstLowInvalidHeapAttributeNumber <= 0) return "whole-row or system column references";
+        *relid = InvalidOid;
+        break;
+      }
+      case RTE_SUBQUERY: {
+        if (rte->lateral) return "LATERAL subqueries";
+        const char* reason = not_spj_reason(rte->subquery, relid);
+        if (reason != nullptr) return reason;
+        break;
+      }
+      case RTE_JOIN:
+        if (rte->jointype != JOIN_INNER) return "outer joins (LEFT / RIGHT / FULL JOIN)";
+        break;
+      case RTE_FUNCTION: return "functions in FROM";
+      case RTE_VALUES: return "VALUES in FROM";
+      case RTE_CTE: return "WITH (common table expressions)";
+      case RTE_TABLEFUNC: return "table functions in FROM";
+      case RTE_RESULT: break;
+      default: return "this kind of FROM item";
+    }
+  }
+  return nullptr;
+}
+
+// Calls visit(query, rte) for each scanned table, in a fixed order.
+template <typename Visit>
+void walk_scans(Query* q, Visit& visit) {
+  Bitmapset* from = from_rtis(q);
+  int rti = 0;
+  ListCell* lc;
+  foreach (lc, q->rtable) {
+    rti++;
+    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+    if (!bms_is_member(rti, from)) continue;
+    if (rte->rtekind == RTE_RELATION)
+      visit(q, rte);
+    else if (rte->rtekind == RTE_SUBQUERY)
+      walk_scans(rte->subquery, visit);
+  }
+}
+
+// Adds __pgt_id (text) and __pgt_w (int8) to q's target list, combining those
+// of the subqueries in its FROM; returns their attribute numbers.
+void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno) {
+  q->sortClause = NIL;  // row order means nothing to a stored table
+  List* targets = NIL;
+  ListCell* lc;
+  foreach (lc, q->targetList) {
+    auto* te = static_cast<TargetEntry*>(lfirst(lc));
+    if (!te->resjunk) targets = lappend(targets, te);
+  }
+  q->targetList = targets;
+
+  Bitmapset* from = from_rtis(q);
+  List* ids = NIL;
+  Expr* weight = nullptr;
+  int rti = 0;
+  foreach (lc, q->rtable) {
+    rti++;
+    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+    if (!bms_is_member(rti, from) || rte->rtekind != RTE_SUBQUERY) continue;
+    AttrNumber id_col, w_col;
+    if (list_member_ptr(scan_rtes, rte)) {
+      w_col = list_length(rte->subquery->targetList);
+      id_col = w_col - 1;
+    } else {
+      add_identity_columns(rte->subquery, scan_rtes, &id_col, &w_col);
+      rte->eref->colnames = lappend(rte->eref->colnames, makeString(pstrdup(kIdColumn)));
+      rte->eref->colnames = lappend(rte->eref->colnames, makeString(pstrdup(kWeightColumn)));
+      if (rte->alias != nullptr && rte->alias->colnames != NIL) {
+        rte->alias->colnames = lappend(rte->alias->colnames, makeString(pstrdup(kIdColumn)));
+        rte->alias->colnames = lappend(rte->alias->colnames, makeString(pstrdup(kWeightColumn)));
+      }
+    }
+    ids = lappend(ids, makeVar(rti, id_col, TEXTOID, -1, DEFAULT_COLLATION_OID, 0));
+    Expr* w = reinterpret_cast<Expr*>(makeVar(rti, w_col, INT8OID, -1, InvalidOid, 0));
+    weight = weight == nullptr ? w
+                               : reinterpret_cast<Expr*>(makeFuncExpr(F_INT8MUL, INT8OID, list_make2(weight, w),
+                                                                      InvalidOid, InvalidOid,
+                                                                      COERCE_EXPLICIT_CALL));
+  }
+  Expr* id;
+  if (ids == NIL) {
+    id = reinterpret_cast<Expr*>(makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+                                           CStringGetTextDatum(""), false, false));
+    weight = reinterpret_cast<Expr*>(makeConst(INT8OID, -1, InvalidOid, sizeof(int64),
+                                               Int64GetDatum(1), false, FLOAT8PASSBYVAL));
+  } else if (list_length(ids) == 1) {
+    id = static_cast<Expr*>(linitial(ids));
+  } else {
+    // ROW(id1, id2, ...)::text: record_out quotes each part, so it is injective.
+    RowExpr* row = makeNode(RowExpr);
+    row->args = ids;
+    row->row_typeid = RECORDOID;
+    row->row_format = COERCE_EXPLICIT_CALL;
+    row->location = -1;
+    CoerceViaIO* cast = makeNode(CoerceViaIO);
+    cast->arg = reinterpret_cast<Expr*>(row);
+    cast->resulttype = TEXTOID;
+    cast->resultcollid = DEFAULT_COLLATION_OID;
+    cast->coerceformat = COERCE_EXPLICIT_CAST;
+    cast->location = -1;
+    id = reinterpret_cast<Expr*>(cast);
+  }
+  int n = list_length(q->targetList);
+  q->targetList = lappend(q->targetList, makeTargetEntry(id, n + 1, pstrdup(kIdColumn), false));
+  q->targetList = lappend(q->targetList, makeTargetEntry(weight, n + 2, pstrdup(kWeightColumn), false));
+  *id_attno = n + 1;
+  *w_attno = n + 2;
+}
+
+// Replaces scan number k (in walk order) with scan_queries[2k + (mask>>k & 1)].
+struct ScanReplacer {
+  Query** scan_queries;
+  unsigned mask;
+  int next = 0;
+  List* replaced = NIL;
+
+  void operator()(Query*, RangeTblEntry* rte) {
+    int k = next++;
+    Query* sub = static_cast<Query*>(copyObjectImpl(scan_queries[2 * k + ((mask >> k) & 1)]));
+    List* colnames = NIL;
+    ListCell* lc;
+    foreach (lc, sub->targetList)
+      colnames = lappend(colnames, makeString(pstrdup(static_cast<TargetEntry*>(lfirst(lc))->resname)));
+    const char* alias = rte->alias != nullptr ? rte->alias->aliasname : rte->eref->aliasname;
+    rte->rtekind = RTE_SUBQUERY;
+    rte->subquery = sub;
+    rte->relid = InvalidOid;
+    rte->relkind = 0;
+    rte->rellockmode = 0;
+    rte->tablesample = nullptr;
+    rte->inh = false;
+    rte->security_barrier = false;
+    PGT_CLEAR_RTE_RELATION_FIELDS(rte);
+    rte->alias = makeAlias(alias, NIL);
+    rte->eref = makeAlias(alias, colnames);
+    replaced = lappend(replaced, rte);
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Per-scan metadata, gathered from the catalogs.
+
+struct Attribute {
+  std::string name;
+  std::string type_sql;
+  bool dropped = false;
+};
+
+struct Scan {
+  Oid relid = InvalidOid;
+  bool inherit = true;
+  std::vector<Attribute> attributes;      // 1..natts
+  std::vector<AttrNumber> key_attnums;    // primary key
+  std::vector<AttrNumber> used_attnums;   // read by the query
+};
+
+std::vector<Attribute> relation_attributes(Oid relid) {
+  std::vector<Attribute> out;
+  int natts = 0;
+  pg::guard([&] {
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tup)) elog(ERROR, "pg_trickle: relation %u vanished", relid);
+    natts = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relnatts;
+    ReleaseSysCache(tup);
+  });
+  for (int attnum = 1; attnum <= natts; attnum++) {
+    const char* name = nullptr;
+    const char* type = nullptr;
+    bool dropped = true;
+    pg::guard([&] {
+      HeapTuple tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+      if (!HeapTupleIsValid(tup)) return;
+      auto* att = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tup));
+      dropped = att->attisdropped;
+      name = pstrdup(NameStr(att->attname));
+      if (!dropped) type = format_type_with_typemod(att->atttypid, att->atttypmod);
+      ReleaseSysCache(tup);
+    });
+    out.push_back(Attribute{dropped ? "__pgt_dropped_" + std::to_string(attnum) : name,
+                            dropped ? "pg_catalog.int4" : type, dropped});
+  }
+  return out;
+}
+
+std::vector<AttrNumber> primary_key_attnums(Oid relid) {
+  std::vector<AttrNumber> out;
+  Bitmapset* key = nullptr;
+  pg::guard([&] {
+    Relation rel = table_open(relid, AccessShareLock);
+    key = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+    table_close(rel, NoLock);
+  });
+  int member = -1;
+  while ((member = bms_next_member(key, member)) >= 0)
+    out.push_back(static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber));
+  return out;
+}
+
+std::string column_ref(const char* alias, const Attribute& a) {
+  return std::string(alias) + "." + quote_ident(a.name);
+}
+
+// The row identity of one scan, over its alias: the primary key, or for a
+// keyless table the values of the columns the query reads.
+std::string identity_expr(const Scan& scan, const char* alias) {
+  const std::vector<AttrNumber>& attnums = scan.key_attnums.empty() ? scan.used_attnums : scan.key_attnums;
+  if (attnums.empty()) return "''::pg_catalog.text";
+  if (attnums.size() == 1)
+    return "(" + column_ref(alias, scan.attributes[attnums[0] - 1]) + ")::pg_catalog.text";
+  std::string row = "ROW(";
+  for (size_t i = 0; i < attnums.size(); i++) {
+    if (i) row += ", ";
+    row += column_ref(alias, scan.attributes[attnums[i] - 1]);
+  }
+  return row + ")::pg_catalog.text";
+}
+
+bool scan_reads(const Scan& scan, AttrNumber attnum) {
+  return std::find(scan.used_attnums.begin(), scan.used_attnums.end(), attnum) != scan.used_attnums.end() ||
+         std::find(scan.key_attnums.begin(), scan.key_attnums.end(), attnum) != scan.key_attnums.end();
+}
+
+// SELECT of every attribute (so attribute numbers stay valid), the identity
+// and the multiplicity: from the table (current state) or from its change
+// buffer (the changes not consumed yet).
+std::string scan_sql(const Scan& scan, bool from_buffer) {
+  const char* alias = from_buffer ? "b" : "t";
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < scan.attributes.size(); i++) {
+    const Attribute& a = scan.attributes[i];
+    bool real = !a.dropped && (!from_buffer || scan_reads(scan, static_cast<AttrNumber>(i + 1)));
+    sql += (real ? column_ref(alias, a) : "NULL::" + a.type_sql) + " AS " + quote_ident(a.name) + ", ";
+  }
+  sql += identity_expr(scan, alias) + " AS " + kIdColumn + ", ";
+  if (!from_buffer) {
+    const char* only = scan.inherit ? "" : "ONLY ";
+    const char* schema = nullptr;
+    const char* name = nullptr;
+    pg::guard([&] {
+      name = get_rel_name(scan.relid);
+      schema = get_namespace_name(get_rel_namespace(scan.relid));
+    });
+    return sql + "1::pg_catalog.int8 AS " + kWeightColumn + " FROM " + only +
+           quote_qualified(schema, name) + " t";
+  }
+  // Consumed now: committed before this refresh's snapshot (MVCC visibility)
+  // and not consumed by an earlier refresh: not visible in its snapshot ($1),
+  // and not one of its own transaction's changes it already saw ($2, $3).
+  return sql + "b.__pgt_w::pg_catalog.int8 AS " + kWeightColumn + " FROM " +
+         change_buffer_name(scan.relid) + " b WHERE b.__pgt_w <> 0 AND " +
+         dvm::unconsumed_changes_predicate("b");
+}
+
+std::string deparse(Query* q) {
+  const char* text = nullptr;
+  pg::guard([&] { text = pg_get_querydef(q, false); });
+  return text;
+}
+
+}  // namespace
+
+DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sql) {
+  DeltaDerivation result;
+  Query* query = nullptr;
+  const char* reason = nullptr;
+  Oid reason_relid = InvalidOid;
+  pg::guard([&] {
+    query = parse_and_rewrite(normalized_sql.c_str());
+    reason = not_spj_reason(query, &reason_relid);
+  });
+  if (reason != nullptr) {
+    result.not_differentiable_because = reason;
+    if (OidIsValid(reason_relid)) {
+      const char* name = nullptr;
+      pg::guard([&] { name = get_rel_name(reason_relid); });
+      if (name != nullptr) result.not_differentiable_because += std::string(" (") + name + ")";
+    }
+    return result;
+  }
+
+  // The scans, in walk order.
+  std::vector<std::pair<Oid, bool>> scan_refs;  // relid, inh
+  std::vector<std::vector<AttrNumber>> scan_used;
+  auto collect = [&](Query* q, RangeTblEntry* rte) {
+    (void)q;
+    scan_refs.emplace_back(rte->relid, rte->inh);
+    std::vector<AttrNumber> used;
+    Bitmapset* cols = pgt_rte_selected_cols(q, rte);
+    int member = -1;
+    while ((member = bms_next_member(cols, member)) >= 0)
+      used.push_back(static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber));
+    scan_used.push_back(std::move(used));
+  };
+  pg::guard([&] { walk_scans(query, collect); });
+  if (scan_refs.empty()) {
+    result.not_differentiable_because = "a query that reads no table";
+    return result;
+  }
+  if (scan_refs.size() > static_cast<size_t>(kMaxDifferentialScans)) {
+    result.not_differentiable_because =
+        "more than " + std::to_string(kMaxDifferentialScans) + " table scans in one query";
+    return result;
+  }
+
+  std::vector<Scan> scans;
+  for (size_t k = 0; k < scan_refs.size(); k++) {
+    Scan scan;
+    scan.relid = scan_refs[k].first;
+    scan.inherit = scan_refs[k].second;
+    scan.attributes = relation_attributes(scan.relid);
+    scan.key_attnums = primary_key_attnums(scan.relid);
+    scan.used_attnums = scan_used[k];
+    scans.push_back(std::move(scan));
+  }
+
+  // One entry per distinct table: what CDC must capture.
+  result.unique_ids = true;
+  for (const Scan& scan : scans) {
+    if (scan.key_attnums.empty()) result.unique_ids = false;
+    auto it = std::find_if(result.tables.begin(), result.tables.end(),
+                           [&](const ScannedTable& t) { return t.relid == scan.relid; });
+    if (it == result.tables.end()) {
+      ScannedTable table;
+      table.relid = scan.relid;
+      const char* schema = nullptr;
+      const char* name = nullptr;
+      pg::guard([&] {
+        name = get_rel_name(scan.relid);
+        schema = get_namespace_name(get_rel_namespace(scan.relid));
+      });
+      table.schema = schema;
+      table.name = name;
+      for (AttrNumber a : scan.key_attnums) table.key_columns.push_back(scan.attributes[a - 1].name);
+      result.tables.push_back(std::move(table));
+      it = result.tables.end() - 1;
+    }
+    for (AttrNumber a : scan.used_attnums) {
+      const std::string& col = scan.attributes[a - 1].name;
+      if (std::find(it->used_columns.begin(), it->used_columns.end(), col) == it->used_columns.end())
+        it->used_columns.push_back(col);
+    }
+  }
+
+  if (!generate_sql) return result;
+
+  // Parsed scan queries: [2k] current state, [2k+1] change buffer.
+  std::vector<std::string> scan_texts;
+  for (const Scan& scan : scans) {
+    scan_texts.push_back(scan_sql(scan, false));
+    scan_texts.push_back(scan_sql(scan, true));
+  }
+  std::vector<Query*> scan_queries(scan_texts.size(), nullptr);
+  for (size_t i = 0; i < scan_texts.size(); i++) {
+    const char* text = scan_texts[i].c_str();
+    Query** slot = &scan_queries[i];
+    pg::guard([&] { *slot = parse_and_rewrite(text); });
+  }
+
+  // Output columns (and whether their type has equality).
+  std::vector<std::pair<const char*, bool>> outputs;
+  pg::guard([&] {
+    ListCell* lc;
+    foreach (lc, query->targetList) {
+      auto* te = static_cast<TargetEntry*>(lfirst(lc));
+      if (te->resjunk) continue;
+      TypeCacheEntry* tc = lookup_type_cache(exprType(reinterpret_cast<Node*>(te->expr)),
+                                             TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR | TYPECACHE_HASH_PROC);
+      bool comparable = OidIsValid(tc->eq_opr) && (OidIsValid(tc->lt_opr) || OidIsValid(tc->hash_proc));
+      outputs.emplace_back(te->resname != nullptr ? te->resname : "?column?", comparable);
+    }
+  });
+  for (const auto& [name, comparable] : outputs) result.columns.push_back({name, comparable});
+
+  // Q[S] for every subset S of the scans: S = {} is the full query.
+  unsigned term_count = 1u << scans.size();
+  for (unsigned mask = 0; mask < term_count; mask++) {
+    Query* term = nullptr;
+    pg::guard([&] {
+      term = static_cast<Query*>(copyObjectImpl(query));
+      ScanReplacer replacer{scan_queries.data(), mask};
+      walk_scans(term, replacer);
+      AttrNumber id_col, w_col;
+      add_identity_columns(term, replacer.replaced, &id_col, &w_col);
+    });
+    std::string sql = deparse(term);
+    if (mask == 0)
+      result.full_sql = sql;
+    else
+      result.terms.push_back(dvm::DeltaTerm{mask, sql});
+  }
+  return result;
+}
+
+}  // namespace pgt::frontend

@@ -1,0 +1,60 @@
+// Derives the delta queries of a stream table from its defining query.
+//
+// The defining query is analyzed and rewritten (views inlined) by PostgreSQL.
+// If it is a select-project-join over tables (any nesting of FROM subqueries,
+// inner joins, WHERE, expressions), it is multilinear in the tables it scans,
+// and its delta is sum over nonempty S of (-1)^(|S|+1) Q[S <- delta] (see
+// dvm/delta_sql.h). Each term is made by replacing, in a copy of the Query
+// tree, the scanned tables in S with a read of their change buffer and the
+// others with a read of the table, each exposing a row identity (__pgt_id)
+// and a multiplicity (__pgt_w) that are combined up the tree; PostgreSQL's own
+// deparser then turns the tree into SQL text.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dvm/delta_sql.h"
+#include "pg/pg_headers.h"
+
+namespace pgt::frontend {
+
+// A table the query scans (once per table, however often it is scanned).
+struct ScannedTable {
+  Oid relid = InvalidOid;
+  std::string schema;
+  std::string name;
+  std::vector<std::string> key_columns;   // primary key; empty: keyless
+  std::vector<std::string> used_columns;  // columns the query reads
+};
+
+struct DeltaDerivation {
+  // Empty when the query can be maintained incrementally; otherwise the
+  // construct that prevents it, in words a user recognizes.
+  std::string not_differentiable_because;
+  std::vector<ScannedTable> tables;
+  std::vector<dvm::OutputColumn> columns;
+  bool unique_ids = false;            // every scanned table has a primary key
+  std::string full_sql;               // Q with every table at its current state
+  std::vector<dvm::DeltaTerm> terms;  // one per nonempty subset of scans
+};
+
+// Parameters of every delta term ($1..$3): the previous frontier snapshot, and
+// the transaction id / command id watermark of changes the previous refresh
+// consumed from its own transaction.
+constexpr int kDeltaParamCount = 3;
+extern const Oid kDeltaParamTypes[kDeltaParamCount];
+
+// normalized_sql: the stored defining query (fully qualified). Call with
+// search_path pinned. buffer_name(relid) names the change buffer of a table.
+// With generate_sql = false only the checks and the scanned tables are
+// produced (the change buffers the terms read need not exist yet).
+DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sql);
+
+// "pgtrickle_changes"."changes_<relid>"
+std::string change_buffer_name(Oid relid);
+
+// Scans beyond this many make the term count (2^n - 1) too large.
+constexpr int kMaxDifferentialScans = 8;
+
+}  // namespace pgt::frontend

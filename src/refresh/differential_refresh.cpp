@@ -1,0 +1,192 @@
+// DIFFERENTIAL refresh: see differential_refresh.h.
+//
+// Exactness under concurrency: one snapshot S is taken at the start and every
+// statement that reads sources or change buffers runs with it
+// (SPI_execute_snapshot). The changes consumed are those visible to S and not
+// to the previous frontier; S becomes the new frontier. The refreshing
+// transaction's own uncommitted changes are visible to S but not "committed
+// before S", so they are tracked by (transaction id, command id) watermark.
+#include "refresh/differential_refresh.h"
+
+#include <memory>
+#include <unordered_map>
+
+#include "cdc/change_capture.h"
+#include "common/user_error.h"
+#include "frontend/delta_derivation.h"
+#include "pg/gucs.h"
+#include "pg/search_path.h"
+#include "pg/spi.h"
+#include "pg/user_context.h"
+#include "refresh/dml_guard.h"
+
+extern "C" {
+#include "storage/lmgr.h"
+#include "utils/snapshot.h"
+}
+
+namespace pgt::refresh {
+
+namespace {
+
+// Prepared statements of one stream table, kept for the session and rebuilt
+// when its definition changes (version).
+struct DeltaPlans {
+  std::string version;
+  std::unique_ptr<pg::spi::KeptPlan> frontier;
+  std::unique_ptr<pg::spi::KeptPlan> pending;
+  std::unique_ptr<pg::spi::KeptPlan> apply;
+  std::unique_ptr<pg::spi::KeptPlan> full_insert;
+};
+
+std::unordered_map<int64_t, DeltaPlans>& plan_cache() {
+  static std::unordered_map<int64_t, DeltaPlans> cache;
+  return cache;
+}
+
+std::vector<Oid> delta_param_types() {
+  return {frontend::kDeltaParamTypes, frontend::kDeltaParamTypes + frontend::kDeltaParamCount};
+}
+
+DeltaPlans& plans_for(const catalog::StreamTable& st) {
+  DeltaPlans& plans = plan_cache()[st.pgt_id];
+  if (plans.version == st.version && plans.apply) return plans;
+  if (!st.delta_apply_sql || !st.pending_changes_sql || !st.full_refresh_sql)
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "stream table \"" + st.display_name() + "\" has no delta plan", "",
+                "Recreate it with pgtrickle.alter_stream_table(" + st.display_name() +
+                    ", query => ...).");
+  plans = DeltaPlans{};
+  plans.frontier = std::make_unique<pg::spi::KeptPlan>(
+      "SELECT pg_catalog.pg_current_snapshot()::text, "
+      "pg_catalog.pg_current_xact_id_if_assigned()::text",
+      std::vector<Oid>{});
+  plans.pending = std::make_unique<pg::spi::KeptPlan>(*st.pending_changes_sql, delta_param_types());
+  plans.apply = std::make_unique<pg::spi::KeptPlan>(*st.delta_apply_sql, delta_param_types());
+  plans.full_insert = std::make_unique<pg::spi::KeptPlan>(*st.full_refresh_sql, delta_param_types());
+  plans.version = st.version;
+  return plans;
+}
+
+struct Frontier {
+  std::optional<std::string> snapshot;
+  std::optional<std::string> own_xid;
+  std::optional<std::string> own_cid;
+};
+
+int64_t as_int(const pg::spi::Value& v) { return v ? std::stoll(*v) : 0; }
+
+// Rows in the sources (for the change ratio): statistics, or a count where a
+// table was never analyzed.
+double source_rows(const std::vector<Oid>& tables, Snapshot snapshot) {
+  double total = 0;
+  for (Oid relid : tables) {
+    auto stats = pg::spi::run(
+        "SELECT c.reltuples, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = $1::oid",
+        {std::to_string(relid)});
+    if (stats.rows.empty()) continue;
+    double tuples = std::stod(*stats.rows[0][0]);
+    if (tuples < 0) {
+      pg::spi::KeptPlan count("SELECT pg_catalog.count(*) FROM " + *stats.rows[0][1], {});
+      tuples = static_cast<double>(as_int(count.run({}, snapshot).rows.at(0).at(0)));
+    }
+    total += tuples;
+  }
+  return total;
+}
+
+std::vector<Oid> captured_sources(const catalog::StreamTable& st) {
+  auto rows = pg::spi::run(
+      "SELECT d.source_relid::int8 FROM pgtrickle.pgt_dependencies d "
+      "JOIN pgtrickle.pgt_change_tracking t USING (source_relid) WHERE d.pgt_id = $1::bigint",
+      {std::to_string(st.pgt_id)});
+  std::vector<Oid> out;
+  for (const auto& r : rows.rows) out.push_back(static_cast<Oid>(std::stoul(*r[0])));
+  return out;
+}
+
+}  // namespace
+
+DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const char* initiated_by) {
+  // EXCLUSIVE: readers go on reading the previous contents; other refreshes
+  // of this table wait.
+  Oid owner = lock_storage_table(st, ExclusiveLock);
+  DeltaPlans& plans = plans_for(st);
+  std::vector<Oid> sources = captured_sources(st);
+
+  pg::spi::RegisteredSnapshot snapshot;
+  DifferentialOutcome outcome{"DIFFERENTIAL", {}, ""};
+  Frontier next;
+  pg::spi::Params previous{st.frontier, st.frontier_own_xid, st.frontier_own_cid};
+  int64_t pending = 0;
+  bool truncated = false;
+  {
+    pg::AsRole as_owner(owner, true);
+    pg::PinnedSearchPath pinned;
+    auto f = plans.frontier->run({}, snapshot.get());
+    next.snapshot = f.rows.at(0).at(0);
+    next.own_xid = f.rows.at(0).at(1);
+    next.own_cid = std::to_string(snapshot.get()->curcid);
+    if (st.frontier) {
+      auto p = plans.pending->run(previous, snapshot.get());
+      pending = as_int(p.rows.at(0).at(0));
+      truncated = p.rows.at(0).at(1) == std::optional<std::string>("t");
+    }
+  }
+
+  if (!st.frontier) {
+    outcome.action = "FULL";
+    outcome.reason = "first refresh (no frontier yet)";
+  } else if (truncated) {
+    outcome.action = "FULL";
+    outcome.reason = "a source table was truncated";
+  } else if (pending == 0) {
+    outcome.action = "NO_DATA";
+  } else {
+    double rows = source_rows(sources, snapshot.get());
+    if (pending > guc::differential_max_change_ratio * std::max(rows, 1.0)) {
+      outcome.action = "FULL";
+      outcome.reason = std::to_string(pending) + " pending changes exceed " +
+                       std::to_string(guc::differential_max_change_ratio) +
+                       " (pg_trickle.differential_max_change_ratio) of the sources' " +
+                       std::to_string(static_cast<int64_t>(rows)) + " rows";
+    }
+  }
+
+  if (std::string(outcome.action) == "NO_DATA") {
+    catalog::history_no_data(st.pgt_id, initiated_by);
+  } else {
+    int64_t refresh_id = catalog::history_begin(st.pgt_id, outcome.action, initiated_by, outcome.reason);
+    try {
+      pg::AsRole as_owner(owner, true);
+      pg::PinnedSearchPath pinned;
+      ApplyPermit permit(st.relid);
+      if (std::string(outcome.action) == "FULL") {
+        auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM " + st.qualified_name());
+        outcome.rows.rows_deleted = as_int(before);
+        pg::guard([&] { LockRelationOid(st.relid, AccessExclusiveLock); });
+        pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
+        outcome.rows.rows_inserted =
+            static_cast<int64_t>(plans.full_insert->run(previous, snapshot.get()).processed);
+      } else {
+        auto counts = plans.apply->run(previous, snapshot.get());
+        outcome.rows.rows_inserted = as_int(counts.rows.at(0).at(0));
+        outcome.rows.rows_updated = as_int(counts.rows.at(0).at(1));
+        outcome.rows.rows_deleted = as_int(counts.rows.at(0).at(2));
+      }
+    } catch (const pg::PgError& e) {
+      explain_refresh_error(e, st, owner);
+      throw;
+    }
+    catalog::history_complete(refresh_id, outcome.rows.rows_inserted, outcome.rows.rows_updated,
+                              outcome.rows.rows_deleted);
+  }
+  catalog::set_frontier(st.pgt_id, next.snapshot, next.own_xid, next.own_cid);
+  catalog::record_refresh_success(st.pgt_id);
+  for (Oid relid : sources) cdc::clean_consumed_changes(relid);
+  return outcome;
+}
+
+}  // namespace pgt::refresh

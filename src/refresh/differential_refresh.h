@@ -1,0 +1,20 @@
+// Refresh of a DIFFERENTIAL stream table: consume exactly the changes
+// committed since the previous refresh's frontier and apply their delta, or
+// recompute (FULL) when that is cheaper or required; NO_DATA when nothing
+// changed.
+#pragma once
+
+#include "catalog/stream_table_catalog.h"
+#include "refresh/full_refresh.h"
+
+namespace pgt::refresh {
+
+struct DifferentialOutcome {
+  const char* action;  // "NO_DATA", "DIFFERENTIAL", "FULL"
+  RefreshResult rows;
+  std::string reason;  // why FULL, when it was
+};
+
+DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const char* initiated_by);
+
+}  // namespace pgt::refresh

@@ -1,0 +1,17 @@
+// Refresh dispatch: see refresh_runner.h.
+#include "refresh/refresh_runner.h"
+
+#include "refresh/differential_refresh.h"
+#include "refresh/full_refresh.h"
+
+namespace pgt::refresh {
+
+void refresh_now(const catalog::StreamTable& st, const char* initiated_by,
+                 const std::string& reason) {
+  if (st.differential())
+    refresh_differential(st, initiated_by);
+  else
+    refresh_full(st, initiated_by, reason);
+}
+
+}  // namespace pgt::refresh
