@@ -215,6 +215,13 @@ void ensure_capture(const frontend::ScannedTable& table, Oid reader) {
 }
 
 void drop_unused_capture() {
+  // The DROPs below fire the sql_drop event trigger, which calls this again.
+  static bool running = false;
+  if (running) return;
+  struct Running {
+    Running() { running = true; }
+    ~Running() { running = false; }
+  } mark;
   pg::AsRole as_owner(pg::catalog_owner(), false);
   auto unused = pg::spi::run(
       "SELECT t.source_relid::int8, c.oid IS NOT NULL, "

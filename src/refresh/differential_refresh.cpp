@@ -57,9 +57,20 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
                 "Recreate it with pgtrickle.alter_stream_table(" + st.display_name() +
                     ", query => ...).");
   plans = DeltaPlans{};
+  // PostgreSQL leaves the current transaction out of its own snapshot's
+  // in-progress list, so as a frontier it would count all of this
+  // transaction's changes as consumed, including those written after this
+  // refresh. Put it back in: its changes are tracked by the (xid, cid)
+  // watermark instead.
   plans.frontier = std::make_unique<pg::spi::KeptPlan>(
-      "SELECT pg_catalog.pg_current_snapshot()::text, "
-      "pg_catalog.pg_current_xact_id_if_assigned()::text",
+      "WITH s AS (SELECT pg_catalog.pg_current_snapshot() AS snap, "
+      "pg_catalog.pg_current_xact_id_if_assigned() AS me) "
+      "SELECT CASE WHEN me IS NULL OR NOT pg_catalog.pg_visible_in_snapshot(me, snap) "
+      "THEN snap::text ELSE "
+      "LEAST(pg_catalog.pg_snapshot_xmin(snap), me)::text || ':' || "
+      "pg_catalog.pg_snapshot_xmax(snap)::text || ':' || "
+      "(SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x) FROM "
+      "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text FROM s",
       std::vector<Oid>{});
   plans.pending = std::make_unique<pg::spi::KeptPlan>(*st.pending_changes_sql, delta_param_types());
   plans.apply = std::make_unique<pg::spi::KeptPlan>(*st.delta_apply_sql, delta_param_types());

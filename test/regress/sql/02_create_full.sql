@@ -44,13 +44,19 @@ SELECT name, status, refresh_mode, is_populated, consecutive_errors, schedule,
        staleness >= interval '0' AS has_staleness, effective_refresh_mode
   FROM pgtrickle.pgt_status();
 
--- AUTO runs FULL (this version has no incremental engine) and says so.
+-- AUTO maintains a select-project-join query incrementally ...
 SELECT pgtrickle.create_stream_table('north_orders',
     'SELECT id, amount * 2 AS doubled, CASE WHEN amount > 10 THEN ''big'' ELSE ''small'' END AS size,
             note FROM orders WHERE region = ''north''');
 SELECT id, doubled, size, note FROM north_orders ORDER BY id;
 SELECT refresh_mode, effective_refresh_mode, effective_mode_reason
   FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'north_orders';
+-- ... and falls back to FULL, saying so, for what it cannot maintain yet.
+SELECT pgtrickle.create_stream_table('customer_counts',
+    'SELECT customer, count(*) AS n FROM orders GROUP BY customer');
+SELECT refresh_mode, effective_refresh_mode, effective_mode_reason
+  FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'customer_counts';
+SELECT pgtrickle.drop_stream_table('customer_counts');
 -- A column's explicit collation is kept.
 SELECT attname, attcollation::regcollation FROM pg_attribute
  WHERE attrelid = 'north_orders'::regclass AND attname = 'note';
