@@ -83,7 +83,7 @@ void set_row_id_column(Oid relid, const std::string& qualified_name, bool differ
   (void)relid;
   // Re-adding also keeps the column last, after columns a reshape added.
   pg::spi::exec("ALTER TABLE " + qualified_name + " DROP COLUMN " + quote_ident(kRowIdColumn) +
-                ", ADD COLUMN " + quote_ident(kRowIdColumn) + (differential ? " text" : " bigint"));
+                ", ADD COLUMN " + quote_ident(kRowIdColumn) + (differential ? " text COLLATE \"C\"" : " bigint"));
   if (differential)
     pg::spi::exec(std::string("CREATE ") + (unique ? "UNIQUE " : "") + "INDEX ON " + qualified_name +
                   " (" + quote_ident(kRowIdColumn) + ")");

@@ -195,14 +195,17 @@ void history_no_data(int64_t pgt_id, const char* initiated_by) {
       {std::to_string(pgt_id), std::string(initiated_by)});
 }
 
-void record_refresh_success(int64_t pgt_id) {
+void record_refresh_success(int64_t pgt_id, const std::optional<std::string>& frontier,
+                            const std::optional<std::string>& own_xid,
+                            const std::optional<std::string>& own_cid) {
   write(
       "UPDATE pgtrickle.pgt_stream_tables SET is_populated = true, "
       "status = CASE WHEN status = 'SUSPENDED' THEN status ELSE 'ACTIVE' END, "
       "consecutive_errors = 0, last_error_message = NULL, data_timestamp = pg_catalog.now(), "
-      "last_refresh_at = pg_catalog.clock_timestamp() "
+      "last_refresh_at = pg_catalog.clock_timestamp(), frontier = $2::pg_catalog.pg_snapshot, "
+      "frontier_own_xid = $3::pg_catalog.xid8, frontier_own_cid = $4::bigint "
       "WHERE pgt_id = $1::bigint",
-      {std::to_string(pgt_id)});
+      {std::to_string(pgt_id), frontier, own_xid, own_cid});
 }
 
 }  // namespace pgt::catalog

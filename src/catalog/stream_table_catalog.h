@@ -79,8 +79,11 @@ void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_up
 // A refresh that found nothing to do (NO_DATA), recorded as one completed row.
 void history_no_data(int64_t pgt_id, const char* initiated_by);
 
-// After a successful refresh: populated, ACTIVE, errors cleared, timestamps set.
-void record_refresh_success(int64_t pgt_id);
+// After a successful refresh: populated, ACTIVE, errors cleared, timestamps
+// set, and (DIFFERENTIAL) the frontier the refresh reached.
+void record_refresh_success(int64_t pgt_id, const std::optional<std::string>& frontier = std::nullopt,
+                            const std::optional<std::string>& own_xid = std::nullopt,
+                            const std::optional<std::string>& own_cid = std::nullopt);
 
 }  // namespace pgt::catalog
 

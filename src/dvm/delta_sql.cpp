@@ -76,9 +76,12 @@ std::string apply_delta_sql(const std::string& table, const std::vector<OutputCo
   std::string insert_cols = join(cols, ", ") + ", " + kRowId;
 
   if (unique_ids) {
-    // Per id at most {-old, +new}: keep +new when present (an upsert), else -old.
-    std::string d = "SELECT DISTINCT ON (" + std::string(kId) + ") * FROM (" + consolidated_sql +
-                    ") c ORDER BY " + kId + ", " + kWeight + " DESC";
+    // Per id the consolidated delta holds -old, +new, or both (an update); the
+    // stream table holds the id exactly when -old is there. So one sort tells
+    // each id's action and no probe is needed to tell inserts from updates.
+    std::string d = "SELECT DISTINCT ON (" + std::string(kId) + ") *, pg_catalog.count(*) OVER (PARTITION BY " +
+                    kId + ") AS __pgt_n FROM (" + consolidated_sql + ") c ORDER BY " + kId + ", " +
+                    kWeight + " DESC";
     std::vector<std::string> sets, old_vals, new_vals;
     for (const auto& c : columns) {
       sets.push_back(quote_ident(c.name) + " = d." + quote_ident(c.name));
@@ -89,11 +92,10 @@ std::string apply_delta_sql(const std::string& table, const std::vector<OutputCo
            "del AS (DELETE FROM " + table + " t USING d WHERE t." + kRowId + " = d." + kId +
            " AND d." + kWeight + " < 0 RETURNING 1), "
            "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM d WHERE t." + kRowId +
-           " = d." + kId + " AND d." + kWeight + " > 0 AND ROW(" + join(old_vals, ", ") +
-           ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
+           " = d." + kId + " AND d." + kWeight + " > 0 AND d.__pgt_n > 1 AND ROW(" +
+           join(old_vals, ", ") + ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
            "ins AS (INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
-           ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND NOT EXISTS (SELECT 1 FROM " +
-           table + " t WHERE t." + kRowId + " = d." + kId + ") RETURNING 1) "
+           ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND d.__pgt_n = 1 RETURNING 1) "
            "SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM upd), "
            "(SELECT pg_catalog.count(*) FROM del)";
   }
@@ -122,7 +124,7 @@ std::string full_insert_sql(const std::string& table, const std::vector<OutputCo
 
 std::string unconsumed_changes_predicate(const std::string& a) {
   return "NOT (pg_catalog.pg_visible_in_snapshot(" + a + ".xid, $1) OR (" + a + ".xid = $2 AND " + a +
-         ".cmin::pg_catalog.text::pg_catalog.int8 < $3))";
+         ".cmin::pg_catalog.text::pg_catalog.int8 < $3) IS TRUE)";
 }
 
 std::string pending_changes_sql(const std::vector<std::string>& buffers) {

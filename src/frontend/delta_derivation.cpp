@@ -185,7 +185,7 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
         rte->alias->colnames = lappend(rte->alias->colnames, makeString(pstrdup(kWeightColumn)));
       }
     }
-    ids = lappend(ids, makeVar(rti, id_col, TEXTOID, -1, DEFAULT_COLLATION_OID, 0));
+    ids = lappend(ids, makeVar(rti, id_col, TEXTOID, -1, C_COLLATION_OID, 0));
     Expr* w = reinterpret_cast<Expr*>(makeVar(rti, w_col, INT8OID, -1, InvalidOid, 0));
     weight = weight == nullptr ? w
                                : reinterpret_cast<Expr*>(makeFuncExpr(F_INT8MUL, INT8OID, list_make2(weight, w),
@@ -194,7 +194,7 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
   }
   Expr* id;
   if (ids == NIL) {
-    id = reinterpret_cast<Expr*>(makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+    id = reinterpret_cast<Expr*>(makeConst(TEXTOID, -1, C_COLLATION_OID, -1,
                                            CStringGetTextDatum(""), false, false));
     weight = reinterpret_cast<Expr*>(makeConst(INT8OID, -1, InvalidOid, sizeof(int64),
                                                Int64GetDatum(1), false, FLOAT8PASSBYVAL));
@@ -210,7 +210,7 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
     CoerceViaIO* cast = makeNode(CoerceViaIO);
     cast->arg = reinterpret_cast<Expr*>(row);
     cast->resulttype = TEXTOID;
-    cast->resultcollid = DEFAULT_COLLATION_OID;
+    cast->resultcollid = C_COLLATION_OID;
     cast->coerceformat = COERCE_EXPLICIT_CAST;
     cast->location = -1;
     id = reinterpret_cast<Expr*>(cast);
@@ -319,15 +319,17 @@ std::string column_ref(const char* alias, const Attribute& a) {
 // keyless table the values of the columns the query reads.
 std::string identity_expr(const Scan& scan, const char* alias) {
   const std::vector<AttrNumber>& attnums = scan.key_attnums.empty() ? scan.used_attnums : scan.key_attnums;
-  if (attnums.empty()) return "''::pg_catalog.text";
+  // Identities are compared, sorted and indexed byte-wise (COLLATE "C"):
+  // they have no linguistic order, and "C" is the cheapest.
+  if (attnums.empty()) return "''::pg_catalog.text COLLATE \"C\"";
   if (attnums.size() == 1)
-    return "(" + column_ref(alias, scan.attributes[attnums[0] - 1]) + ")::pg_catalog.text";
+    return "(" + column_ref(alias, scan.attributes[attnums[0] - 1]) + ")::pg_catalog.text COLLATE \"C\"";
   std::string row = "ROW(";
   for (size_t i = 0; i < attnums.size(); i++) {
     if (i) row += ", ";
     row += column_ref(alias, scan.attributes[attnums[i] - 1]);
   }
-  return row + ")::pg_catalog.text";
+  return row + ")::pg_catalog.text COLLATE \"C\"";
 }
 
 bool scan_reads(const Scan& scan, AttrNumber attnum) {

@@ -33,8 +33,7 @@ namespace {
 // when its definition changes (version).
 struct DeltaPlans {
   std::string version;
-  std::unique_ptr<pg::spi::KeptPlan> frontier;
-  std::unique_ptr<pg::spi::KeptPlan> pending;
+  std::unique_ptr<pg::spi::KeptPlan> frontier_and_pending;
   std::unique_ptr<pg::spi::KeptPlan> apply;
   std::unique_ptr<pg::spi::KeptPlan> full_insert;
 };
@@ -62,7 +61,8 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
   // transaction's changes as consumed, including those written after this
   // refresh. Put it back in: its changes are tracked by the (xid, cid)
   // watermark instead.
-  plans.frontier = std::make_unique<pg::spi::KeptPlan>(
+  // One statement, one snapshot: the new frontier and the pending changes.
+  plans.frontier_and_pending = std::make_unique<pg::spi::KeptPlan>(
       "WITH s AS (SELECT pg_catalog.pg_current_snapshot() AS snap, "
       "pg_catalog.pg_current_xact_id_if_assigned() AS me) "
       "SELECT CASE WHEN me IS NULL OR NOT pg_catalog.pg_visible_in_snapshot(me, snap) "
@@ -70,9 +70,9 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
       "LEAST(pg_catalog.pg_snapshot_xmin(snap), me)::text || ':' || "
       "pg_catalog.pg_snapshot_xmax(snap)::text || ':' || "
       "(SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x) FROM "
-      "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text FROM s",
-      std::vector<Oid>{});
-  plans.pending = std::make_unique<pg::spi::KeptPlan>(*st.pending_changes_sql, delta_param_types());
+      "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text, p.* "
+      "FROM s, (" + *st.pending_changes_sql + ") p",
+      delta_param_types());
   plans.apply = std::make_unique<pg::spi::KeptPlan>(*st.delta_apply_sql, delta_param_types());
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(*st.full_refresh_sql, delta_param_types());
   plans.version = st.version;
@@ -125,7 +125,6 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const c
   // of this table wait.
   Oid owner = lock_storage_table(st, ExclusiveLock);
   DeltaPlans& plans = plans_for(st);
-  std::vector<Oid> sources = captured_sources(st);
 
   pg::spi::RegisteredSnapshot snapshot;
   DifferentialOutcome outcome{"DIFFERENTIAL", {}, ""};
@@ -136,15 +135,12 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const c
   {
     pg::AsRole as_owner(owner, true);
     pg::PinnedSearchPath pinned;
-    auto f = plans.frontier->run({}, snapshot.get());
+    auto f = plans.frontier_and_pending->run(previous, snapshot.get());
     next.snapshot = f.rows.at(0).at(0);
     next.own_xid = f.rows.at(0).at(1);
     next.own_cid = std::to_string(snapshot.get()->curcid);
-    if (st.frontier) {
-      auto p = plans.pending->run(previous, snapshot.get());
-      pending = as_int(p.rows.at(0).at(0));
-      truncated = p.rows.at(0).at(1) == std::optional<std::string>("t");
-    }
+    pending = as_int(f.rows.at(0).at(2));
+    truncated = f.rows.at(0).at(3) == std::optional<std::string>("t");
   }
 
   if (!st.frontier) {
@@ -156,7 +152,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const c
   } else if (pending == 0) {
     outcome.action = "NO_DATA";
   } else {
-    double rows = source_rows(sources, snapshot.get());
+    double rows = source_rows(captured_sources(st), snapshot.get());
     if (pending > guc::differential_max_change_ratio * std::max(rows, 1.0)) {
       outcome.action = "FULL";
       outcome.reason = std::to_string(pending) + " pending changes exceed " +
@@ -194,9 +190,10 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const c
     catalog::history_complete(refresh_id, outcome.rows.rows_inserted, outcome.rows.rows_updated,
                               outcome.rows.rows_deleted);
   }
-  catalog::set_frontier(st.pgt_id, next.snapshot, next.own_xid, next.own_cid);
-  catalog::record_refresh_success(st.pgt_id);
-  for (Oid relid : sources) cdc::clean_consumed_changes(relid);
+  catalog::record_refresh_success(st.pgt_id, next.snapshot, next.own_xid, next.own_cid);
+  // Nothing consumed, nothing to clean.
+  if (std::string(outcome.action) != "NO_DATA")
+    for (Oid relid : captured_sources(st)) cdc::clean_consumed_changes(relid);
   return outcome;
 }
 
