@@ -150,6 +150,9 @@ void create_triggers(Oid relid, const std::string& source) {
   pg::spi::exec("CREATE TRIGGER pgt_cdc_trunc AFTER TRUNCATE ON " + source +
                 " FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
   for (const char* name : kTriggerNames) {
+    // ALWAYS: changes must be captured also when applied with
+    // session_replication_role = replica (logical replication into a source).
+    pg::spi::exec("ALTER TABLE " + source + " ENABLE ALWAYS TRIGGER " + name);
     Oid trigger = oid_of("SELECT oid::int8 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = $2",
                          {std::to_string(relid), std::string(name)});
     catalog::record_extension_dependency(TriggerRelationId, trigger);

@@ -16,6 +16,7 @@ extern "C" {
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -102,8 +103,11 @@ const char* not_spj_reason(Query* q, Oid* relid) {
         *relid = rte->relid;
         if (rte->relkind == RELKIND_MATVIEW) return "a materialized view as a source";
         if (rte->relkind == RELKIND_FOREIGN_TABLE) return "a foreign table as a source";
-        if (rte->relkind != RELKIND_RELATION && rte->relkind != RELKIND_PARTITIONED_TABLE)
-          return "a source that is not a table";
+        // Statement triggers on a partitioned or inheritance parent do not see
+        // statements aimed at its partitions or children directly.
+        if (rte->relkind == RELKIND_PARTITIONED_TABLE) return "a partitioned table as a source";
+        if (rte->relkind != RELKIND_RELATION) return "a source that is not a table";
+        if (rte->inh && has_subclass(rte->relid)) return "a table with inheritance children as a source";
         HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
         bool rls = HeapTupleIsValid(tup) && reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;
         if (HeapTupleIsValid(tup)) ReleaseSysCache(tup);
