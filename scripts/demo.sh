@@ -33,49 +33,55 @@ CREATE TABLE sales (
 );
 INSERT INTO sales (region, amount)
 SELECT (ARRAY['north','south','east','west','central'])[1 + i % 5], (i * 17 + 13) % 1000
-FROM generate_series(1, 10000) i;
+FROM generate_series(1, 100000) i;
+CREATE TABLE regions (region text PRIMARY KEY, manager text);
+INSERT INTO regions VALUES ('north', 'Ana'), ('south', 'Bo'), ('east', 'Cy'), ('west', 'Di'),
+                           ('central', 'Ed');
 
--- A stream table: defined by a query, stored as a real table.
+-- A stream table: defined by a query, stored as a real table, maintained
+-- incrementally (AUTO picks DIFFERENTIAL for this join).
 SELECT pgtrickle.create_stream_table(
-    'sales_by_region',
-    'SELECT region, count(*) AS orders, sum(amount) AS revenue FROM sales GROUP BY region',
-    schedule     => '1s',
-    refresh_mode => 'FULL');
+    'big_sales',
+    'SELECT s.id, s.region, r.manager, s.amount FROM sales s JOIN regions r USING (region) WHERE s.amount >= 990',
+    schedule => '1s');
 SQL
 
 show() {
   echo
   echo "-- $1"
-  psql -c "SELECT region, orders, revenue FROM sales_by_region ORDER BY region" \
-       -c "SELECT name, status, refresh_mode, is_populated, schedule FROM pgtrickle.pgt_status()"
+  psql -c "SELECT region, manager, count(*) AS big_sales, sum(amount) AS amount
+           FROM big_sales GROUP BY region, manager ORDER BY region"
 }
 
-show "sales_by_region right after create_stream_table"
+psql -c "SELECT name, status, refresh_mode, effective_refresh_mode, is_populated, schedule FROM pgtrickle.pgt_status()"
+show "big_sales right after create_stream_table (100,000 sales)"
 for round in 1 2 3; do
-  psql -c "INSERT INTO sales (region, amount) SELECT 'north', 100 FROM generate_series(1, $((round * 100)));
-           DELETE FROM sales WHERE id IN (SELECT id FROM sales WHERE region = 'west' LIMIT 50);"
+  psql -c "INSERT INTO sales (region, amount) SELECT 'north', 995 FROM generate_series(1, $((round * 10)));
+           UPDATE sales SET amount = 999 WHERE id IN (SELECT id FROM sales WHERE region = 'south' AND amount < 990 LIMIT 5);
+           DELETE FROM sales WHERE id IN (SELECT id FROM sales WHERE region = 'west' AND amount >= 990 LIMIT 3);
+           UPDATE regions SET manager = 'Manager $round' WHERE region = 'east';"
   # Refreshed explicitly here; the background scheduler (coming next) does this by itself.
-  psql -c "SELECT pgtrickle.refresh_stream_table('sales_by_region')" >/dev/null
-  show "round $round: +$((round * 100)) north sales, -50 west sales, then refresh"
+  psql -c "SELECT pgtrickle.refresh_stream_table('big_sales')" >/dev/null
+  show "round $round: +$((round * 10)) big north sales, 5 south sales raised, 3 big west sales deleted, new east manager; refresh"
   sleep 1
 done
 
 echo
-echo "-- refresh history"
-psql -c "SELECT refresh_id, action, status, rows_inserted, rows_deleted, initiated_by,
+echo "-- refresh history: the first refresh computed everything, the others only the changes"
+psql -c "SELECT refresh_id, action, rows_inserted, rows_updated, rows_deleted, initiated_by,
                 round(extract(epoch FROM end_time - start_time) * 1000, 2) AS ms
          FROM pgtrickle.pgt_refresh_history ORDER BY refresh_id"
 echo
 echo "-- the stream table equals its query (as a multiset):"
 psql -c "SELECT count(*) AS differences FROM (
-           (SELECT region, orders, revenue FROM sales_by_region
-            EXCEPT ALL SELECT region, count(*), sum(amount) FROM sales GROUP BY region)
+           (SELECT id, region, manager, amount FROM big_sales
+            EXCEPT ALL SELECT s.id, s.region, r.manager, s.amount FROM sales s JOIN regions r USING (region) WHERE s.amount >= 990)
            UNION ALL
-           (SELECT region, count(*), sum(amount) FROM sales GROUP BY region
-            EXCEPT ALL SELECT region, orders, revenue FROM sales_by_region)) d"
+           (SELECT s.id, s.region, r.manager, s.amount FROM sales s JOIN regions r USING (region) WHERE s.amount >= 990
+            EXCEPT ALL SELECT id, region, manager, amount FROM big_sales)) d"
 echo
 echo "-- direct writes are refused:"
-psql -c "DELETE FROM sales_by_region" 2>&1 | sed -n 1,3p || true
+psql -c "DELETE FROM big_sales" 2>&1 | sed -n 1,3p || true
 
 if [ -n "${DEMO_KEEP:-}" ]; then
   echo
