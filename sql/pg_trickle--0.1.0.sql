@@ -98,7 +98,8 @@ CREATE TABLE pgtrickle.pgt_change_tracking (
     source_schema     text NOT NULL,
     source_name       text NOT NULL,
     buffer_relid      oid NOT NULL,
-    captured_columns  text[] NOT NULL,
+    captured_columns  text[] NOT NULL,   -- names now (empty: dropped)
+    captured_attnums  int2[] NOT NULL,   -- buffer column c<attnum> holds each
     key_columns       text[] NOT NULL,
     created_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
@@ -221,6 +222,12 @@ REVOKE ALL ON FUNCTION pgtrickle._on_sql_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER pgt_sql_drop ON sql_drop
     EXECUTE FUNCTION pgtrickle._on_sql_drop();
 
+CREATE FUNCTION pgtrickle._sync_change_capture(source oid)
+RETURNS void
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'pgt_sync_change_capture';
+REVOKE ALL ON FUNCTION pgtrickle._sync_change_capture(oid) FROM PUBLIC;
+
 CREATE FUNCTION pgtrickle._drop_unused_change_capture()
 RETURNS void
 LANGUAGE c
@@ -236,11 +243,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     UPDATE pgtrickle.pgt_stream_tables st
-       SET pgt_schema = n.nspname, pgt_name = c.relname, updated_at = pg_catalog.now()
+       SET pgt_schema = n.nspname, pgt_name = c.relname, updated_at = pg_catalog.clock_timestamp()
       FROM pg_catalog.pg_class c
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = st.pgt_relid
        AND (st.pgt_schema, st.pgt_name) IS DISTINCT FROM (n.nspname::text, c.relname::text);
+    -- Captured sources: the capture function follows renamed or dropped columns.
+    PERFORM pgtrickle._sync_change_capture(t.source_relid)
+       FROM pgtrickle.pgt_change_tracking t
+      WHERE t.source_relid IN (SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
+                                WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass);
 END
 $$;
 REVOKE ALL ON FUNCTION pgtrickle._on_ddl_command_end() FROM PUBLIC;

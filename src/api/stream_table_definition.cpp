@@ -8,6 +8,7 @@
 #include "catalog/object_dependencies.h"
 #include "catalog/storage_table.h"
 #include "cdc/change_capture.h"
+#include "refresh/delta_plan.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
 #include "pg/messages.h"
@@ -112,23 +113,13 @@ void prepare_row_identity(const catalog::StreamTable& st) {
   catalog::set_row_id_column(st.relid, st.qualified_name(), st.differential(), st.unique_row_ids);
 }
 
-void install_change_capture(Definition& def, Oid owner, catalog::StreamTable* st) {
+void install_change_capture(const Definition& def, Oid owner, catalog::StreamTable* st) {
   if (def.mode.effective != RefreshMode::Differential) return;
   for (const auto& t : def.delta.tables) cdc::ensure_capture(t, owner);
   {
     pg::PinnedSearchPath pinned;
-    def.delta = frontend::derive_delta(def.analysis.normalized_sql, true);
+    refresh::store_delta_sql(refresh::build_delta_sql(def.analysis.normalized_sql, st->qualified_name()), st);
   }
-  std::string table = st->qualified_name();
-  std::vector<std::string> buffers;
-  for (const auto& t : def.delta.tables) buffers.push_back(frontend::change_buffer_name(t.relid));
-  st->unique_row_ids = def.delta.unique_ids;
-  st->full_refresh_sql = dvm::full_insert_sql(table, def.delta.columns, def.delta.full_sql);
-  st->delta_apply_sql =
-      dvm::apply_delta_sql(table, def.delta.columns,
-                           dvm::consolidated_delta_sql(def.delta.columns, def.delta.terms),
-                           def.delta.unique_ids);
-  st->pending_changes_sql = dvm::pending_changes_sql(buffers);
   catalog::update_definition(*st);
 }
 

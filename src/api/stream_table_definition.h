@@ -36,7 +36,7 @@ void prepare_row_identity(const catalog::StreamTable& st);
 
 // For DIFFERENTIAL: change capture on every scanned table (readable by the
 // owner), then the delta SQL, which reads the change buffers, into the record.
-void install_change_capture(Definition& def, Oid owner, catalog::StreamTable* st);
+void install_change_capture(const Definition& def, Oid owner, catalog::StreamTable* st);
 
 // WARNING when AUTO fell back to FULL, naming the reason.
 void warn_if_fallback(const Definition& def, const std::string& display_name);

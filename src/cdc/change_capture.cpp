@@ -25,10 +25,15 @@ constexpr const char* kTriggerNames[] = {"pgt_cdc_ins", "pgt_cdc_upd", "pgt_cdc_
                                          "pgt_cdc_trunc"};
 
 struct SourceColumn {
+  int attnum = 0;
   std::string name;
   std::string type_sql;
   Oid type = InvalidOid;
 };
+
+// Buffer columns are named by the source column's attribute number, so that
+// renaming a source column only changes the capture function.
+std::string buffer_column(int attnum) { return quote_ident("c" + std::to_string(attnum)); }
 
 std::string capture_function_name(Oid relid) {
   return quote_qualified("pgtrickle_changes", "capture_" + std::to_string(relid));
@@ -36,13 +41,13 @@ std::string capture_function_name(Oid relid) {
 
 std::vector<SourceColumn> source_columns(Oid relid) {
   auto result = pg::spi::run(
-      "SELECT attname, pg_catalog.format_type(atttypid, atttypmod), atttypid::int8 "
+      "SELECT attnum, attname, pg_catalog.format_type(atttypid, atttypmod), atttypid::int8 "
       "FROM pg_catalog.pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped "
       "ORDER BY attnum",
       {std::to_string(relid)});
   std::vector<SourceColumn> out;
   for (const auto& r : result.rows)
-    out.push_back({*r[0], *r[1], static_cast<Oid>(std::stoul(*r[2]))});
+    out.push_back({std::stoi(*r[0]), *r[1], *r[2], static_cast<Oid>(std::stoul(*r[3]))});
   return out;
 }
 
@@ -100,16 +105,22 @@ bool type_is_comparable(Oid type) {
 }
 
 // The PL/pgSQL body of the capture trigger function for the given columns.
+// A captured column whose source column was dropped has an empty name and is
+// recorded as NULL.
 std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& columns) {
   std::string buffer = frontend::change_buffer_name(relid);
-  std::string cols;
+  std::string cols, targets;
   bool comparable = true;
   for (size_t i = 0; i < columns.size(); i++) {
-    if (i) cols += ", ";
-    cols += quote_ident(columns[i].name);
-    if (!type_is_comparable(columns[i].type)) comparable = false;
+    if (i) {
+      cols += ", ";
+      targets += ", ";
+    }
+    cols += columns[i].name.empty() ? "NULL::" + columns[i].type_sql : quote_ident(columns[i].name);
+    targets += buffer_column(columns[i].attnum);
+    if (!columns[i].name.empty() && !type_is_comparable(columns[i].type)) comparable = false;
   }
-  std::string insert = "INSERT INTO " + buffer + " (__pgt_w, " + cols + ") ";
+  std::string insert = "INSERT INTO " + buffer + " (__pgt_w, " + targets + ") ";
   // An UPDATE records only rows whose captured columns changed: the multiset
   // difference old - new (as -1) and new - old (as +1). Without equality on
   // some column type every old and new row is recorded (still exact).
@@ -161,60 +172,149 @@ void create_triggers(Oid relid, const std::string& source) {
 
 }  // namespace
 
+namespace {
+
+std::vector<int> captured_attnums(Oid relid, bool* tracked) {
+  auto existing = pg::spi::scalar(
+      "SELECT captured_attnums::text FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
+      {std::to_string(relid)});
+  *tracked = existing.has_value();
+  std::vector<int> out;
+  if (existing)
+    for (const auto& a : parse_text_array(*existing)) out.push_back(std::stoi(a));
+  return out;
+}
+
+// The captured columns as the source has them now (dropped ones: empty name).
+std::vector<SourceColumn> current_capture(Oid relid, const std::vector<int>& attnums,
+                                          const std::vector<SourceColumn>& source) {
+  auto types = pg::spi::run(
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+      "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+      {frontend::change_buffer_name(relid)});
+  std::vector<SourceColumn> out;
+  for (int attnum : attnums) {
+    auto it = std::find_if(source.begin(), source.end(),
+                           [&](const SourceColumn& c) { return c.attnum == attnum; });
+    if (it != source.end()) {
+      out.push_back(*it);
+      continue;
+    }
+    SourceColumn dropped{attnum, "", "pg_catalog.text", InvalidOid};
+    for (const auto& row : types.rows)
+      if (*row[0] == "c" + std::to_string(attnum)) dropped.type_sql = *row[1];
+    out.push_back(dropped);
+  }
+  return out;
+}
+
+void record_tracking(const std::string& relid, const std::string& schema, const std::string& name,
+                     const std::string& buffer, const std::vector<SourceColumn>& columns,
+                     const std::vector<std::string>& keys) {
+  std::vector<std::string> names, attnums;
+  for (const auto& c : columns) {
+    names.push_back(c.name);
+    attnums.push_back(std::to_string(c.attnum));
+  }
+  pg::spi::exec(
+      "INSERT INTO pgtrickle.pgt_change_tracking (source_relid, source_schema, source_name, "
+      "buffer_relid, captured_columns, captured_attnums, key_columns) VALUES ($1::oid, $2, $3, "
+      "$4::regclass, $5::text[], $6::int2[], $7::text[]) ON CONFLICT (source_relid) DO UPDATE SET "
+      "source_schema = EXCLUDED.source_schema, source_name = EXCLUDED.source_name, "
+      "captured_columns = EXCLUDED.captured_columns, captured_attnums = EXCLUDED.captured_attnums, "
+      "key_columns = EXCLUDED.key_columns",
+      {relid, schema, name, buffer, text_array(names), text_array(attnums), text_array(keys)});
+}
+
+}  // namespace
+
+namespace {
+// CREATE OR REPLACE FUNCTION drops the function's dependencies, the one on the
+// extension included: record it again each time.
+void install_capture_function(Oid relid, const std::vector<SourceColumn>& columns) {
+  pg::spi::exec(capture_function_sql(relid, columns));
+  Oid fn = oid_of("SELECT $1::regprocedure::oid::int8", {capture_function_name(relid) + "()"});
+  bool linked = pg::spi::scalar(
+                    "SELECT 1 FROM pg_catalog.pg_depend WHERE classid = 'pg_catalog.pg_proc'::regclass "
+                    "AND objid = $1::oid AND refclassid = 'pg_catalog.pg_extension'::regclass",
+                    {std::to_string(fn)})
+                    .has_value();
+  if (!linked) catalog::record_extension_dependency(ProcedureRelationId, fn);
+}
+}  // namespace
+
 void ensure_capture(const frontend::ScannedTable& table, Oid reader) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string relid = std::to_string(table.relid);
   std::string source = quote_qualified(table.schema, table.name);
   std::string buffer = frontend::change_buffer_name(table.relid);
 
-  auto existing = pg::spi::scalar(
-      "SELECT captured_columns::text FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
-      {relid});
-  std::vector<std::string> captured = existing ? parse_text_array(*existing) : std::vector<std::string>{};
-  std::vector<std::string> wanted = captured;
-  for (const auto* list : {&table.key_columns, &table.used_columns})
-    for (const auto& c : *list)
-      if (std::find(wanted.begin(), wanted.end(), c) == wanted.end()) wanted.push_back(c);
-
+  bool tracked = false;
+  std::vector<int> attnums = captured_attnums(table.relid, &tracked);
+  size_t before = attnums.size();
   std::vector<SourceColumn> all = source_columns(table.relid);
-  std::vector<SourceColumn> columns;
-  for (const auto& name : wanted) {
-    auto it = std::find_if(all.begin(), all.end(), [&](const SourceColumn& c) { return c.name == name; });
-    if (it != all.end()) columns.push_back(*it);
-  }
+  for (const auto* list : {&table.key_columns, &table.used_columns})
+    for (const auto& name : *list) {
+      auto it = std::find_if(all.begin(), all.end(), [&](const SourceColumn& c) { return c.name == name; });
+      if (it != all.end() && std::find(attnums.begin(), attnums.end(), it->attnum) == attnums.end())
+        attnums.push_back(it->attnum);
+    }
 
-  bool changed = !existing || wanted.size() != captured.size();
-  if (!existing) {
-    std::string sql = "CREATE TABLE " + buffer +
-                      " (xid pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(), "
-                      "__pgt_w pg_catalog.int2 NOT NULL";
-    for (const auto& c : columns) sql += ", " + quote_ident(c.name) + " " + c.type_sql;
-    pg::spi::exec(sql + ")");
+  if (!tracked) {
+    pg::spi::exec("CREATE TABLE " + buffer +
+                  " (xid pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(), "
+                  "__pgt_w pg_catalog.int2 NOT NULL)");
     pg::spi::exec("REVOKE ALL ON " + buffer + " FROM PUBLIC");
     catalog::record_extension_dependency(oid_of("SELECT $1::regclass::oid::int8", {buffer}));
-  } else {
-    for (const auto& c : columns)
-      if (std::find(captured.begin(), captured.end(), c.name) == captured.end())
-        pg::spi::exec("ALTER TABLE " + buffer + " ADD COLUMN " + quote_ident(c.name) + " " + c.type_sql);
   }
-  if (changed) {
-    pg::spi::exec(capture_function_sql(table.relid, columns));
-    if (!existing) {
-      catalog::record_extension_dependency(
-          ProcedureRelationId,
-          oid_of("SELECT $1::regprocedure::oid::int8", {capture_function_name(table.relid) + "()"}));
-      create_triggers(table.relid, source);
-    }
-    std::vector<std::string> names;
-    for (const auto& c : columns) names.push_back(c.name);
-    pg::spi::exec(
-        "INSERT INTO pgtrickle.pgt_change_tracking (source_relid, source_schema, source_name, "
-        "buffer_relid, captured_columns, key_columns) VALUES ($1::oid, $2, $3, $4::regclass, "
-        "$5::text[], $6::text[]) ON CONFLICT (source_relid) DO UPDATE SET "
-        "captured_columns = EXCLUDED.captured_columns, key_columns = EXCLUDED.key_columns",
-        {relid, table.schema, table.name, buffer, text_array(names), text_array(table.key_columns)});
+  for (size_t i = before; i < attnums.size(); i++) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const SourceColumn& c) { return c.attnum == attnums[i]; });
+    pg::spi::exec("ALTER TABLE " + buffer + " ADD COLUMN " + buffer_column(it->attnum) + " " + it->type_sql);
+  }
+  if (!tracked || attnums.size() != before) {
+    std::vector<SourceColumn> columns = current_capture(table.relid, attnums, all);
+    install_capture_function(table.relid, columns);
+    if (!tracked) create_triggers(table.relid, source);
+    record_tracking(relid, table.schema, table.name, buffer, columns, table.key_columns);
   }
   pg::spi::exec("GRANT SELECT ON " + buffer + " TO " + quote_ident(pg::role_name(reader)));
+}
+
+void sync_capture_with_source(Oid relid) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  bool tracked = false;
+  std::vector<int> attnums = captured_attnums(relid, &tracked);
+  if (!tracked) return;
+  auto names = pg::spi::run(
+      "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
+      {std::to_string(relid)});
+  if (names.rows.empty()) return;
+  std::string buffer = frontend::change_buffer_name(relid);
+  std::vector<SourceColumn> all = source_columns(relid);
+  std::vector<SourceColumn> columns = current_capture(relid, attnums, all);
+  // A captured column whose type changed: the buffer column follows, and its
+  // pending values are void, so the next refresh of every reader is FULL.
+  auto buffer_types = pg::spi::run(
+      "SELECT attname, pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
+      "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+      {buffer});
+  bool retyped = false;
+  for (const auto& c : columns) {
+    if (c.name.empty()) continue;
+    for (const auto& row : buffer_types.rows)
+      if (*row[0] == "c" + std::to_string(c.attnum) && *row[1] != c.type_sql) {
+        pg::spi::exec("ALTER TABLE " + buffer + " ALTER COLUMN " + buffer_column(c.attnum) + " TYPE " +
+                      c.type_sql + " USING NULL");
+        retyped = true;
+      }
+  }
+  if (retyped) pg::spi::exec("INSERT INTO " + buffer + " (__pgt_w) VALUES (0)");
+  install_capture_function(relid, columns);
+  auto keys = pg::spi::scalar("SELECT key_columns::text FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
+                              {std::to_string(relid)});
+  record_tracking(std::to_string(relid), *names.rows[0][0], *names.rows[0][1], buffer, columns,
+                  keys ? parse_text_array(*keys) : std::vector<std::string>{});
 }
 
 void drop_unused_capture() {
@@ -280,6 +380,12 @@ void clean_consumed_changes(Oid relid) {
 }
 
 }  // namespace pgt::cdc
+
+PGT_SQL_FUNCTION(pgt_sync_change_capture) {
+  pgt::pg::spi::Connection spi;
+  pgt::cdc::sync_capture_with_source(PG_GETARG_OID(0));
+  PG_RETURN_VOID();
+}
 
 PGT_SQL_FUNCTION(pgt_drop_unused_change_capture) {
   pgt::pg::spi::Connection spi;

@@ -1,7 +1,7 @@
 // Trigger-based change capture. One change buffer per source table,
 // pgtrickle_changes.changes_<relid>, shared by every stream table that reads
-// it: typed columns (only the ones some stream table reads, plus the primary
-// key), the writer's top-level transaction id, and a multiplicity (+1 insert,
+// it: typed columns c<attnum> (only the ones some stream table reads, plus the
+// primary key), the writer's top-level transaction id, and a multiplicity (+1 insert,
 // -1 delete; an UPDATE is -old +new of the rows whose captured columns
 // changed; 0 marks a TRUNCATE). Statement-level AFTER triggers with
 // transition tables fill it; they run as the extension owner
@@ -17,6 +17,11 @@ namespace pgt::cdc {
 // lets `reader` (the stream table owner, whose refreshes read the buffer)
 // select from the buffer.
 void ensure_capture(const frontend::ScannedTable& table, Oid reader);
+
+// After ALTER TABLE of a captured source: the capture function follows column
+// renames and drops; a captured column's type change also retypes the buffer
+// column and makes the next refreshes FULL.
+void sync_capture_with_source(Oid relid);
 
 // Removes buffers, triggers and capture functions of tables that no
 // DIFFERENTIAL stream table reads any more (or that were dropped).

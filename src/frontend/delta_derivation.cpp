@@ -319,19 +319,26 @@ std::string column_ref(const char* alias, const Attribute& a) {
   return std::string(alias) + "." + quote_ident(a.name);
 }
 
+// A column of a scan: by name in the table, by attribute number (c<n>) in its
+// change buffer.
+std::string scan_column(const char* alias, const Scan& scan, AttrNumber attnum, bool from_buffer) {
+  return from_buffer ? std::string(alias) + "." + quote_ident("c" + std::to_string(attnum))
+                     : column_ref(alias, scan.attributes[attnum - 1]);
+}
+
 // The row identity of one scan, over its alias: the primary key, or for a
 // keyless table the values of the columns the query reads.
-std::string identity_expr(const Scan& scan, const char* alias) {
+std::string identity_expr(const Scan& scan, const char* alias, bool from_buffer) {
   const std::vector<AttrNumber>& attnums = scan.key_attnums.empty() ? scan.used_attnums : scan.key_attnums;
   // Identities are compared, sorted and indexed byte-wise (COLLATE "C"):
   // they have no linguistic order, and "C" is the cheapest.
   if (attnums.empty()) return "''::pg_catalog.text COLLATE \"C\"";
   if (attnums.size() == 1)
-    return "(" + column_ref(alias, scan.attributes[attnums[0] - 1]) + ")::pg_catalog.text COLLATE \"C\"";
+    return "(" + scan_column(alias, scan, attnums[0], from_buffer) + ")::pg_catalog.text COLLATE \"C\"";
   std::string row = "ROW(";
   for (size_t i = 0; i < attnums.size(); i++) {
     if (i) row += ", ";
-    row += column_ref(alias, scan.attributes[attnums[i] - 1]);
+    row += scan_column(alias, scan, attnums[i], from_buffer);
   }
   return row + ")::pg_catalog.text COLLATE \"C\"";
 }
@@ -350,9 +357,12 @@ std::string scan_sql(const Scan& scan, bool from_buffer) {
   for (size_t i = 0; i < scan.attributes.size(); i++) {
     const Attribute& a = scan.attributes[i];
     bool real = !a.dropped && (!from_buffer || scan_reads(scan, static_cast<AttrNumber>(i + 1)));
-    sql += (real ? column_ref(alias, a) : "NULL::" + a.type_sql) + " AS " + quote_ident(a.name) + ", ";
+    std::string value = !real ? "NULL::" + a.type_sql
+                        : from_buffer ? std::string(alias) + "." + quote_ident("c" + std::to_string(i + 1))
+                                      : column_ref(alias, a);
+    sql += value + " AS " + quote_ident(a.name) + ", ";
   }
-  sql += identity_expr(scan, alias) + " AS " + kIdColumn + ", ";
+  sql += identity_expr(scan, alias, from_buffer) + " AS " + kIdColumn + ", ";
   if (!from_buffer) {
     const char* only = scan.inherit ? "" : "ONLY ";
     const char* schema = nullptr;

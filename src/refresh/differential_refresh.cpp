@@ -18,6 +18,7 @@
 #include "pg/search_path.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
+#include "refresh/delta_plan.h"
 #include "refresh/dml_guard.h"
 
 extern "C" {
@@ -50,11 +51,13 @@ std::vector<Oid> delta_param_types() {
 DeltaPlans& plans_for(const catalog::StreamTable& st) {
   DeltaPlans& plans = plan_cache()[st.pgt_id];
   if (plans.version == st.version && plans.apply) return plans;
-  if (!st.delta_apply_sql || !st.pending_changes_sql || !st.full_refresh_sql)
-    throw Error(sqlstate::kObjectNotInPrerequisiteState,
-                "stream table \"" + st.display_name() + "\" has no delta plan", "",
-                "Recreate it with pgtrickle.alter_stream_table(" + st.display_name() +
-                    ", query => ...).");
+  // Derived afresh (not taken from the catalog copy): the storage table may
+  // have been renamed since, which changes the version.
+  DeltaSql sql;
+  {
+    pg::PinnedSearchPath pinned;
+    sql = build_delta_sql(st.defining_query, st.qualified_name());
+  }
   plans = DeltaPlans{};
   // PostgreSQL leaves the current transaction out of its own snapshot's
   // in-progress list, so as a frontier it would count all of this
@@ -71,10 +74,10 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
       "pg_catalog.pg_snapshot_xmax(snap)::text || ':' || "
       "(SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x) FROM "
       "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text, p.* "
-      "FROM s, (" + *st.pending_changes_sql + ") p",
+      "FROM s, (" + sql.pending + ") p",
       delta_param_types());
-  plans.apply = std::make_unique<pg::spi::KeptPlan>(*st.delta_apply_sql, delta_param_types());
-  plans.full_insert = std::make_unique<pg::spi::KeptPlan>(*st.full_refresh_sql, delta_param_types());
+  plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, delta_param_types());
+  plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
   plans.version = st.version;
   return plans;
 }
@@ -148,7 +151,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const c
     outcome.reason = "first refresh (no frontier yet)";
   } else if (truncated) {
     outcome.action = "FULL";
-    outcome.reason = "a source table was truncated";
+    outcome.reason = "a source table was truncated (or a captured column changed type)";
   } else if (pending == 0) {
     outcome.action = "NO_DATA";
   } else {

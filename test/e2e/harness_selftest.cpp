@@ -170,7 +170,9 @@ TEST_F(OracleOnStreamTable, DetectsATamperedStreamTable) {
 // checked here without pg_trickle (in temporary tables) so a broken scenario
 // is not mistaken for an extension bug.
 TEST(OracleScenarioSelfTest, QueriesRunOnTheirTables) {
-  for (const OracleScenario& scenario : basic_oracle_scenarios()) {
+  std::vector<OracleScenario> scenarios = basic_oracle_scenarios();
+  for (const OracleScenario& s : differential_oracle_scenarios()) scenarios.push_back(s);
+  for (const OracleScenario& scenario : scenarios) {
     SCOPED_TRACE(scenario.name);
     PgConn c;
     c.exec("SET search_path = pg_temp");  // unqualified CREATE TABLE goes to pg_temp
@@ -179,6 +181,7 @@ TEST(OracleScenarioSelfTest, QueriesRunOnTheirTables) {
     for (const TableSpec& spec : scenario.tables) tables.emplace_back(spec, rng);
     for (DmlGenerator& t : tables)
       for (const std::string& sql : t.setup_sql()) c.exec(sql);
+    for (const std::string& sql : scenario.setup_sql) c.exec(sql);
     EXPECT_NE(c.scalar("SELECT count(*) FROM (" + scenario.query + ") q"), "0");
     EXPECT_EQ(c.scalar("SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()  AND relkind = 'r'"),
               std::to_string(scenario.tables.size()));

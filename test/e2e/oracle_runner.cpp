@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 
 #include "oracle.h"
+#include "refresh_history.h"
 #include "stream_table.h"
 
 namespace pgt_e2e {
@@ -30,6 +32,7 @@ void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const Oracl
   for (const TableSpec& spec : scenario.tables) tables.emplace_back(spec, rng);
   for (DmlGenerator& t : tables)
     for (const std::string& sql : t.setup_sql()) conn.exec(sql);
+  for (const std::string& sql : scenario.setup_sql) conn.exec(sql);
 
   const std::string st = scenario.name + "_st";  // "distinct" alone is a keyword
   create_stream_table(conn, st, scenario.query, run.refresh_mode);
@@ -43,6 +46,13 @@ void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const Oracl
     run_in_transaction(conn, batch);
     refresh_stream_table(conn, st);
     ASSERT_TRUE(st_matches_query(conn, st, scenario.query));
+    if (!run.allowed_actions.empty()) {
+      const RefreshRecord last = last_refresh(conn, st);
+      ASSERT_TRUE(std::find(run.allowed_actions.begin(), run.allowed_actions.end(), last.action) !=
+                  run.allowed_actions.end())
+          << "refresh recorded action " << last.action << " (reason: " << last.reason.value_or("none")
+          << "), expected one of " << ::testing::PrintToString(run.allowed_actions);
+    }
   }
 }
 

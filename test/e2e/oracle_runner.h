@@ -1,10 +1,12 @@
 // The oracle loop: create a scenario's tables and stream table, then repeat
 // (random DML batch in one transaction; refresh; oracle check), stopping at
 // the first mismatch with the cycle, the batch and the seed in the message.
+// The session's settings apply (e.g. pg_trickle.differential_max_change_ratio).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "oracle_scenarios.h"
 #include "pg_conn.h"
@@ -16,6 +18,10 @@ struct OracleRun {
   int cycles = 200;  // PGT_ORACLE_CYCLES overrides (e.g. a long soak run)
   int min_statements = 1;
   int max_statements = 20;
+  // When not empty: the action pgtrickle.pgt_refresh_history records for
+  // every refresh of the loop must be one of these (e.g. DIFFERENTIAL and
+  // NO_DATA: proof the delta path, not a FULL fallback, kept the table right).
+  std::vector<std::string> allowed_actions = {};
 };
 
 void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const OracleRun& run, std::uint64_t seed);

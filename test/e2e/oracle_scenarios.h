@@ -18,10 +18,17 @@ struct OracleScenario {
   std::vector<TableSpec> tables;
   std::vector<JoinLink> links;  // indexes into `tables`
   std::string query;
+  // Run after the tables are created (views the query reads, ...).
+  std::vector<std::string> setup_sql = {};
 };
 
 // Shapes every refresh mode must maintain exactly.
 std::vector<OracleScenario> basic_oracle_scenarios();
+
+// The select-project-join shapes DIFFERENTIAL maintains incrementally: scans
+// of keyed and keyless tables, filters and expressions, inner joins (equi,
+// non-equi, three-way, self, keyed with keyless), subqueries in FROM, views.
+std::vector<OracleScenario> differential_oracle_scenarios();
 
 // gtest prints a parameter with this (instead of its bytes).
 void PrintTo(const OracleScenario& scenario, std::ostream* os);

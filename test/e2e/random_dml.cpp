@@ -12,6 +12,12 @@ DmlGenerator::DmlGenerator(TableSpec spec, std::mt19937_64& rng) : spec_(std::mo
 }
 
 std::vector<std::string> DmlGenerator::setup_sql() {
+  std::vector<std::string> sql{spec_.create_sql()};
+  for (std::string& insert : initial_rows_sql()) sql.push_back(std::move(insert));
+  return sql;
+}
+
+std::vector<std::string> DmlGenerator::initial_rows_sql() {
   rows_.clear();
   for (int i = 0; i < spec_.initial_rows; ++i) {
     // Some exact copies of earlier rows, so keyless tables start with duplicates.
@@ -23,9 +29,8 @@ std::vector<std::string> DmlGenerator::setup_sql() {
     if (row.empty()) break;  // key domain exhausted
     rows_.push_back(row);
   }
-  std::vector<std::string> sql{spec_.create_sql()};
-  if (!rows_.empty()) sql.push_back(insert_sql(rows_));
-  return sql;
+  if (rows_.empty()) return {};
+  return {insert_sql(rows_)};
 }
 
 std::optional<std::string> DmlGenerator::unused_key() {
@@ -165,14 +170,38 @@ void DmlGenerator::op_update_values_at(std::size_t i, std::vector<std::string>& 
 
 void DmlGenerator::op_update_key(std::vector<std::string>& now) {
   if (!spec_.key || rows_.empty()) return op_update_values(now);
-  std::optional<std::string> key = unused_key();
-  if (!key) return op_update_values(now);
-  ModelRow& row = rows_[random_row_index()];
-  if (reserved_keys_.count(row[0])) return op_update_values(now);
+  op_update_key_at(random_row_index(), now);
+}
+
+// Gives row i a fresh key (a value update when that is not possible).
+void DmlGenerator::op_update_key_at(std::size_t i, std::vector<std::string>& now) {
+  std::optional<std::string> key = spec_.key ? unused_key() : std::nullopt;
+  if (!key || reserved_keys_.count(rows_[i][0])) return op_update_values_at(i, now);
+  ModelRow& row = rows_[i];
   const std::string where = identity_predicate(row);
   row[0] = *key;
   now.push_back("UPDATE " + spec_.qualified_name() + " SET " + quote_ident(columns_[0].name) + " = " + *key +
                 " WHERE " + where);
+}
+
+// Two to four successive changes to one row in one transaction (its values,
+// its key), sometimes ending with its delete: a refresh must see only the
+// net change, however many captured statements led to it.
+void DmlGenerator::op_update_chain(std::vector<std::string>& now) {
+  if (rows_.empty()) return op_insert(now);
+  const std::size_t i = random_row_index();
+  if (spec_.key && reserved_keys_.count(rows_[i][0])) return op_update_values(now);
+  const int steps = static_cast<int>(uniform(rng_, 2, 4));
+  for (int step = 0; step < steps; ++step) {
+    if (spec_.key && chance(rng_, 0.3))
+      op_update_key_at(i, now);
+    else
+      op_update_values_at(i, now);
+  }
+  if (chance(rng_, 0.25)) {
+    now.push_back("DELETE FROM " + spec_.qualified_name() + " WHERE " + identity_predicate(rows_[i]));
+    rows_.erase(rows_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 }
 
 // One statement changing every row with a given value (several rows, often).
@@ -227,6 +256,11 @@ void DmlGenerator::op_update_then_delete(std::vector<std::string>& now, std::vec
 }
 
 void DmlGenerator::random_op(std::vector<std::string>& now, std::vector<std::string>& later) {
+  // Group and linked deletes remove many rows at once: lean towards inserts
+  // while the table is well below its initial size, so that over hundreds of
+  // batches tables stay populated and joins keep matching.
+  if (rows_.size() * 4 < static_cast<std::size_t>(spec_.initial_rows) * 3 && chance(rng_, 0.4))
+    return op_insert_multi(now);
   const int dice = static_cast<int>(uniform(rng_, 0, 99));
   if (dice < 22) return op_insert(now);
   if (dice < 32) return op_insert_duplicate(now);  // keyed: a plain insert
@@ -236,8 +270,9 @@ void DmlGenerator::random_op(std::vector<std::string>& now, std::vector<std::str
   if (dice < 71) return op_update_group(now);
   if (dice < 86) return op_delete(now);
   if (dice < 89) return op_delete_group(now);
-  if (dice < 95) return op_insert_then_delete(now, later);
-  return op_update_then_delete(now, later);
+  if (dice < 93) return op_insert_then_delete(now, later);
+  if (dice < 96) return op_update_then_delete(now, later);
+  return op_update_chain(now);
 }
 
 std::vector<std::string> random_batch(std::vector<DmlGenerator>& tables, const std::vector<JoinLink>& links,

@@ -10,8 +10,10 @@
 // What a batch contains, on purpose (DESIGN.md section 4): NULLs, duplicate
 // rows (keyless tables), key updates, multi-row updates and deletes, groups
 // that vanish (delete by value) and come back (inserts from a small domain),
-// insert-then-delete and update-then-delete of one row within the batch, and
-// deleting both sides of a join in one batch (JoinLink).
+// insert-then-delete and update-then-delete of one row within the batch,
+// several successive changes to one row within the batch (values, key, and
+// sometimes a final delete), and deleting both sides of a join in one batch
+// (JoinLink).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +36,10 @@ class DmlGenerator {
 
   // CREATE TABLE and one INSERT of spec().initial_rows rows.
   std::vector<std::string> setup_sql();
+  // Only the INSERT of the initial rows (none if spec().initial_rows is 0):
+  // for a second generator writing to a table another one created (each
+  // concurrent writer keeps its own model, over its own key range).
+  std::vector<std::string> initial_rows_sql();
 
   // Appends one random operation to `now`. A follow-up that must run later in
   // the same transaction (deleting the row just inserted) goes to `later`.
@@ -73,6 +79,8 @@ class DmlGenerator {
   void op_delete_group(std::vector<std::string>& now);
   void op_insert_then_delete(std::vector<std::string>& now, std::vector<std::string>& later);
   void op_update_then_delete(std::vector<std::string>& now, std::vector<std::string>& later);
+  void op_update_key_at(std::size_t i, std::vector<std::string>& now);
+  void op_update_chain(std::vector<std::string>& now);
 
   TableSpec spec_;
   std::mt19937_64& rng_;

@@ -1,0 +1,30 @@
+// Generated refresh SQL: see delta_plan.h.
+#include "refresh/delta_plan.h"
+
+#include "dvm/delta_sql.h"
+#include "frontend/delta_derivation.h"
+
+namespace pgt::refresh {
+
+DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& table) {
+  frontend::DeltaDerivation delta = frontend::derive_delta(normalized_sql, true);
+  std::vector<std::string> buffers;
+  for (const auto& t : delta.tables) buffers.push_back(frontend::change_buffer_name(t.relid));
+  DeltaSql sql;
+  sql.unique_ids = delta.unique_ids;
+  sql.full_insert = dvm::full_insert_sql(table, delta.columns, delta.full_sql);
+  sql.apply = dvm::apply_delta_sql(table, delta.columns,
+                                   dvm::consolidated_delta_sql(delta.columns, delta.terms),
+                                   delta.unique_ids);
+  sql.pending = dvm::pending_changes_sql(buffers);
+  return sql;
+}
+
+void store_delta_sql(const DeltaSql& sql, catalog::StreamTable* st) {
+  st->unique_row_ids = sql.unique_ids;
+  st->full_refresh_sql = sql.full_insert;
+  st->delta_apply_sql = sql.apply;
+  st->pending_changes_sql = sql.pending;
+}
+
+}  // namespace pgt::refresh

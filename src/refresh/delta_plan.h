@@ -1,0 +1,24 @@
+// The SQL a DIFFERENTIAL stream table is refreshed with, generated from its
+// normalized defining query and the storage table's current name.
+#pragma once
+
+#include <string>
+
+#include "catalog/stream_table_catalog.h"
+
+namespace pgt::refresh {
+
+struct DeltaSql {
+  bool unique_ids = false;
+  std::string full_insert;  // INSERT of the whole result (FULL / first refresh)
+  std::string apply;        // the delta, consolidated and applied; returns counts
+  std::string pending;      // count of unconsumed changes, truncate markers
+};
+
+// Derives it (the change buffers must exist). Call with search_path pinned.
+DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& qualified_table);
+
+// Stores the generated SQL in the catalog record (for inspection).
+void store_delta_sql(const DeltaSql& sql, catalog::StreamTable* st);
+
+}  // namespace pgt::refresh
