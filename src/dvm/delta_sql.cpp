@@ -77,25 +77,27 @@ std::string apply_delta_sql(const std::string& table, const std::vector<OutputCo
 
   if (unique_ids) {
     // Per id the consolidated delta holds -old, +new, or both (an update); the
-    // stream table holds the id exactly when -old is there. So one sort tells
-    // each id's action and no probe is needed to tell inserts from updates.
-    std::string d = "SELECT DISTINCT ON (" + std::string(kId) + ") *, pg_catalog.count(*) OVER (PARTITION BY " +
-                    kId + ") AS __pgt_n FROM (" + consolidated_sql + ") c ORDER BY " + kId + ", " +
-                    kWeight + " DESC";
+    // stream table holds the id exactly when -old is there. Hash semi/anti
+    // joins against the delta itself tell deletes, updates and inserts apart,
+    // so inserts need no probe of the table.
     std::vector<std::string> sets, old_vals, new_vals;
     for (const auto& c : columns) {
       sets.push_back(quote_ident(c.name) + " = d." + quote_ident(c.name));
       old_vals.push_back(comparable_expr("t", c));
       new_vals.push_back(comparable_expr("d", c));
     }
-    return "WITH d AS MATERIALIZED (" + d + "), "
+    std::string has_old = "EXISTS (SELECT 1 FROM d o WHERE o." + std::string(kId) + " = d." + kId +
+                          " AND o." + kWeight + " < 0)";
+    std::string has_new = "EXISTS (SELECT 1 FROM d n WHERE n." + std::string(kId) + " = d." + kId +
+                          " AND n." + kWeight + " > 0)";
+    return "WITH d AS MATERIALIZED (" + consolidated_sql + "), "
            "del AS (DELETE FROM " + table + " t USING d WHERE t." + kRowId + " = d." + kId +
-           " AND d." + kWeight + " < 0 RETURNING 1), "
+           " AND d." + kWeight + " < 0 AND NOT " + has_new + " RETURNING 1), "
            "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM d WHERE t." + kRowId +
-           " = d." + kId + " AND d." + kWeight + " > 0 AND d.__pgt_n > 1 AND ROW(" +
+           " = d." + kId + " AND d." + kWeight + " > 0 AND " + has_old + " AND ROW(" +
            join(old_vals, ", ") + ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
            "ins AS (INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
-           ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND d.__pgt_n = 1 RETURNING 1) "
+           ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND NOT " + has_old + " RETURNING 1) "
            "SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM upd), "
            "(SELECT pg_catalog.count(*) FROM del)";
   }
@@ -128,12 +130,16 @@ std::string unconsumed_changes_predicate(const std::string& a) {
 }
 
 std::string pending_changes_sql(const std::vector<std::string>& buffers) {
+  // Changed rows: an UPDATE is recorded as -old +new, so count the larger
+  // side rather than both.
   std::vector<std::string> parts;
   for (const auto& b : buffers)
-    parts.push_back("SELECT pg_catalog.count(*) AS n, pg_catalog.bool_or(b.__pgt_w = 0) AS t FROM " +
-                    b + " b WHERE " + unconsumed_changes_predicate("b"));
-  return "SELECT COALESCE(pg_catalog.sum(x.n), 0)::int8, COALESCE(pg_catalog.bool_or(x.t), false) "
-         "FROM (" + join(parts, " UNION ALL ") + ") x";
+    parts.push_back("SELECT pg_catalog.count(*) FILTER (WHERE b.__pgt_w > 0) AS ins, "
+                    "pg_catalog.count(*) FILTER (WHERE b.__pgt_w < 0) AS del, "
+                    "pg_catalog.bool_or(b.__pgt_w = 0) AS t FROM " + b + " b WHERE " +
+                    unconsumed_changes_predicate("b"));
+  return "SELECT COALESCE(pg_catalog.sum(GREATEST(x.ins, x.del)), 0)::int8, "
+         "COALESCE(pg_catalog.bool_or(x.t), false) FROM (" + join(parts, " UNION ALL ") + ") x";
 }
 
 }  // namespace pgt::dvm

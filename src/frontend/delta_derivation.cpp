@@ -156,6 +156,43 @@ void walk_scans(Query* q, Visit& visit) {
   }
 }
 
+Expr* c_text(Expr* e) {
+  CoerceViaIO* cast = makeNode(CoerceViaIO);
+  cast->arg = e;
+  cast->resulttype = TEXTOID;
+  cast->resultcollid = C_COLLATION_OID;
+  cast->coerceformat = COERCE_EXPLICIT_CAST;
+  cast->location = -1;
+  return reinterpret_cast<Expr*>(cast);
+}
+
+Expr* text_concat(Expr* a, Expr* b) {
+  return reinterpret_cast<Expr*>(makeFuncExpr(F_TEXTCAT, TEXTOID, list_make2(a, b), C_COLLATION_OID,
+                                              C_COLLATION_OID, COERCE_EXPLICIT_CALL));
+}
+
+// The identity of a row combined from its inputs' identities (never NULL):
+// length(id1) || ':' || id1 || ... || idN. The length prefixes make it
+// injective, and it is much cheaper than ROW(...)::text.
+Expr* combined_identity(List* ids) {
+  Expr* result = nullptr;
+  ListCell* lc;
+  int i = 0, n = list_length(ids);
+  foreach (lc, ids) {
+    Expr* part = static_cast<Expr*>(lfirst(lc));
+    Expr* piece = part;
+    if (++i < n) {
+      Expr* len = reinterpret_cast<Expr*>(makeFuncExpr(F_TEXTLEN, INT4OID, list_make1(part), InvalidOid,
+                                                       C_COLLATION_OID, COERCE_EXPLICIT_CALL));
+      Expr* colon = reinterpret_cast<Expr*>(makeConst(TEXTOID, -1, C_COLLATION_OID, -1,
+                                                      CStringGetTextDatum(":"), false, false));
+      piece = text_concat(text_concat(c_text(len), colon), part);
+    }
+    result = result == nullptr ? piece : text_concat(result, piece);
+  }
+  return result;
+}
+
 // Adds __pgt_id (text) and __pgt_w (int8) to q's target list, combining those
 // of the subqueries in its FROM; returns their attribute numbers.
 void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno) {
@@ -205,19 +242,7 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
   } else if (list_length(ids) == 1) {
     id = static_cast<Expr*>(linitial(ids));
   } else {
-    // ROW(id1, id2, ...)::text: record_out quotes each part, so it is injective.
-    RowExpr* row = makeNode(RowExpr);
-    row->args = ids;
-    row->row_typeid = RECORDOID;
-    row->row_format = COERCE_EXPLICIT_CALL;
-    row->location = -1;
-    CoerceViaIO* cast = makeNode(CoerceViaIO);
-    cast->arg = reinterpret_cast<Expr*>(row);
-    cast->resulttype = TEXTOID;
-    cast->resultcollid = C_COLLATION_OID;
-    cast->coerceformat = COERCE_EXPLICIT_CAST;
-    cast->location = -1;
-    id = reinterpret_cast<Expr*>(cast);
+    id = combined_identity(ids);
   }
   int n = list_length(q->targetList);
   q->targetList = lappend(q->targetList, makeTargetEntry(id, n + 1, pstrdup(kIdColumn), false));
@@ -335,6 +360,17 @@ std::string identity_expr(const Scan& scan, const char* alias, bool from_buffer)
   if (attnums.empty()) return "''::pg_catalog.text COLLATE \"C\"";
   if (attnums.size() == 1)
     return "(" + scan_column(alias, scan, attnums[0], from_buffer) + ")::pg_catalog.text COLLATE \"C\"";
+  if (!scan.key_attnums.empty()) {
+    // Key columns are never NULL: length-prefixed concatenation is injective.
+    std::string id;
+    for (size_t i = 0; i < attnums.size(); i++) {
+      std::string part = "(" + scan_column(alias, scan, attnums[i], from_buffer) + ")::pg_catalog.text";
+      if (i) id += " || ";
+      id += i + 1 < attnums.size() ? "pg_catalog.length(" + part + ")::pg_catalog.text || ':' || " + part : part;
+    }
+    return "(" + id + ") COLLATE \"C\"";
+  }
+  // Keyless: the values, NULLs included (record_out tells NULL from '').
   std::string row = "ROW(";
   for (size_t i = 0; i < attnums.size(); i++) {
     if (i) row += ", ";
