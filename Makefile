@@ -53,14 +53,22 @@ unit: $(UNIT_BIN)
 
 # ---------------------------------------------------------------------------
 # e2e tests: C++ against a live cluster (see scripts/test.sh for the cluster).
+# One object per source (test/e2e/*.o, header dependencies in *.d), so
+# `make -j2 e2e` rebuilds only what changed, in parallel.
 E2E_SRCS = $(sort $(wildcard test/e2e/*.cpp))
+E2E_OBJS = $(E2E_SRCS:.cpp=.o)
 E2E_BIN  = test/e2e/pgt_e2e_tests
-E2E_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -Werror -Itest/e2e -I$(shell $(PG_CONFIG) --includedir) -pthread
+E2E_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -Werror -MMD -MP -Itest/e2e -I$(shell $(PG_CONFIG) --includedir) -pthread
 
-$(E2E_BIN): $(E2E_SRCS) $(wildcard test/e2e/*.h)
-	$(CXX) $(E2E_CXXFLAGS) -o $@ $(E2E_SRCS) -lpq -lgtest -lgtest_main -pthread
+test/e2e/%.o: test/e2e/%.cpp
+	$(CXX) $(E2E_CXXFLAGS) -c -o $@ $<
+
+$(E2E_BIN): $(E2E_OBJS)
+	$(CXX) -o $@ $(E2E_OBJS) -lpq -lgtest -lgtest_main -pthread
+
+-include $(E2E_OBJS:.o=.d)
 
 e2e: $(E2E_BIN)
 	./$(E2E_BIN) --gtest_brief=1
 
-EXTRA_CLEAN += $(UNIT_BIN) $(E2E_BIN) test/regress/out
+EXTRA_CLEAN += $(UNIT_BIN) $(E2E_BIN) $(E2E_OBJS) $(E2E_OBJS:.o=.d) test/regress/out

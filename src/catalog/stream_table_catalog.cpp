@@ -2,6 +2,7 @@
 #include "catalog/stream_table_catalog.h"
 
 #include "common/sql_quote.h"
+#include "common/user_error.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
 
@@ -68,6 +69,15 @@ std::optional<StreamTable> find_by_relid(Oid relid) {
                                  " FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = $1::oid",
                              {std::to_string(relid)});
   if (result.rows.empty()) return std::nullopt;
+  return from_row(result.rows[0]);
+}
+
+StreamTable reload_for_refresh(int64_t pgt_id) {
+  auto result = write(std::string("SELECT ") + kSelectColumns +
+                          " FROM pgtrickle.pgt_stream_tables WHERE pgt_id = $1::bigint FOR UPDATE",
+                      {std::to_string(pgt_id)});
+  if (result.rows.empty())
+    throw Error(sqlstate::kUndefinedTable, "stream table was dropped while waiting to refresh it");
   return from_row(result.rows[0]);
 }
 

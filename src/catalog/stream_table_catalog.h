@@ -49,6 +49,12 @@ struct StreamTable {
 };
 
 std::optional<StreamTable> find_by_relid(Oid relid);
+
+// The row as committed now, locked against concurrent refreshes and alters
+// (SELECT ... FOR UPDATE): a refresh that waited for another must start from
+// the frontier that one left. Under REPEATABLE READ a concurrent change is a
+// serialization failure (40001), as PostgreSQL reports it.
+StreamTable reload_for_refresh(int64_t pgt_id);
 bool is_stream_table(Oid relid);
 
 // Inserts the row; returns its pgt_id.

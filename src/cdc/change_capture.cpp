@@ -6,6 +6,7 @@
 #include "catalog/object_dependencies.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
+#include "frontend/value_identity.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
 
@@ -29,6 +30,7 @@ struct SourceColumn {
   std::string name;
   std::string type_sql;
   Oid type = InvalidOid;
+  Oid collation = InvalidOid;
 };
 
 // Buffer columns are named by the source column's attribute number, so that
@@ -41,13 +43,14 @@ std::string capture_function_name(Oid relid) {
 
 std::vector<SourceColumn> source_columns(Oid relid) {
   auto result = pg::spi::run(
-      "SELECT attnum, attname, pg_catalog.format_type(atttypid, atttypmod), atttypid::int8 "
-      "FROM pg_catalog.pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped "
-      "ORDER BY attnum",
+      "SELECT attnum, attname, pg_catalog.format_type(atttypid, atttypmod), atttypid::int8, "
+      "attcollation::int8 FROM pg_catalog.pg_attribute WHERE attrelid = $1::oid AND attnum > 0 "
+      "AND NOT attisdropped ORDER BY attnum",
       {std::to_string(relid)});
   std::vector<SourceColumn> out;
   for (const auto& r : result.rows)
-    out.push_back({std::stoi(*r[0]), *r[1], *r[2], static_cast<Oid>(std::stoul(*r[3]))});
+    out.push_back({std::stoi(*r[0]), *r[1], *r[2], static_cast<Oid>(std::stoul(*r[3])),
+                   static_cast<Oid>(std::stoul(*r[4]))});
   return out;
 }
 
@@ -95,40 +98,40 @@ std::string text_array(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-bool type_is_comparable(Oid type) {
-  bool comparable = false;
-  pg::guard([&] {
-    TypeCacheEntry* tc = lookup_type_cache(type, TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR | TYPECACHE_HASH_PROC);
-    comparable = OidIsValid(tc->eq_opr) && (OidIsValid(tc->lt_opr) || OidIsValid(tc->hash_proc));
-  });
-  return comparable;
-}
 
 // The PL/pgSQL body of the capture trigger function for the given columns.
 // A captured column whose source column was dropped has an empty name and is
 // recorded as NULL.
 std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& columns) {
   std::string buffer = frontend::change_buffer_name(relid);
-  std::string cols, targets;
+  std::string cols, targets, images;
   bool comparable = true;
   for (size_t i = 0; i < columns.size(); i++) {
+    const SourceColumn& c = columns[i];
     if (i) {
       cols += ", ";
       targets += ", ";
     }
-    cols += columns[i].name.empty() ? "NULL::" + columns[i].type_sql : quote_ident(columns[i].name);
-    targets += buffer_column(columns[i].attnum);
-    if (!columns[i].name.empty() && !type_is_comparable(columns[i].type)) comparable = false;
+    cols += c.name.empty() ? "NULL::" + c.type_sql : quote_ident(c.name);
+    targets += buffer_column(c.attnum);
+    if (c.name.empty()) continue;
+    if (!frontend::type_has_equality(c.type))
+      comparable = false;
+    else if (!frontend::equality_means_identical(c.type, c.collation))
+      images += std::string(images.empty() ? "" : ", ") + quote_ident(c.name);
   }
   std::string insert = "INSERT INTO " + buffer + " (__pgt_w, " + targets + ") ";
   // An UPDATE records only rows whose captured columns changed: the multiset
-  // difference old - new (as -1) and new - old (as +1). Without equality on
-  // some column type every old and new row is recorded (still exact).
+  // difference old - new (as -1) and new - old (as +1). Columns whose equal
+  // values can still differ (numeric 1 and 1.0) also compare by text image.
+  // Without equality on some column type every old and new row is recorded
+  // (still exact).
+  std::string compared = images.empty() ? cols : cols + ", ROW(" + images + ")::pg_catalog.text";
   std::string update =
-      comparable ? insert + "SELECT -1, " + cols + " FROM (SELECT " + cols +
-                       " FROM __pgt_old EXCEPT ALL SELECT " + cols + " FROM __pgt_new) o " +
-                       "UNION ALL SELECT 1, " + cols + " FROM (SELECT " + cols +
-                       " FROM __pgt_new EXCEPT ALL SELECT " + cols + " FROM __pgt_old) n"
+      comparable ? insert + "SELECT -1, " + cols + " FROM (SELECT " + compared +
+                       " FROM __pgt_old EXCEPT ALL SELECT " + compared + " FROM __pgt_new) o " +
+                       "UNION ALL SELECT 1, " + cols + " FROM (SELECT " + compared +
+                       " FROM __pgt_new EXCEPT ALL SELECT " + compared + " FROM __pgt_old) n"
                  : insert + "SELECT -1, " + cols + " FROM __pgt_old UNION ALL SELECT 1, " + cols +
                        " FROM __pgt_new";
   return "CREATE OR REPLACE FUNCTION " + capture_function_name(relid) +
@@ -200,7 +203,7 @@ std::vector<SourceColumn> current_capture(Oid relid, const std::vector<int>& att
       out.push_back(*it);
       continue;
     }
-    SourceColumn dropped{attnum, "", "pg_catalog.text", InvalidOid};
+    SourceColumn dropped{attnum, "", "pg_catalog.text", InvalidOid, InvalidOid};
     for (const auto& row : types.rows)
       if (*row[0] == "c" + std::to_string(attnum)) dropped.type_sql = *row[1];
     out.push_back(dropped);

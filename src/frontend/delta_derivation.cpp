@@ -4,6 +4,10 @@
 // data; C++ strings are assembled outside, between guarded calls.
 #include "frontend/delta_derivation.h"
 
+#include <tuple>
+
+#include "frontend/value_identity.h"
+
 #include <algorithm>
 
 #include "common/sql_quote.h"
@@ -108,6 +112,7 @@ const char* not_spj_reason(Query* q, Oid* relid) {
         if (rte->relkind == RELKIND_PARTITIONED_TABLE) return "a partitioned table as a source";
         if (rte->relkind != RELKIND_RELATION) return "a source that is not a table";
         if (rte->inh && has_subclass(rte->relid)) return "a table with inheritance children as a source";
+        if (get_rel_relispartition(rte->relid)) return "a partition as a source";
         HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
         bool rls = HeapTupleIsValid(tup) && reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;
         if (HeapTupleIsValid(tup)) ReleaseSysCache(tup);
@@ -358,7 +363,7 @@ std::string identity_expr(const Scan& scan, const char* alias, bool from_buffer)
   // Identities are compared, sorted and indexed byte-wise (COLLATE "C"):
   // they have no linguistic order, and "C" is the cheapest.
   if (attnums.empty()) return "''::pg_catalog.text COLLATE \"C\"";
-  if (attnums.size() == 1)
+  if (attnums.size() == 1 && !scan.key_attnums.empty())
     return "(" + scan_column(alias, scan, attnums[0], from_buffer) + ")::pg_catalog.text COLLATE \"C\"";
   if (!scan.key_attnums.empty()) {
     // Key columns are never NULL: length-prefixed concatenation is injective.
@@ -484,6 +489,9 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   result.unique_ids = true;
   for (const Scan& scan : scans) {
     if (scan.key_attnums.empty()) result.unique_ids = false;
+    if (scan.inherit && std::find(result.scanned_with_children.begin(), result.scanned_with_children.end(),
+                                  scan.relid) == result.scanned_with_children.end())
+      result.scanned_with_children.push_back(scan.relid);
     auto it = std::find_if(result.tables.begin(), result.tables.end(),
                            [&](const ScannedTable& t) { return t.relid == scan.relid; });
     if (it == result.tables.end()) {
@@ -524,19 +532,21 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   }
 
   // Output columns (and whether their type has equality).
-  std::vector<std::pair<const char*, bool>> outputs;
+  std::vector<std::tuple<const char*, Oid, Oid>> outputs;  // name, type, collation
   pg::guard([&] {
     ListCell* lc;
     foreach (lc, query->targetList) {
       auto* te = static_cast<TargetEntry*>(lfirst(lc));
       if (te->resjunk) continue;
-      TypeCacheEntry* tc = lookup_type_cache(exprType(reinterpret_cast<Node*>(te->expr)),
-                                             TYPECACHE_EQ_OPR | TYPECACHE_LT_OPR | TYPECACHE_HASH_PROC);
-      bool comparable = OidIsValid(tc->eq_opr) && (OidIsValid(tc->lt_opr) || OidIsValid(tc->hash_proc));
-      outputs.emplace_back(te->resname != nullptr ? te->resname : "?column?", comparable);
+      Node* expr = reinterpret_cast<Node*>(te->expr);
+      outputs.emplace_back(te->resname != nullptr ? te->resname : "?column?", exprType(expr),
+                           exprCollation(expr));
     }
   });
-  for (const auto& [name, comparable] : outputs) result.columns.push_back({name, comparable});
+  // Columns are grouped and compared by value only where equal values are
+  // identical (else by their text form: numeric 1 -> 1.0 is a change).
+  for (const auto& [name, type, collation] : outputs)
+    result.columns.push_back({name, equality_means_identical(type, collation)});
 
   // Q[S] for every subset S of the scans: S = {} is the full query.
   unsigned term_count = 1u << scans.size();

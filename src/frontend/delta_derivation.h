@@ -35,6 +35,7 @@ struct DeltaDerivation {
   std::vector<ScannedTable> tables;
   std::vector<dvm::OutputColumn> columns;
   bool unique_ids = false;            // every scanned table has a primary key
+  std::vector<Oid> scanned_with_children;  // tables scanned with inheritance (not ONLY)
   std::string full_sql;               // Q with every table at its current state
   std::vector<dvm::DeltaTerm> terms;  // one per nonempty subset of scans
 };

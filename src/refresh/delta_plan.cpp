@@ -17,6 +17,16 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
                                    dvm::consolidated_delta_sql(delta.columns, delta.terms),
                                    delta.unique_ids);
   sql.pending = dvm::pending_changes_sql(buffers);
+  auto oid_array = [](const std::vector<Oid>& relids) {
+    std::string out = "'{";
+    for (size_t i = 0; i < relids.size(); i++) out += (i ? "," : "") + std::to_string(relids[i]);
+    return out + "}'::pg_catalog.oid[]";
+  };
+  std::vector<Oid> all;
+  for (const auto& t : delta.tables) all.push_back(t.relid);
+  sql.hierarchy_check = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits WHERE inhparent = ANY (" +
+                        oid_array(delta.scanned_with_children) + ") OR inhrelid = ANY (" +
+                        oid_array(all) + ")";
   return sql;
 }
 

@@ -13,6 +13,10 @@ struct DeltaSql {
   std::string full_insert;  // INSERT of the whole result (FULL / first refresh)
   std::string apply;        // the delta, consolidated and applied; returns counts
   std::string pending;      // count of unconsumed changes, truncate markers
+  // Counts inheritance links that appeared since creation (a child of a
+  // scanned table, or a scanned table attached as a partition): statement
+  // triggers do not see statements aimed at those, so the refresh must be FULL.
+  std::string hierarchy_check;
 };
 
 // Derives it (the change buffers must exist). Call with search_path pinned.

@@ -15,6 +15,7 @@
 #include "common/user_error.h"
 #include "frontend/delta_derivation.h"
 #include "pg/gucs.h"
+#include "pg/messages.h"
 #include "pg/search_path.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
@@ -73,8 +74,8 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
       "LEAST(pg_catalog.pg_snapshot_xmin(snap), me)::text || ':' || "
       "pg_catalog.pg_snapshot_xmax(snap)::text || ':' || "
       "(SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x) FROM "
-      "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text, p.* "
-      "FROM s, (" + sql.pending + ") p",
+      "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text, p.*, "
+      "(" + sql.hierarchy_check + ") FROM s, (" + sql.pending + ") p",
       delta_param_types());
   plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, delta_param_types());
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
@@ -123,10 +124,11 @@ std::vector<Oid> captured_sources(const catalog::StreamTable& st) {
 
 }  // namespace
 
-DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const char* initiated_by) {
+DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, const char* initiated_by) {
   // EXCLUSIVE: readers go on reading the previous contents; other refreshes
-  // of this table wait.
-  Oid owner = lock_storage_table(st, ExclusiveLock);
+  // of this table wait, and then continue from the frontier it left.
+  Oid owner = lock_storage_table(stale, ExclusiveLock);
+  const catalog::StreamTable st = catalog::reload_for_refresh(stale.pgt_id);
   DeltaPlans& plans = plans_for(st);
 
   pg::spi::RegisteredSnapshot snapshot;
@@ -135,6 +137,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const c
   pg::spi::Params previous{st.frontier, st.frontier_own_xid, st.frontier_own_cid};
   int64_t pending = 0;
   bool truncated = false;
+  bool hierarchy_changed = false;
   {
     pg::AsRole as_owner(owner, true);
     pg::PinnedSearchPath pinned;
@@ -144,11 +147,18 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const c
     next.own_cid = std::to_string(snapshot.get()->curcid);
     pending = as_int(f.rows.at(0).at(2));
     truncated = f.rows.at(0).at(3) == std::optional<std::string>("t");
+    hierarchy_changed = as_int(f.rows.at(0).at(4)) > 0;
   }
 
   if (!st.frontier) {
     outcome.action = "FULL";
     outcome.reason = "first refresh (no frontier yet)";
+  } else if (hierarchy_changed) {
+    outcome.action = "FULL";
+    outcome.reason = "a source table gained inheritance children or became a partition; their changes "
+                     "are not captured (recreate the stream table, or use refresh_mode => 'FULL')";
+    pg::warning("stream table \"" + st.display_name() + "\" was refreshed FULL", outcome.reason + ".",
+                "Recreate it, or alter it to refresh_mode => 'FULL'.");
   } else if (truncated) {
     outcome.action = "FULL";
     outcome.reason = "a source table was truncated (or a captured column changed type)";

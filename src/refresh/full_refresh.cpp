@@ -63,9 +63,10 @@ void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st,
                st.display_name() + "\".");
 }
 
-RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated_by,
+RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initiated_by,
                            const std::string& reason) {
-  Oid owner = lock_storage_table(st, AccessExclusiveLock);
+  Oid owner = lock_storage_table(stale, AccessExclusiveLock);
+  const catalog::StreamTable st = catalog::reload_for_refresh(stale.pgt_id);
   int64_t refresh_id = catalog::history_begin(st.pgt_id, "FULL", initiated_by, reason);
   std::string insert_sql = insert_select_sql(st);
 

@@ -113,6 +113,15 @@ OracleScenario scan_keyless() {
   return {"scan_keyless", {src}, {}, "SELECT a, b, c FROM skl_src"};
 }
 
+OracleScenario scan_keyless_one_column() {
+  // The query reads one nullable column of a keyless table: row identity is
+  // that one value, NULL included.
+  TableSpec src{"sk1_src", std::nullopt,
+                {ColumnSpec::integer("a", 1, 6, 0.25), ColumnSpec::text("unused", {"p", "q"})}, 120};
+  return {"scan_keyless_one_column", {src}, {},
+          "SELECT a, a * 10 AS a10 FROM sk1_src WHERE a IS DISTINCT FROM 3"};
+}
+
 OracleScenario project_casts() {
   // Casts, CASE, NULL constants, immutable and stable functions (concat,
   // format and to_char are STABLE), NULL-producing expressions.
@@ -237,7 +246,7 @@ std::vector<OracleScenario> basic_oracle_scenarios() {
 }
 
 std::vector<OracleScenario> differential_oracle_scenarios() {
-  return {scan_keyed(),     scan_keyless(),       keyless_duplicates(), filter_project(),
+  return {scan_keyed(),     scan_keyless(),       scan_keyless_one_column(), keyless_duplicates(), filter_project(),
           project_casts(),  join2(),              join3(),              join3_filtered(),
           non_equi_join(),  join_subquery(),      self_join(),          self_join_keyless(),
           keyed_keyless_join(), view_source()};
