@@ -84,9 +84,15 @@ void set_row_id_column(Oid relid, const std::string& qualified_name, bool differ
   // Re-adding also keeps the column last, after columns a reshape added.
   pg::spi::exec("ALTER TABLE " + qualified_name + " DROP COLUMN " + quote_ident(kRowIdColumn) +
                 ", ADD COLUMN " + quote_ident(kRowIdColumn) + (differential ? " text COLLATE \"C\"" : " bigint"));
-  if (differential)
+  if (differential) {
     pg::spi::exec(std::string("CREATE ") + (unique ? "UNIQUE " : "") + "INDEX ON " + qualified_name +
                   " (" + quote_ident(kRowIdColumn) + ")");
+    // Refreshes update rows in place: room on each page keeps those updates
+    // HOT (no index entries, no index bloat).
+    pg::spi::exec("ALTER TABLE " + qualified_name + " SET (fillfactor = 90)");
+  } else {
+    pg::spi::exec("ALTER TABLE " + qualified_name + " RESET (fillfactor)");
+  }
 }
 
 }  // namespace pgt::catalog

@@ -1,6 +1,8 @@
 // Catalog access: see stream_table_catalog.h.
 #include "catalog/stream_table_catalog.h"
 
+#include <chrono>
+
 #include "common/sql_quote.h"
 #include "common/user_error.h"
 #include "pg/spi.h"
@@ -176,46 +178,30 @@ std::vector<Oid> stream_tables_reading(Oid relid) {
   return out;
 }
 
-int64_t history_begin(int64_t pgt_id, const char* action, const char* initiated_by,
-                      const std::string& reason) {
-  auto result = write(
-      "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, initiated_by, reason) "
-      "VALUES ($1::bigint, $2, $3, $4) RETURNING refresh_id",
-      {std::to_string(pgt_id), std::string(action), std::string(initiated_by),
-       reason.empty() ? Value() : Value(reason)});
-  return std::stoll(*result.rows.at(0).at(0));
-}
-
-void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_updated,
-                      int64_t rows_deleted) {
+void record_refresh(int64_t pgt_id, const RefreshRecord& r) {
   write(
-      "UPDATE pgtrickle.pgt_refresh_history SET status = 'COMPLETED', "
-      "end_time = pg_catalog.clock_timestamp(), data_timestamp = pg_catalog.now(), "
-      "rows_inserted = $2::bigint, rows_updated = $3::bigint, rows_deleted = $4::bigint "
-      "WHERE refresh_id = $1::bigint",
-      {std::to_string(refresh_id), std::to_string(rows_inserted), std::to_string(rows_updated),
-       std::to_string(rows_deleted)});
-}
-
-void history_no_data(int64_t pgt_id, const char* initiated_by) {
-  write(
-      "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, status, initiated_by, "
-      "end_time, data_timestamp) VALUES ($1::bigint, 'NO_DATA', 'COMPLETED', $2, "
-      "pg_catalog.clock_timestamp(), pg_catalog.now())",
-      {std::to_string(pgt_id), std::string(initiated_by)});
-}
-
-void record_refresh_success(int64_t pgt_id, const std::optional<std::string>& frontier,
-                            const std::optional<std::string>& own_xid,
-                            const std::optional<std::string>& own_cid) {
-  write(
+      "WITH h AS (INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, "
+      "end_time, action, status, rows_inserted, rows_updated, rows_deleted, initiated_by, reason) "
+      "VALUES ($1::bigint, pg_catalog.now(), "
+      "pg_catalog.to_timestamp($2::float8 / 1000000), pg_catalog.clock_timestamp(), $3, "
+      "'COMPLETED', $4::bigint, $5::bigint, $6::bigint, $7, $8)) "
       "UPDATE pgtrickle.pgt_stream_tables SET is_populated = true, "
       "status = CASE WHEN status = 'SUSPENDED' THEN status ELSE 'ACTIVE' END, "
       "consecutive_errors = 0, last_error_message = NULL, data_timestamp = pg_catalog.now(), "
-      "last_refresh_at = pg_catalog.clock_timestamp(), frontier = $2::pg_catalog.pg_snapshot, "
-      "frontier_own_xid = $3::pg_catalog.xid8, frontier_own_cid = $4::bigint "
+      "last_refresh_at = pg_catalog.clock_timestamp(), frontier = $9::pg_catalog.pg_snapshot, "
+      "frontier_own_xid = $10::pg_catalog.xid8, frontier_own_cid = $11::bigint "
       "WHERE pgt_id = $1::bigint",
-      {std::to_string(pgt_id), frontier, own_xid, own_cid});
+      {std::to_string(pgt_id), std::to_string(r.start_unix_micros), std::string(r.action),
+       std::to_string(r.rows_inserted), std::to_string(r.rows_updated),
+       std::to_string(r.rows_deleted), std::string(r.initiated_by),
+       r.reason.empty() ? Value() : Value(r.reason), r.frontier, r.frontier_own_xid,
+       r.frontier_own_cid});
+}
+
+int64_t now_unix_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace pgt::catalog

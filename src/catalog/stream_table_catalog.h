@@ -78,18 +78,30 @@ void replace_dependencies(int64_t pgt_id, const std::vector<frontend::SourceRela
 std::vector<Oid> stream_tables_reading(Oid relid);
 
 // ---- refresh history ----
-int64_t history_begin(int64_t pgt_id, const char* action, const char* initiated_by,
-                      const std::string& reason);
-void history_complete(int64_t refresh_id, int64_t rows_inserted, int64_t rows_updated,
-                      int64_t rows_deleted);
-// A refresh that found nothing to do (NO_DATA), recorded as one completed row.
-void history_no_data(int64_t pgt_id, const char* initiated_by);
 
-// After a successful refresh: populated, ACTIVE, errors cleared, timestamps
-// set, and (DIFFERENTIAL) the frontier the refresh reached.
-void record_refresh_success(int64_t pgt_id, const std::optional<std::string>& frontier = std::nullopt,
-                            const std::optional<std::string>& own_xid = std::nullopt,
-                            const std::optional<std::string>& own_cid = std::nullopt);
+// What one refresh did, recorded with the stream table's new state.
+struct RefreshRecord {
+  const char* action = "FULL";       // NO_DATA / FULL / DIFFERENTIAL
+  const char* initiated_by = "MANUAL";
+  std::string reason;
+  int64_t start_unix_micros = 0;
+  int64_t rows_inserted = 0;
+  int64_t rows_updated = 0;
+  int64_t rows_deleted = 0;
+  // DIFFERENTIAL: the frontier reached (unset for FULL-mode tables).
+  std::optional<std::string> frontier;
+  std::optional<std::string> frontier_own_xid;
+  std::optional<std::string> frontier_own_cid;
+};
+
+// Inserts the history row (COMPLETED) and marks the stream table refreshed:
+// populated, ACTIVE unless SUSPENDED, errors cleared, timestamps and
+// frontier set; one statement. (A refresh runs in its caller's transaction, so
+// a failed one leaves nothing to record: its error goes to the caller.)
+void record_refresh(int64_t pgt_id, const RefreshRecord& record);
+
+// Microseconds since the Unix epoch, now (for RefreshRecord::start_unix_micros).
+int64_t now_unix_micros();
 
 }  // namespace pgt::catalog
 

@@ -350,7 +350,7 @@ void drop_unused_capture() {
   }
 }
 
-void clean_consumed_changes(Oid relid) {
+void clean_consumed_changes(Oid relid, int64_t consumed) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string buffer = frontend::change_buffer_name(relid);
   // Every reader's frontier makes visible all transactions below its xmin;
@@ -362,11 +362,9 @@ void clean_consumed_changes(Oid relid) {
       "HAVING pg_catalog.bool_and(st.frontier IS NOT NULL)",
       {std::to_string(relid)});
   if (!horizon) return;
-  bool remaining = pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1",
-                                   {*horizon})
-                       .has_value();
   bool truncated = false;
-  if (!remaining && !IsolationUsesXactSnapshot()) {
+  if (consumed >= kTruncateCleanupThreshold && !IsolationUsesXactSnapshot() &&
+      !pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon})) {
     // TRUNCATE needs the buffer to itself: never wait for writers for it.
     bool locked = false;
     pg::guard([&] { locked = ConditionalLockRelationOid(static_cast<Oid>(std::stoul(*pg::spi::scalar(

@@ -28,7 +28,12 @@ void sync_capture_with_source(Oid relid);
 void drop_unused_capture();
 
 // Rows of `relid`'s buffer consumed by every stream table reading it are
-// deleted (or the buffer truncated when nothing is left and no writer holds it).
-void clean_consumed_changes(Oid relid);
+// deleted; a large buffer that is fully consumed (and that no writer holds) is
+// truncated instead. `consumed`: how many rows the refresh just consumed.
+void clean_consumed_changes(Oid relid, int64_t consumed);
+
+// Above this many consumed rows TRUNCATE beats DELETE; below it DELETE is
+// cheaper and, unlike TRUNCATE, does not invalidate writers' cached plans.
+constexpr int64_t kTruncateCleanupThreshold = 20000;
 
 }  // namespace pgt::cdc

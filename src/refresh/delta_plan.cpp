@@ -24,6 +24,9 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   };
   std::vector<Oid> all;
   for (const auto& t : delta.tables) all.push_back(t.relid);
+  sql.sources = all;
+  sql.source_rows = "SELECT CASE WHEN pg_catalog.bool_and(reltuples >= 0) THEN pg_catalog.sum(reltuples) END "
+                    "FROM pg_catalog.pg_class WHERE oid = ANY (" + oid_array(all) + ")";
   sql.hierarchy_check = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits WHERE inhparent = ANY (" +
                         oid_array(delta.scanned_with_children) + ") OR inhrelid = ANY (" +
                         oid_array(all) + ")";

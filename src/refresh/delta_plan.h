@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "catalog/stream_table_catalog.h"
 
@@ -17,6 +18,9 @@ struct DeltaSql {
   // scanned table, or a scanned table attached as a partition): statement
   // triggers do not see statements aimed at those, so the refresh must be FULL.
   std::string hierarchy_check;
+  // Rows in the sources per statistics (NULL when some were never analyzed).
+  std::string source_rows;
+  std::vector<Oid> sources;  // captured tables
 };
 
 // Derives it (the change buffers must exist). Call with search_path pinned.

@@ -35,6 +35,7 @@ namespace {
 // when its definition changes (version).
 struct DeltaPlans {
   std::string version;
+  std::vector<Oid> sources;
   std::unique_ptr<pg::spi::KeptPlan> frontier_and_pending;
   std::unique_ptr<pg::spi::KeptPlan> apply;
   std::unique_ptr<pg::spi::KeptPlan> full_insert;
@@ -75,10 +76,11 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
       "pg_catalog.pg_snapshot_xmax(snap)::text || ':' || "
       "(SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x) FROM "
       "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text, p.*, "
-      "(" + sql.hierarchy_check + ") FROM s, (" + sql.pending + ") p",
+      "(" + sql.hierarchy_check + "), (" + sql.source_rows + ") FROM s, (" + sql.pending + ") p",
       delta_param_types());
   plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, delta_param_types());
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
+  plans.sources = sql.sources;
   plans.version = st.version;
   return plans;
 }
@@ -112,21 +114,13 @@ double source_rows(const std::vector<Oid>& tables, Snapshot snapshot) {
   return total;
 }
 
-std::vector<Oid> captured_sources(const catalog::StreamTable& st) {
-  auto rows = pg::spi::run(
-      "SELECT d.source_relid::int8 FROM pgtrickle.pgt_dependencies d "
-      "JOIN pgtrickle.pgt_change_tracking t USING (source_relid) WHERE d.pgt_id = $1::bigint",
-      {std::to_string(st.pgt_id)});
-  std::vector<Oid> out;
-  for (const auto& r : rows.rows) out.push_back(static_cast<Oid>(std::stoul(*r[0])));
-  return out;
-}
 
 }  // namespace
 
 DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, const char* initiated_by) {
   // EXCLUSIVE: readers go on reading the previous contents; other refreshes
   // of this table wait, and then continue from the frontier it left.
+  int64_t started = catalog::now_unix_micros();
   Oid owner = lock_storage_table(stale, ExclusiveLock);
   const catalog::StreamTable st = catalog::reload_for_refresh(stale.pgt_id);
   DeltaPlans& plans = plans_for(st);
@@ -138,6 +132,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   int64_t pending = 0;
   bool truncated = false;
   bool hierarchy_changed = false;
+  double known_rows = -1;  // from statistics; -1: some source never analyzed
   {
     pg::AsRole as_owner(owner, true);
     pg::PinnedSearchPath pinned;
@@ -148,6 +143,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     pending = as_int(f.rows.at(0).at(2));
     truncated = f.rows.at(0).at(3) == std::optional<std::string>("t");
     hierarchy_changed = as_int(f.rows.at(0).at(4)) > 0;
+    if (f.rows.at(0).at(5)) known_rows = std::stod(*f.rows.at(0).at(5));
   }
 
   if (!st.frontier) {
@@ -165,7 +161,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   } else if (pending == 0) {
     outcome.action = "NO_DATA";
   } else {
-    double rows = source_rows(captured_sources(st), snapshot.get());
+    double rows = known_rows >= 0 ? known_rows : source_rows(plans.sources, snapshot.get());
     if (pending > guc::differential_max_change_ratio * std::max(rows, 1.0)) {
       outcome.action = "FULL";
       outcome.reason = std::to_string(pending) + " pending changes exceed " +
@@ -175,10 +171,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     }
   }
 
-  if (std::string(outcome.action) == "NO_DATA") {
-    catalog::history_no_data(st.pgt_id, initiated_by);
-  } else {
-    int64_t refresh_id = catalog::history_begin(st.pgt_id, outcome.action, initiated_by, outcome.reason);
+  if (std::string(outcome.action) != "NO_DATA") {
     try {
       pg::AsRole as_owner(owner, true);
       pg::PinnedSearchPath pinned;
@@ -210,13 +203,22 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
       explain_refresh_error(e, st, owner);
       throw;
     }
-    catalog::history_complete(refresh_id, outcome.rows.rows_inserted, outcome.rows.rows_updated,
-                              outcome.rows.rows_deleted);
   }
-  catalog::record_refresh_success(st.pgt_id, next.snapshot, next.own_xid, next.own_cid);
+  catalog::RefreshRecord record;
+  record.action = outcome.action;
+  record.initiated_by = initiated_by;
+  record.reason = outcome.reason;
+  record.start_unix_micros = started;
+  record.rows_inserted = outcome.rows.rows_inserted;
+  record.rows_updated = outcome.rows.rows_updated;
+  record.rows_deleted = outcome.rows.rows_deleted;
+  record.frontier = next.snapshot;
+  record.frontier_own_xid = next.own_xid;
+  record.frontier_own_cid = next.own_cid;
+  catalog::record_refresh(st.pgt_id, record);
   // Nothing consumed, nothing to clean.
   if (std::string(outcome.action) != "NO_DATA")
-    for (Oid relid : captured_sources(st)) cdc::clean_consumed_changes(relid);
+    for (Oid relid : plans.sources) cdc::clean_consumed_changes(relid, pending);
   return outcome;
 }
 

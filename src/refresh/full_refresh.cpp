@@ -67,7 +67,7 @@ RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initia
                            const std::string& reason) {
   Oid owner = lock_storage_table(stale, AccessExclusiveLock);
   const catalog::StreamTable st = catalog::reload_for_refresh(stale.pgt_id);
-  int64_t refresh_id = catalog::history_begin(st.pgt_id, "FULL", initiated_by, reason);
+  int64_t started = catalog::now_unix_micros();
   std::string insert_sql = insert_select_sql(st);
 
   RefreshResult result;
@@ -85,8 +85,14 @@ RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initia
     explain_refresh_error(e, st, owner);
     throw;
   }
-  catalog::history_complete(refresh_id, result.rows_inserted, 0, result.rows_deleted);
-  catalog::record_refresh_success(st.pgt_id);
+  catalog::RefreshRecord record;
+  record.action = "FULL";
+  record.initiated_by = initiated_by;
+  record.reason = reason;
+  record.start_unix_micros = started;
+  record.rows_inserted = result.rows_inserted;
+  record.rows_deleted = result.rows_deleted;
+  catalog::record_refresh(st.pgt_id, record);
   return result;
 }
 
