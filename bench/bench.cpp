@@ -528,8 +528,14 @@ class Bench {
   // index is ~3x faster, and a floor must be a lower bound.
   void prepare_floor_target(const Scenario& sc) {
     db_.exec("DROP TABLE IF EXISTS floor_target, floor_target_nl, floor_diff");
+    // A copy of the stream table keeps its storage parameters (fillfactor).
+    std::string options =
+        floor_from_diff_ ? db_.scalar("SELECT pg_catalog.array_to_string(reloptions, ', ') "
+                                      "FROM pg_catalog.pg_class WHERE oid = 'st_diff'::regclass")
+                         : "";
+    std::string with = options.empty() ? "" : " WITH (" + options + ")";
     for (const char* t : {"floor_target", "floor_target_nl"}) {
-      db_.exec(std::string("CREATE TABLE ") + t + " AS SELECT * FROM " + floor_source(sc) + " x");
+      db_.exec(std::string("CREATE TABLE ") + t + with + " AS SELECT * FROM " + floor_source(sc) + " x");
       db_.exec(std::string("CREATE UNIQUE INDEX ON ") + t + " (__pgt_row_id)");
       db_.exec(std::string("VACUUM ANALYZE ") + t);
     }

@@ -77,27 +77,30 @@ std::string apply_delta_sql(const std::string& table, const std::vector<OutputCo
 
   if (unique_ids) {
     // Per id the consolidated delta holds -old, +new, or both (an update); the
-    // stream table holds the id exactly when -old is there. Hash semi/anti
-    // joins against the delta itself tell deletes, updates and inserts apart,
-    // so inserts need no probe of the table.
-    std::vector<std::string> sets, old_vals, new_vals;
+    // stream table holds the id exactly when -old is there. A second grouping
+    // by id tells deletes, updates and inserts apart and carries the +new
+    // values, so inserts need no probe of the table.
+    std::vector<std::string> picked, sets, old_vals, new_vals;
     for (const auto& c : columns) {
-      sets.push_back(quote_ident(c.name) + " = d." + quote_ident(c.name));
+      std::string col = quote_ident(c.name);
+      picked.push_back((c.orderable ? "pg_catalog.max(" + col + ") FILTER (WHERE " + kWeight + " > 0)"
+                                    : "(pg_catalog.array_agg(" + col + ") FILTER (WHERE " + kWeight + " > 0))[1]") +
+                       " AS " + col);
+      sets.push_back(col + " = d." + col);
       old_vals.push_back(comparable_expr("t", c));
       new_vals.push_back(comparable_expr("d", c));
     }
-    std::string has_old = "EXISTS (SELECT 1 FROM d o WHERE o." + std::string(kId) + " = d." + kId +
-                          " AND o." + kWeight + " < 0)";
-    std::string has_new = "EXISTS (SELECT 1 FROM d n WHERE n." + std::string(kId) + " = d." + kId +
-                          " AND n." + kWeight + " > 0)";
-    return "WITH d AS MATERIALIZED (" + consolidated_sql + "), "
+    std::string d = "SELECT " + std::string(kId) + ", pg_catalog.bool_or(" + kWeight + " < 0) AS __pgt_old, " +
+                    "pg_catalog.bool_or(" + kWeight + " > 0) AS __pgt_new, " + join(picked, ", ") +
+                    " FROM (" + consolidated_sql + ") c GROUP BY " + kId;
+    return "WITH d AS MATERIALIZED (" + d + "), "
            "del AS (DELETE FROM " + table + " t USING d WHERE t." + kRowId + " = d." + kId +
-           " AND d." + kWeight + " < 0 AND NOT " + has_new + " RETURNING 1), "
+           " AND d.__pgt_old AND NOT d.__pgt_new RETURNING 1), "
            "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM d WHERE t." + kRowId +
-           " = d." + kId + " AND d." + kWeight + " > 0 AND " + has_old + " AND ROW(" +
-           join(old_vals, ", ") + ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
+           " = d." + kId + " AND d.__pgt_old AND d.__pgt_new AND ROW(" + join(old_vals, ", ") +
+           ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
            "ins AS (INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
-           ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND NOT " + has_old + " RETURNING 1) "
+           ", d." + kId + " FROM d WHERE d.__pgt_new AND NOT d.__pgt_old RETURNING 1) "
            "SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM upd), "
            "(SELECT pg_catalog.count(*) FROM del)";
   }

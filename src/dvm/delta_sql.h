@@ -21,6 +21,8 @@ struct OutputColumn {
   // Whether the type can be grouped and compared with = (btree/hash equality).
   // Types without one (json, point, xml) are compared through their text form.
   bool comparable = true;
+  // Whether the type has a btree ordering (max() picks a value out of a group).
+  bool orderable = true;
 };
 
 struct DeltaTerm {

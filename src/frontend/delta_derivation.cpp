@@ -546,7 +546,7 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   // Columns are grouped and compared by value only where equal values are
   // identical (else by their text form: numeric 1 -> 1.0 is a change).
   for (const auto& [name, type, collation] : outputs)
-    result.columns.push_back({name, equality_means_identical(type, collation)});
+    result.columns.push_back({name, equality_means_identical(type, collation), type_has_ordering(type)});
 
   // Q[S] for every subset S of the scans: S = {} is the full query.
   unsigned term_count = 1u << scans.size();

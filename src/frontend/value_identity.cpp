@@ -50,4 +50,13 @@ bool type_has_equality(Oid type) {
   return has;
 }
 
+bool type_has_ordering(Oid type) {
+  bool has = false;
+  pg::guard([&] {
+    TypeCacheEntry* tc = lookup_type_cache(type, TYPECACHE_LT_OPR);
+    has = OidIsValid(tc->lt_opr);
+  });
+  return has;
+}
+
 }  // namespace pgt::frontend

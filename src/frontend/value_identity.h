@@ -16,4 +16,7 @@ bool equality_means_identical(Oid type, Oid collation);
 // True when the type has an equality usable for grouping (btree or hash).
 bool type_has_equality(Oid type);
 
+// True when the type has a btree ordering (max()/min() work on it).
+bool type_has_ordering(Oid type);
+
 }  // namespace pgt::frontend
