@@ -28,7 +28,7 @@ constexpr const char* kSelectColumns =
     "refresh_mode, effective_refresh_mode, effective_mode_reason, status, is_populated, "
     "consecutive_errors, diamond_consistency, diamond_schedule_policy, cdc_mode, append_only, "
     "pooler_compatibility_mode, frontier::text, frontier_own_xid::text, frontier_own_cid::text, "
-    "unique_row_ids, full_refresh_sql, delta_apply_sql, pending_changes_sql, updated_at::text";
+    "unique_row_ids, NULL::text, NULL::text, NULL::text, updated_at::text";  // (the stored SQL is for inspection only)
 
 StreamTable from_row(const pg::spi::Row& r) {
   StreamTable st;
