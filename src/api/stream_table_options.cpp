@@ -2,8 +2,8 @@
 #include "api/stream_table_options.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "common/text_case.h"
 #include "common/user_error.h"
 #include "pg/gucs.h"
 #include "scheduler/schedule.h"
@@ -12,19 +12,11 @@ namespace pgt::api {
 
 namespace {
 
-std::string lower_trimmed(const std::string& text) {
-  size_t b = text.find_first_not_of(" \t\r\n");
-  size_t e = text.find_last_not_of(" \t\r\n");
-  std::string out = b == std::string::npos ? "" : text.substr(b, e - b + 1);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::optional<std::string> one_of(const std::optional<std::string>& value, const char* parameter,
                                   std::initializer_list<const char*> allowed) {
   if (!value) return std::nullopt;
-  std::string v = lower_trimmed(*value);
+  std::string v = trimmed_lower(*value);
   std::string list;
   for (const char* a : allowed) {
     if (v == a) return v;

@@ -1,28 +1,15 @@
 // Refresh mode parsing and choice: see refresh_mode.h.
 #include "refresh/refresh_mode.h"
 
-#include <algorithm>
-#include <cctype>
 
+#include "common/text_case.h"
 #include "common/user_error.h"
 
 namespace pgt {
 
-namespace {
-
-std::string upper_trimmed(const std::string& text) {
-  size_t b = text.find_first_not_of(" \t\r\n");
-  size_t e = text.find_last_not_of(" \t\r\n");
-  std::string out = b == std::string::npos ? "" : text.substr(b, e - b + 1);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-}  // namespace
 
 RefreshMode parse_refresh_mode(const std::string& text) {
-  std::string mode = upper_trimmed(text);
+  std::string mode = trimmed_upper(text);
   if (mode == "FULL") return RefreshMode::Full;
   if (mode == "DIFFERENTIAL") return RefreshMode::Differential;
   if (mode == "AUTO") return RefreshMode::Auto;
