@@ -222,6 +222,12 @@ REVOKE ALL ON FUNCTION pgtrickle._on_sql_drop() FROM PUBLIC;
 CREATE EVENT TRIGGER pgt_sql_drop ON sql_drop
     EXECUTE FUNCTION pgtrickle._on_sql_drop();
 
+CREATE FUNCTION pgtrickle._check_stream_tables_reading(source oid)
+RETURNS void
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'pgt_check_stream_tables_reading';
+REVOKE ALL ON FUNCTION pgtrickle._check_stream_tables_reading(oid) FROM PUBLIC;
+
 CREATE FUNCTION pgtrickle._sync_change_capture(source oid)
 RETURNS void
 LANGUAGE c STRICT
@@ -248,7 +254,12 @@ BEGIN
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = st.pgt_relid
        AND (st.pgt_schema, st.pgt_name) IS DISTINCT FROM (n.nspname::text, c.relname::text);
-    -- Captured sources: the capture function follows renamed or dropped columns.
+    -- Sources: the change must not break a stream table's defining query ...
+    PERFORM pgtrickle._check_stream_tables_reading(d.objid)
+       FROM (SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
+              WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass) d
+      WHERE EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies dep WHERE dep.source_relid = d.objid);
+    -- ... and the capture function follows renamed or dropped columns.
     PERFORM pgtrickle._sync_change_capture(t.source_relid)
        FROM pgtrickle.pgt_change_tracking t
       WHERE t.source_relid IN (SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()

@@ -36,8 +36,12 @@ Oid create_storage_table(const std::string& schema, const std::string& name,
     pg::spi::exec(sql);
   } catch (const pg::PgError& e) {
     e.clear_context();
-    e.set_hint("Creating a stream table creates its storage table " + qualified +
-               ": it needs CREATE privilege on schema " + quote_ident(schema) + ".");
+    if (e.sqlerrcode() == ERRCODE_INSUFFICIENT_PRIVILEGE)
+      e.set_hint("Creating a stream table creates its storage table " + qualified +
+                 ": it needs CREATE privilege on schema " + quote_ident(schema) + ".");
+    else if (e.sqlerrcode() == ERRCODE_DUPLICATE_COLUMN)
+      e.set_hint("Rename the output column with AS: the stream table is a table and cannot have "
+                 "a column named like a system column (ctid, xmin, tableoid, ...).");
     throw;
   }
   auto relid = pg::spi::scalar("SELECT $1::regclass::oid", {qualified});
@@ -78,6 +82,13 @@ bool reshape_storage_table(Oid relid, const std::string& qualified_name,
   return true;
 }
 
+void create_row_id_index(const std::string& qualified_name, bool unique) {
+  // Keyless identities are the row's values and can be long: a hash index
+  // has no size limit (and they are only ever looked up by equality).
+  pg::spi::exec(unique ? "CREATE UNIQUE INDEX ON " + qualified_name + " (" + quote_ident(kRowIdColumn) + ")"
+                       : "CREATE INDEX ON " + qualified_name + " USING hash (" + quote_ident(kRowIdColumn) + ")");
+}
+
 void set_row_id_column(Oid relid, const std::string& qualified_name, bool differential,
                        bool unique) {
   (void)relid;
@@ -85,8 +96,7 @@ void set_row_id_column(Oid relid, const std::string& qualified_name, bool differ
   pg::spi::exec("ALTER TABLE " + qualified_name + " DROP COLUMN " + quote_ident(kRowIdColumn) +
                 ", ADD COLUMN " + quote_ident(kRowIdColumn) + (differential ? " text COLLATE \"C\"" : " bigint"));
   if (differential) {
-    pg::spi::exec(std::string("CREATE ") + (unique ? "UNIQUE " : "") + "INDEX ON " + qualified_name +
-                  " (" + quote_ident(kRowIdColumn) + ")");
+    create_row_id_index(qualified_name, unique);
     // Refreshes update rows in place: room on each page keeps those updates
     // HOT (no index entries, no index bloat).
     pg::spi::exec("ALTER TABLE " + qualified_name + " SET (fillfactor = 90)");

@@ -24,6 +24,10 @@ std::vector<frontend::OutputColumn> storage_columns(Oid relid);
 bool reshape_storage_table(Oid relid, const std::string& qualified_name,
                            const std::vector<frontend::OutputColumn>& columns);
 
+// The index on __pgt_row_id of a DIFFERENTIAL stream table: unique btree when
+// every row's identity is unique, else hash (keyless identities can be long).
+void create_row_id_index(const std::string& qualified_name, bool unique);
+
 // (Re)creates __pgt_row_id for the refresh mode: bigint (row ordinal) for FULL;
 // text identity for DIFFERENTIAL, indexed (unique when every row's identity is).
 void set_row_id_column(Oid relid, const std::string& qualified_name, bool differential,

@@ -43,9 +43,14 @@ std::string capture_function_name(Oid relid) {
 
 std::vector<SourceColumn> source_columns(Oid relid) {
   auto result = pg::spi::run(
-      "SELECT attnum, attname, pg_catalog.format_type(atttypid, atttypmod), atttypid::int8, "
-      "attcollation::int8 FROM pg_catalog.pg_attribute WHERE attrelid = $1::oid AND attnum > 0 "
-      "AND NOT attisdropped ORDER BY attnum",
+      "SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) || "
+      "CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN ' COLLATE ' || "
+      "pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname) ELSE '' END, "
+      "a.atttypid::int8, a.attcollation::int8 FROM pg_catalog.pg_attribute a "
+      "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+      "LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation "
+      "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = c.collnamespace "
+      "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
       {std::to_string(relid)});
   std::vector<SourceColumn> out;
   for (const auto& r : result.rows)
@@ -119,6 +124,21 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
       comparable = false;
     else if (!frontend::equality_means_identical(c.type, c.collation))
       images += std::string(images.empty() ? "" : ", ") + quote_ident(c.name);
+  }
+  if (columns.empty()) {
+    // The query reads no column of this table (SELECT 1 FROM t): only row
+    // counts matter, and an UPDATE changes none.
+    std::string insert = "INSERT INTO " + buffer + " (__pgt_w) ";
+    return "CREATE OR REPLACE FUNCTION " + capture_function_name(relid) +
+           "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+           "SET search_path = pg_catalog, pg_temp AS $pgt$\n"
+           "BEGIN\n"
+           "  IF TG_OP = 'INSERT' THEN\n    " + insert + "SELECT 1 FROM __pgt_new;\n"
+           "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "SELECT -1 FROM __pgt_old;\n"
+           "  ELSIF TG_OP = 'TRUNCATE' THEN\n    " + insert + "VALUES (0);\n"
+           "  END IF;\n"
+           "  RETURN NULL;\n"
+           "END\n$pgt$";
   }
   std::string insert = "INSERT INTO " + buffer + " (__pgt_w, " + targets + ") ";
   // An UPDATE records only rows whose captured columns changed: the multiset
@@ -299,8 +319,13 @@ void sync_capture_with_source(Oid relid) {
   // A captured column whose type changed: the buffer column follows, and its
   // pending values are void, so the next refresh of every reader is FULL.
   auto buffer_types = pg::spi::run(
-      "SELECT attname, pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
-      "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) || "
+      "CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN ' COLLATE ' || "
+      "pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname) ELSE '' END "
+      "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+      "LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation "
+      "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = c.collnamespace "
+      "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
       {buffer});
   bool retyped = false;
   for (const auto& c : columns) {
@@ -312,12 +337,37 @@ void sync_capture_with_source(Oid relid) {
         retyped = true;
       }
   }
-  if (retyped) pg::spi::exec("INSERT INTO " + buffer + " (__pgt_w) VALUES (0)");
+  // A primary key added, dropped or changed changes every row's identity:
+  // capture the new key columns and make the next refreshes FULL.
+  auto old_keys = pg::spi::scalar(
+      "SELECT key_columns::text FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
+      {std::to_string(relid)});
+  auto key_rows = pg::spi::run(
+      "SELECT a.attname, a.attnum FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
+      "ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+      "WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY a.attnum",
+      {std::to_string(relid)});
+  std::vector<std::string> keys;
+  for (const auto& row : key_rows.rows) {
+    keys.push_back(*row[0]);
+    int attnum = std::stoi(*row[1]);
+    if (std::find(attnums.begin(), attnums.end(), attnum) == attnums.end()) {
+      auto it = std::find_if(all.begin(), all.end(), [&](const SourceColumn& c) { return c.attnum == attnum; });
+      pg::spi::exec("ALTER TABLE " + buffer + " ADD COLUMN " + buffer_column(attnum) + " " + it->type_sql);
+      attnums.push_back(attnum);
+      columns.push_back(*it);
+    }
+  }
+  bool rekeyed = keys != (old_keys ? parse_text_array(*old_keys) : std::vector<std::string>{});
+  if (retyped || rekeyed) pg::spi::exec("INSERT INTO " + buffer + " (__pgt_w) VALUES (0)");
   install_capture_function(relid, columns);
-  auto keys = pg::spi::scalar("SELECT key_columns::text FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
-                              {std::to_string(relid)});
-  record_tracking(std::to_string(relid), *names.rows[0][0], *names.rows[0][1], buffer, columns,
-                  keys ? parse_text_array(*keys) : std::vector<std::string>{});
+  record_tracking(std::to_string(relid), *names.rows[0][0], *names.rows[0][1], buffer, columns, keys);
+  // The readers' delta SQL is derived from the table as it is now: make
+  // every session rebuild its plans.
+  pg::spi::exec(
+      "UPDATE pgtrickle.pgt_stream_tables SET updated_at = pg_catalog.clock_timestamp() "
+      "WHERE pgt_id IN (SELECT pgt_id FROM pgtrickle.pgt_dependencies WHERE source_relid = $1::oid)",
+      {std::to_string(relid)});
 }
 
 void drop_unused_capture() {

@@ -22,10 +22,15 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
   return out;
 }
 
-// How a column is grouped / compared: the value, or its text form.
+std::string text_form(const std::string& ref) {
+  // COLLATE "C": a case-only change under a nondeterministic collation is a change.
+  return "(" + ref + ")::pg_catalog.text COLLATE \"C\"";
+}
+
+// How a column is compared for "did it change": the value, or its text form.
 std::string comparable_expr(const std::string& qualifier, const OutputColumn& c) {
   std::string ref = qualifier.empty() ? quote_ident(c.name) : qualifier + "." + quote_ident(c.name);
-  return c.comparable ? ref : "(" + ref + ")::pg_catalog.text";
+  return c.comparable ? ref : text_form(ref);
 }
 
 std::vector<std::string> column_refs(const std::string& qualifier,
@@ -51,18 +56,21 @@ std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
     branches.push_back("SELECT " + join(column_refs("t", columns), ", ") + ", t." + kId + ", " +
                        weight + " AS " + kWeight + " FROM (" + term.sql + ") t");
   }
-  // Group by the id and the values; values of types without equality are
-  // grouped by their text form and carried through an aggregate.
+  // Group by the id and the values (and their text form where equal values
+  // can differ); a type without equality is grouped by its text form and
+  // read back from it.
   std::vector<std::string> select_list{std::string(kId)};
   std::vector<std::string> group_by{std::string(kId)};
   for (const auto& c : columns) {
-    if (c.comparable) {
-      select_list.push_back(quote_ident(c.name));
+    std::string col = quote_ident(c.name);
+    if (c.has_equality) {
+      select_list.push_back(col);
+      group_by.push_back(col);
+      if (!c.comparable) group_by.push_back(text_form(col));
     } else {
-      select_list.push_back("(pg_catalog.array_agg(" + quote_ident(c.name) + "))[1] AS " +
-                            quote_ident(c.name));
+      select_list.push_back("(" + text_form(col) + ")::" + c.type_sql + " AS " + col);
+      group_by.push_back(text_form(col));
     }
-    group_by.push_back(comparable_expr("", c));
   }
   return "SELECT " + join(select_list, ", ") + ", pg_catalog.sum(" + kWeight + ")::int8 AS " +
          kWeight + " FROM (" + join(branches, " UNION ALL ") + ") u GROUP BY " +
@@ -77,30 +85,27 @@ std::string apply_delta_sql(const std::string& table, const std::vector<OutputCo
 
   if (unique_ids) {
     // Per id the consolidated delta holds -old, +new, or both (an update); the
-    // stream table holds the id exactly when -old is there. A second grouping
-    // by id tells deletes, updates and inserts apart and carries the +new
-    // values, so inserts need no probe of the table.
-    std::vector<std::string> picked, sets, old_vals, new_vals;
+    // stream table holds the id exactly when -old is there. One sort (the
+    // window and DISTINCT ON share it) keeps +new where present and counts
+    // the rows of the id, so inserts need no probe of the table.
+    std::string d = "SELECT DISTINCT ON (" + std::string(kId) + ") *, pg_catalog.count(*) OVER (PARTITION BY " +
+                    kId + " ORDER BY " + kWeight + " DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED "
+                    "FOLLOWING) AS __pgt_n FROM (" + consolidated_sql + ") c ORDER BY " + kId + ", " +
+                    kWeight + " DESC";
+    std::vector<std::string> sets, old_vals, new_vals;
     for (const auto& c : columns) {
-      std::string col = quote_ident(c.name);
-      picked.push_back((c.orderable ? "pg_catalog.max(" + col + ") FILTER (WHERE " + kWeight + " > 0)"
-                                    : "(pg_catalog.array_agg(" + col + ") FILTER (WHERE " + kWeight + " > 0))[1]") +
-                       " AS " + col);
-      sets.push_back(col + " = d." + col);
+      sets.push_back(quote_ident(c.name) + " = d." + quote_ident(c.name));
       old_vals.push_back(comparable_expr("t", c));
       new_vals.push_back(comparable_expr("d", c));
     }
-    std::string d = "SELECT " + std::string(kId) + ", pg_catalog.bool_or(" + kWeight + " < 0) AS __pgt_old, " +
-                    "pg_catalog.bool_or(" + kWeight + " > 0) AS __pgt_new, " + join(picked, ", ") +
-                    " FROM (" + consolidated_sql + ") c GROUP BY " + kId;
     return "WITH d AS MATERIALIZED (" + d + "), "
            "del AS (DELETE FROM " + table + " t USING d WHERE t." + kRowId + " = d." + kId +
-           " AND d.__pgt_old AND NOT d.__pgt_new RETURNING 1), "
+           " AND d." + kWeight + " < 0 RETURNING 1), "
            "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM d WHERE t." + kRowId +
-           " = d." + kId + " AND d.__pgt_old AND d.__pgt_new AND ROW(" + join(old_vals, ", ") +
-           ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
+           " = d." + kId + " AND d." + kWeight + " > 0 AND d.__pgt_n > 1 AND ROW(" +
+           join(old_vals, ", ") + ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
            "ins AS (INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
-           ", d." + kId + " FROM d WHERE d.__pgt_new AND NOT d.__pgt_old RETURNING 1) "
+           ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND d.__pgt_n = 1 RETURNING 1) "
            "SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM upd), "
            "(SELECT pg_catalog.count(*) FROM del)";
   }

@@ -132,6 +132,7 @@ const char* not_spj_reason(Query* q, Oid* relid) {
       }
       case RTE_JOIN:
         if (rte->jointype != JOIN_INNER) return "outer joins (LEFT / RIGHT / FULL JOIN)";
+        if (rte->alias != nullptr) return "a join with its own alias (JOIN ... AS name)";
         break;
       case RTE_FUNCTION: return "functions in FROM";
       case RTE_VALUES: return "VALUES in FROM";
@@ -142,6 +143,46 @@ const char* not_spj_reason(Query* q, Oid* relid) {
     }
   }
   return nullptr;
+}
+
+// A whole-row reference (t.*, row_to_json(t), t as a value) anywhere: the
+// subqueries a delta reads carry bookkeeping columns it would show.
+bool has_whole_row_var(Node* node, void* context) {
+  if (node == nullptr) return false;
+  if (IsA(node, Var) && reinterpret_cast<Var*>(node)->varattno == 0) return true;
+  if (IsA(node, Query))
+    return query_tree_walker(reinterpret_cast<Query*>(node), PGT_WALKER(has_whole_row_var), context, 0);
+  return expression_tree_walker(node, PGT_WALKER(has_whole_row_var), context);
+}
+
+// Functions whose result changes with the clock: a stream table maintained by
+// deltas cannot follow them (rows would not leave a "WHERE t > now()" window).
+bool is_time_dependent_function(Oid func_id, void*) {
+  return func_id == F_NOW || func_id == F_STATEMENT_TIMESTAMP || func_id == F_TRANSACTION_TIMESTAMP;
+}
+
+bool has_time_dependence(Node* node, void* context) {
+  if (node == nullptr) return false;
+  if (IsA(node, SQLValueFunction)) {
+    switch (reinterpret_cast<SQLValueFunction*>(node)->op) {
+      case SVFOP_CURRENT_DATE:
+      case SVFOP_CURRENT_TIME:
+      case SVFOP_CURRENT_TIME_N:
+      case SVFOP_CURRENT_TIMESTAMP:
+      case SVFOP_CURRENT_TIMESTAMP_N:
+      case SVFOP_LOCALTIME:
+      case SVFOP_LOCALTIME_N:
+      case SVFOP_LOCALTIMESTAMP:
+      case SVFOP_LOCALTIMESTAMP_N:
+        return true;
+      default:
+        break;
+    }
+  }
+  if (check_functions_in_node(node, is_time_dependent_function, context)) return true;
+  if (IsA(node, Query))
+    return query_tree_walker(reinterpret_cast<Query*>(node), PGT_WALKER(has_time_dependence), context, 0);
+  return expression_tree_walker(node, PGT_WALKER(has_time_dependence), context);
 }
 
 // Calls visit(query, rte) for each scanned table, in a fixed order.
@@ -350,10 +391,15 @@ std::string column_ref(const char* alias, const Attribute& a) {
 }
 
 // A column of a scan: by name in the table, by attribute number (c<n>) in its
-// change buffer.
+// change buffer. For identities, a value with a time zone is taken in UTC so
+// that its text does not depend on the session's TimeZone.
 std::string scan_column(const char* alias, const Scan& scan, AttrNumber attnum, bool from_buffer) {
-  return from_buffer ? std::string(alias) + "." + quote_ident("c" + std::to_string(attnum))
-                     : column_ref(alias, scan.attributes[attnum - 1]);
+  std::string ref = from_buffer ? std::string(alias) + "." + quote_ident("c" + std::to_string(attnum))
+                                : column_ref(alias, scan.attributes[attnum - 1]);
+  const std::string& type = scan.attributes[attnum - 1].type_sql;
+  if (type.rfind("timestamp", 0) == 0 && type.find("with time zone") != std::string::npos)
+    return "(" + ref + " AT TIME ZONE 'UTC')";
+  return ref;
 }
 
 // The row identity of one scan, over its alias: the primary key, or for a
@@ -439,6 +485,10 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   pg::guard([&] {
     query = parse_and_rewrite(normalized_sql.c_str());
     reason = not_spj_reason(query, &reason_relid);
+    if (reason == nullptr && has_whole_row_var(reinterpret_cast<Node*>(query), nullptr))
+      reason = "whole-row references (t.*, row_to_json(t), a table or subquery as a value)";
+    if (reason == nullptr && has_time_dependence(reinterpret_cast<Node*>(query), nullptr))
+      reason = "time-dependent functions (now(), CURRENT_DATE, CURRENT_TIMESTAMP, ...)";
   });
   if (reason != nullptr) {
     result.not_differentiable_because = reason;
@@ -532,7 +582,7 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   }
 
   // Output columns (and whether their type has equality).
-  std::vector<std::tuple<const char*, Oid, Oid>> outputs;  // name, type, collation
+  std::vector<std::tuple<const char*, Oid, Oid, const char*>> outputs;  // name, type, collation, type text
   pg::guard([&] {
     ListCell* lc;
     foreach (lc, query->targetList) {
@@ -540,13 +590,14 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
       if (te->resjunk) continue;
       Node* expr = reinterpret_cast<Node*>(te->expr);
       outputs.emplace_back(te->resname != nullptr ? te->resname : "?column?", exprType(expr),
-                           exprCollation(expr));
+                           exprCollation(expr), format_type_with_typemod(exprType(expr), exprTypmod(expr)));
     }
   });
   // Columns are grouped and compared by value only where equal values are
-  // identical (else by their text form: numeric 1 -> 1.0 is a change).
-  for (const auto& [name, type, collation] : outputs)
-    result.columns.push_back({name, equality_means_identical(type, collation), type_has_ordering(type)});
+  // identical (else by their text form too: numeric 1 -> 1.0 is a change).
+  for (const auto& [name, type, collation, type_sql] : outputs)
+    result.columns.push_back(
+        {name, equality_means_identical(type, collation), type_has_equality(type), type_sql});
 
   // Q[S] for every subset S of the scans: S = {} is the full query.
   unsigned term_count = 1u << scans.size();

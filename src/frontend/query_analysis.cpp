@@ -9,6 +9,7 @@
 
 #include "common/user_error.h"
 #include "pg/boundary.h"
+#include "pg/search_path.h"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -259,14 +260,9 @@ void add_sources(const RelationCollector& collector, bool through_view,
 // name only when it is not visible on search_path, so deparse under
 // search_path = pg_catalog, pg_temp.
 std::string deparse_qualified(Query* query) {
+  pg::PinnedSearchPath pinned;
   const char* text = nullptr;
-  pg::guard([&] {
-    int nest_level = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                      GUC_ACTION_SAVE, true, 0, false);
-    text = pg_get_querydef(query, false);
-    AtEOXact_GUC(true, nest_level);
-  });
+  pg::guard([&] { text = pg_get_querydef(query, false); });
   return text;
 }
 

@@ -13,8 +13,16 @@ PinnedSearchPath::PinnedSearchPath() {
   int level = -1;
   guard([&] {
     level = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                      GUC_ACTION_SAVE, true, 0, false);
+    // Output formats too (as pg_dump pins them): generated SQL and row
+    // identities are text, and must read the same in every session.
+    static const char* const settings[][2] = {{"search_path", "pg_catalog, pg_temp"},
+                                              {"DateStyle", "ISO, MDY"},
+                                              {"IntervalStyle", "postgres"},
+                                              {"extra_float_digits", "3"},
+                                              {"bytea_output", "hex"}};
+    for (const auto& setting : settings)
+      set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                        false);
   });
   nest_level_ = level;
 }

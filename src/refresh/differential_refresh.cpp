@@ -11,6 +11,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "catalog/storage_table.h"
 #include "cdc/change_capture.h"
 #include "common/user_error.h"
 #include "frontend/delta_derivation.h"
@@ -36,6 +37,7 @@ namespace {
 struct DeltaPlans {
   std::string version;
   std::vector<Oid> sources;
+  bool unique_ids = false;
   std::unique_ptr<pg::spi::KeptPlan> frontier_and_pending;
   std::unique_ptr<pg::spi::KeptPlan> apply;
   std::unique_ptr<pg::spi::KeptPlan> full_insert;
@@ -81,6 +83,7 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
   plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, delta_param_types());
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
   plans.sources = sql.sources;
+  plans.unique_ids = sql.unique_ids;
   plans.version = st.version;
   return plans;
 }
@@ -181,18 +184,18 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
         outcome.rows.rows_deleted = as_int(before);
         pg::guard([&] { LockRelationOid(st.relid, AccessExclusiveLock); });
         // Building the identity index once after the load is several times
-        // cheaper than maintaining it row by row.
+        // cheaper than maintaining it row by row (and it follows the sources'
+        // keys as they are now: unique or not).
         auto index = pg::spi::run(
-            "SELECT pg_catalog.pg_get_indexdef(i.indexrelid), i.indexrelid::regclass::text "
-            "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
+            "SELECT i.indexrelid::regclass::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
             "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
             "WHERE i.indrelid = $1::oid AND i.indnatts = 1 AND a.attname = '__pgt_row_id'",
             {std::to_string(st.relid)});
-        for (const auto& row : index.rows) pg::spi::exec("DROP INDEX " + *row[1]);
+        for (const auto& row : index.rows) pg::spi::exec("DROP INDEX " + *row[0]);
         pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
         outcome.rows.rows_inserted =
             static_cast<int64_t>(plans.full_insert->run(previous, snapshot.get()).processed);
-        for (const auto& row : index.rows) pg::spi::exec(*row[0]);
+        catalog::create_row_id_index(st.qualified_name(), plans.unique_ids);
       } else {
         auto counts = plans.apply->run(previous, snapshot.get());
         outcome.rows.rows_inserted = as_int(counts.rows.at(0).at(0));
