@@ -68,7 +68,8 @@ std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
       group_by.push_back(col);
       if (!c.comparable) group_by.push_back(text_form(col));
     } else {
-      select_list.push_back("(" + text_form(col) + ")::" + c.type_sql + " AS " + col);
+      // (Every row of the group has this text; min() just reads it out.)
+      select_list.push_back("(pg_catalog.min(" + text_form(col) + "))::" + c.type_sql + " AS " + col);
       group_by.push_back(text_form(col));
     }
   }

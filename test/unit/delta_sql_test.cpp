@@ -35,7 +35,7 @@ TEST(ConsolidatedDelta, NegatesEvenTermsAndGroupsByIdAndValues) {
 TEST(ConsolidatedDelta, TypesWithoutEqualityGroupByTextAndReadItBack) {
   std::vector<OutputColumn> cols{{"doc", false, false, "json"}};
   std::string sql = pgt::dvm::consolidated_delta_sql(cols, {DeltaTerm{1, "SELECT 1"}});
-  EXPECT_TRUE(contains(sql, "((\"doc\")::pg_catalog.text COLLATE \"C\")::json AS \"doc\""));
+  EXPECT_TRUE(contains(sql, "(pg_catalog.min((\"doc\")::pg_catalog.text COLLATE \"C\"))::json AS \"doc\""));
   EXPECT_TRUE(contains(sql, "GROUP BY __pgt_id, (\"doc\")::pg_catalog.text COLLATE \"C\""));
 }
 
