@@ -36,4 +36,11 @@ fi
 echo "== e2e tests"
 make -s e2e
 
+# A backend that crashed (and was restarted by the postmaster) can hide behind
+# passing tests: the server log must show none.
+if grep -E "terminated by signal|server process .* exited with exit code [^0]" "$work/server.log"; then
+  echo "== FAILED: a server process crashed during the tests (see above)"
+  exit 1
+fi
+
 echo "== all tiers passed in $(( $(date +%s) - start ))s"

@@ -44,8 +44,10 @@ struct DeltaPlans {
 };
 
 std::unordered_map<int64_t, DeltaPlans>& plan_cache() {
-  static std::unordered_map<int64_t, DeltaPlans> cache;
-  return cache;
+  // Never destroyed: at backend exit, static destructors would free SPI plans
+  // while PostgreSQL is shutting down, and a crash there restarts the server.
+  static auto* cache = new std::unordered_map<int64_t, DeltaPlans>();
+  return *cache;
 }
 
 std::vector<Oid> delta_param_types() {
