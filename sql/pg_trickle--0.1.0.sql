@@ -185,6 +185,157 @@ AS $$
      ORDER BY st.pgt_schema, st.pgt_name
 $$;
 
+-- The last refreshes of one stream table, newest first. (The name is
+-- resolved on the caller's search_path, like every other API function.)
+CREATE FUNCTION pgtrickle.get_refresh_history(name text, max_rows integer DEFAULT 20)
+RETURNS TABLE (
+    refresh_id     bigint,
+    data_timestamp timestamptz,
+    start_time     timestamptz,
+    end_time       timestamptz,
+    action         text,
+    status         text,
+    rows_inserted  bigint,
+    rows_updated   bigint,
+    rows_deleted   bigint,
+    duration_ms    float8,
+    initiated_by   text,
+    reason         text,
+    error_message  text
+)
+LANGUAGE plpgsql STABLE STRICT
+AS $$
+DECLARE
+    target oid := pg_catalog.to_regclass(name);
+    id bigint;
+BEGIN
+    SELECT st.pgt_id INTO id FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_relid = target;
+    IF id IS NULL THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    RETURN QUERY
+    SELECT h.refresh_id, h.data_timestamp, h.start_time, h.end_time, h.action, h.status,
+           h.rows_inserted, h.rows_updated, h.rows_deleted,
+           (pg_catalog.date_part('epoch', h.end_time OPERATOR(pg_catalog.-) h.start_time)
+              OPERATOR(pg_catalog.*) 1000)::float8,
+           h.initiated_by, h.reason, h.error_message
+      FROM pgtrickle.pgt_refresh_history h
+     WHERE h.pgt_id OPERATOR(pg_catalog.=) id
+     ORDER BY h.refresh_id DESC
+     LIMIT max_rows;
+END
+$$;
+
+-- Refresh statistics per stream table, from the history.
+CREATE FUNCTION pgtrickle.st_refresh_stats()
+RETURNS TABLE (
+    pgt_name             text,
+    pgt_schema           text,
+    status               text,
+    refresh_mode         text,
+    is_populated         boolean,
+    total_refreshes      bigint,
+    successful_refreshes bigint,
+    failed_refreshes     bigint,
+    total_rows_inserted  bigint,
+    total_rows_updated   bigint,
+    total_rows_deleted   bigint,
+    avg_duration_ms      float8,
+    last_refresh_action  text,
+    last_refresh_status  text,
+    last_refresh_at      timestamptz,
+    staleness_secs       float8
+)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT st.pgt_name, st.pgt_schema, st.status, st.effective_refresh_mode, st.is_populated,
+           count(h.refresh_id),
+           count(h.refresh_id) FILTER (WHERE h.status = 'COMPLETED'),
+           count(h.refresh_id) FILTER (WHERE h.status = 'FAILED'),
+           COALESCE(sum(h.rows_inserted), 0)::bigint,
+           COALESCE(sum(h.rows_updated), 0)::bigint,
+           COALESCE(sum(h.rows_deleted), 0)::bigint,
+           avg(extract(epoch FROM h.end_time - h.start_time) * 1000)::float8,
+           (array_agg(h.action ORDER BY h.refresh_id DESC))[1],
+           (array_agg(h.status ORDER BY h.refresh_id DESC))[1],
+           st.last_refresh_at,
+           extract(epoch FROM now() - st.data_timestamp)::float8
+      FROM pgtrickle.pgt_stream_tables st
+      LEFT JOIN pgtrickle.pgt_refresh_history h USING (pgt_id)
+     GROUP BY st.pgt_id
+     ORDER BY st.pgt_schema, st.pgt_name
+$$;
+
+-- Every stream table with what it reads, as an indented tree: roots are the
+-- stream tables no other stream table reads; plain sources are leaves.
+CREATE FUNCTION pgtrickle.dependency_tree()
+RETURNS TABLE (
+    tree_line    text,
+    node         text,
+    node_type    text,
+    depth        integer,
+    status       text,
+    refresh_mode text
+)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    root record;
+BEGIN
+    FOR root IN
+        SELECT st.pgt_relid FROM pgtrickle.pgt_stream_tables st
+         WHERE NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.source_relid = st.pgt_relid)
+         ORDER BY st.pgt_schema, st.pgt_name
+    LOOP
+        RETURN QUERY SELECT * FROM pgtrickle._dependency_subtree(root.pgt_relid, '', '', 0);
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION pgtrickle._dependency_subtree(relid oid, line_prefix text, child_prefix text,
+                                              level integer)
+RETURNS TABLE (tree_line text, node text, node_type text, depth integer, status text,
+               refresh_mode text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    st record;
+    child record;
+    n integer;
+    i integer := 0;
+BEGIN
+    SELECT s.pgt_id, s.status, s.effective_refresh_mode INTO st
+      FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = relid;
+    tree_line := line_prefix || relid::regclass::text || CASE WHEN st.pgt_id IS NULL THEN ' [src]' ELSE '' END;
+    node := relid::regclass::text;
+    node_type := CASE WHEN st.pgt_id IS NULL THEN 'source_table' ELSE 'stream_table' END;
+    depth := level;
+    status := st.status;
+    refresh_mode := st.effective_refresh_mode;
+    RETURN NEXT;
+    IF st.pgt_id IS NULL OR level > 100 THEN
+        RETURN;
+    END IF;
+    SELECT count(*) INTO n FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = st.pgt_id;
+    FOR child IN
+        SELECT d.source_relid FROM pgtrickle.pgt_dependencies d
+         WHERE d.pgt_id = st.pgt_id ORDER BY d.source_schema, d.source_name
+    LOOP
+        i := i + 1;
+        RETURN QUERY SELECT * FROM pgtrickle._dependency_subtree(
+            child.source_relid,
+            child_prefix || CASE WHEN i = n THEN '└── ' ELSE '├── ' END,
+            child_prefix || CASE WHEN i = n THEN '    ' ELSE '│   ' END,
+            level + 1);
+    END LOOP;
+END
+$$;
+
 -------------------------------------------------------------------------------
 -- Internal: the trigger that refuses direct DML on stream tables (the
 -- extension's own refreshes are let through), and DDL bookkeeping.
