@@ -146,12 +146,23 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
   // values can still differ (numeric 1 and 1.0) also compare by text image.
   // Without equality on some column type every old and new row is recorded
   // (still exact).
-  std::string compared = images.empty() ? cols : cols + ", ROW(" + images + ")::pg_catalog.text";
+  // One pass: old rows count -1, new rows +1, grouped by their values (and
+  // the text image of columns whose equal values can differ); what does not
+  // cancel is the change, with its net multiplicity.
+  std::string labelled, grouped;
+  for (size_t i = 0; i < columns.size(); i++) {
+    std::string alias = "__pgt_c" + std::to_string(i);
+    const SourceColumn& c = columns[i];
+    labelled += ", " + (c.name.empty() ? "NULL::" + c.type_sql : quote_ident(c.name)) + " AS " + alias;
+    grouped += std::string(i ? ", " : "") + alias;
+  }
+  if (!images.empty()) labelled += ", ROW(" + images + ")::pg_catalog.text AS __pgt_img";
+  std::string group_by = images.empty() ? grouped : grouped + ", __pgt_img";
   std::string update =
-      comparable ? insert + "SELECT -1, " + cols + " FROM (SELECT " + compared +
-                       " FROM __pgt_old EXCEPT ALL SELECT " + compared + " FROM __pgt_new) o " +
-                       "UNION ALL SELECT 1, " + cols + " FROM (SELECT " + compared +
-                       " FROM __pgt_new EXCEPT ALL SELECT " + compared + " FROM __pgt_old) n"
+      comparable ? insert + "SELECT pg_catalog.sum(__pgt_s)::pg_catalog.int4, " + grouped +
+                       " FROM (SELECT 1 AS __pgt_s" + labelled + " FROM __pgt_new UNION ALL SELECT -1" +
+                       labelled + " FROM __pgt_old) d GROUP BY " + group_by +
+                       " HAVING pg_catalog.sum(__pgt_s) <> 0"
                  : insert + "SELECT -1, " + cols + " FROM __pgt_old UNION ALL SELECT 1, " + cols +
                        " FROM __pgt_new";
   return "CREATE OR REPLACE FUNCTION " + capture_function_name(relid) +
@@ -286,7 +297,7 @@ void ensure_capture(const frontend::ScannedTable& table, Oid reader) {
   if (!tracked) {
     pg::spi::exec("CREATE TABLE " + buffer +
                   " (xid pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(), "
-                  "__pgt_w pg_catalog.int2 NOT NULL)");
+                  "__pgt_w pg_catalog.int4 NOT NULL)");
     pg::spi::exec("REVOKE ALL ON " + buffer + " FROM PUBLIC");
     catalog::record_extension_dependency(oid_of("SELECT $1::regclass::oid::int8", {buffer}));
   }
