@@ -83,6 +83,24 @@ Bitmapset* from_rtis(Query* q) {
   return rtis;
 }
 
+// Calls fn(rti, rte) for each range-table entry the query's FROM clause reads
+// (join entries included), in range-table order; stops at the first non-null
+// result of fn and returns it. Entries outside FROM (the OLD/NEW placeholders
+// of a PostgreSQL 15 view) are skipped.
+template <typename Fn>
+const char* for_each_from_entry(Query* q, Fn&& fn) {
+  Bitmapset* from = from_rtis(q);
+  int rti = 0;
+  ListCell* lc;
+  foreach (lc, q->rtable) {
+    rti++;
+    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+    if (!bms_is_member(rti, from) && rte->rtekind != RTE_JOIN) continue;
+    if (const char* stop = fn(rti, rte)) return stop;
+  }
+  return nullptr;
+}
+
 // Why (if at all) a query is not select-project-join over tables. Returns a
 // static phrase, and the relation concerned where there is one.
 const char* not_spj_reason(Query* q, Oid* relid) {
@@ -95,13 +113,7 @@ const char* not_spj_reason(Query* q, Oid* relid) {
   if (q->hasTargetSRFs) return "set-returning functions in the select list";
   if (q->cteList != nullptr) return "WITH (common table expressions)";
   if (q->limitCount != nullptr || q->limitOffset != nullptr) return "LIMIT / OFFSET";
-  Bitmapset* from = from_rtis(q);
-  int rti = 0;
-  ListCell* lc;
-  foreach (lc, q->rtable) {
-    rti++;
-    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
-    if (!bms_is_member(rti, from) && rte->rtekind != RTE_JOIN) continue;
+  return for_each_from_entry(q, [&](int, RangeTblEntry* rte) -> const char* {
     switch (rte->rtekind) {
       case RTE_RELATION: {
         *relid = rte->relid;
@@ -141,8 +153,8 @@ const char* not_spj_reason(Query* q, Oid* relid) {
       case RTE_RESULT: break;
       default: return "this kind of FROM item";
     }
-  }
-  return nullptr;
+    return nullptr;
+  });
 }
 
 // A whole-row reference (t.*, row_to_json(t), t as a value) anywhere: the
@@ -188,18 +200,13 @@ bool has_time_dependence(Node* node, void* context) {
 // Calls visit(query, rte) for each scanned table, in a fixed order.
 template <typename Visit>
 void walk_scans(Query* q, Visit& visit) {
-  Bitmapset* from = from_rtis(q);
-  int rti = 0;
-  ListCell* lc;
-  foreach (lc, q->rtable) {
-    rti++;
-    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
-    if (!bms_is_member(rti, from)) continue;
+  for_each_from_entry(q, [&](int, RangeTblEntry* rte) -> const char* {
     if (rte->rtekind == RTE_RELATION)
       visit(q, rte);
     else if (rte->rtekind == RTE_SUBQUERY)
       walk_scans(rte->subquery, visit);
-  }
+    return nullptr;
+  });
 }
 
 Expr* c_text(Expr* e) {
@@ -251,14 +258,10 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
   }
   q->targetList = targets;
 
-  Bitmapset* from = from_rtis(q);
   List* ids = NIL;
   Expr* weight = nullptr;
-  int rti = 0;
-  foreach (lc, q->rtable) {
-    rti++;
-    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
-    if (!bms_is_member(rti, from) || rte->rtekind != RTE_SUBQUERY) continue;
+  for_each_from_entry(q, [&](int rti, RangeTblEntry* rte) -> const char* {
+    if (rte->rtekind != RTE_SUBQUERY) return nullptr;
     AttrNumber id_col, w_col;
     if (list_member_ptr(scan_rtes, rte)) {
       w_col = list_length(rte->subquery->targetList);
@@ -278,7 +281,8 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
                                : reinterpret_cast<Expr*>(makeFuncExpr(F_INT8MUL, INT8OID, list_make2(weight, w),
                                                                       InvalidOid, InvalidOid,
                                                                       COERCE_EXPLICIT_CALL));
-  }
+    return nullptr;
+  });
   Expr* id;
   if (ids == NIL) {
     id = reinterpret_cast<Expr*>(makeConst(TEXTOID, -1, C_COLLATION_OID, -1,
