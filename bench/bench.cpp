@@ -148,6 +148,20 @@ const std::vector<Scenario> kScenarios = {
      "SELECT s.id, s.amount, d.region_name, s.amount * d.multiplier AS weighted "
      "FROM src s JOIN dim d ON d.region = s.region",
      {"id", "amount", "region_name", "weighted"}},
+    {"aggregate",
+     "SELECT region, sum(amount) AS total, count(*) AS cnt FROM src GROUP BY region",
+     {"region", "total", "cnt"}},
+    {"join_agg",
+     "SELECT d.region_name, sum(s.amount * d.multiplier) AS weighted, count(*) AS cnt "
+     "FROM src s JOIN dim d ON d.region = s.region GROUP BY d.region_name",
+     {"region_name", "weighted", "cnt"}},
+    {"left_join_agg",
+     "SELECT s.category, d.region_name, sum(s.amount) AS total, count(*) AS cnt "
+     "FROM src s LEFT JOIN dim d ON d.region = s.region GROUP BY s.category, d.region_name",
+     {"category", "region_name", "total", "cnt"}},
+    {"minmax",
+     "SELECT score, min(amount) AS lo, max(amount) AS hi, count(*) AS cnt FROM src GROUP BY score",
+     {"score", "lo", "hi", "cnt"}},
 };
 
 // Row values of source row i (the reference workload's formulas).
@@ -255,7 +269,7 @@ std::string fmt_rate(double r) {
 struct Options {
   std::vector<int> sizes = {10000, 100000};
   std::vector<double> rates = {0.01, 0.10, 0.50};
-  std::vector<std::string> scenarios = {"scan", "filter", "join"};
+  std::vector<std::string> scenarios = {"scan", "filter", "join", "aggregate", "join_agg", "left_join_agg", "minmax"};
   int cycles_small = 9;   // N <= 10000
   int cycles_large = 7;   // N > 10000
   int cycles_heavy = 3;   // rate >= 0.5 (any N)

@@ -116,10 +116,13 @@ void prepare_row_identity(const catalog::StreamTable& st) {
 void install_change_capture(const Definition& def, Oid owner, catalog::StreamTable* st) {
   if (def.mode.effective != RefreshMode::Differential) return;
   for (const auto& t : def.delta.tables) cdc::ensure_capture(t, owner);
+  refresh::DeltaSql sql;
   {
     pg::PinnedSearchPath pinned;
-    refresh::store_delta_sql(refresh::build_delta_sql(def.analysis.normalized_sql, st->qualified_name()), st);
+    sql = refresh::build_delta_sql(def.analysis.normalized_sql, st->qualified_name());
   }
+  catalog::add_hidden_columns(st->qualified_name(), sql.hidden_columns);
+  refresh::store_delta_sql(sql, st);
   catalog::update_definition(*st);
 }
 

@@ -91,9 +91,14 @@ void create_row_id_index(const std::string& qualified_name, bool unique) {
 
 void set_row_id_column(Oid relid, const std::string& qualified_name, bool differential,
                        bool unique) {
-  (void)relid;
   // Re-adding also keeps the column last, after columns a reshape added.
-  pg::spi::exec("ALTER TABLE " + qualified_name + " DROP COLUMN " + quote_ident(kRowIdColumn) +
+  auto hidden = pg::spi::run(
+      "SELECT pg_catalog.quote_ident(attname) FROM pg_catalog.pg_attribute WHERE attrelid = $1::oid "
+      "AND attnum > 0 AND NOT attisdropped AND attname::text LIKE '\\_\\_pgt\\_%' AND attname <> $2",
+      {std::to_string(relid), kRowIdColumn});
+  std::string drop_state;
+  for (const auto& row : hidden.rows) drop_state += "DROP COLUMN " + *row[0] + ", ";
+  pg::spi::exec("ALTER TABLE " + qualified_name + " " + drop_state + "DROP COLUMN " + quote_ident(kRowIdColumn) +
                 ", ADD COLUMN " + quote_ident(kRowIdColumn) + (differential ? " text COLLATE \"C\"" : " bigint"));
   if (differential) {
     create_row_id_index(qualified_name, unique);
@@ -103,6 +108,14 @@ void set_row_id_column(Oid relid, const std::string& qualified_name, bool differ
   } else {
     pg::spi::exec("ALTER TABLE " + qualified_name + " RESET (fillfactor)");
   }
+}
+
+void add_hidden_columns(const std::string& qualified_name, const std::vector<dvm::HiddenColumn>& columns) {
+  if (columns.empty()) return;
+  std::string sql = "ALTER TABLE " + qualified_name;
+  for (size_t i = 0; i < columns.size(); i++)
+    sql += std::string(i ? "," : "") + " ADD COLUMN " + quote_ident(columns[i].name) + " " + columns[i].type_sql;
+  pg::spi::exec(sql);
 }
 
 }  // namespace pgt::catalog

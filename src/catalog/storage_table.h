@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "dvm/grouped_sql.h"
 #include "frontend/query_analysis.h"
 
 namespace pgt::catalog {
@@ -30,7 +31,11 @@ void create_row_id_index(const std::string& qualified_name, bool unique);
 
 // (Re)creates __pgt_row_id for the refresh mode: bigint (row ordinal) for FULL;
 // text identity for DIFFERENTIAL, indexed (unique when every row's identity is).
+// Also drops every other hidden column (the state of grouping queries).
 void set_row_id_column(Oid relid, const std::string& qualified_name, bool differential,
                        bool unique);
+
+// Adds the hidden state columns a DIFFERENTIAL grouping query keeps.
+void add_hidden_columns(const std::string& qualified_name, const std::vector<dvm::HiddenColumn>& columns);
 
 }  // namespace pgt::catalog

@@ -20,7 +20,7 @@ std::string bool_text(bool b) { return b ? "true" : "false"; }
 // Runs a catalog write as the catalog owner.
 pg::spi::Result write(const std::string& sql, const Params& params) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
-  return pg::spi::run(sql, params);
+  return pg::spi::run_kept(sql, params);
 }
 
 constexpr const char* kSelectColumns =
@@ -67,7 +67,7 @@ std::string StreamTable::qualified_name() const { return quote_qualified(schema,
 std::string StreamTable::display_name() const { return schema + "." + name; }
 
 std::optional<StreamTable> find_by_relid(Oid relid) {
-  auto result = pg::spi::run(std::string("SELECT ") + kSelectColumns +
+  auto result = pg::spi::run_kept(std::string("SELECT ") + kSelectColumns +
                                  " FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = $1::oid",
                              {std::to_string(relid)});
   if (result.rows.empty()) return std::nullopt;

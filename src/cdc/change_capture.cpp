@@ -416,7 +416,7 @@ void clean_consumed_changes(Oid relid, int64_t consumed) {
   std::string buffer = frontend::change_buffer_name(relid);
   // Every reader's frontier makes visible all transactions below its xmin;
   // their rows are consumed by all (rows of aborted ones are dead anyway).
-  auto horizon = pg::spi::scalar(
+  auto horizon = pg::spi::scalar_kept(
       "SELECT pg_catalog.min(pg_catalog.pg_snapshot_xmin(st.frontier))::text "
       "FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "
       "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL' "
@@ -438,7 +438,7 @@ void clean_consumed_changes(Oid relid, int64_t consumed) {
       truncated = true;
     }
   }
-  if (!truncated) pg::spi::exec("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8", {*horizon});
+  if (!truncated) pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8", {*horizon});
 }
 
 }  // namespace pgt::cdc

@@ -4,6 +4,7 @@
 #include <bitset>
 
 #include "common/sql_quote.h"
+#include "dvm/sql_text.h"
 
 namespace pgt::dvm {
 
@@ -13,42 +14,13 @@ constexpr const char* kId = "__pgt_id";
 constexpr const char* kWeight = "__pgt_w";
 constexpr const char* kRowId = "\"__pgt_row_id\"";
 
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); i++) {
-    if (i) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
-
-std::string text_form(const std::string& ref) {
-  // COLLATE "C": a case-only change under a nondeterministic collation is a change.
-  return "(" + ref + ")::pg_catalog.text COLLATE \"C\"";
-}
-
-// How a column is compared for "did it change": the value, or its text form.
-std::string comparable_expr(const std::string& qualifier, const OutputColumn& c) {
-  std::string ref = qualifier.empty() ? quote_ident(c.name) : qualifier + "." + quote_ident(c.name);
-  return c.comparable ? ref : text_form(ref);
-}
-
-std::vector<std::string> column_refs(const std::string& qualifier,
-                                     const std::vector<OutputColumn>& columns) {
-  std::vector<std::string> out;
-  for (const auto& c : columns)
-    out.push_back(qualifier.empty() ? quote_ident(c.name) : qualifier + "." + quote_ident(c.name));
-  return out;
-}
-
 }  // namespace
 
 int term_sign(unsigned leaf_mask) {
   return std::bitset<32>(leaf_mask).count() % 2 == 1 ? 1 : -1;
 }
 
-std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
-                                   const std::vector<DeltaTerm>& terms) {
+std::string signed_terms_sql(const std::vector<OutputColumn>& columns, const std::vector<DeltaTerm>& terms) {
   std::vector<std::string> branches;
   for (const auto& term : terms) {
     std::string weight = term_sign(term.leaf_mask) > 0 ? std::string("t.") + kWeight
@@ -56,6 +28,11 @@ std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
     branches.push_back("SELECT " + join(column_refs("t", columns), ", ") + ", t." + kId + ", " +
                        weight + " AS " + kWeight + " FROM (" + term.sql + ") t");
   }
+  return join(branches, " UNION ALL ");
+}
+
+std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
+                                   const std::vector<DeltaTerm>& terms) {
   // Group by the id and the values (and their text form where equal values
   // can differ); a type without equality is grouped by its text form and
   // read back from it.
@@ -74,7 +51,7 @@ std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
     }
   }
   return "SELECT " + join(select_list, ", ") + ", pg_catalog.sum(" + kWeight + ")::int8 AS " +
-         kWeight + " FROM (" + join(branches, " UNION ALL ") + ") u GROUP BY " +
+         kWeight + " FROM (" + signed_terms_sql(columns, terms) + ") u GROUP BY " +
          join(group_by, ", ") + " HAVING pg_catalog.sum(" + kWeight + ") <> 0";
 }
 

@@ -37,6 +37,10 @@ struct DeltaTerm {
 // Sign of a term: + for an odd number of delta relations, - for even.
 int term_sign(unsigned leaf_mask);
 
+// All terms, each row with its term's sign applied to __pgt_w, not
+// consolidated: enough for consumers that are linear in the weights (sums).
+std::string signed_terms_sql(const std::vector<OutputColumn>& columns, const std::vector<DeltaTerm>& terms);
+
 // All terms combined, consolidated per (id, values): rows whose multiplicities
 // cancel (insert then delete, update then update back) disappear.
 std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,

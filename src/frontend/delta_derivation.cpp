@@ -6,6 +6,7 @@
 
 #include <tuple>
 
+#include "frontend/grouped_derivation.h"
 #include "frontend/value_identity.h"
 
 #include <algorithm>
@@ -486,9 +487,11 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   Query* query = nullptr;
   const char* reason = nullptr;
   Oid reason_relid = InvalidOid;
+  bool grouping = false;
   pg::guard([&] {
     query = parse_and_rewrite(normalized_sql.c_str());
-    reason = not_spj_reason(query, &reason_relid);
+    grouping = is_grouping_query(query);
+    if (!grouping) reason = not_spj_reason(query, &reason_relid);
     if (reason == nullptr && has_whole_row_var(reinterpret_cast<Node*>(query), nullptr))
       reason = "whole-row references (t.*, row_to_json(t), a table or subquery as a value)";
     if (reason == nullptr && has_time_dependence(reinterpret_cast<Node*>(query), nullptr))
@@ -500,6 +503,20 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
       const char* name = nullptr;
       pg::guard([&] { name = get_rel_name(reason_relid); });
       if (name != nullptr) result.not_differentiable_because += std::string(" (") + name + ")";
+    }
+    return result;
+  }
+  if (grouping) {
+    GroupedDerivation g = derive_grouping(query);
+    if (!g.not_differentiable_because.empty()) {
+      result.not_differentiable_because = g.not_differentiable_because;
+      return result;
+    }
+    // The input is select-project-join, or says why not.
+    result = derive_delta(g.input_sql, generate_sql);
+    if (result.not_differentiable_because.empty()) {
+      result.grouped = std::move(g.shape);
+      result.unique_ids = true;  // one row per group
     }
     return result;
   }

@@ -11,10 +11,12 @@
 // deparser then turns the tree into SQL text.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "dvm/delta_sql.h"
+#include "dvm/grouped_sql.h"
 #include "pg/pg_headers.h"
 
 namespace pgt::frontend {
@@ -38,6 +40,10 @@ struct DeltaDerivation {
   std::vector<Oid> scanned_with_children;  // tables scanned with inheritance (not ONLY)
   std::string full_sql;               // Q with every table at its current state
   std::vector<dvm::DeltaTerm> terms;  // one per nonempty subset of scans
+  // Set when the query groups (GROUP BY, aggregates, DISTINCT) at its top:
+  // then tables, columns, full_sql and terms are those of its input (see
+  // frontend/grouped_derivation.h), and each group is one row.
+  std::optional<dvm::GroupedShape> grouped;
 };
 
 // Parameters of every delta term ($1..$3): the previous frontier snapshot, and

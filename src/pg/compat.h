@@ -55,6 +55,13 @@
 #define PGT_WALKER(fn) reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(fn))
 #endif
 
+// Tree mutators: the same, for `Node *(*)()`.
+#if PG_VERSION_NUM >= 160000
+#define PGT_MUTATOR(fn) (fn)
+#else
+#define PGT_MUTATOR(fn) reinterpret_cast<Node* (*)()>(reinterpret_cast<void (*)()>(fn))
+#endif
+
 // Turning a relation range-table entry into a subquery entry: clear what only
 // relation entries carry (PostgreSQL 16 moved the permission fields out).
 #if PG_VERSION_NUM >= 160000

@@ -1,6 +1,9 @@
 // SPI wrappers: see spi.h.
 #include "pg/spi.h"
 
+#include <memory>
+#include <unordered_map>
+
 #include "common/user_error.h"
 
 extern "C" {
@@ -86,13 +89,31 @@ Value scalar(const std::string& sql, const Params& params) {
   return r.rows[0][0];
 }
 
+Result run_kept(const std::string& sql, const Params& params) {
+  // Never destroyed: see the plan cache of differential_refresh.cpp.
+  static auto* plans = new std::unordered_map<std::string, std::unique_ptr<KeptPlan>>();
+  std::string key = std::to_string(params.size()) + ":" + sql;
+  auto it = plans->find(key);
+  if (it == plans->end())
+    it = plans->emplace(key, std::make_unique<KeptPlan>(sql, std::vector<Oid>(params.size(), TEXTOID))).first;
+  return it->second->run(params);
+}
+
+Value scalar_kept(const std::string& sql, const Params& params) {
+  Result r = run_kept(sql, params);
+  if (r.rows.empty() || r.rows[0].empty()) return std::nullopt;
+  return r.rows[0][0];
+}
+
 KeptPlan::KeptPlan(const std::string& sql, std::vector<Oid> param_types)
     : types_(std::move(param_types)) {
   void* plan = nullptr;
   Oid* types = types_.empty() ? nullptr : types_.data();
   int nargs = static_cast<int>(types_.size());
   guard([&] {
-    SPIPlanPtr p = SPI_prepare(sql.c_str(), nargs, types);
+    // Generic from the start: the parameters (snapshots, ids) never change
+    // the best plan, and a custom plan would be re-planned on every run.
+    SPIPlanPtr p = SPI_prepare_cursor(sql.c_str(), nargs, types, CURSOR_OPT_GENERIC_PLAN);
     if (p == nullptr) elog(ERROR, "pg_trickle: SPI_prepare failed (%d) for: %s", SPI_result, sql.c_str());
     SPI_keepplan(p);
     plan = p;

@@ -38,6 +38,12 @@ uint64_t exec(const std::string& sql, const Params& params = {});
 // First column of the first row (nullopt if no row or NULL).
 Value scalar(const std::string& sql, const Params& params = {});
 
+// run() through a plan prepared on first use and kept for the session, keyed
+// by the statement's text: for the statements every refresh runs, where
+// parsing and planning would cost more than executing.
+Result run_kept(const std::string& sql, const Params& params = {});
+Value scalar_kept(const std::string& sql, const Params& params = {});
+
 // A statement prepared once and kept for the session (SPI_keepplan), with
 // typed parameters given as text (converted by the types' input functions).
 class KeptPlan {

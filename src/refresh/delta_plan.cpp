@@ -2,6 +2,7 @@
 #include "refresh/delta_plan.h"
 
 #include "dvm/delta_sql.h"
+#include "dvm/grouped_sql.h"
 #include "frontend/delta_derivation.h"
 
 namespace pgt::refresh {
@@ -12,10 +13,18 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   for (const auto& t : delta.tables) buffers.push_back(frontend::change_buffer_name(t.relid));
   DeltaSql sql;
   sql.unique_ids = delta.unique_ids;
-  sql.full_insert = dvm::full_insert_sql(table, delta.columns, delta.full_sql);
-  sql.apply = dvm::apply_delta_sql(table, delta.columns,
-                                   dvm::consolidated_delta_sql(delta.columns, delta.terms),
-                                   delta.unique_ids);
+  std::string consolidated = dvm::consolidated_delta_sql(delta.columns, delta.terms);
+  if (delta.grouped) {
+    sql.full_insert = dvm::grouped_full_insert_sql(table, *delta.grouped, delta.full_sql);
+    std::string input_delta = dvm::grouped_delta_needs_consolidation(*delta.grouped)
+                                  ? consolidated
+                                  : "SELECT * FROM (" + dvm::signed_terms_sql(delta.columns, delta.terms) + ") s";
+    sql.apply = dvm::grouped_apply_sql(table, *delta.grouped, input_delta, delta.full_sql);
+    sql.hidden_columns = dvm::grouped_hidden_columns(*delta.grouped);
+  } else {
+    sql.full_insert = dvm::full_insert_sql(table, delta.columns, delta.full_sql);
+    sql.apply = dvm::apply_delta_sql(table, delta.columns, consolidated, delta.unique_ids);
+  }
   sql.pending = dvm::pending_changes_sql(buffers);
   auto oid_array = [](const std::vector<Oid>& relids) {
     std::string out = "'{";

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "catalog/stream_table_catalog.h"
+#include "dvm/grouped_sql.h"
 
 namespace pgt::refresh {
 
@@ -21,6 +22,8 @@ struct DeltaSql {
   // Rows in the sources per statistics (NULL when some were never analyzed).
   std::string source_rows;
   std::vector<Oid> sources;  // captured tables
+  // State columns the storage table keeps besides the query's (grouping).
+  std::vector<dvm::HiddenColumn> hidden_columns;
 };
 
 // Derives it (the change buffers must exist). Call with search_path pinned.

@@ -122,7 +122,8 @@ double source_rows(const std::vector<Oid>& tables, Snapshot snapshot) {
 
 }  // namespace
 
-DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, const char* initiated_by) {
+DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, const char* initiated_by,
+                                         const std::string& why_full) {
   // EXCLUSIVE: readers go on reading the previous contents; other refreshes
   // of this table wait, and then continue from the frontier it left.
   int64_t started = catalog::now_unix_micros();
@@ -153,7 +154,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
 
   if (!st.frontier) {
     outcome.action = "FULL";
-    outcome.reason = "first refresh (no frontier yet)";
+    outcome.reason = why_full.empty() ? "first refresh (no frontier yet)" : why_full;
   } else if (hierarchy_changed) {
     outcome.action = "FULL";
     outcome.reason = "a source table gained inheritance children or became a partition; their changes "

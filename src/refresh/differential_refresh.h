@@ -15,6 +15,9 @@ struct DifferentialOutcome {
   std::string reason;  // why FULL, when it was
 };
 
-DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const char* initiated_by);
+// why_full: the reason recorded when the refresh has to be FULL because there
+// is no frontier yet (a new or redefined stream table), if the caller knows it.
+DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const char* initiated_by,
+                                         const std::string& why_full = "");
 
 }  // namespace pgt::refresh

@@ -9,7 +9,7 @@ namespace pgt::refresh {
 void refresh_now(const catalog::StreamTable& st, const char* initiated_by,
                  const std::string& reason) {
   if (st.differential())
-    refresh_differential(st, initiated_by);
+    refresh_differential(st, initiated_by, reason);
   else
     refresh_full(st, initiated_by, reason);
 }

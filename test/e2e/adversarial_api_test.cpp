@@ -45,7 +45,7 @@ TEST_F(AdversarialApi, BadInputGetsSqlstateAndHint) {
       create + "'bad_schedule', 'SELECT id FROM e1', schedule => '')",
       create + "'a.b.c', 'SELECT id FROM e1')",
       create + "'nosuchschema.x', 'SELECT id FROM e1')",
-      create + "'bad_agg', 'SELECT v, count(*) FROM e1 GROUP BY v', refresh_mode => 'DIFFERENTIAL')",
+      create + "'bad_agg', 'SELECT v, count(*) FROM e1 GROUP BY ROLLUP (v)', refresh_mode => 'DIFFERENTIAL')",
       create + "'bad_outer', 'SELECT a.id FROM e1 a LEFT JOIN e1 b ON true', refresh_mode => 'DIFFERENTIAL')",
       create + "'bad_volatile', 'SELECT id, random() AS r FROM e1', refresh_mode => 'DIFFERENTIAL')",
       create + "'bad_div', 'SELECT id, v / 0 AS boom FROM e1', refresh_mode => 'DIFFERENTIAL')",
@@ -112,7 +112,7 @@ TEST_F(AdversarialApi, FailedCreateLeavesNoCaptureBehind) {
   EXPECT_EQ(capture_state(), one) << "after a failed create on a shared source";
 
   // A create refused before any capture (not differentiable) also leaves none.
-  o = conn().try_exec(create_stream_table_sql("fail_three", "SELECT DISTINCT label FROM f2", "DIFFERENTIAL"));
+  o = conn().try_exec(create_stream_table_sql("fail_three", "SELECT DISTINCT ON (label) label FROM f2", "DIFFERENTIAL"));
   ASSERT_FALSE(o.ok);
   EXPECT_EQ(capture_state(), one);
 

@@ -280,8 +280,8 @@ TEST_P(UnsupportedInDifferential, RefusedWithHintAndAutoFallsBackToFull) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, UnsupportedInDifferential,
-    ::testing::Values(UnsupportedShape{"aggregate", "SELECT g, count(*) AS n, sum(v) AS s FROM un_a GROUP BY g"},
-                      UnsupportedShape{"distinct", "SELECT DISTINCT g FROM un_a"},
+    ::testing::Values(UnsupportedShape{"window", "SELECT id, rank() OVER (ORDER BY v) AS r FROM un_a"},
+                      UnsupportedShape{"grouping_sets", "SELECT g, count(*) AS n FROM un_a GROUP BY GROUPING SETS ((g), ())"},
                       UnsupportedShape{"union_all", "SELECT g FROM un_a UNION ALL SELECT g FROM un_b"},
                       UnsupportedShape{"left_join", "SELECT a.id, b.id AS b_id FROM un_a a LEFT JOIN un_b b ON a.g = b.g"},
                       UnsupportedShape{"exists", "SELECT a.id FROM un_a a WHERE EXISTS (SELECT 1 FROM un_b b WHERE b.g = a.g)"},

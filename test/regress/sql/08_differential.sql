@@ -115,7 +115,7 @@ SELECT action, reason FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_st
 SELECT * FROM tagged;
 
 -- What DIFFERENTIAL cannot maintain yet is refused with the construct named.
-SELECT pgtrickle.create_stream_table('nope', 'SELECT DISTINCT cat FROM items', refresh_mode => 'DIFFERENTIAL');
+SELECT pgtrickle.create_stream_table('nope', 'SELECT DISTINCT ON (cat) cat, id FROM items ORDER BY cat, id', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT i.id FROM items i LEFT JOIN cats c ON c.cat = i.cat', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT id FROM items UNION SELECT item_id FROM tags', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT id FROM items WHERE EXISTS (SELECT 1 FROM tags WHERE item_id = id)', refresh_mode => 'DIFFERENTIAL');

@@ -1,0 +1,395 @@
+// Grouped stream tables (GROUP BY, aggregates, DISTINCT): see grouped_sql.h.
+#include "dvm/grouped_sql.h"
+
+#include "common/sql_quote.h"
+#include "dvm/sql_text.h"
+
+namespace pgt::dvm {
+
+namespace {
+
+constexpr const char* kRowId = "\"__pgt_row_id\"";
+constexpr const char* kCount = "\"__pgt_count\"";
+
+std::string hidden_sum(size_t j) { return quote_ident("__pgt_s" + std::to_string(j)); }
+std::string hidden_nonnull(size_t j) { return quote_ident("__pgt_n" + std::to_string(j)); }
+
+std::string col(const std::string& alias, const std::string& name) { return alias + "." + quote_ident(name); }
+
+std::string key_text(KeyText kind, const std::string& ref) {
+  switch (kind) {
+    case KeyText::Utc: return "(" + ref + " AT TIME ZONE 'UTC')::pg_catalog.text";
+    case KeyText::Numeric: return "pg_catalog.trim_scale(" + ref + ")::pg_catalog.text";
+    case KeyText::Float: return "((" + ref + ")::pg_catalog.float8 + 0::pg_catalog.float8)::pg_catalog.text";
+    case KeyText::Plain: break;
+  }
+  return "(" + ref + ")::pg_catalog.text";
+}
+
+// The output that shows aggregate j (algebraic shapes show each once).
+const GroupedOutput& output_of(const GroupedShape& shape, size_t j) {
+  for (const auto& o : shape.outputs)
+    if (o.aggregate == static_cast<int>(j)) return o;
+  return shape.outputs.front();  // unreachable for shapes the frontend builds
+}
+
+// Rows of I that aggregate j reads: non-NULL argument, FILTER true.
+std::string counted_when(const AggregateOutput& a, const std::string& alias) {
+  std::vector<std::string> conds;
+  if (a.kind != AggregateKind::CountStar) conds.push_back(col(alias, a.arg) + " IS NOT NULL");
+  if (!a.filter.empty()) conds.push_back(col(alias, a.filter));
+  return join(conds, " AND ");
+}
+
+std::string with_filter(const std::string& call, const std::string& cond) {
+  return cond.empty() ? call : call + " FILTER (WHERE " + cond + ")";
+}
+
+// The aggregate itself over I (alias i): for full refreshes.
+std::string aggregate_call(const AggregateOutput& a) {
+  std::string filter = a.filter.empty() ? "" : col("i", a.filter);
+  switch (a.kind) {
+    case AggregateKind::CountStar: return with_filter("pg_catalog.count(*)", filter);
+    case AggregateKind::Count: return with_filter("pg_catalog.count(" + col("i", a.arg) + ")", filter);
+    case AggregateKind::Sum: return with_filter("pg_catalog.sum(" + col("i", a.arg) + ")", filter);
+    case AggregateKind::Avg: return with_filter("pg_catalog.avg(" + col("i", a.arg) + ")", filter);
+    case AggregateKind::Min: return with_filter("pg_catalog.min(" + col("i", a.arg) + ")", filter);
+    case AggregateKind::Max: return with_filter("pg_catalog.max(" + col("i", a.arg) + ")", filter);
+  }
+  return "";
+}
+
+std::string group_by(const GroupedShape& shape, const std::string& alias) {
+  if (shape.keys.empty()) return "";
+  std::vector<std::string> keys;
+  for (const auto& k : shape.keys) keys.push_back(col(alias, k));
+  return " GROUP BY " + join(keys, ", ");
+}
+
+std::vector<OutputColumn> output_columns(const GroupedShape& shape) {
+  std::vector<OutputColumn> out;
+  for (const auto& o : shape.outputs) out.push_back({o.name, o.comparable, true, o.type_sql});
+  return out;
+}
+
+std::string counts_select() {
+  return "SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM upd), "
+         "(SELECT pg_catalog.count(*) FROM del)";
+}
+
+// ---------------------------------------------------------------------------
+// Algebraic maintenance.
+
+// Per group of the delta (alias x): the change of the row count and of each
+// aggregate's state.
+std::string delta_per_group_sql(const GroupedShape& shape, const std::string& input_delta_sql) {
+  std::vector<std::string> select{group_identity_sql(shape, "x") + " AS __pgt_gid"};
+  for (const auto& k : shape.keys) select.push_back(col("x", k));
+  select.push_back("pg_catalog.sum(x.__pgt_w)::pg_catalog.int8 AS __pgt_dc");
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    const AggregateOutput& a = shape.aggregates[j];
+    std::string cond = counted_when(a, "x");
+    std::string n = std::to_string(j);
+    switch (a.kind) {
+      case AggregateKind::CountStar:
+      case AggregateKind::Count:
+        select.push_back("(" + with_filter("pg_catalog.sum(x.__pgt_w)", cond) + ")::pg_catalog.int8 AS __pgt_d" + n);
+        break;
+      case AggregateKind::Sum:
+      case AggregateKind::Avg:
+        select.push_back(with_filter("pg_catalog.sum(x.__pgt_w::" + a.weighted_type + " * " + col("x", a.arg) +
+                                         "::" + a.weighted_type + ")",
+                                     cond) +
+                         " AS __pgt_d" + n);
+        select.push_back("(" + with_filter("pg_catalog.sum(x.__pgt_w)", cond) + ")::pg_catalog.int8 AS __pgt_dn" + n);
+        break;
+      case AggregateKind::Min:
+      case AggregateKind::Max: {
+        std::string fn = a.kind == AggregateKind::Min ? "pg_catalog.min(" : "pg_catalog.max(";
+        select.push_back(with_filter(fn + col("x", a.arg) + ")", "x.__pgt_w > 0 AND " + cond) + " AS __pgt_di" + n);
+        select.push_back(with_filter(fn + col("x", a.arg) + ")", "x.__pgt_w < 0 AND " + cond) + " AS __pgt_dd" + n);
+        break;
+      }
+    }
+  }
+  std::string sql = "SELECT " + join(select, ", ") + " FROM (" + input_delta_sql + ") x" + group_by(shape, "x");
+  // Without GROUP BY an empty delta still makes one row: skip it.
+  if (shape.keys.empty()) sql += " HAVING pg_catalog.count(*) > 0";
+  return sql;
+}
+
+bool has_extremum(const GroupedShape& shape) {
+  for (const auto& a : shape.aggregates)
+    if (a.kind == AggregateKind::Min || a.kind == AggregateKind::Max) return true;
+  return false;
+}
+
+// Rows of I (at its new state) of the groups listed in CTE `groups` (columns
+// named like I's keys). Keys are matched with = (a semi-join that can use
+// the source's indexes); groups with a NULL key, by their identity, in a
+// branch that runs only when there are such groups.
+std::string input_of_groups_sql(const GroupedShape& shape, const std::string& input_full_sql,
+                                const std::string& groups) {
+  std::string input = "SELECT * FROM (" + input_full_sql + ") i WHERE ";
+  if (shape.keys.empty()) return input + "EXISTS (SELECT 1 FROM " + groups + " g)";
+  std::vector<std::string> i_keys, g_keys, null_key;
+  for (const auto& k : shape.keys) {
+    i_keys.push_back(col("i", k));
+    g_keys.push_back(col("g", k));
+    null_key.push_back(col("g", k) + " IS NULL");
+  }
+  std::string with_null = "(" + join(null_key, " OR ") + ")";
+  return input + "(" + join(i_keys, ", ") + ") IN (SELECT " + join(g_keys, ", ") + " FROM " + groups +
+         " g) UNION ALL " + input + "EXISTS (SELECT 1 FROM " + groups + " g WHERE " + with_null + ") AND " +
+         group_identity_sql(shape, "i") + " IN (SELECT " + group_identity_sql(shape, "g") + " FROM " + groups +
+         " g WHERE " + with_null + ")";
+}
+
+// Per affected group: the delta joined with the table's row (o.__pgt_t, NULL
+// for a new group), the new row count, and whether a deleted value may have
+// been the group's MIN / MAX (then that extremum is recomputed).
+std::string old_state_sql(const std::string& table, const GroupedShape& shape) {
+  std::vector<std::string> select{"d.*", "t AS __pgt_t", "t." + std::string(kRowId) + " IS NOT NULL AS __pgt_present",
+                                  "COALESCE(t." + std::string(kCount) + ", 0) + d.__pgt_dc AS __pgt_cnt"};
+  std::vector<std::string> any;
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    const AggregateOutput& a = shape.aggregates[j];
+    if (a.kind != AggregateKind::Min && a.kind != AggregateKind::Max) continue;
+    std::string n = std::to_string(j);
+    std::string flag = "COALESCE(d.__pgt_dd" + n + (a.kind == AggregateKind::Min ? " <= " : " >= ") +
+                       col("t", output_of(shape, j).name) + ", false)";
+    select.push_back(flag + " AS __pgt_rescan" + n);
+    any.push_back(flag);
+  }
+  if (!any.empty())
+    select.push_back("(COALESCE(t." + std::string(kCount) + ", 0) + d.__pgt_dc <> 0 AND (" + join(any, " OR ") +
+                     ")) AS __pgt_rescan");
+  return "SELECT " + join(select, ", ") + " FROM d LEFT JOIN " + table + " t ON t." + kRowId + " = d.__pgt_gid";
+}
+
+// The extrema of the groups that need them, recomputed in one pass over I.
+std::string extrema_rescan_sql(const GroupedShape& shape, const std::string& input_full_sql) {
+  std::vector<std::string> select{group_identity_sql(shape, "i") + " AS __pgt_gid"};
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    const AggregateOutput& a = shape.aggregates[j];
+    if (a.kind != AggregateKind::Min && a.kind != AggregateKind::Max) continue;
+    std::string filter = a.filter.empty() ? "" : col("i", a.filter);
+    select.push_back(with_filter(std::string(a.kind == AggregateKind::Min ? "pg_catalog.min(" : "pg_catalog.max(") +
+                                     col("i", a.arg) + ")",
+                                 filter) +
+                     " AS __pgt_r" + std::to_string(j));
+  }
+  return "SELECT " + join(select, ", ") + " FROM (" +
+         input_of_groups_sql(shape, input_full_sql, "(SELECT * FROM o WHERE o.__pgt_rescan)") + ") i" +
+         group_by(shape, "i");
+}
+
+// Per affected group: new row count, outputs and hidden state.
+std::string new_state_sql(const GroupedShape& shape) {
+  bool rescans = has_extremum(shape);
+  std::vector<std::string> lateral{"o.__pgt_cnt"};
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    AggregateKind k = shape.aggregates[j].kind;
+    if (k == AggregateKind::Sum || k == AggregateKind::Avg)
+      lateral.push_back("COALESCE((o.__pgt_t)." + hidden_nonnull(j) + ", 0) + COALESCE(o.__pgt_dn" +
+                        std::to_string(j) + ", 0) AS __pgt_n" + std::to_string(j));
+  }
+  std::vector<std::string> select{"o.__pgt_gid", "o.__pgt_present", "o.__pgt_cnt"};
+  for (const auto& k : shape.keys) select.push_back(col("o", k));
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    const AggregateOutput& a = shape.aggregates[j];
+    std::string n = std::to_string(j);
+    std::string old_value = "(o.__pgt_t)." + quote_ident(output_of(shape, j).name);
+    std::string value;
+    switch (a.kind) {
+      case AggregateKind::CountStar:
+      case AggregateKind::Count:
+        value = "COALESCE(" + old_value + ", 0) + COALESCE(o.__pgt_d" + n + ", 0)";
+        break;
+      case AggregateKind::Sum:
+        value = "CASE WHEN c.__pgt_n" + n + " = 0 THEN NULL ELSE (COALESCE(" + old_value +
+                ", 0) + COALESCE(o.__pgt_d" + n + ", 0))::" + a.sum_type + " END";
+        select.push_back("c.__pgt_n" + n + " AS __pgt_n" + n);
+        break;
+      case AggregateKind::Avg: {
+        std::string sum =
+            "(COALESCE((o.__pgt_t)." + hidden_sum(j) + ", 0) + COALESCE(o.__pgt_d" + n + ", 0))::" + a.sum_type;
+        // avg() itself divides the numeric sum by the numeric count.
+        value = "CASE WHEN c.__pgt_n" + n + " = 0 THEN NULL ELSE " + sum + " / c.__pgt_n" + n +
+                "::pg_catalog.numeric END";
+        select.push_back("CASE WHEN c.__pgt_n" + n + " = 0 THEN NULL ELSE " + sum + " END AS __pgt_s" + n);
+        select.push_back("c.__pgt_n" + n + " AS __pgt_n" + n);
+        break;
+      }
+      case AggregateKind::Min:
+      case AggregateKind::Max:
+        value = "CASE WHEN o.__pgt_cnt = 0 THEN NULL WHEN o.__pgt_rescan" + n + " THEN r.__pgt_r" + n + " ELSE " +
+                (a.kind == AggregateKind::Min ? "LEAST(" : "GREATEST(") + old_value + ", o.__pgt_di" + n + ") END";
+        break;
+    }
+    select.push_back(value + " AS __pgt_a" + n);
+  }
+  return "SELECT " + join(select, ", ") + " FROM o " +
+         (rescans ? "LEFT JOIN r ON o.__pgt_rescan AND r.__pgt_gid = o.__pgt_gid " : "") +
+         "CROSS JOIN LATERAL (SELECT " + join(lateral, ", ") + ") c";
+}
+
+std::string algebraic_apply_sql(const std::string& table, const GroupedShape& shape,
+                                const std::string& input_delta_sql, const std::string& input_full_sql) {
+  // Column lists: the table's columns and the work table's expressions.
+  std::vector<std::string> table_cols, insert_vals, sets, old_vals, new_vals;
+  for (const auto& o : shape.outputs) {
+    table_cols.push_back(quote_ident(o.name));
+    OutputColumn oc{o.name, o.comparable, true, o.type_sql};
+    if (o.key >= 0) {
+      insert_vals.push_back(col("n", shape.keys[o.key]));
+    } else {
+      std::string v = "n.__pgt_a" + std::to_string(o.aggregate);
+      insert_vals.push_back(v);
+      sets.push_back(quote_ident(o.name) + " = " + v);
+      old_vals.push_back(comparable_expr("t", oc));
+      new_vals.push_back(o.comparable ? v : text_form(v));
+    }
+  }
+  table_cols.push_back(kRowId);
+  insert_vals.push_back("n.__pgt_gid");
+  table_cols.push_back(kCount);
+  insert_vals.push_back("n.__pgt_cnt");
+  sets.push_back(std::string(kCount) + " = n.__pgt_cnt");
+  old_vals.push_back("t." + std::string(kCount));
+  new_vals.push_back("n.__pgt_cnt");
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    AggregateKind k = shape.aggregates[j].kind;
+    std::string n = std::to_string(j);
+    std::vector<std::pair<std::string, std::string>> hidden;
+    if (k == AggregateKind::Avg) hidden.emplace_back(hidden_sum(j), "n.__pgt_s" + n);
+    if (k == AggregateKind::Sum || k == AggregateKind::Avg) hidden.emplace_back(hidden_nonnull(j), "n.__pgt_n" + n);
+    for (const auto& [name, value] : hidden) {
+      table_cols.push_back(name);
+      insert_vals.push_back(value);
+      sets.push_back(name + " = " + value);
+      old_vals.push_back("t." + name);
+      new_vals.push_back(value);
+    }
+  }
+  // A scalar aggregate keeps its one row at count 0 (COUNT 0, SUM NULL).
+  std::string keep = shape.scalar ? "true" : "n.__pgt_cnt <> 0";
+  std::string del = shape.scalar ? "del AS (SELECT 1 WHERE false), "
+                                 : "del AS (DELETE FROM " + table + " t USING n WHERE t." + kRowId +
+                                       " = n.__pgt_gid AND n.__pgt_present AND n.__pgt_cnt = 0 RETURNING 1), ";
+  std::string rescan = has_extremum(shape) ? "r AS MATERIALIZED (" + extrema_rescan_sql(shape, input_full_sql) + "), " : "";
+  return "WITH d AS MATERIALIZED (" + delta_per_group_sql(shape, input_delta_sql) + "), "
+         "o AS MATERIALIZED (" + old_state_sql(table, shape) + "), " + rescan +
+         "n AS MATERIALIZED (" + new_state_sql(shape) + "), " + del +
+         "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM n WHERE t." + kRowId +
+         " = n.__pgt_gid AND n.__pgt_present AND " + keep + " AND ROW(" + join(old_vals, ", ") +
+         ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
+         "ins AS (INSERT INTO " + table + " (" + join(table_cols, ", ") + ") SELECT " + join(insert_vals, ", ") +
+         " FROM n WHERE NOT n.__pgt_present AND " + keep + " RETURNING 1) " + counts_select();
+}
+
+// ---------------------------------------------------------------------------
+// Group rescan.
+
+// The query's grouping over I restricted by `input_where` (over alias i),
+// with the outputs and the group identity (__pgt_gid).
+std::string regrouped_sql(const GroupedShape& shape, const std::string& input_sql) {
+  std::vector<std::string> select;
+  for (const auto& o : shape.outputs) select.push_back(col("o", o.name));
+  select.push_back(group_identity_sql(shape, "o") + " AS __pgt_gid");
+  return "SELECT " + join(select, ", ") + " FROM (WITH __pgt_input AS (" + input_sql + ") " + shape.grouping_sql +
+         ") o";
+}
+
+std::string rescan_apply_sql(const std::string& table, const GroupedShape& shape,
+                             const std::string& input_delta_sql, const std::string& input_full_sql) {
+  std::vector<OutputColumn> columns = output_columns(shape);
+  std::vector<std::string> cols = column_refs("", columns);
+  std::vector<std::string> sets, old_vals, new_vals;
+  for (const auto& c : columns) {
+    sets.push_back(quote_ident(c.name) + " = r." + quote_ident(c.name));
+    old_vals.push_back(comparable_expr("t", c));
+    new_vals.push_back(comparable_expr("r", c));
+  }
+  std::vector<std::string> keys;
+  for (const auto& k : shape.keys) keys.push_back(col("x", k));
+  return "WITH a AS MATERIALIZED (SELECT DISTINCT " + group_identity_sql(shape, "x") + " AS __pgt_gid" +
+         (keys.empty() ? "" : ", " + join(keys, ", ")) + " FROM (" + input_delta_sql + ") x), "
+         "r AS MATERIALIZED (" + regrouped_sql(shape, input_of_groups_sql(shape, input_full_sql, "a")) + "), "
+         "del AS (DELETE FROM " + table + " t USING a WHERE t." + kRowId + " = a.__pgt_gid AND NOT EXISTS "
+         "(SELECT 1 FROM r WHERE r.__pgt_gid = a.__pgt_gid) RETURNING 1), "
+         "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM r WHERE t." + kRowId +
+         " = r.__pgt_gid AND ROW(" + join(old_vals, ", ") + ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") +
+         ") RETURNING 1), "
+         "ins AS (INSERT INTO " + table + " (" + join(cols, ", ") + ", " + kRowId + ") SELECT " +
+         join(column_refs("r", columns), ", ") + ", r.__pgt_gid FROM r WHERE NOT EXISTS (SELECT 1 FROM " + table +
+         " t WHERE t." + kRowId + " = r.__pgt_gid) RETURNING 1) " + counts_select();
+}
+
+}  // namespace
+
+std::vector<HiddenColumn> grouped_hidden_columns(const GroupedShape& shape) {
+  std::vector<HiddenColumn> out;
+  if (!shape.algebraic) return out;
+  out.push_back({"__pgt_count", "pg_catalog.int8"});
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    AggregateKind k = shape.aggregates[j].kind;
+    if (k == AggregateKind::Avg) out.push_back({"__pgt_s" + std::to_string(j), shape.aggregates[j].sum_type});
+    if (k == AggregateKind::Sum || k == AggregateKind::Avg)
+      out.push_back({"__pgt_n" + std::to_string(j), "pg_catalog.int8"});
+  }
+  return out;
+}
+
+std::string group_identity_sql(const GroupedShape& shape, const std::string& alias) {
+  if (shape.keys.empty()) return "''::pg_catalog.text COLLATE \"C\"";
+  // Per key 'V' || text, or 'N' for NULL; length-prefixed when several, so
+  // the concatenation is injective.
+  std::string id;
+  for (size_t i = 0; i < shape.keys.size(); i++) {
+    std::string part = "COALESCE('V' || " + key_text(shape.key_texts[i], col(alias, shape.keys[i])) + ", 'N')";
+    if (i) id += " || ";
+    id += i + 1 < shape.keys.size() ? "pg_catalog.length(" + part + ")::pg_catalog.text || ':' || " + part : part;
+  }
+  return "(" + id + ") COLLATE \"C\"";
+}
+
+std::string grouped_full_insert_sql(const std::string& table, const GroupedShape& shape,
+                                    const std::string& input_full_sql) {
+  std::vector<std::string> cols;
+  for (const auto& o : shape.outputs) cols.push_back(quote_ident(o.name));
+  cols.push_back(kRowId);
+  if (!shape.algebraic)
+    return "INSERT INTO " + table + " (" + join(cols, ", ") + ") SELECT * FROM (" +
+           regrouped_sql(shape, input_full_sql) + ") r";
+  std::vector<std::string> values;
+  for (const auto& o : shape.outputs)
+    values.push_back(o.key >= 0 ? col("i", shape.keys[o.key]) : aggregate_call(shape.aggregates[o.aggregate]));
+  values.push_back(group_identity_sql(shape, "i"));
+  cols.push_back(kCount);
+  values.push_back("pg_catalog.count(*)");
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    const AggregateOutput& a = shape.aggregates[j];
+    std::string filter = a.filter.empty() ? "" : col("i", a.filter);
+    if (a.kind == AggregateKind::Avg) {
+      cols.push_back(hidden_sum(j));
+      values.push_back("(" + with_filter("pg_catalog.sum(" + col("i", a.arg) + ")", filter) + ")::" + a.sum_type);
+    }
+    if (a.kind == AggregateKind::Sum || a.kind == AggregateKind::Avg) {
+      cols.push_back(hidden_nonnull(j));
+      values.push_back(with_filter("pg_catalog.count(" + col("i", a.arg) + ")", filter));
+    }
+  }
+  return "INSERT INTO " + table + " (" + join(cols, ", ") + ") SELECT " + join(values, ", ") + " FROM (" +
+         input_full_sql + ") i" + group_by(shape, "i");
+}
+
+bool grouped_delta_needs_consolidation(const GroupedShape& shape) { return has_extremum(shape); }
+
+std::string grouped_apply_sql(const std::string& table, const GroupedShape& shape,
+                              const std::string& input_delta_sql, const std::string& input_full_sql) {
+  return shape.algebraic ? algebraic_apply_sql(table, shape, input_delta_sql, input_full_sql)
+                         : rescan_apply_sql(table, shape, input_delta_sql, input_full_sql);
+}
+
+}  // namespace pgt::dvm

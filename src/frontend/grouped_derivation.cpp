@@ -1,0 +1,348 @@
+// Grouping queries split into input and grouping: see grouped_derivation.h.
+//
+// Query-tree work runs inside guard() on palloc'd data; the C++ shape is
+// filled from plain values afterwards.
+#include "frontend/grouped_derivation.h"
+
+#include <cstring>
+#include <vector>
+
+#include "frontend/value_identity.h"
+#include "pg/boundary.h"
+
+extern "C" {
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+}
+
+namespace pgt::frontend {
+
+namespace {
+
+constexpr const char* kInputCte = "__pgt_input";
+
+// What the grouping reads from I: keys first, then each aggregate's
+// arguments and FILTER, numbered as I's columns (1-based).
+struct InputColumns {
+  List* keys = NIL;               // key expressions (TargetEntry exprs of the grouping clause)
+  std::vector<Aggref*> aggrefs;   // every aggregate call, as found in q
+  std::vector<std::vector<AttrNumber>> arg_columns;
+  std::vector<AttrNumber> filter_columns;  // 0: no FILTER
+  List* targets = NIL;            // I's target list
+};
+
+bool collect_aggrefs(Node* node, std::vector<Aggref*>* out) {
+  if (node == nullptr) return false;
+  if (IsA(node, Aggref)) {
+    auto* a = reinterpret_cast<Aggref*>(node);
+    for (Aggref* seen : *out)
+      if (equal(seen, a)) return false;
+    out->push_back(a);
+    return false;  // aggregates do not nest
+  }
+  return expression_tree_walker(node, PGT_WALKER(collect_aggrefs), out);
+}
+
+List* grouping_clause(Query* q) { return q->groupClause != NIL ? q->groupClause : q->distinctClause; }
+
+// Fills *in (owned by the caller: no C++ object may live in a frame that a
+// PostgreSQL error can longjmp out of).
+void input_columns(Query* q, InputColumns* in) {
+  auto add = [&](Expr* e, char* name) {
+    AttrNumber attno = static_cast<AttrNumber>(list_length(in->targets) + 1);
+    in->targets = lappend(in->targets, makeTargetEntry(static_cast<Expr*>(copyObjectImpl(e)), attno, name, false));
+    return attno;
+  };
+  ListCell* lc;
+  foreach (lc, grouping_clause(q)) {
+    TargetEntry* tle = get_sortgroupclause_tle(static_cast<SortGroupClause*>(lfirst(lc)), q->targetList);
+    add(tle->expr, psprintf("__pgt_g%d", list_length(in->keys)));
+    in->keys = lappend(in->keys, tle->expr);
+  }
+  foreach (lc, q->targetList) collect_aggrefs(reinterpret_cast<Node*>(static_cast<TargetEntry*>(lfirst(lc))->expr), &in->aggrefs);
+  collect_aggrefs(q->havingQual, &in->aggrefs);
+  for (size_t m = 0; m < in->aggrefs.size(); m++) {
+    in->arg_columns.emplace_back();
+    ListCell* ac;
+    int k = 0;
+    foreach (ac, in->aggrefs[m]->args)
+      in->arg_columns.back().push_back(
+          add(static_cast<TargetEntry*>(lfirst(ac))->expr, psprintf("__pgt_a%d_%d", static_cast<int>(m), k++)));
+    in->filter_columns.push_back(in->aggrefs[m]->aggfilter != nullptr
+                                     ? add(in->aggrefs[m]->aggfilter, psprintf("__pgt_f%d", static_cast<int>(m)))
+                                     : 0);
+  }
+}
+
+Query* input_query(Query* q, const InputColumns& in) {
+  Query* input = static_cast<Query*>(copyObjectImpl(q));
+  input->targetList = in.targets;
+  input->hasAggs = false;
+  input->groupClause = NIL;
+  input->groupDistinct = false;
+  input->havingQual = nullptr;
+  input->distinctClause = NIL;
+  input->hasDistinctOn = false;
+  input->sortClause = NIL;
+  return input;
+}
+
+// Rewrites the grouping's expressions over the CTE holding I.
+struct OverInput {
+  const InputColumns* in;
+  bool unmapped_column = false;
+};
+
+Node* map_over_input(Node* node, OverInput* ctx) {
+  if (node == nullptr) return nullptr;
+  ListCell* lc;
+  int i = 0;
+  foreach (lc, ctx->in->keys) {
+    Node* key = static_cast<Node*>(lfirst(lc));
+    i++;
+    if (equal(node, key))
+      return reinterpret_cast<Node*>(makeVar(1, static_cast<AttrNumber>(i), exprType(key), exprTypmod(key),
+                                             exprCollation(key), 0));
+  }
+  if (IsA(node, Aggref)) {
+    auto* a = static_cast<Aggref*>(copyObjectImpl(node));
+    for (size_t m = 0; m < ctx->in->aggrefs.size(); m++) {
+      if (!equal(ctx->in->aggrefs[m], node)) continue;
+      int k = 0;
+      ListCell* ac;
+      foreach (ac, a->args) {
+        auto* tle = static_cast<TargetEntry*>(lfirst(ac));
+        Node* e = reinterpret_cast<Node*>(tle->expr);
+        tle->expr = reinterpret_cast<Expr*>(makeVar(1, ctx->in->arg_columns[m][k++], exprType(e), exprTypmod(e),
+                                                    exprCollation(e), 0));
+      }
+      if (a->aggfilter != nullptr)
+        a->aggfilter = reinterpret_cast<Expr*>(makeVar(1, ctx->in->filter_columns[m], BOOLOID, -1, InvalidOid, 0));
+      // Direct arguments (ordered-set aggregates) are per group: map them too.
+      a->aggdirectargs = reinterpret_cast<List*>(map_over_input(reinterpret_cast<Node*>(a->aggdirectargs), ctx));
+      return reinterpret_cast<Node*>(a);
+    }
+  }
+  if (IsA(node, Var)) ctx->unmapped_column = true;
+  return expression_tree_mutator(node, PGT_MUTATOR(map_over_input), ctx);
+}
+
+// The grouping over the CTE __pgt_input (I): q's target list, grouping and
+// HAVING with I's columns, plus the keys as __pgt_g<i>. NULL when q reads a
+// column neither grouped nor aggregated (allowed by a primary key).
+Query* grouping_over_input(Query* q, const InputColumns& in) {
+  Query* g = static_cast<Query*>(copyObjectImpl(q));
+  List* colnames = NIL;
+  ListCell* lc;
+  foreach (lc, in.targets) colnames = lappend(colnames, makeString(pstrdup(static_cast<TargetEntry*>(lfirst(lc))->resname)));
+  RangeTblEntry* rte = makeNode(RangeTblEntry);
+  rte->rtekind = RTE_CTE;
+  rte->ctename = pstrdup(kInputCte);
+  rte->ctelevelsup = 0;
+  rte->eref = makeAlias(kInputCte, colnames);
+  rte->inFromCl = true;
+  g->rtable = list_make1(rte);
+  g->jointree = makeFromExpr(list_make1(makeNode(RangeTblRef)), nullptr);
+  static_cast<RangeTblRef*>(linitial(g->jointree->fromlist))->rtindex = 1;
+  g->cteList = NIL;
+  g->sortClause = NIL;
+  g->rowMarks = NIL;
+
+  OverInput ctx{&in};
+  List* targets = NIL;
+  foreach (lc, g->targetList) {
+    auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+    // Junk entries only matter when the grouping uses them.
+    if (tle->resjunk && (tle->ressortgroupref == 0 ||
+                         get_sortgroupref_clause_noerr(tle->ressortgroupref, grouping_clause(g)) == nullptr))
+      continue;
+    tle->expr = reinterpret_cast<Expr*>(map_over_input(reinterpret_cast<Node*>(tle->expr), &ctx));
+    targets = lappend(targets, tle);
+  }
+  int i = 0;
+  foreach (lc, in.keys) {
+    Node* key = static_cast<Node*>(lfirst(lc));
+    char* name = psprintf("__pgt_g%d", i++);
+    targets = lappend(targets, makeTargetEntry(reinterpret_cast<Expr*>(makeVar(1, static_cast<AttrNumber>(i),
+                                                                                exprType(key), exprTypmod(key),
+                                                                                exprCollation(key), 0)),
+                                               static_cast<AttrNumber>(list_length(targets) + 1), name, false));
+  }
+  // Renumber: dropped junk entries leave gaps.
+  int resno = 0;
+  foreach (lc, targets) static_cast<TargetEntry*>(lfirst(lc))->resno = static_cast<AttrNumber>(++resno);
+  g->targetList = targets;
+  g->havingQual = map_over_input(g->havingQual, &ctx);
+  return ctx.unmapped_column ? nullptr : g;
+}
+
+// How the algebraic strategy maintains one aggregate call, if it can.
+bool algebraic_kind(Aggref* a, dvm::AggregateOutput* out) {
+  if (a->aggdistinct != NIL || a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL || a->aggdirectargs != NIL ||
+      a->aggvariadic || get_func_namespace(a->aggfnoid) != PG_CATALOG_NAMESPACE)
+    return false;
+  const char* fn = get_func_name(a->aggfnoid);
+  auto is = [&](const char* n) { return strcmp(fn, n) == 0; };
+  Oid arg_type = list_length(a->args) == 1
+                     ? exprType(reinterpret_cast<Node*>(static_cast<TargetEntry*>(linitial(a->args))->expr))
+                     : InvalidOid;
+  if (is("count")) {
+    out->kind = a->aggstar ? dvm::AggregateKind::CountStar : dvm::AggregateKind::Count;
+    return a->aggstar || list_length(a->args) == 1;
+  }
+  if (is("min") || is("max")) {
+    out->kind = is("min") ? dvm::AggregateKind::Min : dvm::AggregateKind::Max;
+    return list_length(a->args) == 1;
+  }
+  if (!is("sum") && !is("avg")) return false;
+  // Exact arithmetic only: float sums depend on the order of addition.
+  switch (arg_type) {
+    case INT2OID:
+    case INT4OID:
+      out->weighted_type = "pg_catalog.int8";
+      break;
+    case INT8OID:
+    case NUMERICOID:
+      out->weighted_type = "pg_catalog.numeric";
+      break;
+    default:
+      return false;
+  }
+  out->kind = is("sum") ? dvm::AggregateKind::Sum : dvm::AggregateKind::Avg;
+  out->sum_type = is("sum") ? format_type_be_qualified(a->aggtype) : "pg_catalog.numeric";
+  return true;
+}
+
+// The text a grouping key's identity is built from, or nullptr when equal
+// values of its type can look different in ways no text form undoes.
+const char* key_text(Oid type, Oid collation, dvm::KeyText* out) {
+  Oid base = getBaseType(type);
+  if (base == TIMESTAMPTZOID) *out = dvm::KeyText::Utc;
+  else if (base == NUMERICOID) *out = dvm::KeyText::Numeric;
+  else if (base == FLOAT4OID || base == FLOAT8OID) *out = dvm::KeyText::Float;
+  // char(n) compares without trailing blanks, and its text form drops them.
+  else if (base == BPCHAROID && (!OidIsValid(collation) || get_collation_isdeterministic(collation)))
+    *out = dvm::KeyText::Plain;
+  else if (equality_means_identical(type, collation)) *out = dvm::KeyText::Plain;
+  else return format_type_be(type);
+  return nullptr;
+}
+
+}  // namespace
+
+bool is_grouping_query(Query* q) {
+  return q->hasAggs || q->groupClause != NIL || q->groupingSets != NIL || q->havingQual != nullptr ||
+         q->distinctClause != NIL;
+}
+
+GroupedDerivation derive_grouping(Query* q) {
+  GroupedDerivation result;
+  const char* reason = nullptr;
+  std::string refused_type;
+  Query* input = nullptr;
+  Query* grouping = nullptr;
+  InputColumns in;
+  pg::guard([&] {
+    if (q->groupingSets != NIL) reason = "GROUPING SETS / CUBE / ROLLUP";
+    else if (q->hasDistinctOn) reason = "DISTINCT ON";
+    else if (q->distinctClause != NIL && (q->hasAggs || q->groupClause != NIL)) reason = "DISTINCT over aggregates";
+    else if (q->hasWindowFuncs) reason = "window functions";
+    else if (q->hasSubLinks) reason = "subqueries in expressions (EXISTS, IN, scalar subqueries)";
+    else if (q->hasTargetSRFs) reason = "set-returning functions in the select list";
+    else if (q->setOperations != nullptr) reason = "UNION / INTERSECT / EXCEPT";
+    else if (q->limitCount != nullptr || q->limitOffset != nullptr) reason = "LIMIT / OFFSET";
+    if (reason != nullptr) return;
+    input_columns(q, &in);
+    input = input_query(q, in);
+  });
+  if (reason != nullptr) {
+    result.not_differentiable_because = reason;
+    return result;
+  }
+
+  dvm::GroupedShape& shape = result.shape;
+  bool algebraic = q->havingQual == nullptr;
+  pg::guard([&] {
+    ListCell* lc;
+    int i = 0;
+    foreach (lc, in.keys) {
+      Node* key = static_cast<Node*>(lfirst(lc));
+      dvm::KeyText kind = dvm::KeyText::Plain;
+      if (const char* type = key_text(exprType(key), exprCollation(key), &kind)) {
+        refused_type = type;
+        if (OidIsValid(exprCollation(key)) && !get_collation_isdeterministic(exprCollation(key)))
+          refused_type += " with a nondeterministic collation";
+        return;
+      }
+      shape.keys.push_back("__pgt_g" + std::to_string(i++));
+      shape.key_texts.push_back(kind);
+    }
+    shape.scalar = q->groupClause == NIL && q->distinctClause == NIL;
+    foreach (lc, q->targetList) {
+      auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+      if (tle->resjunk) continue;
+      Node* expr = reinterpret_cast<Node*>(tle->expr);
+      // Filled in place: no C++ object lives in this frame across a PostgreSQL call.
+      shape.outputs.emplace_back();
+      dvm::GroupedOutput& out = shape.outputs.back();
+      out.name = tle->resname != nullptr ? tle->resname : "?column?";
+      out.type_sql = format_type_with_typemod(exprType(expr), exprTypmod(expr));
+      out.comparable = equality_means_identical(exprType(expr), exprCollation(expr)) && type_has_equality(exprType(expr));
+      int k = 0;
+      ListCell* kc;
+      foreach (kc, in.keys) {
+        if (tle->ressortgroupref != 0 && equal(expr, lfirst(kc))) out.key = k;
+        k++;
+      }
+      if (out.key < 0 && algebraic) {
+        shape.aggregates.emplace_back();
+        dvm::AggregateOutput& agg = shape.aggregates.back();
+        if (IsA(expr, Aggref) && algebraic_kind(reinterpret_cast<Aggref*>(expr), &agg)) {
+          for (size_t m = 0; m < in.aggrefs.size(); m++) {
+            if (!equal(in.aggrefs[m], expr)) continue;
+            if (!in.arg_columns[m].empty())
+              agg.arg = static_cast<TargetEntry*>(list_nth(in.targets, in.arg_columns[m][0] - 1))->resname;
+            if (in.filter_columns[m] != 0)
+              agg.filter = static_cast<TargetEntry*>(list_nth(in.targets, in.filter_columns[m] - 1))->resname;
+          }
+          out.aggregate = static_cast<int>(shape.aggregates.size()) - 1;
+        } else {
+          shape.aggregates.pop_back();
+          algebraic = false;
+        }
+      }
+    }
+    if (!algebraic) grouping = grouping_over_input(q, in);
+  });
+  if (!refused_type.empty()) {
+    result.not_differentiable_because = "GROUP BY / DISTINCT on a value of type " + refused_type +
+                                        " (equal values of it can differ)";
+    return result;
+  }
+  shape.algebraic = algebraic;
+  if (!algebraic) {
+    shape.aggregates.clear();
+    for (auto& o : shape.outputs) o.aggregate = -1;
+    if (grouping == nullptr) {
+      result.not_differentiable_because =
+          "a select-list column that is neither grouped nor aggregated (allowed by a primary key)";
+      return result;
+    }
+    const char* text = nullptr;
+    pg::guard([&] { text = pg_get_querydef(grouping, false); });
+    shape.grouping_sql = text;
+  }
+  const char* text = nullptr;
+  pg::guard([&] { text = pg_get_querydef(input, false); });
+  result.input_sql = text;
+  return result;
+}
+
+}  // namespace pgt::frontend

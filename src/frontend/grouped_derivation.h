@@ -1,0 +1,31 @@
+// Splits a grouping query (GROUP BY / aggregates / SELECT DISTINCT at its top
+// level) into its select-project-join input I and the grouping on top, and
+// chooses how the groups are maintained (see dvm/grouped_sql.h).
+#pragma once
+
+#include <string>
+
+#include "dvm/grouped_sql.h"
+#include "pg/pg_headers.h"
+
+extern "C" {
+#include "nodes/parsenodes.h"
+}
+
+namespace pgt::frontend {
+
+struct GroupedDerivation {
+  // Empty when the grouping can be maintained (its input still has to be
+  // select-project-join); otherwise the construct that prevents it.
+  std::string not_differentiable_because;
+  dvm::GroupedShape shape;
+  std::string input_sql;  // I, deparsed (fully qualified)
+};
+
+// Whether the query groups at its top level.
+bool is_grouping_query(Query* q);
+
+// q: the analyzed and rewritten defining query. Call with search_path pinned.
+GroupedDerivation derive_grouping(Query* q);
+
+}  // namespace pgt::frontend
