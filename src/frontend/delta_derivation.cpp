@@ -75,13 +75,38 @@ void collect_from_rtis(Node* node, Bitmapset** rtis) {
     auto* join = reinterpret_cast<JoinExpr*>(node);
     collect_from_rtis(join->larg, rtis);
     collect_from_rtis(join->rarg, rtis);
+  } else if (IsA(node, SetOperationStmt)) {
+    auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+    collect_from_rtis(setop->larg, rtis);
+    collect_from_rtis(setop->rarg, rtis);
   }
 }
 
+// The entries a query reads: its FROM clause, or the branches of a set operation.
 Bitmapset* from_rtis(Query* q) {
   Bitmapset* rtis = nullptr;
-  collect_from_rtis(reinterpret_cast<Node*>(q->jointree), &rtis);
+  collect_from_rtis(q->setOperations != nullptr ? q->setOperations : reinterpret_cast<Node*>(q->jointree), &rtis);
   return rtis;
+}
+
+// UNION ALL is a sum of its branches (multilinear like a join); other set
+// operations are not.
+bool is_union_all_tree(Node* node) {
+  if (node == nullptr || IsA(node, RangeTblRef)) return true;
+  if (!IsA(node, SetOperationStmt)) return false;
+  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+  return setop->op == SETOP_UNION && setop->all && is_union_all_tree(setop->larg) && is_union_all_tree(setop->rarg);
+}
+
+// Appends a column of the given type to every node of a set operation tree.
+void add_setop_column(Node* node, Oid type, Oid collation) {
+  if (node == nullptr || !IsA(node, SetOperationStmt)) return;
+  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+  setop->colTypes = lappend_oid(setop->colTypes, type);
+  setop->colTypmods = lappend_int(setop->colTypmods, -1);
+  setop->colCollations = lappend_oid(setop->colCollations, collation);
+  add_setop_column(setop->larg, type, collation);
+  add_setop_column(setop->rarg, type, collation);
 }
 
 // Calls fn(rti, rte) for each range-table entry the query's FROM clause reads
@@ -109,7 +134,8 @@ const char* not_spj_reason(Query* q, Oid* relid) {
     return "aggregates and GROUP BY";
   if (q->hasWindowFuncs) return "window functions";
   if (q->distinctClause != nullptr) return "DISTINCT";
-  if (q->setOperations != nullptr) return "UNION / INTERSECT / EXCEPT";
+  if (q->setOperations != nullptr && !is_union_all_tree(q->setOperations))
+    return "UNION / INTERSECT / EXCEPT below the top level";
   if (q->hasSubLinks) return "subqueries in expressions (EXISTS, IN, scalar subqueries)";
   if (q->hasTargetSRFs) return "set-returning functions in the select list";
   if (q->cteList != nullptr) return "WITH (common table expressions)";
@@ -210,6 +236,67 @@ void walk_scans(Query* q, Visit& visit) {
   });
 }
 
+int count_scans(Query* q) {
+  int n = 0;
+  auto count = [&](Query*, RangeTblEntry*) { n++; };
+  walk_scans(q, count);
+  return n;
+}
+
+// A branch that contributes nothing: its rows are filtered out.
+void make_empty(Query* q) {
+  if (q->setOperations != nullptr) {
+    for_each_from_entry(q, [&](int, RangeTblEntry* rte) -> const char* {
+      make_empty(rte->subquery);
+      return nullptr;
+    });
+    return;
+  }
+  q->jointree->quals = make_and_qual(q->jointree->quals, makeBoolConst(false, false));
+}
+
+// A UNION ALL is a sum, not a product: a term of the inclusion-exclusion
+// over the scans (a subset S of them read as deltas, the others at their new
+// state) may only keep, at each UNION ALL, the one branch holding all of S's
+// scans below it (all branches when S has none there). Branches that are
+// not kept are emptied; returns false when S spans several branches of one
+// UNION ALL (the term is empty: skip it). next: walk-order number of q's
+// first scan.
+bool keep_union_branches_of_term(Query* q, unsigned mask, int* next) {
+  bool nonempty = true;
+  if (q->setOperations == nullptr) {
+    for_each_from_entry(q, [&](int, RangeTblEntry* rte) -> const char* {
+      if (rte->rtekind == RTE_RELATION) (*next)++;
+      else if (rte->rtekind == RTE_SUBQUERY && !keep_union_branches_of_term(rte->subquery, mask, next))
+        nonempty = false;
+      return nonempty ? nullptr : "empty";
+    });
+    return nonempty;
+  }
+  struct Branch { Query* q; int first; int count; bool has_delta; };
+  std::vector<Branch> branches;
+  int first = *next;
+  for_each_from_entry(q, [&](int, RangeTblEntry* rte) -> const char* {
+    int n = count_scans(rte->subquery);
+    unsigned bits = n >= 32 ? ~0u : ((1u << n) - 1) << first;
+    branches.push_back({rte->subquery, first, n, (mask & bits) != 0});
+    first += n;
+    return nullptr;
+  });
+  int with_delta = 0;
+  for (const Branch& b : branches) with_delta += b.has_delta ? 1 : 0;
+  if (with_delta > 1) return false;
+  for (const Branch& b : branches) {
+    int start = b.first;
+    if (with_delta == 1 && !b.has_delta)
+      make_empty(b.q);
+    else if (!keep_union_branches_of_term(b.q, mask, &start))
+      nonempty = false;
+  }
+  *next = first;
+  return nonempty;
+}
+
 Expr* c_text(Expr* e) {
   CoerceViaIO* cast = makeNode(CoerceViaIO);
   cast->arg = e;
@@ -249,7 +336,43 @@ Expr* combined_identity(List* ids) {
 
 // Adds __pgt_id (text) and __pgt_w (int8) to q's target list, combining those
 // of the subqueries in its FROM; returns their attribute numbers.
+void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno);
+
+// A UNION ALL: each branch gets its identity, prefixed with the branch's
+// number (rows of different branches are different rows), and its weight;
+// the set operation and its result carry both as two more columns.
+void add_union_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno) {
+  q->sortClause = NIL;
+  int branch = 0;
+  int leftmost = 0;
+  AttrNumber id_col = 0, w_col = 0;
+  for_each_from_entry(q, [&](int rti, RangeTblEntry* rte) -> const char* {
+    add_identity_columns(rte->subquery, scan_rtes, &id_col, &w_col);
+    auto* id_tle = static_cast<TargetEntry*>(list_nth(rte->subquery->targetList, id_col - 1));
+    Expr* prefix = reinterpret_cast<Expr*>(makeConst(TEXTOID, -1, C_COLLATION_OID, -1,
+                                                     CStringGetTextDatum(psprintf("%d:", branch++)), false, false));
+    id_tle->expr = text_concat(prefix, id_tle->expr);
+    rte->eref->colnames = lappend(rte->eref->colnames, makeString(pstrdup(kIdColumn)));
+    rte->eref->colnames = lappend(rte->eref->colnames, makeString(pstrdup(kWeightColumn)));
+    if (leftmost == 0) leftmost = rti;
+    return nullptr;
+  });
+  add_setop_column(q->setOperations, TEXTOID, C_COLLATION_OID);
+  add_setop_column(q->setOperations, INT8OID, InvalidOid);
+  int n = list_length(q->targetList);
+  q->targetList = lappend(q->targetList, makeTargetEntry(reinterpret_cast<Expr*>(makeVar(leftmost, id_col, TEXTOID, -1, C_COLLATION_OID, 0)),
+                                                         n + 1, pstrdup(kIdColumn), false));
+  q->targetList = lappend(q->targetList, makeTargetEntry(reinterpret_cast<Expr*>(makeVar(leftmost, w_col, INT8OID, -1, InvalidOid, 0)),
+                                                         n + 2, pstrdup(kWeightColumn), false));
+  *id_attno = n + 1;
+  *w_attno = n + 2;
+}
+
 void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno) {
+  if (q->setOperations != nullptr) {
+    add_union_identity_columns(q, scan_rtes, id_attno, w_attno);
+    return;
+  }
   q->sortClause = NIL;  // row order means nothing to a stored table
   List* targets = NIL;
   ListCell* lc;
@@ -624,13 +747,17 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   unsigned term_count = 1u << scans.size();
   for (unsigned mask = 0; mask < term_count; mask++) {
     Query* term = nullptr;
+    bool nonempty = true;
     pg::guard([&] {
       term = static_cast<Query*>(copyObjectImpl(query));
+      int first_scan = 0;
+      if (mask != 0) nonempty = keep_union_branches_of_term(term, mask, &first_scan);
       ScanReplacer replacer{scan_queries.data(), mask};
       walk_scans(term, replacer);
       AttrNumber id_col, w_col;
       add_identity_columns(term, replacer.replaced, &id_col, &w_col);
     });
+    if (!nonempty) continue;
     std::string sql = deparse(term);
     if (mask == 0)
       result.full_sql = sql;

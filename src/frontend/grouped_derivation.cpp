@@ -5,13 +5,16 @@
 #include "frontend/grouped_derivation.h"
 
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "common/sql_quote.h"
 #include "frontend/value_identity.h"
 #include "pg/boundary.h"
 
 extern "C" {
 #include "catalog/pg_aggregate.h"
+#include "lib/stringinfo.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
@@ -235,14 +238,128 @@ const char* key_text(Oid type, Oid collation, dvm::KeyText* out) {
   return nullptr;
 }
 
+bool is_union_all(Node* node) {
+  if (node == nullptr || IsA(node, RangeTblRef)) return true;
+  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+  return setop->op == SETOP_UNION && setop->all && is_union_all(setop->larg) && is_union_all(setop->rarg);
+}
+
+// Whether every node of a set operation tree is a UNION (ALL or not).
+bool only_unions(Node* node) {
+  if (node == nullptr || IsA(node, RangeTblRef)) return true;
+  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+  return setop->op == SETOP_UNION && only_unions(setop->larg) && only_unions(setop->rarg);
+}
+
+void make_union_all(Node* node) {
+  if (node == nullptr || IsA(node, RangeTblRef)) return;
+  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+  setop->all = true;
+  make_union_all(setop->larg);
+  make_union_all(setop->rarg);
+}
+
+// The branch a leaf of a set operation reads, deparsed.
+const char* leaf_sql(Query* q, Node* leaf) {
+  auto* rte = static_cast<RangeTblEntry*>(list_nth(q->rtable, reinterpret_cast<RangeTblRef*>(leaf)->rtindex - 1));
+  return pg_get_querydef(rte->subquery, false);
+}
+
+// Set operations that remove duplicates, as a grouping of their branches'
+// UNION ALL: UNION keeps each distinct row; INTERSECT / EXCEPT keep a row by
+// its counts on each side (group rescan with a HAVING on them).
+GroupedDerivation derive_set_operation(Query* q) {
+  GroupedDerivation result;
+  dvm::GroupedShape& shape = result.shape;
+  const char* reason = nullptr;
+  const char* branches = nullptr;  // UNION ALL of the branches, columns __pgt_g<i> (+ side counts)
+  const char* refused_type = nullptr;
+  bool intersect = false;
+  pg::guard([&] {
+    auto* root = reinterpret_cast<SetOperationStmt*>(q->setOperations);
+    if (q->limitCount != nullptr || q->limitOffset != nullptr) {
+      reason = "LIMIT / OFFSET";
+      return;
+    }
+    StringInfoData keys;
+    initStringInfo(&keys);
+    ListCell* lc;
+    int i = 0;
+    foreach (lc, q->targetList) {
+      auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+      appendStringInfo(&keys, "%su.%s AS __pgt_g%d", i ? ", " : "",
+                       quote_identifier(tle->resname != nullptr ? tle->resname : "?column?"), i);
+      i++;
+    }
+    if (root->op == SETOP_UNION && !root->all && only_unions(q->setOperations)) {
+      // DISTINCT of any tree of unions is DISTINCT of all branches together.
+      Query* all = static_cast<Query*>(copyObjectImpl(q));
+      make_union_all(all->setOperations);
+      branches = psprintf("SELECT %s FROM (%s) u", keys.data, pg_get_querydef(all, false));
+    } else if ((root->op == SETOP_INTERSECT || root->op == SETOP_EXCEPT) && !root->all &&
+               IsA(root->larg, RangeTblRef) && IsA(root->rarg, RangeTblRef)) {
+      intersect = root->op == SETOP_INTERSECT;
+      branches = psprintf("SELECT %s, u.__pgt_l AS __pgt_a0_0, u.__pgt_r AS __pgt_a1_0 FROM ("
+                          "SELECT l.*, 1 AS __pgt_l, 0 AS __pgt_r FROM (%s) l UNION ALL "
+                          "SELECT r.*, 0 AS __pgt_l, 1 AS __pgt_r FROM (%s) r) u",
+                          keys.data, leaf_sql(q, root->larg), leaf_sql(q, root->rarg));
+    } else {
+      reason = root->all ? "INTERSECT ALL / EXCEPT ALL, or UNION below INTERSECT / EXCEPT"
+                         : "INTERSECT / EXCEPT of set operations (only of two queries)";
+      return;
+    }
+    i = 0;
+    foreach (lc, q->targetList) {
+      auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+      Node* expr = reinterpret_cast<Node*>(tle->expr);
+      dvm::KeyText kind = dvm::KeyText::Plain;
+      if (const char* type = key_text(exprType(expr), exprCollation(expr), &kind)) {
+        refused_type = type;
+        return;
+      }
+      shape.keys.push_back("__pgt_g" + std::to_string(i));
+      shape.key_texts.push_back(kind);
+      shape.outputs.emplace_back();
+      dvm::GroupedOutput& out = shape.outputs.back();
+      out.name = tle->resname != nullptr ? tle->resname : "?column?";
+      out.type_sql = format_type_with_typemod(exprType(expr), exprTypmod(expr));
+      out.comparable = equality_means_identical(exprType(expr), exprCollation(expr)) && type_has_equality(exprType(expr));
+      out.key = i++;
+    }
+  });
+  if (reason != nullptr || refused_type != nullptr) {
+    result.not_differentiable_because =
+        reason != nullptr ? reason
+                          : "UNION / INTERSECT / EXCEPT of values of type " + std::string(refused_type) +
+                                " (equal values of it can differ)";
+    return result;
+  }
+  result.input_sql = branches;
+  if (result.input_sql.find("__pgt_a0_0") == std::string::npos) {
+    shape.algebraic = true;  // UNION: a DISTINCT, kept by row counts
+    return result;
+  }
+  std::string select, group;
+  for (size_t k = 0; k < shape.keys.size(); k++) {
+    select += (k ? ", " : "") + shape.keys[k] + " AS " + quote_ident(shape.outputs[k].name);
+    group += (k ? ", " : "") + shape.keys[k];
+  }
+  for (const auto& key : shape.keys) select += ", " + key;
+  shape.grouping_sql = "SELECT " + select + " FROM " + kInputCte + " GROUP BY " + group +
+                       " HAVING pg_catalog.sum(__pgt_a0_0) > 0 AND pg_catalog.sum(__pgt_a1_0) " +
+                       (intersect ? "> 0" : "= 0");
+  return result;
+}
+
 }  // namespace
 
 bool is_grouping_query(Query* q) {
   return q->hasAggs || q->groupClause != NIL || q->groupingSets != NIL || q->havingQual != nullptr ||
-         q->distinctClause != NIL;
+         q->distinctClause != NIL || (q->setOperations != nullptr && !is_union_all(q->setOperations));
 }
 
 GroupedDerivation derive_grouping(Query* q) {
+  if (q->setOperations != nullptr) return derive_set_operation(q);
   GroupedDerivation result;
   const char* reason = nullptr;
   std::string refused_type;
