@@ -82,6 +82,8 @@ void input_columns(Query* q, InputColumns* in) {
                                      ? add(in->aggrefs[m]->aggfilter, psprintf("__pgt_f%d", static_cast<int>(m)))
                                      : 0);
   }
+  // count(*) alone reads no column: I still needs one.
+  if (in->targets == NIL) add(reinterpret_cast<Expr*>(makeBoolConst(true, false)), pstrdup("__pgt_row"));
 }
 
 Query* input_query(Query* q, const InputColumns& in) {
@@ -212,7 +214,12 @@ bool algebraic_kind(Aggref* a, dvm::AggregateOutput* out) {
       out->weighted_type = "pg_catalog.int8";
       break;
     case INT8OID:
+      out->weighted_type = "pg_catalog.numeric";
+      break;
     case NUMERICOID:
+      // sum() shows the largest scale among the rows it adds, which a running
+      // sum cannot follow when rows leave; a declared scale never changes.
+      if (exprTypmod(reinterpret_cast<Node*>(static_cast<TargetEntry*>(linitial(a->args))->expr)) < 0) return false;
       out->weighted_type = "pg_catalog.numeric";
       break;
     default:
@@ -335,7 +342,11 @@ GroupedDerivation derive_set_operation(Query* q) {
     return result;
   }
   result.input_sql = branches;
-  if (result.input_sql.find("__pgt_a0_0") == std::string::npos) {
+  bool is_union = result.input_sql.find("__pgt_a0_0") == std::string::npos;
+  bool keys_show_one_form = true;  // see derive_grouping
+  for (dvm::KeyText kind : shape.key_texts)
+    if (kind == dvm::KeyText::Numeric || kind == dvm::KeyText::Float) keys_show_one_form = false;
+  if (is_union && keys_show_one_form) {
     shape.algebraic = true;  // UNION: a DISTINCT, kept by row counts
     return result;
   }
@@ -345,9 +356,10 @@ GroupedDerivation derive_set_operation(Query* q) {
     group += (k ? ", " : "") + shape.keys[k];
   }
   for (const auto& key : shape.keys) select += ", " + key;
-  shape.grouping_sql = "SELECT " + select + " FROM " + kInputCte + " GROUP BY " + group +
-                       " HAVING pg_catalog.sum(__pgt_a0_0) > 0 AND pg_catalog.sum(__pgt_a1_0) " +
-                       (intersect ? "> 0" : "= 0");
+  shape.grouping_sql = "SELECT " + select + " FROM " + kInputCte + " GROUP BY " + group;
+  if (!is_union)
+    shape.grouping_sql += std::string(" HAVING pg_catalog.sum(__pgt_a0_0) > 0 AND pg_catalog.sum(__pgt_a1_0) ") +
+                          (intersect ? "> 0" : "= 0");
   return result;
 }
 
@@ -400,6 +412,9 @@ GroupedDerivation derive_grouping(Query* q) {
       }
       shape.keys.push_back("__pgt_g" + std::to_string(i++));
       shape.key_texts.push_back(kind);
+      // The group shows the form (1 or 1.0, 0 or -0) of one of its rows: when
+      // rows leave, only a recomputation knows which forms are left.
+      if (kind == dvm::KeyText::Numeric || kind == dvm::KeyText::Float) algebraic = false;
     }
     shape.scalar = q->groupClause == NIL && q->distinctClause == NIL;
     foreach (lc, q->targetList) {

@@ -6,6 +6,7 @@
 // raised so that the FULL fallback never hides a wrong delta.
 #include <gtest/gtest.h>
 
+#include "oracle_grouped_scenarios.h"
 #include "oracle_runner.h"
 #include "refresh_history.h"
 #include "seed.h"
@@ -34,6 +35,11 @@ TEST_P(OracleDifferential, MatchesQueryUnderRandomDml) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, OracleDifferential, ::testing::ValuesIn(differential_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+
+// Grouping at the top level (GROUP BY, scalar aggregates, DISTINCT, HAVING)
+// over select-project-join inputs.
+INSTANTIATE_TEST_SUITE_P(Grouped, OracleDifferential, ::testing::ValuesIn(grouped_oracle_scenarios()),
                          [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
 
 }  // namespace
