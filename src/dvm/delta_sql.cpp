@@ -16,14 +16,15 @@ constexpr const char* kRowId = "\"__pgt_row_id\"";
 
 }  // namespace
 
-int term_sign(unsigned leaf_mask) {
-  return std::bitset<32>(leaf_mask).count() % 2 == 1 ? 1 : -1;
+int term_sign(const DeltaTerm& term) {
+  int sign = std::bitset<32>(term.leaf_mask).count() % 2 == 1 ? 1 : -1;
+  return term.negated ? -sign : sign;
 }
 
 std::string signed_terms_sql(const std::vector<OutputColumn>& columns, const std::vector<DeltaTerm>& terms) {
   std::vector<std::string> branches;
   for (const auto& term : terms) {
-    std::string weight = term_sign(term.leaf_mask) > 0 ? std::string("t.") + kWeight
+    std::string weight = term_sign(term) > 0 ? std::string("t.") + kWeight
                                                         : std::string("- t.") + kWeight;
     branches.push_back("SELECT " + join(column_refs("t", columns), ", ") + ", t." + kId + ", " +
                        weight + " AS " + kWeight + " FROM (" + term.sql + ") t");

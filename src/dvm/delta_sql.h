@@ -32,10 +32,12 @@ struct OutputColumn {
 struct DeltaTerm {
   unsigned leaf_mask = 0;  // which relations read their delta
   std::string sql;         // SELECT <columns>, __pgt_id, __pgt_w FROM ...
+  bool negated = false;    // subtracted once more (a variant of an outer join's expansion)
 };
 
-// Sign of a term: + for an odd number of delta relations, - for even.
-int term_sign(unsigned leaf_mask);
+// Sign of a term: + for an odd number of delta relations, - for even
+// (times -1 for a negated term).
+int term_sign(const DeltaTerm& term);
 
 // All terms, each row with its term's sign applied to __pgt_w, not
 // consolidated: enough for consumers that are linear in the weights (sums).

@@ -7,12 +7,14 @@
 #include <tuple>
 
 #include "frontend/grouped_derivation.h"
+#include "frontend/outer_join_expansion.h"
 #include "frontend/value_identity.h"
 
 #include <algorithm>
 
 #include "common/sql_quote.h"
 #include "common/user_error.h"
+#include "dvm/sql_text.h"
 #include "pg/boundary.h"
 
 extern "C" {
@@ -129,7 +131,8 @@ const char* for_each_from_entry(Query* q, Fn&& fn) {
 
 // Why (if at all) a query is not select-project-join over tables. Returns a
 // static phrase, and the relation concerned where there is one.
-const char* not_spj_reason(Query* q, Oid* relid) {
+// top: outer joins of the top level are allowed (see outer_join_expansion.h).
+const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
   if (q->hasAggs || q->groupClause != nullptr || q->groupingSets != nullptr || q->havingQual != nullptr)
     return "aggregates and GROUP BY";
   if (q->hasWindowFuncs) return "window functions";
@@ -170,7 +173,7 @@ const char* not_spj_reason(Query* q, Oid* relid) {
         break;
       }
       case RTE_JOIN:
-        if (rte->jointype != JOIN_INNER) return "outer joins (LEFT / RIGHT / FULL JOIN)";
+        if (rte->jointype != JOIN_INNER && !top) return "outer joins (LEFT / RIGHT / FULL JOIN) in a subquery";
         if (rte->alias != nullptr) return "a join with its own alias (JOIN ... AS name)";
         break;
       case RTE_FUNCTION: return "functions in FROM";
@@ -336,7 +339,30 @@ Expr* combined_identity(List* ids) {
 
 // Adds __pgt_id (text) and __pgt_w (int8) to q's target list, combining those
 // of the subqueries in its FROM; returns their attribute numbers.
-void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno);
+void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno,
+                          Bitmapset* nullable = nullptr);
+
+bool is_padding(RangeTblEntry* rte) {
+  return rte->alias != nullptr && strcmp(rte->alias->aliasname, kPaddingAlias) == 0;
+}
+
+Expr* text_const(const char* s) {
+  return reinterpret_cast<Expr*>(makeConst(TEXTOID, -1, C_COLLATION_OID, -1, CStringGetTextDatum(s), false, false));
+}
+
+Expr* int8_const(int64 v) {
+  return reinterpret_cast<Expr*>(makeConst(INT8OID, -1, InvalidOid, sizeof(int64), Int64GetDatum(v), false,
+                                           FLOAT8PASSBYVAL));
+}
+
+Expr* coalesce(Expr* a, Expr* b, Oid type, Oid collation) {
+  CoalesceExpr* c = makeNode(CoalesceExpr);
+  c->coalescetype = type;
+  c->coalescecollid = collation;
+  c->args = list_make2(a, b);
+  c->location = -1;
+  return reinterpret_cast<Expr*>(c);
+}
 
 // A UNION ALL: each branch gets its identity, prefixed with the branch's
 // number (rows of different branches are different rows), and its weight;
@@ -368,7 +394,11 @@ void add_union_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno,
   *w_attno = n + 2;
 }
 
-void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno) {
+// nullable: entries an outer join may pad with NULLs (their identity and
+// weight are then NULL): their identity part is ':' || id, or 'N' when
+// padded, and their weight 1 when padded.
+void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrNumber* w_attno,
+                          Bitmapset* nullable) {
   if (q->setOperations != nullptr) {
     add_union_identity_columns(q, scan_rtes, id_attno, w_attno);
     return;
@@ -387,7 +417,7 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
   for_each_from_entry(q, [&](int rti, RangeTblEntry* rte) -> const char* {
     if (rte->rtekind != RTE_SUBQUERY) return nullptr;
     AttrNumber id_col, w_col;
-    if (list_member_ptr(scan_rtes, rte)) {
+    if (list_member_ptr(scan_rtes, rte) || is_padding(rte)) {
       w_col = list_length(rte->subquery->targetList);
       id_col = w_col - 1;
     } else {
@@ -399,8 +429,13 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
         rte->alias->colnames = lappend(rte->alias->colnames, makeString(pstrdup(kWeightColumn)));
       }
     }
-    ids = lappend(ids, makeVar(rti, id_col, TEXTOID, -1, C_COLLATION_OID, 0));
+    Expr* part = reinterpret_cast<Expr*>(makeVar(rti, id_col, TEXTOID, -1, C_COLLATION_OID, 0));
     Expr* w = reinterpret_cast<Expr*>(makeVar(rti, w_col, INT8OID, -1, InvalidOid, 0));
+    if (bms_is_member(rti, nullable)) {
+      part = coalesce(text_concat(text_const(":"), part), text_const("N"), TEXTOID, C_COLLATION_OID);
+      w = coalesce(w, int8_const(1), INT8OID, InvalidOid);
+    }
+    ids = lappend(ids, part);
     weight = weight == nullptr ? w
                                : reinterpret_cast<Expr*>(makeFuncExpr(F_INT8MUL, INT8OID, list_make2(weight, w),
                                                                       InvalidOid, InvalidOid,
@@ -470,6 +505,9 @@ struct Scan {
   std::vector<Attribute> attributes;      // 1..natts
   std::vector<AttrNumber> key_attnums;    // primary key
   std::vector<AttrNumber> used_attnums;   // read by the query
+  // Set for a leaf of an outer join's expansion: the distinct values of
+  // these columns (see outer_join_expansion.h), not the table's rows.
+  std::vector<AttrNumber> distinct_keys;
 };
 
 std::vector<Attribute> relation_attributes(Oid relid) {
@@ -566,7 +604,59 @@ bool scan_reads(const Scan& scan, AttrNumber attnum) {
 // SELECT of every attribute (so attribute numbers stay valid), the identity
 // and the multiplicity: from the table (current state) or from its change
 // buffer (the changes not consumed yet).
+std::string qualified_scan_relation(const Scan& scan) {
+  const char* schema = nullptr;
+  const char* name = nullptr;
+  pg::guard([&] {
+    name = get_rel_name(scan.relid);
+    schema = get_namespace_name(get_rel_namespace(scan.relid));
+  });
+  return (scan.inherit ? "" : "ONLY ") + quote_qualified(schema, name);
+}
+
+// A distinct-keys leaf (outer joins): every attribute of the table (NULL but
+// the keys), identity NULL, and weight 1 (current state: the distinct
+// non-NULL keys) or +1 / -1 (delta: the keys whose first row appeared or
+// whose last row left, counted in the table at its new state).
+std::string distinct_keys_sql(const Scan& scan, bool from_buffer) {
+  std::string relation = qualified_scan_relation(scan);
+  std::vector<std::string> columns, keys_t, keys_b, not_null_t, not_null_b, match, group, positions;
+  for (size_t i = 0; i < scan.attributes.size(); i++) {
+    const Attribute& a = scan.attributes[i];
+    auto key = std::find(scan.distinct_keys.begin(), scan.distinct_keys.end(), static_cast<AttrNumber>(i + 1));
+    std::string value = key == scan.distinct_keys.end()
+                            ? "NULL::" + a.type_sql
+                            : "k.__pgt_kv" + std::to_string(key - scan.distinct_keys.begin());
+    columns.push_back(value + " AS " + quote_ident(a.name));
+  }
+  for (size_t p = 0; p < scan.distinct_keys.size(); p++) {
+    AttrNumber attnum = scan.distinct_keys[p];
+    std::string kv = "__pgt_kv" + std::to_string(p);
+    std::string t = column_ref("t", scan.attributes[attnum - 1]);
+    std::string b = "b." + quote_ident("c" + std::to_string(attnum));
+    keys_t.push_back(t + " AS " + kv);
+    keys_b.push_back(b + " AS " + kv);
+    not_null_t.push_back(t + " IS NOT NULL");
+    not_null_b.push_back(b + " IS NOT NULL");
+    match.push_back(t + " = d." + kv);
+    group.push_back("d." + kv);
+    positions.push_back(std::to_string(p + 1));
+  }
+  std::string select = "SELECT " + dvm::join(columns, ", ") + ", NULL::pg_catalog.text COLLATE \"C\" AS " + kIdColumn;
+  if (!from_buffer)
+    return select + ", 1::pg_catalog.int8 AS " + kWeightColumn + " FROM (SELECT DISTINCT " + dvm::join(keys_t, ", ") +
+           " FROM " + relation + " t WHERE " + dvm::join(not_null_t, " AND ") + ") k";
+  return select + ", k." + kWeightColumn + " FROM (SELECT " + dvm::join(group, ", ") +
+         ", CASE WHEN n.cnt > 0 THEN 1 ELSE -1 END::pg_catalog.int8 AS " + kWeightColumn + " FROM (SELECT " +
+         dvm::join(keys_b, ", ") + ", pg_catalog.sum(b.__pgt_w) AS s FROM " + change_buffer_name(scan.relid) +
+         " b WHERE b.__pgt_w <> 0 AND " + dvm::unconsumed_changes_predicate("b") + " AND " +
+         dvm::join(not_null_b, " AND ") + " GROUP BY " + dvm::join(positions, ", ") +
+         ") d CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS cnt FROM " + relation + " t WHERE " +
+         dvm::join(match, " AND ") + ") n WHERE (n.cnt > 0) <> (n.cnt - d.s > 0)) k";
+}
+
 std::string scan_sql(const Scan& scan, bool from_buffer) {
+  if (!scan.distinct_keys.empty()) return distinct_keys_sql(scan, from_buffer);
   const char* alias = from_buffer ? "b" : "t";
   std::string sql = "SELECT ";
   for (size_t i = 0; i < scan.attributes.size(); i++) {
@@ -603,6 +693,101 @@ std::string deparse(Query* q) {
   return text;
 }
 
+// The scans of a query in walk order, with their catalog metadata.
+std::vector<Scan> collect_scans(Query* query, const OuterJoinExpansion& expansion) {
+  std::vector<std::pair<Oid, bool>> scan_refs;  // relid, inh
+  std::vector<std::vector<AttrNumber>> scan_used;
+  std::vector<int> scan_keys;  // number of the distinct-keys leaf, or -1
+  auto collect = [&](Query* q, RangeTblEntry* rte) {
+    (void)q;  // read by PostgreSQL 16+'s pgt_rte_selected_cols
+    scan_refs.emplace_back(rte->relid, rte->inh);
+    scan_used.emplace_back();
+    Bitmapset* cols = pgt_rte_selected_cols(q, rte);
+    int member = -1;
+    while ((member = bms_next_member(cols, member)) >= 0)
+      scan_used.back().push_back(static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber));
+    const char* alias = rte->alias != nullptr ? rte->alias->aliasname : "";
+    size_t prefix = strlen(kDistinctKeysAlias);
+    scan_keys.push_back(strncmp(alias, kDistinctKeysAlias, prefix) == 0 ? atoi(alias + prefix) : -1);
+  };
+  pg::guard([&] { walk_scans(query, collect); });
+  std::vector<Scan> scans;
+  for (size_t k = 0; k < scan_refs.size(); k++) {
+    Scan scan;
+    scan.relid = scan_refs[k].first;
+    scan.inherit = scan_refs[k].second;
+    scan.attributes = relation_attributes(scan.relid);
+    scan.key_attnums = primary_key_attnums(scan.relid);
+    scan.used_attnums = scan_used[k];
+    if (scan_keys[k] >= 0) scan.distinct_keys = expansion.distinct_keys.at(scan_keys[k]).key_attnums;
+    scans.push_back(std::move(scan));
+  }
+  return scans;
+}
+
+// Adds a scan's table (and the columns it reads) to what CDC must capture.
+void record_scanned_table(const Scan& scan, DeltaDerivation* result) {
+  if (scan.key_attnums.empty() && scan.distinct_keys.empty()) result->unique_ids = false;
+  if (scan.inherit && std::find(result->scanned_with_children.begin(), result->scanned_with_children.end(),
+                                scan.relid) == result->scanned_with_children.end())
+    result->scanned_with_children.push_back(scan.relid);
+  auto it = std::find_if(result->tables.begin(), result->tables.end(),
+                         [&](const ScannedTable& t) { return t.relid == scan.relid; });
+  if (it == result->tables.end()) {
+    ScannedTable table;
+    table.relid = scan.relid;
+    const char* schema = nullptr;
+    const char* name = nullptr;
+    pg::guard([&] {
+      name = get_rel_name(scan.relid);
+      schema = get_namespace_name(get_rel_namespace(scan.relid));
+    });
+    table.schema = schema;
+    table.name = name;
+    for (AttrNumber a : scan.key_attnums) table.key_columns.push_back(scan.attributes[a - 1].name);
+    result->tables.push_back(std::move(table));
+    it = result->tables.end() - 1;
+  }
+  for (AttrNumber a : scan.used_attnums) {
+    const std::string& col = scan.attributes[a - 1].name;
+    if (std::find(it->used_columns.begin(), it->used_columns.end(), col) == it->used_columns.end())
+      it->used_columns.push_back(col);
+  }
+}
+
+// Parsed scan queries: [2k] current state, [2k+1] change buffer.
+std::vector<Query*> parse_scan_queries(const std::vector<Scan>& scans, const OuterJoinExpansion&) {
+  std::vector<std::string> scan_texts;
+  for (const Scan& scan : scans) {
+    scan_texts.push_back(scan_sql(scan, false));
+    scan_texts.push_back(scan_sql(scan, true));
+  }
+  std::vector<Query*> scan_queries(scan_texts.size(), nullptr);
+  for (size_t i = 0; i < scan_texts.size(); i++) {
+    const char* text = scan_texts[i].c_str();
+    Query** slot = &scan_queries[i];
+    pg::guard([&] { *slot = parse_and_rewrite(text); });
+  }
+  return scan_queries;
+}
+
+// Q[S] (S = mask over the scans in walk order), with identity and weight
+// columns, deparsed; empty when the term is empty (see keep_union_branches_of_term).
+std::string term_sql(Query* query, unsigned mask, std::vector<Query*>& scan_queries, Bitmapset* nullable) {
+  Query* term = nullptr;
+  bool nonempty = true;
+  pg::guard([&] {
+    term = static_cast<Query*>(copyObjectImpl(query));
+    int first_scan = 0;
+    if (mask != 0) nonempty = keep_union_branches_of_term(term, mask, &first_scan);
+    ScanReplacer replacer{scan_queries.data(), mask};
+    walk_scans(term, replacer);
+    AttrNumber id_col, w_col;
+    add_identity_columns(term, replacer.replaced, &id_col, &w_col, nullable);
+  });
+  return nonempty ? deparse(term) : std::string();
+}
+
 }  // namespace
 
 DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sql) {
@@ -614,7 +799,7 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   pg::guard([&] {
     query = parse_and_rewrite(normalized_sql.c_str());
     grouping = is_grouping_query(query);
-    if (!grouping) reason = not_spj_reason(query, &reason_relid);
+    if (!grouping) reason = not_spj_reason(query, &reason_relid, true);
     if (reason == nullptr && has_whole_row_var(reinterpret_cast<Node*>(query), nullptr))
       reason = "whole-row references (t.*, row_to_json(t), a table or subquery as a value)";
     if (reason == nullptr && has_time_dependence(reinterpret_cast<Node*>(query), nullptr))
@@ -644,86 +829,39 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
     return result;
   }
 
-  // The scans, in walk order.
-  std::vector<std::pair<Oid, bool>> scan_refs;  // relid, inh
-  std::vector<std::vector<AttrNumber>> scan_used;
-  auto collect = [&](Query* q, RangeTblEntry* rte) {
-    (void)q;
-    scan_refs.emplace_back(rte->relid, rte->inh);
-    std::vector<AttrNumber> used;
-    Bitmapset* cols = pgt_rte_selected_cols(q, rte);
-    int member = -1;
-    while ((member = bms_next_member(cols, member)) >= 0)
-      used.push_back(static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber));
-    scan_used.push_back(std::move(used));
-  };
-  pg::guard([&] { walk_scans(query, collect); });
-  if (scan_refs.empty()) {
+  // Outer joins: the query as a signed sum of inner-join variants.
+  OuterJoinExpansion expansion;
+  pg::guard([&] { expand_outer_joins(query, parse_and_rewrite, &expansion); });
+  if (expansion.not_supported != nullptr) {
+    result.not_differentiable_because = expansion.not_supported;
+    return result;
+  }
+  std::vector<OuterJoinVariant> variants = expansion.variants;
+  if (variants.empty()) variants.push_back({query, 1});
+
+  // The scans of the query (for its full result) and of each variant.
+  std::vector<Scan> query_scans = collect_scans(query, expansion);
+  std::vector<std::vector<Scan>> variant_scans;
+  for (const auto& v : variants) variant_scans.push_back(collect_scans(v.query, expansion));
+  if (query_scans.empty()) {
     result.not_differentiable_because = "a query that reads no table";
     return result;
   }
-  if (scan_refs.size() > static_cast<size_t>(kMaxDifferentialScans)) {
-    result.not_differentiable_because =
-        "more than " + std::to_string(kMaxDifferentialScans) + " table scans in one query";
-    return result;
-  }
-
-  std::vector<Scan> scans;
-  for (size_t k = 0; k < scan_refs.size(); k++) {
-    Scan scan;
-    scan.relid = scan_refs[k].first;
-    scan.inherit = scan_refs[k].second;
-    scan.attributes = relation_attributes(scan.relid);
-    scan.key_attnums = primary_key_attnums(scan.relid);
-    scan.used_attnums = scan_used[k];
-    scans.push_back(std::move(scan));
+  for (const auto& scans : variant_scans) {
+    if (scans.size() > static_cast<size_t>(kMaxDifferentialScans)) {
+      result.not_differentiable_because =
+          "more than " + std::to_string(kMaxDifferentialScans) + " table scans in one query";
+      return result;
+    }
   }
 
   // One entry per distinct table: what CDC must capture.
   result.unique_ids = true;
-  for (const Scan& scan : scans) {
-    if (scan.key_attnums.empty()) result.unique_ids = false;
-    if (scan.inherit && std::find(result.scanned_with_children.begin(), result.scanned_with_children.end(),
-                                  scan.relid) == result.scanned_with_children.end())
-      result.scanned_with_children.push_back(scan.relid);
-    auto it = std::find_if(result.tables.begin(), result.tables.end(),
-                           [&](const ScannedTable& t) { return t.relid == scan.relid; });
-    if (it == result.tables.end()) {
-      ScannedTable table;
-      table.relid = scan.relid;
-      const char* schema = nullptr;
-      const char* name = nullptr;
-      pg::guard([&] {
-        name = get_rel_name(scan.relid);
-        schema = get_namespace_name(get_rel_namespace(scan.relid));
-      });
-      table.schema = schema;
-      table.name = name;
-      for (AttrNumber a : scan.key_attnums) table.key_columns.push_back(scan.attributes[a - 1].name);
-      result.tables.push_back(std::move(table));
-      it = result.tables.end() - 1;
-    }
-    for (AttrNumber a : scan.used_attnums) {
-      const std::string& col = scan.attributes[a - 1].name;
-      if (std::find(it->used_columns.begin(), it->used_columns.end(), col) == it->used_columns.end())
-        it->used_columns.push_back(col);
-    }
-  }
+  for (const Scan& scan : query_scans) record_scanned_table(scan, &result);
+  for (const auto& scans : variant_scans)
+    for (const Scan& scan : scans) record_scanned_table(scan, &result);
 
   if (!generate_sql) return result;
-
-  // Parsed scan queries: [2k] current state, [2k+1] change buffer.
-  std::vector<std::string> scan_texts;
-  for (const Scan& scan : scans) {
-    scan_texts.push_back(scan_sql(scan, false));
-    scan_texts.push_back(scan_sql(scan, true));
-  }
-  std::vector<Query*> scan_queries(scan_texts.size(), nullptr);
-  for (size_t i = 0; i < scan_texts.size(); i++) {
-    const char* text = scan_texts[i].c_str();
-    Query** slot = &scan_queries[i];
-    pg::guard([&] { *slot = parse_and_rewrite(text); });
-  }
 
   // Output columns (and whether their type has equality).
   std::vector<std::tuple<const char*, Oid, Oid, const char*>> outputs;  // name, type, collation, type text
@@ -743,26 +881,17 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
     result.columns.push_back(
         {name, equality_means_identical(type, collation), type_has_equality(type), type_sql});
 
-  // Q[S] for every subset S of the scans: S = {} is the full query.
-  unsigned term_count = 1u << scans.size();
-  for (unsigned mask = 0; mask < term_count; mask++) {
-    Query* term = nullptr;
-    bool nonempty = true;
-    pg::guard([&] {
-      term = static_cast<Query*>(copyObjectImpl(query));
-      int first_scan = 0;
-      if (mask != 0) nonempty = keep_union_branches_of_term(term, mask, &first_scan);
-      ScanReplacer replacer{scan_queries.data(), mask};
-      walk_scans(term, replacer);
-      AttrNumber id_col, w_col;
-      add_identity_columns(term, replacer.replaced, &id_col, &w_col);
-    });
-    if (!nonempty) continue;
-    std::string sql = deparse(term);
-    if (mask == 0)
-      result.full_sql = sql;
-    else
-      result.terms.push_back(dvm::DeltaTerm{mask, sql});
+  // The full query (no delta), and Q[S] for every nonempty subset S of each
+  // variant's scans, with the variant's sign.
+  std::vector<Query*> query_scan_queries = parse_scan_queries(query_scans, expansion);
+  result.full_sql = term_sql(query, 0, query_scan_queries, expansion.nullable_rtis);
+  for (size_t v = 0; v < variants.size(); v++) {
+    std::vector<Query*> scan_queries = parse_scan_queries(variant_scans[v], expansion);
+    unsigned term_count = 1u << variant_scans[v].size();
+    for (unsigned mask = 1; mask < term_count; mask++) {
+      std::string sql = term_sql(variants[v].query, mask, scan_queries, expansion.nullable_rtis);
+      if (!sql.empty()) result.terms.push_back(dvm::DeltaTerm{mask, sql, variants[v].sign < 0});
+    }
   }
   return result;
 }

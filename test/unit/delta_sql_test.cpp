@@ -12,12 +12,19 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+int sign_of(unsigned mask, bool negated = false) { return pgt::dvm::term_sign(DeltaTerm{mask, "", negated}); }
+
 TEST(TermSign, InclusionExclusion) {
-  EXPECT_EQ(pgt::dvm::term_sign(0b1), 1);
-  EXPECT_EQ(pgt::dvm::term_sign(0b10), 1);
-  EXPECT_EQ(pgt::dvm::term_sign(0b11), -1);
-  EXPECT_EQ(pgt::dvm::term_sign(0b111), 1);
-  EXPECT_EQ(pgt::dvm::term_sign(0b1111), -1);
+  EXPECT_EQ(sign_of(0b1), 1);
+  EXPECT_EQ(sign_of(0b10), 1);
+  EXPECT_EQ(sign_of(0b11), -1);
+  EXPECT_EQ(sign_of(0b111), 1);
+  EXPECT_EQ(sign_of(0b1111), -1);
+}
+
+TEST(TermSign, NegatedTermsOfAnOuterJoinVariant) {
+  EXPECT_EQ(sign_of(0b1, true), -1);
+  EXPECT_EQ(sign_of(0b11, true), 1);
 }
 
 TEST(ConsolidatedDelta, NegatesEvenTermsAndGroupsByIdAndValues) {

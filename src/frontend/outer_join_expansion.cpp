@@ -1,0 +1,312 @@
+// Outer joins as signed sums of inner joins: see outer_join_expansion.h.
+//
+// Everything here runs inside guard() on palloc'd Query trees; the C++
+// vectors it fills belong to the caller.
+#include "frontend/outer_join_expansion.h"
+
+#include "pg/boundary.h"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+}
+
+namespace pgt::frontend {
+
+namespace {
+
+// Variants multiply (3 per LEFT / RIGHT JOIN, 5 per FULL JOIN).
+constexpr int kMaxVariants = 27;
+
+struct VarUse {
+  Index rti;
+  bool uses_rti = false;
+  bool uses_other = false;
+};
+
+bool find_var_use(Node* node, VarUse* use) {
+  if (node == nullptr) return false;
+  if (IsA(node, Var)) {
+    auto* var = reinterpret_cast<Var*>(node);
+    if (var->varlevelsup == 0) (static_cast<Index>(var->varno) == use->rti ? use->uses_rti : use->uses_other) = true;
+    return false;
+  }
+  return expression_tree_walker(node, PGT_WALKER(find_var_use), use);
+}
+
+JoinExpr* find_join(Node* node, int rtindex, bool outer_only) {
+  if (node == nullptr) return nullptr;
+  if (IsA(node, FromExpr)) {
+    ListCell* lc;
+    foreach (lc, reinterpret_cast<FromExpr*>(node)->fromlist)
+      if (JoinExpr* j = find_join(static_cast<Node*>(lfirst(lc)), rtindex, outer_only)) return j;
+    return nullptr;
+  }
+  if (!IsA(node, JoinExpr)) return nullptr;
+  auto* join = reinterpret_cast<JoinExpr*>(node);
+  if (outer_only ? join->jointype != JOIN_INNER : join->rtindex == rtindex) return join;
+  if (JoinExpr* j = find_join(join->larg, rtindex, outer_only)) return j;
+  return find_join(join->rarg, rtindex, outer_only);
+}
+
+Var* plain_var(Node* node) {
+  while (node != nullptr && IsA(node, RelabelType)) node = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(node)->arg);
+  return node != nullptr && IsA(node, Var) ? reinterpret_cast<Var*>(node) : nullptr;
+}
+
+// ON split into equalities "other side = nullable.column" and conditions on
+// the other side only; false for anything else.
+struct JoinCondition {
+  List* equalities = NIL;  // OpExpr
+  List* attnos = NIL;      // int: the nullable table's column in each equality
+  List* other_side = NIL;  // conditions not reading the nullable table
+};
+
+bool split_condition(Node* quals, Index nullable, bool allow_other_side, JoinCondition* c) {
+  ListCell* lc;
+  foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(quals))) {
+    Node* conjunct = static_cast<Node*>(lfirst(lc));
+    VarUse use{nullable};
+    find_var_use(conjunct, &use);
+    if (!use.uses_rti) {
+      if (!allow_other_side) return false;
+      c->other_side = lappend(c->other_side, conjunct);
+      continue;
+    }
+    if (!IsA(conjunct, OpExpr) || list_length(reinterpret_cast<OpExpr*>(conjunct)->args) != 2) return false;
+    auto* op = reinterpret_cast<OpExpr*>(conjunct);
+    Node* left = static_cast<Node*>(linitial(op->args));
+    Node* right = static_cast<Node*>(lsecond(op->args));
+    if (!op_mergejoinable(op->opno, exprType(left)) && !op_hashjoinable(op->opno, exprType(left))) return false;
+    VarUse left_use{nullable}, right_use{nullable};
+    find_var_use(left, &left_use);
+    find_var_use(right, &right_use);
+    Var* var = nullptr;
+    if (left_use.uses_rti && !right_use.uses_rti) var = plain_var(left);
+    if (right_use.uses_rti && !left_use.uses_rti) var = plain_var(right);
+    if (var == nullptr || static_cast<Index>(var->varno) != nullable || var->varattno <= 0) return false;
+    c->equalities = lappend(c->equalities, op);
+    c->attnos = lappend_int(c->attnos, var->varattno);
+  }
+  return c->equalities != NIL;
+}
+
+int relation_natts(Oid relid) {
+  HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+  if (!HeapTupleIsValid(tup)) elog(ERROR, "pg_trickle: relation %u vanished", relid);
+  int natts = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relnatts;
+  ReleaseSysCache(tup);
+  return natts;
+}
+
+// "NULL::type AS name" for every attribute (dropped ones as int4), so that
+// attribute numbers stay valid.
+void append_null_columns(StringInfo buf, Oid relid) {
+  int natts = relation_natts(relid);
+  for (int attnum = 1; attnum <= natts; attnum++) {
+    HeapTuple tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+    if (!HeapTupleIsValid(tup)) elog(ERROR, "pg_trickle: attribute %d of relation %u vanished", attnum, relid);
+    auto* att = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tup));
+    if (att->attisdropped)
+      appendStringInfo(buf, "NULL::pg_catalog.int4 AS \"__pgt_dropped_%d\", ", attnum);
+    else
+      appendStringInfo(buf, "NULL::%s AS %s, ", format_type_with_typemod(att->atttypid, att->atttypmod),
+                       quote_identifier(NameStr(att->attname)));
+    ReleaseSysCache(tup);
+  }
+}
+
+const char* qualified_relation(Oid relid) {
+  return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+// The relation entry `rte` becomes a subquery entry reading `sub`.
+void replace_with_subquery(RangeTblEntry* rte, Query* sub, const char* alias) {
+  List* colnames = NIL;
+  ListCell* lc;
+  foreach (lc, sub->targetList)
+    colnames = lappend(colnames, makeString(pstrdup(static_cast<TargetEntry*>(lfirst(lc))->resname)));
+  rte->rtekind = RTE_SUBQUERY;
+  rte->subquery = sub;
+  rte->relid = InvalidOid;
+  rte->relkind = 0;
+  rte->rellockmode = 0;
+  rte->tablesample = nullptr;
+  rte->inh = false;
+  rte->security_barrier = false;
+  PGT_CLEAR_RTE_RELATION_FIELDS(rte);
+  rte->alias = makeAlias(alias, NIL);
+  rte->eref = makeAlias(alias, colnames);
+}
+
+// The join (found again in the copy) made inner, with a new condition.
+JoinExpr* make_inner(Query* q, int join_rti, Node* quals) {
+  JoinExpr* join = find_join(reinterpret_cast<Node*>(q->jointree), join_rti, false);
+  join->jointype = JOIN_INNER;
+  if (quals != nullptr) {
+    join->quals = quals;
+    join->usingClause = NIL;  // the condition is no longer USING's
+    join->join_using_alias = nullptr;
+  }
+  rt_fetch(join_rti, q->rtable)->jointype = JOIN_INNER;
+  return join;
+}
+
+Query* copy_query(Query* q) { return static_cast<Query*>(copyObjectImpl(q)); }
+
+// The nullable table replaced by one row of NULLs (identity NULL, weight 1).
+Query* padded_variant(Query* q, int join_rti, Index nullable, Query* (*parse)(const char*)) {
+  Query* v = copy_query(q);
+  make_inner(v, join_rti, reinterpret_cast<Node*>(makeBoolConst(true, false)));
+  RangeTblEntry* rte = rt_fetch(nullable, v->rtable);
+  StringInfoData sql;
+  initStringInfo(&sql);
+  appendStringInfoString(&sql, "SELECT ");
+  append_null_columns(&sql, rte->relid);
+  appendStringInfoString(&sql, "NULL::pg_catalog.text COLLATE \"C\" AS __pgt_id, 1::pg_catalog.int8 AS __pgt_w");
+  replace_with_subquery(rte, parse(sql.data), kPaddingAlias);
+  return v;
+}
+
+struct KeyColumn {
+  Index rti;
+  AttrNumber attno;
+};
+
+Node* point_at_key_column(Node* node, KeyColumn* key) {
+  if (node == nullptr) return nullptr;
+  if (IsA(node, Var)) {
+    auto* var = static_cast<Var*>(copyObjectImpl(node));
+    if (var->varlevelsup == 0 && static_cast<Index>(var->varno) == key->rti) {
+      var->varattno = key->attno;
+      var->varattnosyn = key->attno;  // what ruleutils prints
+    }
+    return reinterpret_cast<Node*>(var);
+  }
+  return expression_tree_mutator(node, PGT_MUTATOR(point_at_key_column), key);
+}
+
+// The nullable table replaced by its distinct join keys (K number k), its
+// columns NULL; the join condition reads the keys instead.
+Query* keys_variant(Query* q, int join_rti, Index nullable, const JoinCondition& c, int k,
+                    Query* (*parse)(const char*)) {
+  Query* v = copy_query(q);
+  RangeTblEntry* rte = rt_fetch(nullable, v->rtable);
+  Oid relid = rte->relid;
+  int natts = relation_natts(relid);
+  char* leaf = psprintf("%s%d", kDistinctKeysAlias, k);
+  StringInfoData sql;
+  initStringInfo(&sql);
+  appendStringInfoString(&sql, "SELECT ");
+  append_null_columns(&sql, relid);
+  int i = 0;
+  ListCell* lc;
+  foreach (lc, c.attnos) {
+    appendStringInfo(&sql, "%s%s.%s AS __pgt_key%d", i ? ", " : "", quote_identifier(leaf),
+                     quote_identifier(get_attname(relid, static_cast<AttrNumber>(lfirst_int(lc)), false)), i);
+    i++;
+  }
+  appendStringInfo(&sql, " FROM %s%s %s", rte->inh ? "" : "ONLY ", qualified_relation(relid), quote_identifier(leaf));
+
+  List* quals = NIL;
+  i = 0;
+  foreach (lc, c.equalities) {
+    KeyColumn key{nullable, static_cast<AttrNumber>(natts + 1 + i++)};
+    quals = lappend(quals, point_at_key_column(static_cast<Node*>(lfirst(lc)), &key));
+  }
+  quals = list_concat(quals, c.other_side);
+  make_inner(v, join_rti, reinterpret_cast<Node*>(make_ands_explicit(quals)));
+  replace_with_subquery(rte, parse(sql.data), pstrdup(rte->eref->aliasname));
+  return v;
+}
+
+// The nullable side of a join, if it is a table.
+Index nullable_table(Query* q, Node* side) {
+  if (!IsA(side, RangeTblRef)) return 0;
+  Index rti = reinterpret_cast<RangeTblRef*>(side)->rtindex;
+  RangeTblEntry* rte = rt_fetch(rti, q->rtable);
+  return rte->rtekind == RTE_RELATION ? rti : 0;
+}
+
+int add_distinct_keys(Query* q, Index nullable, const JoinCondition& c, OuterJoinExpansion* out) {
+  RangeTblEntry* rte = rt_fetch(nullable, q->rtable);
+  out->distinct_keys.emplace_back();
+  DistinctKeys& keys = out->distinct_keys.back();
+  keys.relid = rte->relid;
+  keys.inherit = rte->inh;
+  ListCell* lc;
+  foreach (lc, c.attnos) keys.key_attnums.push_back(static_cast<AttrNumber>(lfirst_int(lc)));
+  out->nullable_rtis = bms_add_member(out->nullable_rtis, static_cast<int>(nullable));
+  return static_cast<int>(out->distinct_keys.size()) - 1;
+}
+
+void expand(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion* out) {
+  if (out->not_supported != nullptr) return;
+  JoinExpr* join = find_join(reinterpret_cast<Node*>(q->jointree), 0, true);
+  if (join == nullptr) {
+    if (static_cast<int>(out->variants.size()) >= kMaxVariants) {
+      out->not_supported = "more than three outer joins in one query";
+      return;
+    }
+    out->variants.push_back({q, sign});
+    return;
+  }
+  int join_rti = join->rtindex;
+  if (join->jointype == JOIN_LEFT || join->jointype == JOIN_RIGHT) {
+    Index nullable = nullable_table(q, join->jointype == JOIN_LEFT ? join->rarg : join->larg);
+    JoinCondition c;
+    if (nullable == 0) {
+      out->not_supported = "an outer join whose nullable side is not a single table";
+      return;
+    }
+    if (!split_condition(join->quals, nullable, true, &c)) {
+      out->not_supported = "an outer join condition other than equalities with the nullable table's columns "
+                           "(and conditions on the other side)";
+      return;
+    }
+    int k = add_distinct_keys(q, nullable, c, out);
+    expand(padded_variant(q, join_rti, nullable, parse), sign, parse, out);
+    expand(keys_variant(q, join_rti, nullable, c, k, parse), -sign, parse, out);
+    make_inner(q, join_rti, nullptr);
+    expand(q, sign, parse, out);
+    return;
+  }
+  if (join->jointype == JOIN_FULL) {
+    Index left = nullable_table(q, join->larg);
+    Index right = nullable_table(q, join->rarg);
+    JoinCondition on_right, on_left;
+    if (left == 0 || right == 0 || join->usingClause != NIL || !split_condition(join->quals, right, false, &on_right) ||
+        !split_condition(join->quals, left, false, &on_left)) {
+      out->not_supported = "a FULL JOIN other than of two tables on equalities of their columns (ON, not USING)";
+      return;
+    }
+    int k_right = add_distinct_keys(q, right, on_right, out);
+    int k_left = add_distinct_keys(q, left, on_left, out);
+    expand(padded_variant(q, join_rti, right, parse), sign, parse, out);
+    expand(keys_variant(q, join_rti, right, on_right, k_right, parse), -sign, parse, out);
+    expand(padded_variant(q, join_rti, left, parse), sign, parse, out);
+    expand(keys_variant(q, join_rti, left, on_left, k_left, parse), -sign, parse, out);
+    make_inner(q, join_rti, nullptr);
+    expand(q, sign, parse, out);
+    return;
+  }
+  out->not_supported = "this kind of join";
+}
+
+}  // namespace
+
+void expand_outer_joins(Query* q, Query* (*parse)(const char*), OuterJoinExpansion* out) {
+  if (find_join(reinterpret_cast<Node*>(q->jointree), 0, true) == nullptr) return;
+  expand(copy_query(q), 1, parse, out);
+  if (out->not_supported != nullptr) out->variants.clear();
+}
+
+}  // namespace pgt::frontend
