@@ -139,7 +139,7 @@ const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
   if (q->distinctClause != nullptr) return "DISTINCT";
   if (q->setOperations != nullptr && !is_union_all_tree(q->setOperations))
     return "UNION / INTERSECT / EXCEPT below the top level";
-  if (q->hasSubLinks) return "subqueries in expressions (EXISTS, IN, scalar subqueries)";
+  if (q->hasSubLinks && !top) return "subqueries in expressions (EXISTS, IN, scalar subqueries) in a subquery";
   if (q->hasTargetSRFs) return "set-returning functions in the select list";
   if (q->cteList != nullptr) return "WITH (common table expressions)";
   if (q->limitCount != nullptr || q->limitOffset != nullptr) return "LIMIT / OFFSET";
@@ -435,7 +435,9 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
       part = coalesce(text_concat(text_const(":"), part), text_const("N"), TEXTOID, C_COLLATION_OID);
       w = coalesce(w, int8_const(1), INT8OID, InvalidOid);
     }
-    ids = lappend(ids, part);
+    // A semi-join (EXISTS / IN) selects rows; it adds nothing to their identity.
+    bool semi_join = rte->alias != nullptr && strcmp(rte->alias->aliasname, kSemiJoinAlias) == 0;
+    if (!semi_join) ids = lappend(ids, part);
     weight = weight == nullptr ? w
                                : reinterpret_cast<Expr*>(makeFuncExpr(F_INT8MUL, INT8OID, list_make2(weight, w),
                                                                       InvalidOid, InvalidOid,

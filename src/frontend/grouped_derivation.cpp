@@ -20,6 +20,7 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
@@ -383,7 +384,9 @@ GroupedDerivation derive_grouping(Query* q) {
     else if (q->hasDistinctOn) reason = "DISTINCT ON";
     else if (q->distinctClause != NIL && (q->hasAggs || q->groupClause != NIL)) reason = "DISTINCT over aggregates";
     else if (q->hasWindowFuncs) reason = "window functions";
-    else if (q->hasSubLinks) reason = "subqueries in expressions (EXISTS, IN, scalar subqueries)";
+    // EXISTS / IN in WHERE belong to the input (see outer_join_expansion.h).
+    else if (checkExprHasSubLink(reinterpret_cast<Node*>(q->targetList)) || checkExprHasSubLink(q->havingQual))
+      reason = "subqueries in the select list or HAVING";
     else if (q->hasTargetSRFs) reason = "set-returning functions in the select list";
     else if (q->setOperations != nullptr) reason = "UNION / INTERSECT / EXCEPT";
     else if (q->limitCount != nullptr || q->limitOffset != nullptr) reason = "LIMIT / OFFSET";

@@ -13,7 +13,9 @@ extern "C" {
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -248,12 +250,176 @@ int add_distinct_keys(Query* q, Index nullable, const JoinCondition& c, OuterJoi
   return static_cast<int>(out->distinct_keys.size()) - 1;
 }
 
+// ---------------------------------------------------------------------------
+// EXISTS / IN (subquery) in WHERE: semi-joins with the subquery's distinct
+// correlation keys, A ⋉ B = A ⋈ K; NOT EXISTS is A - A ⋈ K.
+
+struct Correlation {
+  Oid relid = InvalidOid;
+  bool inherit = true;
+  List* outer_exprs = NIL;  // level 0 in the outer query
+  List* attnos = NIL;       // int: the subquery table's column matched to each
+  List* opnos = NIL;        // oid: the equality operator of each
+};
+
+bool is_equality(Oid opno, Node* arg) {
+  return op_mergejoinable(opno, exprType(arg)) || op_hashjoinable(opno, exprType(arg));
+}
+
+// Subqueries of the form SELECT ... FROM table WHERE table.col = outer_expr
+// AND ...: the table and the correlations (outer Vars moved to level 0).
+bool read_correlated_subquery(Query* sub, Correlation* c) {
+  if (sub->hasAggs || sub->groupClause != NIL || sub->havingQual != nullptr || sub->hasSubLinks ||
+      sub->hasWindowFuncs || sub->setOperations != nullptr || sub->limitCount != nullptr ||
+      sub->limitOffset != nullptr || sub->cteList != NIL || sub->hasTargetSRFs ||
+      list_length(sub->jointree->fromlist) != 1 || !IsA(linitial(sub->jointree->fromlist), RangeTblRef))
+    return false;
+  auto* ref = static_cast<RangeTblRef*>(linitial(sub->jointree->fromlist));
+  RangeTblEntry* rte = rt_fetch(ref->rtindex, sub->rtable);
+  if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION) return false;
+  c->relid = rte->relid;
+  c->inherit = rte->inh;
+  ListCell* lc;
+  foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(sub->jointree->quals))) {
+    Node* conjunct = static_cast<Node*>(lfirst(lc));
+    if (!IsA(conjunct, OpExpr) || list_length(reinterpret_cast<OpExpr*>(conjunct)->args) != 2) return false;
+    auto* op = reinterpret_cast<OpExpr*>(conjunct);
+    Node* sides[2] = {static_cast<Node*>(linitial(op->args)), static_cast<Node*>(lsecond(op->args))};
+    if (!is_equality(op->opno, sides[0])) return false;
+    bool matched = false;
+    for (int s = 0; s < 2 && !matched; s++) {
+      Var* var = plain_var(sides[s]);
+      Node* other = sides[1 - s];
+      if (var == nullptr || var->varlevelsup != 0 || var->varno != ref->rtindex ||
+          var->varattno <= 0 || contain_vars_of_level(other, 0) || contain_vars_of_level(other, 2) ||
+          !contain_vars_of_level(other, 1))
+        continue;
+      Node* outer = static_cast<Node*>(copyObjectImpl(other));
+      IncrementVarSublevelsUp(outer, -1, 1);
+      c->outer_exprs = lappend(c->outer_exprs, outer);
+      c->attnos = lappend_int(c->attnos, var->varattno);
+      c->opnos = lappend_oid(c->opnos, op->opno);
+      matched = true;
+    }
+    if (!matched) return false;
+  }
+  return true;
+}
+
+bool attribute_not_null(Oid relid, AttrNumber attno) {
+  HeapTuple tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attno));
+  if (!HeapTupleIsValid(tup)) return false;
+  bool not_null = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tup))->attnotnull;
+  ReleaseSysCache(tup);
+  return not_null;
+}
+
+// A WHERE conjunct that is [NOT] EXISTS / [NOT] IN (subquery) we can join;
+// *negated for the NOT forms. NOT IN only where neither side can be NULL
+// (then it is NOT EXISTS).
+bool read_sublink_conjunct(Query* q, Node* conjunct, Correlation* c, bool* negated, const char** why) {
+  *negated = false;
+  if (IsA(conjunct, BoolExpr) && reinterpret_cast<BoolExpr*>(conjunct)->boolop == NOT_EXPR) {
+    conjunct = static_cast<Node*>(linitial(reinterpret_cast<BoolExpr*>(conjunct)->args));
+    *negated = true;
+  }
+  if (!IsA(conjunct, SubLink)) return false;
+  auto* link = reinterpret_cast<SubLink*>(conjunct);
+  Query* sub = reinterpret_cast<Query*>(link->subselect);
+  *why = "EXISTS / IN subqueries other than of one table correlated by equalities";
+  if (link->subLinkType == EXISTS_SUBLINK) return read_correlated_subquery(sub, c);
+  if (link->subLinkType != ANY_SUBLINK || link->testexpr == nullptr || !IsA(link->testexpr, OpExpr)) return false;
+  auto* test = reinterpret_cast<OpExpr*>(link->testexpr);
+  if (list_length(test->args) != 2 || !IsA(lsecond(test->args), Param)) return false;
+  Node* outer = static_cast<Node*>(linitial(test->args));
+  auto* target = static_cast<TargetEntry*>(linitial(sub->targetList));
+  Var* var = plain_var(reinterpret_cast<Node*>(target->expr));
+  if (!is_equality(test->opno, outer) || var == nullptr || var->varlevelsup != 0 || var->varattno <= 0 ||
+      !read_correlated_subquery(sub, c) || var->varno != static_cast<RangeTblRef*>(linitial(sub->jointree->fromlist))->rtindex)
+    return false;
+  if (*negated) {
+    // x NOT IN (...) is NULL, not true, when x or a value listed is NULL.
+    Var* outer_var = plain_var(outer);
+    RangeTblEntry* outer_rte = outer_var != nullptr && outer_var->varlevelsup == 0
+                                   ? rt_fetch(outer_var->varno, q->rtable)
+                                   : nullptr;
+    if (outer_rte == nullptr || outer_rte->rtekind != RTE_RELATION ||
+        !attribute_not_null(outer_rte->relid, outer_var->varattno) || !attribute_not_null(c->relid, var->varattno)) {
+      *why = "NOT IN (subquery) where either side can be NULL (use NOT EXISTS)";
+      return false;
+    }
+  }
+  c->outer_exprs = lappend(c->outer_exprs, copyObjectImpl(outer));
+  c->attnos = lappend_int(c->attnos, var->varattno);
+  c->opnos = lappend_oid(c->opnos, test->opno);
+  return true;
+}
+
+// q with the WHERE conjunct `index` removed and, when `keys` >= 0, joined
+// with the distinct-keys leaf number `keys` of the correlation.
+Query* semi_join_variant(Query* q, int index, const Correlation& c, int keys, Query* (*parse)(const char*)) {
+  Query* v = copy_query(q);
+  List* conjuncts = make_ands_implicit(reinterpret_cast<Expr*>(v->jointree->quals));
+  conjuncts = list_delete_nth_cell(conjuncts, index);
+  if (keys >= 0) {
+    char* leaf = psprintf("%s%d", kDistinctKeysAlias, keys);
+    StringInfoData sql;
+    initStringInfo(&sql);
+    appendStringInfoString(&sql, "SELECT ");
+    int i = 0;
+    ListCell* lc;
+    foreach (lc, c.attnos) {
+      appendStringInfo(&sql, "%s%s.%s AS __pgt_key%d", i ? ", " : "", quote_identifier(leaf),
+                       quote_identifier(get_attname(c.relid, static_cast<AttrNumber>(lfirst_int(lc)), false)), i);
+      i++;
+    }
+    appendStringInfo(&sql, " FROM %s%s %s", c.inherit ? "" : "ONLY ", qualified_relation(c.relid),
+                     quote_identifier(leaf));
+    Query* wrapper = parse(sql.data);
+    RangeTblEntry* rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_SUBQUERY;
+    rte->inFromCl = true;
+    v->rtable = lappend(v->rtable, rte);
+    replace_with_subquery(rte, wrapper, kSemiJoinAlias);
+    Index rti = static_cast<Index>(list_length(v->rtable));
+    RangeTblRef* ref = makeNode(RangeTblRef);
+    ref->rtindex = static_cast<int>(rti);
+    v->jointree->fromlist = lappend(v->jointree->fromlist, ref);
+    ListCell* oc;
+    ListCell* ac;
+    ListCell* pc;
+    i = 0;
+    forthree (oc, c.outer_exprs, ac, c.attnos, pc, c.opnos) {
+      auto* te = static_cast<TargetEntry*>(list_nth(wrapper->targetList, i++));
+      Node* key = reinterpret_cast<Node*>(makeVar(rti, te->resno, exprType(reinterpret_cast<Node*>(te->expr)),
+                                                  exprTypmod(reinterpret_cast<Node*>(te->expr)),
+                                                  exprCollation(reinterpret_cast<Node*>(te->expr)), 0));
+      Node* outer = static_cast<Node*>(copyObjectImpl(lfirst(oc)));
+      conjuncts = lappend(conjuncts, make_opclause(lfirst_oid(pc), BOOLOID, false, reinterpret_cast<Expr*>(outer),
+                                                   reinterpret_cast<Expr*>(key), InvalidOid,
+                                                   exprCollation(outer) != InvalidOid ? exprCollation(outer)
+                                                                                      : exprCollation(key)));
+    }
+  }
+  v->jointree->quals = reinterpret_cast<Node*>(make_ands_explicit(conjuncts));
+  return v;
+}
+
+// Expands the first [NOT] EXISTS / IN conjunct of WHERE; false if there is none.
+bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion* out);
+
 void expand(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion* out) {
   if (out->not_supported != nullptr) return;
   JoinExpr* join = find_join(reinterpret_cast<Node*>(q->jointree), 0, true);
   if (join == nullptr) {
+    if (q->hasSubLinks && expand_sublink(q, sign, parse, out)) return;
+    if (q->hasSubLinks && (checkExprHasSubLink(reinterpret_cast<Node*>(q->targetList)) ||
+                           checkExprHasSubLink(reinterpret_cast<Node*>(q->jointree)))) {
+      out->not_supported = "subqueries in expressions (scalar subqueries, EXISTS / IN other than as a condition of WHERE)";
+      return;
+    }
     if (static_cast<int>(out->variants.size()) >= kMaxVariants) {
-      out->not_supported = "more than three outer joins in one query";
+      out->not_supported = "more than three outer joins or EXISTS / IN subqueries in one query";
       return;
     }
     out->variants.push_back({q, sign});
@@ -301,10 +467,40 @@ void expand(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion
   out->not_supported = "this kind of join";
 }
 
+bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion* out) {
+  int index = 0;
+  ListCell* lc;
+  foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(q->jointree->quals))) {
+    Node* conjunct = static_cast<Node*>(lfirst(lc));
+    if (!checkExprHasSubLink(conjunct)) {
+      index++;
+      continue;
+    }
+    Correlation c;
+    bool negated = false;
+    const char* why = "subqueries in expressions (scalar subqueries, EXISTS / IN other than as a condition of WHERE)";
+    if (!read_sublink_conjunct(q, conjunct, &c, &negated, &why) || c.attnos == NIL) {
+      out->not_supported = why;
+      return true;
+    }
+    out->distinct_keys.emplace_back();
+    DistinctKeys& keys = out->distinct_keys.back();
+    keys.relid = c.relid;
+    keys.inherit = c.inherit;
+    ListCell* ac;
+    foreach (ac, c.attnos) keys.key_attnums.push_back(static_cast<AttrNumber>(lfirst_int(ac)));
+    int k = static_cast<int>(out->distinct_keys.size()) - 1;
+    expand(semi_join_variant(q, index, c, k, parse), negated ? -sign : sign, parse, out);
+    if (negated) expand(semi_join_variant(q, index, c, -1, parse), sign, parse, out);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void expand_outer_joins(Query* q, Query* (*parse)(const char*), OuterJoinExpansion* out) {
-  if (find_join(reinterpret_cast<Node*>(q->jointree), 0, true) == nullptr) return;
+  if (find_join(reinterpret_cast<Node*>(q->jointree), 0, true) == nullptr && !q->hasSubLinks) return;
   expand(copy_query(q), 1, parse, out);
   if (out->not_supported != nullptr) out->variants.clear();
 }

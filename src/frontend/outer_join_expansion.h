@@ -32,6 +32,9 @@ namespace pgt::frontend {
 // nullable table: a leaf of K (followed by its number) and a row of NULLs.
 constexpr const char* kDistinctKeysAlias = "__pgt_k";
 constexpr const char* kPaddingAlias = "__pgt_pad";
+// ... and the distinct keys an EXISTS / IN subquery is joined with (a
+// semi-join adds no part to a row's identity).
+constexpr const char* kSemiJoinAlias = "__pgt_semi";
 
 struct DistinctKeys {
   Oid relid = InvalidOid;

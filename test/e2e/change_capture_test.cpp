@@ -282,10 +282,10 @@ INSTANTIATE_TEST_SUITE_P(
     Shapes, UnsupportedInDifferential,
     ::testing::Values(UnsupportedShape{"window", "SELECT id, rank() OVER (ORDER BY v) AS r FROM un_a"},
                       UnsupportedShape{"grouping_sets", "SELECT g, count(*) AS n FROM un_a GROUP BY GROUPING SETS ((g), ())"},
-                      UnsupportedShape{"union_all", "SELECT g FROM un_a UNION ALL SELECT g FROM un_b"},
-                      UnsupportedShape{"left_join", "SELECT a.id, b.id AS b_id FROM un_a a LEFT JOIN un_b b ON a.g = b.g"},
-                      UnsupportedShape{"exists", "SELECT a.id FROM un_a a WHERE EXISTS (SELECT 1 FROM un_b b WHERE b.g = a.g)"},
-                      UnsupportedShape{"in_subquery", "SELECT a.id FROM un_a a WHERE a.g IN (SELECT g FROM un_b)"},
+                      UnsupportedShape{"intersect_all", "SELECT g FROM un_a INTERSECT ALL SELECT g FROM un_b"},
+                      UnsupportedShape{"non_equi_left_join", "SELECT a.id, b.id AS b_id FROM un_a a LEFT JOIN un_b b ON a.g < b.g"},
+                      UnsupportedShape{"scalar_subquery", "SELECT a.id, (SELECT max(g) FROM un_b) AS m FROM un_a a"},
+                      UnsupportedShape{"not_in_nullable", "SELECT a.id FROM un_a a WHERE a.g NOT IN (SELECT g FROM un_b)"},
                       UnsupportedShape{"limit", "SELECT id FROM un_a ORDER BY id LIMIT 5"}),
     [](const ::testing::TestParamInfo<UnsupportedShape>& info) { return info.param.name; });
 

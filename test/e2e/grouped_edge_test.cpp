@@ -567,8 +567,9 @@ TEST_F(GroupedEdge, EqualKeysOfDifferentFormsShowTheSurvivingForm) {
 // pgtrickle.get_refresh_history records DIFFERENTIAL (not FULL), and the
 // hidden state columns exist; a group-rescan one also records DIFFERENTIAL.
 TEST_F(GroupedEdge, RefreshRecordsDifferentialAction) {
-  conn().exec("CREATE TABLE rh (id int PRIMARY KEY, g int, v int, n numeric)");
-  // n has one decimal everywhere (the scale of avg is AvgAndNumericSumAreExact's subject).
+  // n has a declared scale: sums of unconstrained numeric are rescanned
+  // (their result's scale follows the rows; see AvgAndNumericSumAreExact).
+  conn().exec("CREATE TABLE rh (id int PRIMARY KEY, g int, v int, n numeric(10, 1))");
   conn().exec("INSERT INTO rh SELECT i, i % 4, i, (i % 7) * 1.5 FROM generate_series(1, 40) i");
   const std::string qa = "SELECT g, count(*) AS c, count(v) AS cv, sum(v) AS s, avg(n) AS a, min(v) AS mn, "
                          "max(v) AS mx FROM rh GROUP BY g";
