@@ -1,0 +1,110 @@
+// Unit tests of the SQL generated for grouping stream tables (dvm/grouped_sql).
+#include <gtest/gtest.h>
+
+#include "dvm/grouped_sql.h"
+
+using pgt::dvm::AggregateKind;
+using pgt::dvm::AggregateOutput;
+using pgt::dvm::GroupedOutput;
+using pgt::dvm::GroupedShape;
+using pgt::dvm::KeyText;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+GroupedShape algebraic_shape() {
+  GroupedShape s;
+  s.algebraic = true;
+  s.keys = {"__pgt_g0", "__pgt_g1"};
+  s.key_texts = {KeyText::Plain, KeyText::Utc};
+  AggregateOutput count{AggregateKind::CountStar, "", "", "", ""};
+  AggregateOutput sum{AggregateKind::Sum, "__pgt_a1_0", "", "pg_catalog.int8", "pg_catalog.int8"};
+  AggregateOutput avg{AggregateKind::Avg, "__pgt_a2_0", "__pgt_f2", "pg_catalog.numeric", "pg_catalog.numeric"};
+  AggregateOutput mx{AggregateKind::Max, "__pgt_a3_0", "", "", ""};
+  s.aggregates = {count, sum, avg, mx};
+  s.outputs = {GroupedOutput{"region", "text", true, 0, -1}, GroupedOutput{"n", "bigint", true, -1, 0},
+               GroupedOutput{"total", "bigint", true, -1, 1}, GroupedOutput{"mean", "numeric", false, -1, 2},
+               GroupedOutput{"top", "integer", true, -1, 3}};
+  return s;
+}
+
+TEST(GroupedSql, IdentityIsLengthPrefixedAndNullSafe) {
+  GroupedShape s = algebraic_shape();
+  std::string id = pgt::dvm::group_identity_sql(s, "x");
+  EXPECT_TRUE(contains(id, "COALESCE('V' || (x.\"__pgt_g0\")::pg_catalog.text, 'N')")) << id;
+  EXPECT_TRUE(contains(id, "AT TIME ZONE 'UTC'")) << id;
+  EXPECT_TRUE(contains(id, "pg_catalog.length(")) << id;
+  EXPECT_TRUE(contains(id, "COLLATE \"C\"")) << id;
+  s.keys.clear();
+  s.key_texts.clear();
+  EXPECT_EQ(pgt::dvm::group_identity_sql(s, "x"), "''::pg_catalog.text COLLATE \"C\"");
+}
+
+TEST(GroupedSql, NumericAndFloatKeysAreNormalized) {
+  GroupedShape s;
+  s.keys = {"k"};
+  s.key_texts = {KeyText::Numeric};
+  EXPECT_TRUE(contains(pgt::dvm::group_identity_sql(s, "x"), "pg_catalog.trim_scale(x.\"k\")"));
+  s.key_texts = {KeyText::Float};
+  EXPECT_TRUE(contains(pgt::dvm::group_identity_sql(s, "x"), "+ 0::pg_catalog.float8"));
+}
+
+TEST(GroupedSql, HiddenStateOfSumsAndAverages) {
+  auto hidden = pgt::dvm::grouped_hidden_columns(algebraic_shape());
+  ASSERT_EQ(hidden.size(), 4u);
+  EXPECT_EQ(hidden[0].name, "__pgt_count");
+  EXPECT_EQ(hidden[1].name, "__pgt_n1");
+  EXPECT_EQ(hidden[2].name, "__pgt_s2");
+  EXPECT_EQ(hidden[3].name, "__pgt_n2");
+  GroupedShape rescan = algebraic_shape();
+  rescan.algebraic = false;
+  EXPECT_TRUE(pgt::dvm::grouped_hidden_columns(rescan).empty());
+}
+
+TEST(GroupedSql, OnlyExtremaNeedAConsolidatedDelta) {
+  GroupedShape s = algebraic_shape();
+  EXPECT_TRUE(pgt::dvm::grouped_delta_needs_consolidation(s));
+  s.aggregates.pop_back();
+  s.outputs.pop_back();
+  EXPECT_FALSE(pgt::dvm::grouped_delta_needs_consolidation(s));
+}
+
+TEST(GroupedSql, AlgebraicApplyAddsDeltasAndRescansOnlyLostExtrema) {
+  std::string sql = pgt::dvm::grouped_apply_sql("\"public\".\"st\"", algebraic_shape(), "SELECT 1", "SELECT 2");
+  EXPECT_TRUE(contains(sql, "pg_catalog.sum(x.__pgt_w::pg_catalog.int8 * x.\"__pgt_a1_0\"::pg_catalog.int8)")) << sql;
+  EXPECT_TRUE(contains(sql, "FILTER (WHERE x.\"__pgt_a2_0\" IS NOT NULL AND x.\"__pgt_f2\")")) << sql;
+  // A group's extremum is recomputed only when a deleted value reached it.
+  EXPECT_TRUE(contains(sql, "COALESCE(d.__pgt_dd3 >= t.\"top\", false) AS __pgt_rescan3")) << sql;
+  EXPECT_TRUE(contains(sql, "FROM o WHERE o.__pgt_rescan")) << sql;
+  // Groups whose count reaches zero are deleted; new ones inserted.
+  EXPECT_TRUE(contains(sql, "n.__pgt_cnt = 0 RETURNING 1")) << sql;
+  EXPECT_TRUE(contains(sql, "WHERE NOT n.__pgt_present AND n.__pgt_cnt <> 0")) << sql;
+}
+
+TEST(GroupedSql, ScalarAggregateKeepsItsRow) {
+  GroupedShape s = algebraic_shape();
+  s.keys.clear();
+  s.key_texts.clear();
+  s.scalar = true;
+  s.outputs.erase(s.outputs.begin());
+  std::string sql = pgt::dvm::grouped_apply_sql("t", s, "SELECT 1", "SELECT 2");
+  EXPECT_TRUE(contains(sql, "del AS (SELECT 1 WHERE false)")) << sql;
+  EXPECT_TRUE(contains(sql, "HAVING pg_catalog.count(*) > 0")) << sql;
+}
+
+TEST(GroupedSql, RescanRecomputesTouchedGroupsThroughTheQuerysGrouping) {
+  GroupedShape s;
+  s.keys = {"__pgt_g0"};
+  s.key_texts = {KeyText::Plain};
+  s.outputs = {GroupedOutput{"g", "text", true, 0, -1}, GroupedOutput{"names", "text", true, -1, -1}};
+  s.grouping_sql = "SELECT __pgt_g0 AS g, string_agg(__pgt_a0_0, ',') AS names, __pgt_g0 FROM __pgt_input GROUP BY 1";
+  std::string sql = pgt::dvm::grouped_apply_sql("t", s, "SELECT 1", "SELECT 2");
+  EXPECT_TRUE(contains(sql, "WITH __pgt_input AS (SELECT * FROM (SELECT 2) i WHERE (i.\"__pgt_g0\") IN")) << sql;
+  EXPECT_TRUE(contains(sql, s.grouping_sql)) << sql;
+  EXPECT_TRUE(contains(sql, "NOT EXISTS (SELECT 1 FROM r WHERE r.__pgt_gid = a.__pgt_gid)")) << sql;
+}
+
+}  // namespace
