@@ -168,6 +168,9 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
   return "CREATE OR REPLACE FUNCTION " + capture_function_name(relid) +
          "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
          "SET search_path = pg_catalog, pg_temp AS $pgt$\n"
+         // A source column may be named like a trigger variable (old, new,
+         // found, tg_op, ...): in the statements it is the column.
+         "#variable_conflict use_column\n"
          "BEGIN\n"
          "  IF TG_OP = 'INSERT' THEN\n    " + insert + "SELECT 1, " + cols + " FROM __pgt_new;\n"
          "  ELSIF TG_OP = 'UPDATE' THEN\n    " + update + ";\n"

@@ -44,11 +44,11 @@ std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
     if (c.has_equality) {
       select_list.push_back(col);
       group_by.push_back(col);
-      if (!c.comparable) group_by.push_back(text_form(col));
+      if (!c.comparable) group_by.push_back(text_form(col, c.type_sql));
     } else {
       // (Every row of the group has this text; min() just reads it out.)
-      select_list.push_back("(pg_catalog.min(" + text_form(col) + "))::" + c.type_sql + " AS " + col);
-      group_by.push_back(text_form(col));
+      select_list.push_back("(pg_catalog.min(" + text_form(col, c.type_sql) + "))::" + c.type_sql + " AS " + col);
+      group_by.push_back(text_form(col, c.type_sql));
     }
   }
   return "SELECT " + join(select_list, ", ") + ", pg_catalog.sum(" + kWeight + ")::int8 AS " +

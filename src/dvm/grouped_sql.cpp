@@ -21,7 +21,8 @@ std::string key_text(KeyText kind, const std::string& ref) {
     case KeyText::Utc: return "(" + ref + " AT TIME ZONE 'UTC')::pg_catalog.text";
     case KeyText::Numeric: return "pg_catalog.trim_scale(" + ref + ")::pg_catalog.text";
     case KeyText::Float: return "((" + ref + ")::pg_catalog.float8 + 0::pg_catalog.float8)::pg_catalog.text";
-    case KeyText::Plain: break;
+    case KeyText::Plain:
+    case KeyText::Padded: break;
   }
   return "(" + ref + ")::pg_catalog.text";
 }
@@ -248,7 +249,7 @@ std::string algebraic_apply_sql(const std::string& table, const GroupedShape& sh
       insert_vals.push_back(v);
       sets.push_back(quote_ident(o.name) + " = " + v);
       old_vals.push_back(comparable_expr("t", oc));
-      new_vals.push_back(o.comparable ? v : text_form(v));
+      new_vals.push_back(o.comparable ? v : text_form(v, o.type_sql));
     }
   }
   table_cols.push_back(kRowId);
@@ -327,6 +328,8 @@ std::string rescan_apply_sql(const std::string& table, const GroupedShape& shape
 }
 
 }  // namespace
+
+bool key_has_one_form(KeyText kind) { return kind == KeyText::Plain || kind == KeyText::Utc; }
 
 std::vector<HiddenColumn> grouped_hidden_columns(const GroupedShape& shape) {
   std::vector<HiddenColumn> out;

@@ -34,7 +34,12 @@ enum class KeyText {
   Utc,      // timestamptz: in UTC, independent of the session's TimeZone
   Numeric,  // 1 = 1.0: trailing zeros removed
   Float,    // -0 = 0: normalized by adding zero, as float8
+  Padded,   // char(n): 'c ' = 'c   '; the text form drops the blanks
 };
+
+// Whether a group always shows its key the same way (else, when rows leave,
+// only a recomputation knows which form, 1 or 1.0, 'c ' or 'c   ', is left).
+bool key_has_one_form(KeyText kind);
 
 enum class AggregateKind { CountStar, Count, Sum, Avg, Min, Max };
 

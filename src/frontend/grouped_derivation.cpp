@@ -240,7 +240,7 @@ const char* key_text(Oid type, Oid collation, dvm::KeyText* out) {
   else if (base == FLOAT4OID || base == FLOAT8OID) *out = dvm::KeyText::Float;
   // char(n) compares without trailing blanks, and its text form drops them.
   else if (base == BPCHAROID && (!OidIsValid(collation) || get_collation_isdeterministic(collation)))
-    *out = dvm::KeyText::Plain;
+    *out = dvm::KeyText::Padded;
   else if (equality_means_identical(type, collation)) *out = dvm::KeyText::Plain;
   else return format_type_be(type);
   return nullptr;
@@ -346,7 +346,7 @@ GroupedDerivation derive_set_operation(Query* q) {
   bool is_union = result.input_sql.find("__pgt_a0_0") == std::string::npos;
   bool keys_show_one_form = true;  // see derive_grouping
   for (dvm::KeyText kind : shape.key_texts)
-    if (kind == dvm::KeyText::Numeric || kind == dvm::KeyText::Float) keys_show_one_form = false;
+    if (!dvm::key_has_one_form(kind)) keys_show_one_form = false;
   if (is_union && keys_show_one_form) {
     shape.algebraic = true;  // UNION: a DISTINCT, kept by row counts
     return result;
@@ -417,7 +417,7 @@ GroupedDerivation derive_grouping(Query* q) {
       shape.key_texts.push_back(kind);
       // The group shows the form (1 or 1.0, 0 or -0) of one of its rows: when
       // rows leave, only a recomputation knows which forms are left.
-      if (kind == dvm::KeyText::Numeric || kind == dvm::KeyText::Float) algebraic = false;
+      if (!dvm::key_has_one_form(kind)) algebraic = false;
     }
     shape.scalar = q->groupClause == NIL && q->distinctClause == NIL;
     foreach (lc, q->targetList) {
