@@ -144,6 +144,44 @@ std::vector<std::vector<int64_t>> Dag::consistency_groups() const {
   return out;
 }
 
+std::vector<std::vector<int64_t>> refresh_units(const Dag& dag) {
+  std::vector<std::vector<int64_t>> units = dag.consistency_groups();
+  std::map<int64_t, size_t> unit_of;
+  for (size_t u = 0; u < units.size(); u++)
+    for (int64_t id : units[u]) unit_of[id] = u;
+  std::map<int64_t, size_t> position;
+  for (int64_t id : dag.order()) {
+    position[id] = position.size();
+    if (!unit_of.count(id)) {
+      unit_of[id] = units.size();
+      units.push_back({id});
+    }
+  }
+  // Kahn's algorithm over units, smallest first member position first.
+  std::vector<std::set<size_t>> readers(units.size());
+  std::vector<size_t> missing(units.size(), 0);
+  for (size_t u = 0; u < units.size(); u++)
+    for (int64_t id : units[u])
+      for (int64_t up : dag.upstream(id)) {
+        auto it = unit_of.find(up);
+        if (it == unit_of.end() || it->second == u) continue;
+        if (readers[it->second].insert(u).second) missing[u]++;
+      }
+  using Entry = std::pair<size_t, size_t>;  // (position of first member, unit)
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> ready;
+  for (size_t u = 0; u < units.size(); u++)
+    if (missing[u] == 0) ready.push({position[units[u].front()], u});
+  std::vector<std::vector<int64_t>> out;
+  while (!ready.empty()) {
+    size_t u = ready.top().second;
+    ready.pop();
+    out.push_back(units[u]);
+    for (size_t r : readers[u])
+      if (--missing[r] == 0) ready.push({position[units[r].front()], r});
+  }
+  return out;
+}
+
 std::map<int64_t, int64_t> resolve_periods(const Dag& dag,
                                            const std::map<int64_t, std::optional<int64_t>>& own,
                                            int64_t default_seconds) {

@@ -55,6 +55,12 @@ class Dag {
   std::vector<int64_t> order_;
 };
 
+// What one tick refreshes, unit by unit: each consistency group is one unit,
+// every other stream table a unit of its own. Units come in an order that
+// puts every unit after the units it reads from (a group's members are in
+// topological order); independent units are ordered by their first member.
+std::vector<std::vector<int64_t>> refresh_units(const Dag& dag);
+
 // Effective refresh period (seconds) of every node for duration and
 // 'calculated' schedules. own[id]: the node's own period (a duration, or the
 // smallest gap between two firings of its cron), or nullopt for 'calculated':

@@ -100,6 +100,23 @@ TEST(Dag, TwoSeparateDiamondsAreTwoGroups) {
   EXPECT_EQ(groups[1], (Ids{11, 12, 13, 14}));
 }
 
+TEST(RefreshUnits, GroupIsOneUnitAfterWhatItReadsAndBeforeItsReaders) {
+  // 9 -> 3 (member of the diamond 1 -> {2,3} -> 4); 5 reads 4; 6 is alone.
+  Dag dag({n(1), n(2, {1}), n(3, {1, 9}), n(4, {2, 3}), n(5, {4}), n(6), n(9)});
+  auto units = pgt::scheduler::refresh_units(dag);
+  ASSERT_EQ(units.size(), 4u);
+  EXPECT_EQ(units[0], (Ids{6}));
+  EXPECT_EQ(units[1], (Ids{9}));
+  EXPECT_EQ(units[2], (Ids{1, 2, 3, 4}));
+  EXPECT_EQ(units[3], (Ids{5}));
+}
+
+TEST(RefreshUnits, WithoutDiamondsEveryTableIsAUnitInTopologicalOrder) {
+  Dag dag({n(3, {2}), n(2, {1}), n(1)});
+  auto units = pgt::scheduler::refresh_units(dag);
+  EXPECT_EQ(units, (std::vector<Ids>{{1}, {2}, {3}}));
+}
+
 TEST(ResolvePeriods, CalculatedTakesTheTightestReaderRecursively) {
   // 1 (calc) read by 2 (calc) and 3 (60 s); 2 read by 4 (10 s); 5 (calc) has no reader.
   Dag dag({n(1), n(2, {1}), n(3, {1}), n(4, {2}), n(5)});
