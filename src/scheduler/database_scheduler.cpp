@@ -221,6 +221,8 @@ long DatabaseScheduler::tick() {
     by_id[t.id] = &t;
     nodes.push_back({t.id, t.display_name(), t.upstream, t.atomic_diamonds});
     bool fresh = memory_.emplace(t.id, Memory{}).second;
+    // Suspended: when resumed it starts afresh (no backoff left over).
+    if (t.status != "ACTIVE" && t.status != "INITIALIZING") memory_[t.id] = Memory{};
     if (fresh) memory_[t.id].cron_considered_ms = now;
     try {
       schedule::Schedule s = schedule::parse(t.schedule);
