@@ -16,7 +16,10 @@
 #include "scheduler/due_policy.h"
 #include "scheduler/schedule.h"
 #include "scheduler/scheduler_catalog.h"
+#include "scheduler/refresh_worker.h"
 #include "scheduler/shared_state.h"
+#include "scheduler/unit_refresh.h"
+#include "scheduler/worker_transaction.h"
 
 extern "C" {
 #include "access/xact.h"
@@ -43,89 +46,6 @@ constexpr int64_t kSweepMs = 30000;
 // A unit whose tables were busy (manual refresh, DDL) is retried after this.
 constexpr int64_t kBusyRetryMs = 200;
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-void report(int level, const std::string& message) {
-  const char* text = message.c_str();
-  try {
-    pg::guard([&] { ereport(level, (errmsg_internal("pg_trickle scheduler: %s", text))); });
-  } catch (...) {
-  }
-}
-
-// Runs f in a transaction of its own. Returns false when it failed (the
-// transaction is rolled back and the error logged).
-template <typename F>
-bool in_transaction(const char* what, F&& f, bool repeatable_read = false) {
-  try {
-    pg::guard([&] {
-      SetCurrentStatementStartTimestamp();
-      StartTransactionCommand();
-      if (repeatable_read) XactIsoLevel = XACT_REPEATABLE_READ;
-      pgstat_report_activity(STATE_RUNNING, what);
-    });
-    f();
-    pg::guard([] {
-      if (ActiveSnapshotSet()) PopActiveSnapshot();
-      CommitTransactionCommand();
-      pgstat_report_activity(STATE_IDLE, nullptr);
-    });
-    return true;
-  } catch (const std::exception& e) {
-    report(WARNING, std::string(what) + " failed: " + e.what());
-  } catch (...) {
-    report(WARNING, std::string(what) + " failed");
-  }
-  try {
-    pg::guard([] {
-      AbortCurrentTransaction();
-      pgstat_report_activity(STATE_IDLE, nullptr);
-    });
-  } catch (...) {
-    report(WARNING, "could not abort a transaction");
-  }
-  return false;
-}
-
-void push_snapshot() {
-  pg::guard([] { PushActiveSnapshot(GetTransactionSnapshot()); });
-}
-
-struct ErrorInfo {
-  std::string message;
-  std::string sqlstate;
-  bool retryable = false;
-};
-
-ErrorInfo describe_current_exception() {
-  ErrorInfo info;
-  try {
-    throw;
-  } catch (const pg::PgError& e) {
-    info.message = e.what();
-    info.sqlstate = unpack_sql_state(e.sqlerrcode());
-    // Concurrency, not the table: try again (with backoff) without counting.
-    int code = e.sqlerrcode();
-    info.retryable = code == ERRCODE_T_R_SERIALIZATION_FAILURE ||
-                     code == ERRCODE_T_R_DEADLOCK_DETECTED || code == ERRCODE_LOCK_NOT_AVAILABLE ||
-                     code == ERRCODE_QUERY_CANCELED;
-  } catch (const Error& e) {
-    info.message = e.what();
-    info.sqlstate = e.sqlstate();
-  } catch (const std::exception& e) {
-    info.message = e.what();
-    info.sqlstate = sqlstate::kInternalError;
-  } catch (...) {
-    info.message = "unknown error";
-    info.sqlstate = sqlstate::kInternalError;
-  }
-  return info;
-}
-
 class DatabaseScheduler {
  public:
   // One tick; returns how long to sleep (ms), or -1 to exit.
@@ -139,16 +59,23 @@ class DatabaseScheduler {
     int failures = 0;
     int64_t refreshed_at_ms = 0;  // by this scheduler (the catalog says the same next tick)
   };
+  using Unit = std::vector<const ScheduledTable*>;
 
   bool load(std::vector<ScheduledTable>* tables);
   void note_signals(const ChangeSignals& signals, int64_t now);
   int64_t due_at(const ScheduledTable& t) const;
-  void run_unit(const std::vector<const ScheduledTable*>& unit);
+  int64_t unit_due_at(const Unit& unit) const;
+  // Pending-change checks and RUNNING rows; the task is empty when there is nothing to do.
+  UnitTask prepare(const Unit& unit);
+  void remember(const Unit& unit, const UnitTask& task, const UnitOutcome& outcome, int64_t started);
+  void run_units(const std::vector<Unit>& units);
 
   std::map<int64_t, Memory> memory_;
   std::map<int64_t, int64_t> periods_;
   std::map<int64_t, schedule::Schedule> schedules_;
   std::vector<ScheduledTable> tables_;
+  std::map<int64_t, const ScheduledTable*> by_id_;  // into tables_
+  RefreshWorkers workers_;
   bool recovered_ = false;
   int64_t last_sweep_ms_ = 0;
 };
@@ -216,7 +143,8 @@ long DatabaseScheduler::tick() {
   std::vector<DagNode> nodes;
   std::map<int64_t, std::optional<int64_t>> own;
   schedules_.clear();
-  std::map<int64_t, const ScheduledTable*> by_id;
+  std::map<int64_t, const ScheduledTable*>& by_id = by_id_;
+  by_id.clear();
   for (const auto& t : tables_) {
     by_id[t.id] = &t;
     nodes.push_back({t.id, t.display_name(), t.upstream, t.atomic_diamonds});
@@ -249,23 +177,13 @@ long DatabaseScheduler::tick() {
   }
   note_signals(signals, now);
 
+  std::vector<Unit> units;
   for (const auto& ids : refresh_units(dag)) {
-    std::vector<const ScheduledTable*> unit;
-    std::vector<int64_t> due;
-    bool slowest = false;
-    for (int64_t id : ids) {
-      unit.push_back(by_id.at(id));
-      due.push_back(due_at(*by_id.at(id)));
-      slowest = slowest || by_id.at(id)->slowest;
-    }
-    int64_t unit_due = unit.size() == 1 ? due[0] : group_due_at_ms(due, slowest);
-    if (unit_due > now_ms()) continue;
-    run_unit(unit);
-    // Refreshes committed by this unit signal their readers (capture on
-    // stream tables): downstream units of this same tick see them.
-    note_signals(take_change_signals(MyDatabaseId), now_ms());
-    CHECK_FOR_INTERRUPTS();
+    Unit unit;
+    for (int64_t id : ids) unit.push_back(by_id.at(id));
+    units.push_back(std::move(unit));
   }
+  run_units(units);
 
   int64_t next = kNever;
   for (const auto& t : tables_) next = std::min(next, due_at(t));
@@ -273,108 +191,147 @@ long DatabaseScheduler::tick() {
   return static_cast<long>(std::clamp<int64_t>(wait, 0, guc::scheduler_interval_ms));
 }
 
-void DatabaseScheduler::run_unit(const std::vector<const ScheduledTable*>& unit) {
-  // Which members refresh: those with work, and (in a group) every member
-  // downstream of one that refreshes, so the group moves as one.
-  std::vector<bool> refresh(unit.size(), false);
-  std::vector<int64_t> running;
-  bool checked = in_transaction("pg_trickle: checking for changes", [&] {
+int64_t DatabaseScheduler::unit_due_at(const Unit& unit) const {
+  if (unit.size() == 1) return due_at(*unit[0]);
+  std::vector<int64_t> due;
+  bool slowest = false;
+  for (const auto* t : unit) {
+    due.push_back(due_at(*t));
+    slowest = slowest || t->slowest;
+  }
+  return group_due_at_ms(due, slowest);
+}
+
+UnitTask DatabaseScheduler::prepare(const Unit& unit) {
+  UnitTask task;
+  task.group = unit.size() > 1;
+  bool ok = in_transaction("pg_trickle: checking for changes", [&] {
     push_snapshot();
     pg::spi::Connection spi;
+    // Members that refresh: those with work, and (in a group) every member
+    // downstream of one that refreshes, so that the group moves as one.
     std::set<int64_t> refreshing;
-    for (size_t i = 0; i < unit.size(); i++) {
-      const ScheduledTable& t = *unit[i];
-      if (t.status != "ACTIVE" && t.status != "INITIALIZING") continue;
-      Memory& m = memory_[t.id];
-      bool work = !t.differential || !t.populated || (m.pending && has_pending_changes(t));
-      if (t.differential && !work) m.pending = false;
-      for (int64_t up : t.upstream) work = work || refreshing.count(up) != 0;
+    for (const auto* t : unit) {
+      if (t->status != "ACTIVE" && t->status != "INITIALIZING") continue;
+      Memory& m = memory_[t->id];
+      bool work = !t->differential || !t->populated || (m.pending && has_pending_changes(*t));
+      if (t->differential && !work) m.pending = false;
+      for (int64_t up : t->upstream) work = work || refreshing.count(up) != 0;
       if (!work) continue;
-      refresh[i] = true;
-      refreshing.insert(t.id);
+      refreshing.insert(t->id);
+      task.members.push_back({t->id, t->relid, t->differential, t->display_name()});
+      task.running_ids.push_back(
+          insert_running_row(t->id, t->differential && t->populated ? "DIFFERENTIAL" : "FULL"));
     }
-    if (refreshing.empty()) return;
-    for (size_t i = 0; i < unit.size(); i++)
-      if (refresh[i])
-        running.push_back(insert_running_row(unit[i]->id, unit[i]->differential && unit[i]->populated
-                                                               ? "DIFFERENTIAL"
-                                                               : "FULL"));
+    std::set<Oid> read;
+    for (const auto& m : task.members)
+      for (int64_t up : by_id_.at(m.id)->upstream)
+        if (!refreshing.count(up) && by_id_.count(up)) read.insert(by_id_.at(up)->relid);
+    task.read_locked.assign(read.begin(), read.end());
   });
-  if (!checked || running.empty()) return;
-
+  if (!ok) task = UnitTask{};
   // Cron tables: this firing is handled, whatever happens next.
-  int64_t start = now_ms();
-  for (const auto* t : unit) memory_[t->id].cron_considered_ms = start;
+  int64_t now = now_ms();
+  for (const auto* t : unit) memory_[t->id].cron_considered_ms = now;
+  return task;
+}
 
-  bool busy = false, failed = false;
-  ErrorInfo error;
-  int64_t failed_id = 0;
-  in_transaction(
-      "pg_trickle: scheduled refresh",
-      [&] {
-        // Without waiting: a table busy with a manual refresh or DDL is
-        // skipped (and retried shortly) rather than queued behind it.
-        for (size_t i = 0; i < unit.size() && !busy; i++) {
-          if (!refresh[i]) continue;
-          LOCKMODE mode = unit[i]->differential ? ExclusiveLock : AccessExclusiveLock;
-          Oid relid = unit[i]->relid;
-          pg::guard([&] { busy = !ConditionalLockRelationOid(relid, mode); });
-        }
-        push_snapshot();
-        pg::spi::Connection spi;
-        if (busy) {
-          delete_running_rows(running);
-          return;
-        }
-        lock_running_rows(running);
-        try {
-          pg::guard_subtransaction([&] {
-            for (size_t i = 0; i < unit.size(); i++) {
-              if (!refresh[i]) continue;
-              failed_id = unit[i]->id;
-              auto st = catalog::find_by_relid(unit[i]->relid);
-              if (!st || (st->status != "ACTIVE" && st->status != "INITIALIZING")) continue;
-              refresh::refresh_now(*st, "SCHEDULER");
-            }
-          });
-          delete_running_rows(running);
-        } catch (...) {
-          failed = true;
-          error = describe_current_exception();
-          std::string name;
-          for (const auto* t : unit)
-            if (t->id == failed_id) name = t->display_name();
-          std::string message = unit.size() > 1 && running.size() > 1
-                                    ? "consistency group rolled back: refresh of " + name +
-                                          " failed: " + error.message
-                                    : error.message;
-          fail_running_rows(running, message);
-          if (record_refresh_failure(failed_id, error.message, error.sqlstate, !error.retryable,
-                                     guc::max_consecutive_errors))
-            report(WARNING, "stream table " + name + " suspended after " +
-                             std::to_string(guc::max_consecutive_errors) +
-                             " consecutive failed refreshes: " + error.message);
-        }
-      },
-      unit.size() > 1);  // a group sees its sources at one snapshot
-
+void DatabaseScheduler::remember(const Unit& unit, const UnitTask& task, const UnitOutcome& outcome,
+                                 int64_t started) {
   int64_t end = now_ms();
-  if (busy) {
-    for (const auto* t : unit) memory_[t->id].not_before_ms = end + kBusyRetryMs;
-    return;
-  }
-  for (size_t i = 0; i < unit.size(); i++) {
-    if (!refresh[i]) continue;
-    Memory& m = memory_[unit[i]->id];
-    if (failed) {
-      if (unit[i]->id == failed_id) m.failures++;
-      int64_t period = periods_.count(unit[i]->id) ? periods_[unit[i]->id] : 1;
+  for (const auto* t : unit) {
+    bool refreshed = false;
+    for (const auto& m : task.members) refreshed = refreshed || m.id == t->id;
+    if (!refreshed) continue;
+    Memory& m = memory_[t->id];
+    if (outcome.busy) {
+      m.not_before_ms = end + kBusyRetryMs;
+    } else if (outcome.failed) {
+      if (t->id == outcome.failed_id) m.failures++;
+      int64_t period = periods_.count(t->id) ? periods_[t->id] : 1;
       m.not_before_ms = end + retry_delay_ms(std::max(m.failures, 1), period * 1000);
     } else {
       m.failures = 0;
       m.pending = false;
-      m.refreshed_at_ms = start;
+      m.refreshed_at_ms = started;
       m.not_before_ms = 0;
+    }
+  }
+  if (outcome.failed && outcome.error.message.rfind("the refresh worker exited", 0) == 0)
+    recovered_ = false;  // its RUNNING rows are orphans now
+}
+
+// Runs the due units in waves: a unit starts once no unit it reads from is
+// still pending or running in this tick. Several ready units go to refresh
+// workers; a lone one (or every one, with max_dynamic_refresh_workers = 1)
+// is refreshed here, which keeps this process's prepared plans warm.
+void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
+  std::map<int64_t, size_t> unit_of;
+  for (size_t u = 0; u < units.size(); u++)
+    for (const auto* t : units[u]) unit_of[t->id] = u;
+  enum class State { Waiting, Running, Done };
+  std::vector<State> state(units.size(), State::Waiting);
+  std::map<int, std::pair<UnitTask, int64_t>> in_flight;  // unit -> task, start time
+  auto blocked = [&](size_t u) {
+    for (const auto* t : units[u])
+      for (int64_t up : t->upstream) {
+        auto it = unit_of.find(up);
+        if (it != unit_of.end() && it->second != u && state[it->second] != State::Done) return true;
+      }
+    return false;
+  };
+  for (;;) {
+    // Changes committed by the refreshes so far (capture on stream tables)
+    // make their readers pending within this same tick.
+    note_signals(take_change_signals(MyDatabaseId), now_ms());
+    std::vector<std::pair<size_t, UnitTask>> ready;
+    for (size_t u = 0; u < units.size(); u++) {
+      if (state[u] != State::Waiting || blocked(u)) continue;
+      if (unit_due_at(units[u]) > now_ms()) {
+        state[u] = State::Done;
+        continue;
+      }
+      if (ready.size() + workers_.in_flight() >= static_cast<size_t>(guc::max_dynamic_refresh_workers))
+        continue;  // no capacity: next wave
+      UnitTask task = prepare(units[u]);
+      if (task.members.empty()) {
+        state[u] = State::Done;
+        continue;
+      }
+      ready.emplace_back(u, std::move(task));
+    }
+    bool parallel = guc::max_dynamic_refresh_workers > 1 && ready.size() + workers_.in_flight() > 1;
+    for (auto& [u, task] : ready) {
+      int64_t started = now_ms();
+      if (parallel && workers_.start(task, static_cast<int>(u))) {
+        state[u] = State::Running;
+        in_flight[static_cast<int>(u)] = {std::move(task), started};
+        continue;
+      }
+      UnitOutcome outcome = refresh_unit(task);
+      remember(units[u], task, outcome, started);
+      state[u] = State::Done;
+    }
+    if (workers_.in_flight() == 0) {
+      bool waiting = false;
+      for (size_t u = 0; u < units.size(); u++) waiting = waiting || state[u] == State::Waiting;
+      if (!waiting || ready.empty()) break;
+      continue;
+    }
+    // Wait for a worker to finish (the postmaster sets our latch).
+    std::vector<std::pair<int, UnitOutcome>> finished;
+    while ((finished = workers_.collect()).empty()) {
+      pg::guard([] {
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+      });
+    }
+    for (auto& [u, outcome] : finished) {
+      auto& [task, started] = in_flight[u];
+      remember(units[u], task, outcome, started);
+      in_flight.erase(u);
+      state[u] = State::Done;
     }
   }
 }

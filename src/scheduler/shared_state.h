@@ -38,11 +38,41 @@ struct DatabaseSlot {
   Oid changed[kMaxChangedRelids];
 };
 
+constexpr int kMaxRefreshTasks = 64;
+constexpr int kMaxTaskMembers = 16;  // larger consistency groups run in the scheduler itself
+
+// A refresh handed by a scheduler to a dynamic refresh worker, and its
+// outcome. The scheduler fills it before starting the worker, the worker
+// writes the outcome and sets `done`; both under the lock.
+struct RefreshTaskSlot {
+  bool in_use;
+  bool done;
+  Oid dboid;
+  bool group;
+  int nmembers;
+  struct {
+    int64_t id;
+    Oid relid;
+    bool differential;
+    int64_t running_id;
+    char name[2 * NAMEDATALEN + 2];
+  } members[kMaxTaskMembers];
+  int nread_locked;
+  Oid read_locked[kMaxTaskMembers];
+  bool busy;
+  bool failed;
+  bool retryable;
+  int64_t failed_id;
+  char sqlstate[6];
+  char error[1024];
+};
+
 struct SharedState {
   LWLock* lock;
   pid_t launcher_pid;
   Latch* launcher_latch;
   DatabaseSlot databases[kMaxDatabases];
+  RefreshTaskSlot tasks[kMaxRefreshTasks];
 };
 
 // From _PG_init: installs the shmem request / startup hooks.

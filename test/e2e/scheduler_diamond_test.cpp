@@ -44,19 +44,22 @@ TEST_F(SchedulerDiamond, JoinOfTwoReadersOfOneTableNeverMixesItsGenerations) {
   });
 
   int observations = 0, mixed = 0, incomplete = 0;
+  std::string example;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
   while (std::chrono::steady_clock::now() < deadline) {
     auto r = conn().query("SELECT count(*) FILTER (WHERE gen <> gen2), count(*), count(DISTINCT gen) FROM sd_d");
     observations++;
     if (*r[0][0] != "0") mixed++;
-    if (*r[0][1] != "20" || *r[0][2] != "1") incomplete++;
+    if (*r[0][1] != "20" || *r[0][2] != "1") {
+      if (incomplete++ == 0) example = format_row(r[0]);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop = true;
   writer.join();
   EXPECT_EQ(writer_error, "");
   EXPECT_EQ(mixed, 0) << "of " << observations << " observations";
-  EXPECT_EQ(incomplete, 0) << "of " << observations << " observations";
+  EXPECT_EQ(incomplete, 0) << "of " << observations << " observations, e.g. " << example;
   EXPECT_GT(generations.load(), 10);
 
   // The group catches up to the last generation, and D was refreshed by the
