@@ -61,7 +61,8 @@ void send_scheduler_away(Oid dboid) {
   SharedState* s = shared();
   if (s == nullptr) return;
   LWLockAcquire(s->lock, LW_EXCLUSIVE);
-  DatabaseSlot* slot = find_slot(dboid);
+  // Claimed if absent: the launcher must not start a scheduler there now.
+  DatabaseSlot* slot = claim_slot(dboid);
   pid_t pid = 0;
   Latch* latch = nullptr;
   if (slot != nullptr) {

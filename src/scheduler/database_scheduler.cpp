@@ -2,6 +2,7 @@
 #include "scheduler/database_scheduler.h"
 
 #include <algorithm>
+#include <csignal>
 #include <chrono>
 #include <map>
 #include <set>
@@ -39,6 +40,17 @@ extern "C" {
 namespace pgt::scheduler {
 
 namespace {
+
+volatile sig_atomic_t got_sigterm = false;
+
+// SIGTERM (shutdown, pg_terminate_backend, the DDL hook): as in any backend,
+// a refresh in progress is cancelled and rolled back (die() makes the next
+// CHECK_FOR_INTERRUPTS exit with FATAL); between ticks the loop sees the flag
+// first and exits quietly.
+void on_sigterm(SIGNAL_ARGS) {
+  got_sigterm = true;
+  die(postgres_signal_arg);
+}
 
 // Every table is checked for pending changes this often even without a
 // signal: changes of prepared transactions commit without waking us.
@@ -229,9 +241,13 @@ UnitTask DatabaseScheduler::prepare(const Unit& unit) {
         if (!refreshing.count(up) && by_id_.count(up)) read.insert(by_id_.at(up)->relid);
     task.read_locked.assign(read.begin(), read.end());
   });
-  if (!ok) task = UnitTask{};
-  // Cron tables: this firing is handled, whatever happens next.
   int64_t now = now_ms();
+  if (!ok) {
+    // Not even the check worked (logged): try again in a while, not at once.
+    task = UnitTask{};
+    for (const auto* t : unit) memory_[t->id].not_before_ms = now + 1000;
+  }
+  // Cron tables: this firing is handled, whatever happens next.
   for (const auto* t : unit) memory_[t->id].cron_considered_ms = now;
   return task;
 }
@@ -371,8 +387,9 @@ ExitReason run_database_scheduler() noexcept {
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
                         PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
-        CHECK_FOR_INTERRUPTS();
       });
+      if (got_sigterm) return ExitReason::Stopped;  // between ticks: a quiet exit
+      pg::guard([] { CHECK_FOR_INTERRUPTS(); });
     }
   } catch (const std::exception& e) {
     report(WARNING, std::string("stopping after an unexpected error: ") + e.what());
@@ -411,7 +428,7 @@ void leave_slot(int, Datum) {
 extern "C" void pgt_scheduler_main(Datum arg) {
   using namespace pgt::scheduler;
   Oid dboid = DatumGetObjectId(arg);
-  pqsignal(SIGTERM, die);  // like any backend: cancels a refresh, rolls it back, exits
+  pqsignal(SIGTERM, on_sigterm);
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   BackgroundWorkerUnblockSignals();
   BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);

@@ -31,10 +31,14 @@ int claim_task(const UnitTask& task) {
   LWLockAcquire(s->lock, LW_EXCLUSIVE);
   for (int i = 0; i < kMaxRefreshTasks && found < 0; i++) {
     RefreshTaskSlot& t = s->tasks[i];
-    if (t.in_use) continue;
+    // A finished task of this database's previous scheduler (it exited
+    // before collecting it) is free too.
+    bool orphan = t.in_use && t.done && t.dboid == MyDatabaseId && t.owner != MyProcPid;
+    if (t.in_use && !orphan) continue;
     memset(&t, 0, sizeof t);
     t.in_use = true;
     t.dboid = MyDatabaseId;
+    t.owner = MyProcPid;
     t.group = task.group;
     t.nmembers = static_cast<int>(task.members.size());
     for (size_t m = 0; m < task.members.size(); m++) {

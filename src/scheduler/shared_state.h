@@ -48,6 +48,7 @@ struct RefreshTaskSlot {
   bool in_use;
   bool done;
   Oid dboid;
+  pid_t owner;  // the scheduler that handed it out
   bool group;
   int nmembers;
   struct {

@@ -84,6 +84,28 @@ TEST_F(SchedulerFailure, FailingTableIsSuspendedAlertedAndResumedWhileOthersRefr
   EXPECT_EQ(format_row(row[0]), "('ACTIVE', '0', NULL)");
 }
 
+TEST_F(SchedulerFailure, LockTimeoutsAreRetriedWithoutCountingTowardsSuspension) {
+  conn().exec("CREATE TABLE sl_src (id int PRIMARY KEY)");
+  create_scheduled(conn(), "sl_st", "SELECT id FROM sl_src", "1s");
+  conn().exec("INSERT INTO sl_src VALUES (1)");
+  // A long transaction holds the source: the scheduler's refresh gives up
+  // after its lock_timeout (1 s) instead of queueing, and tries again.
+  auto holder = connect();
+  holder->exec("BEGIN");
+  holder->exec("LOCK TABLE sl_src IN ACCESS EXCLUSIVE MODE");
+  bool retried = wait_until([&] { return scheduler_refreshes(conn(), "sl_st", "FAILED") >= 2; });
+  auto state = conn().query("SELECT status, consecutive_errors FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'sl_st'");
+  holder->exec("ROLLBACK");
+  EXPECT_TRUE(retried);
+  EXPECT_EQ(format_row(state[0]), "('ACTIVE', '0')");
+  EXPECT_EQ(conn().scalar("SELECT count(*) FROM pgtrickle.get_refresh_history('sl_st', 20) WHERE status = 'FAILED' "
+                          "AND error_message NOT LIKE '%lock%'"),
+            "0");
+  EXPECT_TRUE(wait_until([&] { return conn().scalar("SELECT count(*) FROM sl_st") == "1"; }));
+  EXPECT_EQ(conn().scalar("SELECT last_error_message IS NULL FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'sl_st'"),
+            "t");
+}
+
 TEST_F(SchedulerFailure, RefreshInterruptedByTheSchedulersDeathIsMarkedFailed) {
   conn().exec("CREATE TABLE si_src (id int PRIMARY KEY)");
   conn().exec("INSERT INTO si_src SELECT generate_series(1, 5)");
