@@ -145,7 +145,9 @@ long reconcile() {
       }
       continue;
     }
-    if (alive[index] || slot->no_extension || slot->disabled) continue;
+    // worker_pid: a scheduler started by a previous launcher (this one was
+    // restarted) is running too.
+    if (alive[index] || slot->worker_pid != 0 || slot->no_extension || slot->disabled) continue;
     if (slot->blocked_until > now) {
       sleep_ms = Min(sleep_ms, 1000);
       continue;
@@ -218,5 +220,8 @@ extern "C" void pgt_launcher_main(Datum) {
     ResetLatch(MyLatch);
     CHECK_FOR_INTERRUPTS();
   }
-  proc_exit(0);
+  // Exit code 1: the postmaster starts the launcher again after
+  // bgw_restart_time (5 s) unless it is shutting down; with 0 it would
+  // unregister it for good (pg_terminate_backend would end scheduling).
+  proc_exit(1);
 }

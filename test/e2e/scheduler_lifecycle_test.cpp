@@ -64,6 +64,23 @@ TEST_F(SchedulerLifecycle, TerminatedSchedulerIsRestartedAndGoesOnRefreshing) {
   EXPECT_TRUE(refreshes(conn(), 1));
 }
 
+TEST_F(SchedulerLifecycle, TerminatedLauncherComesBackWithoutDisturbingSchedulers) {
+  make_stream_table(conn());
+  int scheduler = wait_for_scheduler(conn(), db_name());
+  ASSERT_NE(scheduler, 0);
+  const std::string launcher_pid =
+      "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE backend_type = 'pg_trickle launcher'";
+  std::string launcher = conn().scalar(launcher_pid);
+  ASSERT_NE(launcher, "0");
+  conn().exec("SELECT pg_terminate_backend(" + launcher + ")");
+  EXPECT_TRUE(wait_until([&] {
+    std::string now = conn().scalar(launcher_pid);
+    return now != "0" && now != launcher;
+  }));
+  EXPECT_EQ(scheduler_pid(conn(), db_name()), scheduler);
+  EXPECT_TRUE(refreshes(conn(), 1));
+}
+
 TEST_F(SchedulerLifecycle, DropAndCreateExtensionWhileTheSchedulerRuns) {
   std::string name = make_database("pgt_e2e_sched_dropext", true);
   {
