@@ -35,21 +35,27 @@ std::string id_array(const std::vector<int64_t>& ids) {
 }  // namespace
 
 std::vector<ScheduledTable> load_scheduled_tables() {
-  auto result = pg::spi::run(
+  // Read every tick (at least once per pg_trickle.scheduler_interval_ms):
+  // planned once per scheduler. Never freed: static destructors at backend
+  // exit would free SPI plans while PostgreSQL shuts down.
+  static pg::spi::KeptPlan* plan = nullptr;
+  if (plan == nullptr) plan = new pg::spi::KeptPlan(
+      "WITH d AS (SELECT d.pgt_id, pg_catalog.array_agg(d.source_relid) AS sources, "
+      "pg_catalog.array_agg(d.source_relid) FILTER (WHERE t.source_relid IS NOT NULL) AS captured, "
+      "pg_catalog.array_agg(u.pgt_id) FILTER (WHERE u.pgt_id IS NOT NULL) AS upstream "
+      "FROM pgtrickle.pgt_dependencies d "
+      "LEFT JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid "
+      "LEFT JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = d.source_relid GROUP BY d.pgt_id) "
       "SELECT st.pgt_id, st.pgt_relid, st.pgt_schema, st.pgt_name, st.schedule, "
       "st.effective_refresh_mode = 'DIFFERENTIAL', st.status, st.is_populated, "
       "COALESCE((extract(epoch FROM st.data_timestamp) * 1000)::int8, 0), "
       "COALESCE(st.diamond_consistency, 'atomic') <> 'none', "
       "COALESCE(st.diamond_schedule_policy, 'fastest') = 'slowest', "
       "st.frontier::text, st.frontier_own_xid::text, st.frontier_own_cid::text, "
-      "ARRAY(SELECT d.source_relid FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = st.pgt_id)::text, "
-      "ARRAY(SELECT d.source_relid FROM pgtrickle.pgt_dependencies d "
-      "      JOIN pgtrickle.pgt_change_tracking t USING (source_relid) WHERE d.pgt_id = st.pgt_id)::text, "
-      "ARRAY(SELECT u.pgt_id FROM pgtrickle.pgt_dependencies d "
-      "      JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = d.source_relid "
-      "      WHERE d.pgt_id = st.pgt_id)::text "
-      "FROM pgtrickle.pgt_stream_tables st ORDER BY st.pgt_id",
-      {}, true);
+      "d.sources::text, d.captured::text, d.upstream::text "
+      "FROM pgtrickle.pgt_stream_tables st LEFT JOIN d ON d.pgt_id = st.pgt_id ORDER BY st.pgt_id",
+      {});
+  auto result = plan->run({});
   std::vector<ScheduledTable> out;
   for (const auto& r : result.rows) {
     ScheduledTable t;
