@@ -73,6 +73,19 @@ TEST_F(SchedulerChain, QuietStreamTablesAreNotRefreshedAndLeaveNoHistory) {
   EXPECT_EQ(conn().scalar("SELECT count(*) FROM pgtrickle.get_refresh_history('sq_st', 10) WHERE action = 'NO_DATA'"), "0");
 }
 
+TEST_F(SchedulerChain, CronAndCalculatedSchedulesRefreshByThemselves) {
+  conn().exec("CREATE TABLE scr_src (id int PRIMARY KEY)");
+  create_scheduled(conn(), "scr_cron", "SELECT id FROM scr_src", "*/2 * * * * *");  // every 2 s (6 fields)
+  create_scheduled(conn(), "scr_calc", "SELECT id FROM scr_src", "calculated");   // nobody reads it
+  conn().exec("INSERT INTO scr_src SELECT generate_series(1, 3)");
+  EXPECT_TRUE(wait_until([&] { return conn().scalar("SELECT count(*) FROM scr_cron") == "3"; }));
+  EXPECT_TRUE(wait_until([&] { return conn().scalar("SELECT count(*) FROM scr_calc") == "3"; }));
+  // The cron table refreshed at a firing: an even second.
+  EXPECT_EQ(conn().scalar("SELECT count(*) FROM pgtrickle.get_refresh_history('scr_cron', 5) "
+                          "WHERE initiated_by = 'SCHEDULER' AND floor(extract(second FROM start_time))::int % 2 <> 0"),
+            "0");
+}
+
 TEST_F(SchedulerChain, FullModeTablesAreRecomputedEveryPeriod) {
   conn().exec("CREATE TABLE sf_src (id int PRIMARY KEY, v int)");
   conn().exec("INSERT INTO sf_src SELECT g, g FROM generate_series(1, 10) g");

@@ -101,7 +101,7 @@ TEST_F(SchedulerLifecycle, DropAndCreateExtensionWhileTheSchedulerRuns) {
   connect_maintenance()->exec("DROP DATABASE " + quote_ident(name));
 }
 
-TEST_F(SchedulerLifecycle, DropAndRenameDatabaseWithoutForceWhileTheSchedulerRuns) {
+TEST_F(SchedulerLifecycle, DropRenameAndCopyDatabaseWithoutForceWhileTheSchedulerRuns) {
   std::string name = make_database("pgt_e2e_sched_dropdb", true);
   {
     PgConn db(ConnTarget{name, ""});
@@ -117,8 +117,13 @@ TEST_F(SchedulerLifecycle, DropAndRenameDatabaseWithoutForceWhileTheSchedulerRun
     PgConn db(ConnTarget{"pgt_e2e_sched_renamed", ""});
     EXPECT_TRUE(refreshes(db, 2));
   }
+  // Copying it needs it alone too; the copy has pg_trickle, and is found.
+  admin->exec("DROP DATABASE IF EXISTS pgt_e2e_sched_copy WITH (FORCE)");
+  admin->exec("CREATE DATABASE pgt_e2e_sched_copy TEMPLATE pgt_e2e_sched_renamed");
+  EXPECT_NE(wait_for_scheduler(conn(), "pgt_e2e_sched_copy"), 0);
+  admin->exec("DROP DATABASE pgt_e2e_sched_copy");
   admin->exec("DROP DATABASE pgt_e2e_sched_renamed");
-  EXPECT_EQ(admin->scalar("SELECT count(*) FROM pg_database WHERE datname = 'pgt_e2e_sched_renamed'"), "0");
+  EXPECT_EQ(admin->scalar("SELECT count(*) FROM pg_database WHERE datname IN ('pgt_e2e_sched_copy', 'pgt_e2e_sched_renamed')"), "0");
 }
 
 TEST_F(SchedulerLifecycle, EnabledOffForTheDatabaseStopsScheduling) {
