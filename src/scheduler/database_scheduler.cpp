@@ -3,16 +3,12 @@
 
 #include <algorithm>
 #include <csignal>
-#include <chrono>
 #include <map>
 #include <set>
 
-#include "catalog/stream_table_catalog.h"
-#include "common/user_error.h"
 #include "pg/boundary.h"
 #include "pg/gucs.h"
 #include "pg/spi.h"
-#include "refresh/refresh_runner.h"
 #include "scheduler/dag.h"
 #include "scheduler/due_policy.h"
 #include "scheduler/schedule.h"
@@ -23,17 +19,13 @@
 #include "scheduler/worker_transaction.h"
 
 extern "C" {
-#include "access/xact.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
-#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
-#include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 }
 
@@ -79,7 +71,9 @@ class DatabaseScheduler {
   int64_t unit_due_at(const Unit& unit) const;
   // Pending-change checks and RUNNING rows; the task is empty when there is nothing to do.
   UnitTask prepare(const Unit& unit);
-  void remember(const Unit& unit, const UnitTask& task, const UnitOutcome& outcome, int64_t started);
+  void remember(const UnitTask& task, const UnitOutcome& outcome, int64_t started);
+  void collect_workers();
+  bool in_flight(int64_t id) const { return in_flight_ids_.count(id) != 0; }
   void run_units(const std::vector<Unit>& units);
 
   std::map<int64_t, Memory> memory_;
@@ -88,6 +82,10 @@ class DatabaseScheduler {
   std::vector<ScheduledTable> tables_;
   std::map<int64_t, const ScheduledTable*> by_id_;  // into tables_
   RefreshWorkers workers_;
+  // Units running in refresh workers, across ticks: tag -> task, start time.
+  std::map<int, std::pair<UnitTask, int64_t>> in_flight_;
+  std::set<int64_t> in_flight_ids_;
+  int next_tag_ = 0;
   bool recovered_ = false;
   int64_t last_sweep_ms_ = 0;
 };
@@ -150,6 +148,7 @@ long DatabaseScheduler::tick() {
   std::vector<ScheduledTable> tables;
   if (!load(&tables)) return -1;
   tables_ = std::move(tables);
+  collect_workers();
 
   // Plan: graph, schedules, effective periods, units.
   std::vector<DagNode> nodes;
@@ -198,7 +197,8 @@ long DatabaseScheduler::tick() {
   run_units(units);
 
   int64_t next = kNever;
-  for (const auto& t : tables_) next = std::min(next, due_at(t));
+  for (const auto& t : tables_)
+    if (!in_flight(t.id)) next = std::min(next, due_at(t));  // their worker's end wakes us
   int64_t wait = next == kNever ? guc::scheduler_interval_ms : next - now_ms();
   return static_cast<long>(std::clamp<int64_t>(wait, 0, guc::scheduler_interval_ms));
 }
@@ -252,19 +252,17 @@ UnitTask DatabaseScheduler::prepare(const Unit& unit) {
   return task;
 }
 
-void DatabaseScheduler::remember(const Unit& unit, const UnitTask& task, const UnitOutcome& outcome,
-                                 int64_t started) {
+void DatabaseScheduler::remember(const UnitTask& task, const UnitOutcome& outcome, int64_t started) {
   int64_t end = now_ms();
-  for (const auto* t : unit) {
-    bool refreshed = false;
-    for (const auto& m : task.members) refreshed = refreshed || m.id == t->id;
-    if (!refreshed) continue;
-    Memory& m = memory_[t->id];
+  for (const auto& member : task.members) {
+    auto known = memory_.find(member.id);
+    if (known == memory_.end()) continue;  // dropped meanwhile
+    Memory& m = known->second;
     if (outcome.busy) {
       m.not_before_ms = end + kBusyRetryMs;
     } else if (outcome.failed) {
-      if (t->id == outcome.failed_id) m.failures++;
-      int64_t period = periods_.count(t->id) ? periods_[t->id] : 1;
+      if (member.id == outcome.failed_id) m.failures++;
+      int64_t period = periods_.count(member.id) ? periods_[member.id] : 1;
       m.not_before_ms = end + retry_delay_ms(std::max(m.failures, 1), period * 1000);
     } else {
       m.failures = 0;
@@ -277,17 +275,31 @@ void DatabaseScheduler::remember(const Unit& unit, const UnitTask& task, const U
     recovered_ = false;  // its RUNNING rows are orphans now
 }
 
+void DatabaseScheduler::collect_workers() {
+  for (auto& [tag, outcome] : workers_.collect()) {
+    auto it = in_flight_.find(tag);
+    if (it == in_flight_.end()) continue;
+    remember(it->second.first, outcome, it->second.second);
+    for (const auto& m : it->second.first.members) in_flight_ids_.erase(m.id);
+    in_flight_.erase(it);
+  }
+}
+
 // Runs the due units in waves: a unit starts once no unit it reads from is
-// still pending or running in this tick. Several ready units go to refresh
-// workers; a lone one (or every one, with max_dynamic_refresh_workers = 1)
-// is refreshed here, which keeps this process's prepared plans warm.
+// still waiting or running (in a refresh worker, possibly since an earlier
+// tick). When several units are ready they go to refresh workers, and the
+// tick does not wait for them: their end sets our latch. A lone ready unit
+// (or every one, with max_dynamic_refresh_workers = 1) is refreshed here,
+// which keeps this process's prepared plans warm.
 void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
   std::map<int64_t, size_t> unit_of;
   for (size_t u = 0; u < units.size(); u++)
     for (const auto* t : units[u]) unit_of[t->id] = u;
   enum class State { Waiting, Running, Done };
   std::vector<State> state(units.size(), State::Waiting);
-  std::map<int, std::pair<UnitTask, int64_t>> in_flight;  // unit -> task, start time
+  for (size_t u = 0; u < units.size(); u++)
+    for (const auto* t : units[u])
+      if (in_flight(t->id)) state[u] = State::Running;
   auto blocked = [&](size_t u) {
     for (const auto* t : units[u])
       for (int64_t up : t->upstream) {
@@ -308,7 +320,7 @@ void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
         continue;
       }
       if (ready.size() + workers_.in_flight() >= static_cast<size_t>(guc::max_dynamic_refresh_workers))
-        continue;  // no capacity: next wave
+        continue;  // no capacity: a later tick
       UnitTask task = prepare(units[u]);
       if (task.members.empty()) {
         state[u] = State::Done;
@@ -316,39 +328,23 @@ void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
       }
       ready.emplace_back(u, std::move(task));
     }
+    if (ready.empty()) break;
     bool parallel = guc::max_dynamic_refresh_workers > 1 && ready.size() + workers_.in_flight() > 1;
     for (auto& [u, task] : ready) {
       int64_t started = now_ms();
-      if (parallel && workers_.start(task, static_cast<int>(u))) {
+      int tag = next_tag_++;
+      if (parallel && workers_.start(task, tag)) {
         state[u] = State::Running;
-        in_flight[static_cast<int>(u)] = {std::move(task), started};
+        for (const auto& m : task.members) in_flight_ids_.insert(m.id);
+        in_flight_[tag] = {std::move(task), started};
         continue;
       }
       UnitOutcome outcome = refresh_unit(task);
-      remember(units[u], task, outcome, started);
+      remember(task, outcome, started);
       state[u] = State::Done;
     }
-    if (workers_.in_flight() == 0) {
-      bool waiting = false;
-      for (size_t u = 0; u < units.size(); u++) waiting = waiting || state[u] == State::Waiting;
-      if (!waiting || ready.empty()) break;
-      continue;
-    }
-    // Wait for a worker to finish (the postmaster sets our latch).
-    std::vector<std::pair<int, UnitOutcome>> finished;
-    while ((finished = workers_.collect()).empty()) {
-      pg::guard([] {
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
-        ResetLatch(MyLatch);
-        CHECK_FOR_INTERRUPTS();
-      });
-    }
-    for (auto& [u, outcome] : finished) {
-      auto& [task, started] = in_flight[u];
-      remember(units[u], task, outcome, started);
-      in_flight.erase(u);
-      state[u] = State::Done;
-    }
+    collect_workers();
+    pg::guard([] { CHECK_FOR_INTERRUPTS(); });
   }
 }
 
