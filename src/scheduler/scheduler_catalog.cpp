@@ -4,8 +4,13 @@
 // user's but may write the catalog; refreshes switch to each table's owner.
 #include "scheduler/scheduler_catalog.h"
 
+#include "dvm/delta_sql.h"
 #include "frontend/delta_derivation.h"
 #include "pg/spi.h"
+
+extern "C" {
+#include "catalog/pg_type.h"
+}
 
 namespace pgt::scheduler {
 
@@ -84,18 +89,15 @@ std::vector<ScheduledTable> load_scheduled_tables() {
 bool has_pending_changes(const ScheduledTable& t) {
   if (!t.frontier) return true;
   if (t.captured_sources.empty()) return false;
-  // The same "unconsumed" rule as the refresh (dvm::unconsumed_changes_predicate),
-  // with its parameters passed as text.
+  // The refresh's own rule for "not consumed yet", so the two cannot disagree.
   std::string sql = "SELECT ";
-  for (size_t i = 0; i < t.captured_sources.size(); i++) {
-    if (i) sql += " OR ";
-    sql += "EXISTS (SELECT 1 FROM " + frontend::change_buffer_name(t.captured_sources[i]) +
-           " b WHERE NOT (pg_catalog.pg_visible_in_snapshot(b.xid, $1::pg_catalog.pg_snapshot) "
-           "OR (b.xid = $2::pg_catalog.xid8 AND b.cmin::pg_catalog.text::pg_catalog.int8 < "
-           "$3::pg_catalog.int8) IS TRUE))";
-  }
-  return pg::spi::scalar(sql, {t.frontier, t.frontier_own_xid, t.frontier_own_cid}) ==
-         std::optional<std::string>("t");
+  for (size_t i = 0; i < t.captured_sources.size(); i++)
+    sql += std::string(i ? " OR " : "") + "EXISTS (SELECT 1 FROM " +
+           frontend::change_buffer_name(t.captured_sources[i]) + " b WHERE " +
+           dvm::unconsumed_changes_predicate("b") + ")";
+  pg::spi::KeptPlan check(sql, {PG_SNAPSHOTOID, XID8OID, INT8OID});
+  auto result = check.run({t.frontier, t.frontier_own_xid, t.frontier_own_cid});
+  return !result.rows.empty() && result.rows[0][0] == std::optional<std::string>("t");
 }
 
 int64_t fail_interrupted_refreshes() {
