@@ -47,6 +47,7 @@ echo "== throwaway cluster on socket $PGHOST, port $PGPORT"
 # noise on the full-scan statements); no checkpoints during a run.
 psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 ALTER SYSTEM SET autovacuum = off;
+ALTER SYSTEM SET pg_trickle.enabled = off;  -- the driver times its own refreshes
 ALTER SYSTEM SET jit = off;
 ALTER SYSTEM SET max_wal_size = '8GB';
 ALTER SYSTEM SET checkpoint_timeout = '1h';

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pg_trickle demo: installs what is missing, builds, installs, starts a
 # throwaway PostgreSQL 15 cluster with pg_trickle preloaded, and shows a
-# stream table following its source table as rows arrive.
+# stream table following its source table as rows arrive, refreshed by the
+# background scheduler (no refresh call).
 #
 #   scripts/demo.sh               # run the demo, then stop and remove the cluster
 #   DEMO_KEEP=1 scripts/demo.sh   # leave the cluster running and print how to connect
@@ -60,14 +61,14 @@ for round in 1 2 3; do
            UPDATE sales SET amount = 999 WHERE id IN (SELECT id FROM sales WHERE region = 'south' AND amount < 990 LIMIT 5);
            DELETE FROM sales WHERE id IN (SELECT id FROM sales WHERE region = 'west' AND amount >= 990 LIMIT 3);
            UPDATE regions SET manager = 'Manager $round' WHERE region = 'east';"
-  # Refreshed explicitly here; the background scheduler (coming next) does this by itself.
-  psql -c "SELECT pgtrickle.refresh_stream_table('big_sales')" >/dev/null
-  show "round $round: +$((round * 10)) big north sales, 5 south sales raised, 3 big west sales deleted, new east manager; refresh"
-  sleep 1
+  # No refresh call: the background scheduler applies the changes by itself
+  # (at once after a quiet spell, and at most 1 s later: schedule => '1s').
+  sleep 1.5
+  show "round $round: +$((round * 10)) big north sales, 5 south sales raised, 3 big west sales deleted, new east manager (no refresh called)"
 done
 
 echo
-echo "-- refresh history: the first refresh computed everything, the others only the changes"
+echo "-- refresh history: the first refresh computed everything; the scheduler's only the changes"
 psql -c "SELECT refresh_id, action, rows_inserted, rows_updated, rows_deleted, initiated_by,
                 round(extract(epoch FROM end_time - start_time) * 1000, 2) AS ms
          FROM pgtrickle.pgt_refresh_history ORDER BY refresh_id"

@@ -2,7 +2,8 @@
 # Runs every test tier of pg_trickle on a fresh Debian 12 machine:
 #   1. unit      GoogleTest, pure C++ (no server)
 #   2. regress   pg_regress (make installcheck) against a throwaway cluster
-#   3. e2e       GoogleTest + libpq against the same cluster (oracle, concurrency)
+#   3. e2e       GoogleTest + libpq against the same cluster (oracle, concurrency,
+#                scheduler), then the scheduler crash-recovery test on its own
 # Exits non-zero on the first failing tier. Needs root for apt-get/make install
 # (or sudo); the cluster itself runs unprivileged.
 set -euo pipefail
@@ -38,8 +39,21 @@ make -s e2e
 
 # A backend that crashed (and was restarted by the postmaster) can hide behind
 # passing tests: the server log must show none.
-if grep -E "terminated by signal|server process .* exited with exit code [^0]" "$work/server.log"; then
+crashes='terminated by signal|server process .* exited with exit code [^0]'
+if grep -E "$crashes" "$work/server.log"; then
   echo "== FAILED: a server process crashed during the tests (see above)"
+  exit 1
+fi
+
+# Last, alone (it takes the cluster through crash recovery): a scheduler
+# killed with SIGKILL comes back. Its own death is the only crash allowed in
+# the log from here on.
+echo "== e2e crash recovery of the scheduler"
+logged=$(wc -l <"$work/server.log")
+./test/e2e/pgt_e2e_tests --gtest_brief=1 --gtest_also_run_disabled_tests --gtest_filter='SchedulerCrash.*'
+if tail -n +"$((logged + 1))" "$work/server.log" | grep -E "$crashes" \
+   | grep -vE 'background worker "pg_trickle scheduler" \(PID [0-9]+\) was terminated by signal 9: Killed'; then
+  echo "== FAILED: a server process crashed during the crash-recovery test (see above)"
   exit 1
 fi
 

@@ -421,3 +421,11 @@ REVOKE ALL ON FUNCTION pgtrickle._on_ddl_command_end() FROM PUBLIC;
 CREATE EVENT TRIGGER pgt_ddl_command_end ON ddl_command_end
     WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA')
     EXECUTE FUNCTION pgtrickle._on_ddl_command_end();
+
+-- Called once per statement by the capture triggers: the scheduler of this
+-- database is woken when the transaction commits (a no-op without one).
+CREATE FUNCTION pgtrickle._signal_scheduler(source oid)
+RETURNS void
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'pgt_signal_scheduler';
+REVOKE ALL ON FUNCTION pgtrickle._signal_scheduler(oid) FROM PUBLIC;

@@ -137,6 +137,7 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
            "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "SELECT -1 FROM __pgt_old;\n"
            "  ELSIF TG_OP = 'TRUNCATE' THEN\n    " + insert + "VALUES (0);\n"
            "  END IF;\n"
+           "  PERFORM pgtrickle._signal_scheduler(TG_RELID);\n"  // wakes the scheduler at commit
            "  RETURN NULL;\n"
            "END\n$pgt$";
   }
@@ -177,6 +178,7 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
          "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "SELECT -1, " + cols + " FROM __pgt_old;\n"
          "  ELSE\n    INSERT INTO " + buffer + " (__pgt_w) VALUES (0);\n"
          "  END IF;\n"
+         "  PERFORM pgtrickle._signal_scheduler(TG_RELID);\n"  // wakes the scheduler at commit
          "  RETURN NULL;\n"
          "END\n$pgt$";
 }

@@ -2,6 +2,14 @@
 #include "pg/boundary.h"
 #include "pg/gucs.h"
 #include "refresh/dml_guard.h"
+#include "scheduler/commit_signals.h"
+#include "scheduler/database_ddl_hook.h"
+#include "scheduler/launcher.h"
+#include "scheduler/shared_state.h"
+
+extern "C" {
+#include "miscadmin.h"
+}
 
 extern "C" {
 PGT_MODULE_MAGIC;
@@ -15,4 +23,12 @@ extern "C" void _PG_init(void) {
   pgt::guc::define_gucs();
   pgt::pg::register_boundary_callbacks();
   pgt::refresh::register_dml_guard_callbacks();
+  pgt::scheduler::register_commit_signals();
+  pgt::scheduler::install_database_ddl_hook();
+  // The scheduler needs shared memory and the launcher: preloading only.
+  // (Loaded later, commits simply have no scheduler to wake.)
+  if (process_shared_preload_libraries_in_progress) {
+    pgt::scheduler::install_shared_state_hooks();
+    pgt::scheduler::register_launcher();
+  }
 }

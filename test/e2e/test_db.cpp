@@ -29,13 +29,15 @@ std::string database_name_for_suite(const std::string& suite) {
 
 std::unique_ptr<PgConn> connect_maintenance() { return std::make_unique<PgConn>(); }
 
-void TestDb::SetUpTestSuite() {
+void TestDb::set_up_suite_database(bool scheduled) {
   current_db() = database_name_for_suite(current_suite_name());
   auto admin = connect_maintenance();
-  // FORCE: a scheduler worker (or a session of a killed earlier run) may
-  // still be connected to a leftover database of the same name.
+  // FORCE: a session of a killed earlier run may still be connected to a
+  // leftover database of the same name.
   admin->exec("DROP DATABASE IF EXISTS " + quote_ident(current_db()) + " WITH (FORCE)");
   admin->exec("CREATE DATABASE " + quote_ident(current_db()));
+  if (!scheduled)
+    admin->exec("ALTER DATABASE " + quote_ident(current_db()) + " SET pg_trickle.enabled = off");
   PgConn db(ConnTarget{current_db(), ""});
   db.exec("CREATE EXTENSION pg_trickle");
 }

@@ -18,7 +18,11 @@ namespace pgt_e2e {
 
 class TestDb : public ::testing::Test {
  public:
-  static void SetUpTestSuite();
+  // The database has the background scheduler turned off (ALTER DATABASE ...
+  // SET pg_trickle.enabled = off): tests refresh by hand, deterministically.
+  static void SetUpTestSuite() { set_up_suite_database(false); }
+  // scheduled: leave the scheduler on (scheduler suites).
+  static void set_up_suite_database(bool scheduled);
   static void TearDownTestSuite();
 
   // The current suite's database.

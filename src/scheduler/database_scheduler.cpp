@@ -1,0 +1,454 @@
+// The per-database scheduler: see database_scheduler.h.
+#include "scheduler/database_scheduler.h"
+
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <set>
+
+#include "pg/boundary.h"
+#include "pg/gucs.h"
+#include "pg/spi.h"
+#include "scheduler/dag.h"
+#include "scheduler/due_policy.h"
+#include "scheduler/schedule.h"
+#include "scheduler/scheduler_catalog.h"
+#include "scheduler/refresh_worker.h"
+#include "scheduler/shared_state.h"
+#include "scheduler/unit_refresh.h"
+#include "scheduler/worker_transaction.h"
+
+extern "C" {
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/wait_event.h"
+}
+
+namespace pgt::scheduler {
+
+namespace {
+
+volatile sig_atomic_t got_sigterm = false;
+
+// SIGTERM (shutdown, pg_terminate_backend, the DDL hook): as in any backend,
+// a refresh in progress is cancelled and rolled back (die() makes the next
+// CHECK_FOR_INTERRUPTS exit with FATAL); between ticks the loop sees the flag
+// first and exits quietly.
+void on_sigterm(SIGNAL_ARGS) {
+  got_sigterm = true;
+  die(postgres_signal_arg);
+}
+
+// Every table is checked for pending changes this often even without a
+// signal: changes of prepared transactions commit without waking us.
+constexpr int64_t kSweepMs = 30000;
+// A unit whose tables were busy (manual refresh, DDL) is retried after this.
+constexpr int64_t kBusyRetryMs = 200;
+
+class DatabaseScheduler {
+ public:
+  // One tick; returns how long to sleep (ms), or -1 to exit.
+  long tick();
+
+ private:
+  struct Memory {  // what the scheduler remembers of a table between ticks
+    bool pending = true;          // changes may be waiting
+    int64_t cron_considered_ms = 0;
+    int64_t not_before_ms = 0;
+    int failures = 0;
+    int64_t refreshed_at_ms = 0;  // by this scheduler (the catalog says the same next tick)
+  };
+  using Unit = std::vector<const ScheduledTable*>;
+
+  bool load(std::vector<ScheduledTable>* tables);
+  void note_signals(const ChangeSignals& signals, int64_t now);
+  int64_t due_at(const ScheduledTable& t) const;
+  int64_t unit_due_at(const Unit& unit) const;
+  // Pending-change checks and RUNNING rows; the task is empty when there is nothing to do.
+  UnitTask prepare(const Unit& unit);
+  void remember(const UnitTask& task, const UnitOutcome& outcome, int64_t started);
+  void collect_workers();
+  bool in_flight(int64_t id) const { return in_flight_ids_.count(id) != 0; }
+  void run_units(const std::vector<Unit>& units);
+
+  std::map<int64_t, Memory> memory_;
+  std::map<int64_t, int64_t> periods_;
+  std::map<int64_t, schedule::Schedule> schedules_;
+  std::vector<ScheduledTable> tables_;
+  std::map<int64_t, const ScheduledTable*> by_id_;  // into tables_
+  RefreshWorkers workers_;
+  // Units running in refresh workers, across ticks: tag -> task, start time.
+  std::map<int, std::pair<UnitTask, int64_t>> in_flight_;
+  std::set<int64_t> in_flight_ids_;
+  int next_tag_ = 0;
+  bool recovered_ = false;
+  int64_t last_sweep_ms_ = 0;
+};
+
+bool DatabaseScheduler::load(std::vector<ScheduledTable>* tables) {
+  bool present = true;
+  bool ok = in_transaction("pg_trickle: reading stream tables", [&] {
+    pg::guard([&] { present = OidIsValid(get_extension_oid("pg_trickle", true)); });
+    if (!present) return;
+    push_snapshot();
+    pg::spi::Connection spi;
+    if (!recovered_) {
+      int64_t n = fail_interrupted_refreshes();
+      if (n > 0) report(LOG, std::to_string(n) + " interrupted refresh(es) marked FAILED");
+      recovered_ = true;
+    }
+    *tables = load_scheduled_tables();
+  });
+  if (ok && !present) return false;
+  if (!ok) tables->clear();
+  return true;
+}
+
+void DatabaseScheduler::note_signals(const ChangeSignals& signals, int64_t now) {
+  std::set<Oid> changed(signals.relids.begin(), signals.relids.end());
+  for (const auto& t : tables_) {
+    bool hit = signals.overflow;
+    for (Oid s : t.sources) hit = hit || changed.count(s) != 0;
+    if (!hit) continue;
+    Memory& m = memory_[t.id];
+    // A cron table fires at its next firing after the change, not at one
+    // that passed while nothing was pending.
+    if (!m.pending) m.cron_considered_ms = now;
+    m.pending = true;
+  }
+}
+
+int64_t DatabaseScheduler::due_at(const ScheduledTable& t) const {
+  if (t.status != "ACTIVE" && t.status != "INITIALIZING") return kNever;
+  auto s = schedules_.find(t.id);
+  if (s == schedules_.end()) return kNever;
+  const Memory& m = memory_.at(t.id);
+  TableTiming timing;
+  timing.kind = s->second.kind;
+  timing.cron = s->second.cron;
+  auto p = periods_.find(t.id);
+  timing.period_seconds = p != periods_.end() ? p->second : guc::default_schedule_seconds;
+  timing.captures_changes = t.differential;
+  timing.populated = t.populated;
+  timing.pending = m.pending;
+  timing.last_refresh_ms = std::max(t.last_refresh_ms, m.refreshed_at_ms);
+  timing.cron_considered_ms = m.cron_considered_ms;
+  timing.not_before_ms = m.not_before_ms;
+  return due_at_ms(timing);
+}
+
+long DatabaseScheduler::tick() {
+  int64_t now = now_ms();
+  ChangeSignals signals = take_change_signals(MyDatabaseId);
+  std::vector<ScheduledTable> tables;
+  if (!load(&tables)) return -1;
+  tables_ = std::move(tables);
+  collect_workers();
+
+  // Plan: graph, schedules, effective periods, units.
+  std::vector<DagNode> nodes;
+  std::map<int64_t, std::optional<int64_t>> own;
+  schedules_.clear();
+  std::map<int64_t, const ScheduledTable*>& by_id = by_id_;
+  by_id.clear();
+  for (const auto& t : tables_) {
+    by_id[t.id] = &t;
+    nodes.push_back({t.id, t.display_name(), t.upstream, t.atomic_diamonds});
+    bool fresh = memory_.emplace(t.id, Memory{}).second;
+    // Suspended: when resumed it starts afresh (no backoff left over).
+    if (t.status != "ACTIVE" && t.status != "INITIALIZING") memory_[t.id] = Memory{};
+    if (fresh) memory_[t.id].cron_considered_ms = now;
+    try {
+      schedule::Schedule s = schedule::parse(t.schedule);
+      if (s.kind == schedule::Kind::Duration)
+        own[t.id] = s.interval_seconds;
+      else if (s.kind == schedule::Kind::Cron)
+        own[t.id] = std::max<int64_t>(1, std::min<int64_t>(schedule::smallest_fire_gap_seconds(s.cron), 86400 * 366));
+      else
+        own[t.id] = std::nullopt;
+      schedules_[t.id] = s;
+    } catch (const std::exception& e) {
+      report(WARNING, "stream table " + t.display_name() + " has an invalid schedule: " + e.what());
+    }
+  }
+  for (auto it = memory_.begin(); it != memory_.end();)  // dropped tables
+    it = by_id.count(it->first) ? std::next(it) : memory_.erase(it);
+  Dag dag(nodes);
+  if (auto cycle = dag.cycle()) report(WARNING, "stream tables form a cycle, not refreshed: " + *cycle);
+  periods_ = resolve_periods(dag, own, guc::default_schedule_seconds);
+
+  if (now - last_sweep_ms_ >= kSweepMs) {
+    signals.overflow = true;
+    last_sweep_ms_ = now;
+  }
+  note_signals(signals, now);
+
+  std::vector<Unit> units;
+  for (const auto& ids : refresh_units(dag)) {
+    Unit unit;
+    for (int64_t id : ids) unit.push_back(by_id.at(id));
+    units.push_back(std::move(unit));
+  }
+  run_units(units);
+
+  int64_t next = kNever;
+  for (const auto& t : tables_)
+    if (!in_flight(t.id)) next = std::min(next, due_at(t));  // their worker's end wakes us
+  int64_t wait = next == kNever ? guc::scheduler_interval_ms : next - now_ms();
+  return static_cast<long>(std::clamp<int64_t>(wait, 0, guc::scheduler_interval_ms));
+}
+
+int64_t DatabaseScheduler::unit_due_at(const Unit& unit) const {
+  if (unit.size() == 1) return due_at(*unit[0]);
+  std::vector<int64_t> due;
+  bool slowest = false;
+  for (const auto* t : unit) {
+    due.push_back(due_at(*t));
+    slowest = slowest || t->slowest;
+  }
+  return group_due_at_ms(due, slowest);
+}
+
+UnitTask DatabaseScheduler::prepare(const Unit& unit) {
+  UnitTask task;
+  task.group = unit.size() > 1;
+  bool ok = in_transaction("pg_trickle: checking for changes", [&] {
+    push_snapshot();
+    pg::spi::Connection spi;
+    // Members that refresh: those with work, and (in a group) every member
+    // downstream of one that refreshes, so that the group moves as one.
+    std::set<int64_t> refreshing;
+    for (const auto* t : unit) {
+      if (t->status != "ACTIVE" && t->status != "INITIALIZING") continue;
+      Memory& m = memory_[t->id];
+      bool work = !t->differential || !t->populated || (m.pending && has_pending_changes(*t));
+      if (t->differential && !work) m.pending = false;
+      for (int64_t up : t->upstream) work = work || refreshing.count(up) != 0;
+      if (!work) continue;
+      refreshing.insert(t->id);
+      task.members.push_back({t->id, t->relid, t->differential, t->display_name()});
+      task.running_ids.push_back(
+          insert_running_row(t->id, t->differential && t->populated ? "DIFFERENTIAL" : "FULL"));
+    }
+    std::set<Oid> read;
+    for (const auto& m : task.members)
+      for (int64_t up : by_id_.at(m.id)->upstream)
+        if (!refreshing.count(up) && by_id_.count(up)) read.insert(by_id_.at(up)->relid);
+    task.read_locked.assign(read.begin(), read.end());
+  });
+  int64_t now = now_ms();
+  if (!ok) {
+    // Not even the check worked (logged): try again in a while, not at once.
+    task = UnitTask{};
+    for (const auto* t : unit) memory_[t->id].not_before_ms = now + 1000;
+  }
+  // Cron tables: this firing is handled, whatever happens next.
+  for (const auto* t : unit) memory_[t->id].cron_considered_ms = now;
+  return task;
+}
+
+void DatabaseScheduler::remember(const UnitTask& task, const UnitOutcome& outcome, int64_t started) {
+  int64_t end = now_ms();
+  for (const auto& member : task.members) {
+    auto known = memory_.find(member.id);
+    if (known == memory_.end()) continue;  // dropped meanwhile
+    Memory& m = known->second;
+    if (outcome.busy) {
+      m.not_before_ms = end + kBusyRetryMs;
+    } else if (outcome.failed) {
+      if (member.id == outcome.failed_id) m.failures++;
+      int64_t period = periods_.count(member.id) ? periods_[member.id] : 1;
+      m.not_before_ms = end + retry_delay_ms(std::max(m.failures, 1), period * 1000);
+    } else {
+      m.failures = 0;
+      m.pending = false;
+      m.refreshed_at_ms = started;
+      m.not_before_ms = 0;
+    }
+  }
+  if (outcome.failed && outcome.error.message.rfind("the refresh worker exited", 0) == 0)
+    recovered_ = false;  // its RUNNING rows are orphans now
+}
+
+void DatabaseScheduler::collect_workers() {
+  for (auto& [tag, outcome] : workers_.collect()) {
+    auto it = in_flight_.find(tag);
+    if (it == in_flight_.end()) continue;
+    remember(it->second.first, outcome, it->second.second);
+    for (const auto& m : it->second.first.members) in_flight_ids_.erase(m.id);
+    in_flight_.erase(it);
+  }
+}
+
+// Runs the due units in waves: a unit starts once no unit it reads from is
+// still waiting or running (in a refresh worker, possibly since an earlier
+// tick). When several units are ready they go to refresh workers, and the
+// tick does not wait for them: their end sets our latch. A lone ready unit
+// (or every one, with max_dynamic_refresh_workers = 1) is refreshed here,
+// which keeps this process's prepared plans warm.
+void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
+  std::map<int64_t, size_t> unit_of;
+  for (size_t u = 0; u < units.size(); u++)
+    for (const auto* t : units[u]) unit_of[t->id] = u;
+  enum class State { Waiting, Running, Done };
+  std::vector<State> state(units.size(), State::Waiting);
+  for (size_t u = 0; u < units.size(); u++)
+    for (const auto* t : units[u])
+      if (in_flight(t->id)) state[u] = State::Running;
+  auto blocked = [&](size_t u) {
+    for (const auto* t : units[u])
+      for (int64_t up : t->upstream) {
+        auto it = unit_of.find(up);
+        if (it != unit_of.end() && it->second != u && state[it->second] != State::Done) return true;
+      }
+    return false;
+  };
+  for (;;) {
+    // Changes committed by the refreshes so far (capture on stream tables)
+    // make their readers pending within this same tick.
+    note_signals(take_change_signals(MyDatabaseId), now_ms());
+    std::vector<std::pair<size_t, UnitTask>> ready;
+    for (size_t u = 0; u < units.size(); u++) {
+      if (state[u] != State::Waiting || blocked(u)) continue;
+      if (unit_due_at(units[u]) > now_ms()) {
+        state[u] = State::Done;
+        continue;
+      }
+      if (ready.size() + workers_.in_flight() >= static_cast<size_t>(guc::max_dynamic_refresh_workers))
+        continue;  // no capacity: a later tick
+      UnitTask task = prepare(units[u]);
+      if (task.members.empty()) {
+        state[u] = State::Done;
+        continue;
+      }
+      ready.emplace_back(u, std::move(task));
+    }
+    if (ready.empty()) break;
+    bool parallel = guc::max_dynamic_refresh_workers > 1 && ready.size() + workers_.in_flight() > 1;
+    for (auto& [u, task] : ready) {
+      int64_t started = now_ms();
+      int tag = next_tag_++;
+      if (parallel && workers_.start(task, tag)) {
+        state[u] = State::Running;
+        for (const auto& m : task.members) in_flight_ids_.insert(m.id);
+        in_flight_[tag] = {std::move(task), started};
+        continue;
+      }
+      UnitOutcome outcome = refresh_unit(task);
+      remember(task, outcome, started);
+      state[u] = State::Done;
+    }
+    collect_workers();
+    pg::guard([] { CHECK_FOR_INTERRUPTS(); });
+  }
+}
+
+bool stop_requested() {
+  SharedState* s = shared();
+  LWLockAcquire(s->lock, LW_SHARED);
+  DatabaseSlot* slot = find_slot(MyDatabaseId);
+  bool stop = slot == nullptr || slot->stop_requested;
+  LWLockRelease(s->lock);
+  return stop;
+}
+
+}  // namespace
+
+ExitReason run_database_scheduler() noexcept {
+  try {
+    // Never wait long for a lock: user DDL queued behind us would wait too.
+    pg::guard([] {
+      SetConfigOption("lock_timeout", "1000", PGC_SUSET, PGC_S_OVERRIDE);
+      SetConfigOption("application_name", "pg_trickle scheduler", PGC_USERSET, PGC_S_SESSION);
+    });
+    DatabaseScheduler scheduler;
+    for (;;) {
+      if (ConfigReloadPending) {
+        ConfigReloadPending = false;
+        pg::guard([] { ProcessConfigFile(PGC_SIGHUP); });
+      }
+      if (stop_requested()) return ExitReason::Stopped;
+      // Off in postgresql.conf (the launcher stops us too) or for this
+      // database (ALTER DATABASE ... SET, applied when we connected).
+      if (!guc::enabled) return ExitReason::Disabled;
+      long sleep_ms = scheduler.tick();
+      if (sleep_ms < 0) return ExitReason::NoExtension;
+      if (stop_requested()) return ExitReason::Stopped;
+      pg::guard([&] {
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
+                        PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+      });
+      if (got_sigterm) return ExitReason::Stopped;  // between ticks: a quiet exit
+      pg::guard([] { CHECK_FOR_INTERRUPTS(); });
+    }
+  } catch (const std::exception& e) {
+    report(WARNING, std::string("stopping after an unexpected error: ") + e.what());
+  } catch (...) {
+    report(WARNING, "stopping after an unexpected error");
+  }
+  return ExitReason::Failed;
+}
+
+}  // namespace pgt::scheduler
+
+// ---------------------------------------------------------------------------
+// The worker's entry point. Plain PostgreSQL calls up to the connection; an
+// error there is FATAL (no C++ frame is alive yet) and the launcher retries.
+
+extern "C" {
+PGDLLEXPORT void pgt_scheduler_main(Datum arg);
+}
+
+namespace {
+
+void leave_slot(int, Datum) {
+  using namespace pgt::scheduler;
+  SharedState* s = shared();
+  LWLockAcquire(s->lock, LW_EXCLUSIVE);
+  DatabaseSlot* slot = find_slot(MyDatabaseId);
+  if (slot != nullptr && slot->worker_pid == MyProcPid) {
+    slot->worker_pid = 0;
+    slot->worker_latch = nullptr;
+  }
+  LWLockRelease(s->lock);
+}
+
+}  // namespace
+
+extern "C" void pgt_scheduler_main(Datum arg) {
+  using namespace pgt::scheduler;
+  Oid dboid = DatumGetObjectId(arg);
+  pqsignal(SIGTERM, on_sigterm);
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  BackgroundWorkerUnblockSignals();
+  BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+
+  SharedState* s = shared();
+  LWLockAcquire(s->lock, LW_EXCLUSIVE);
+  DatabaseSlot* slot = find_slot(dboid);
+  bool run = slot != nullptr && !slot->stop_requested && slot->worker_pid == 0;
+  if (run) {
+    slot->worker_pid = MyProcPid;
+    slot->worker_latch = MyLatch;
+  }
+  LWLockRelease(s->lock);
+  if (!run) proc_exit(0);
+  before_shmem_exit(leave_slot, 0);
+
+  ExitReason reason = run_database_scheduler();
+  if (reason == ExitReason::NoExtension || reason == ExitReason::Disabled) {
+    LWLockAcquire(s->lock, LW_EXCLUSIVE);
+    if (DatabaseSlot* mine = find_slot(dboid)) {
+      if (reason == ExitReason::NoExtension) mine->no_extension = true;
+      if (reason == ExitReason::Disabled) mine->disabled = true;
+    }
+    LWLockRelease(s->lock);
+  }
+  proc_exit(0);
+}

@@ -1,0 +1,159 @@
+// Scheduler catalog access: see scheduler_catalog.h.
+//
+// The scheduler runs as the bootstrap superuser, which owns nothing of the
+// user's but may write the catalog; refreshes switch to each table's owner.
+#include "scheduler/scheduler_catalog.h"
+
+#include "dvm/delta_sql.h"
+#include "frontend/delta_derivation.h"
+#include "pg/spi.h"
+
+extern "C" {
+#include "catalog/pg_type.h"
+}
+
+namespace pgt::scheduler {
+
+namespace {
+
+template <typename T>
+std::vector<T> parse_array(const std::optional<std::string>& text) {
+  std::vector<T> out;
+  if (!text || text->size() < 2) return out;
+  std::string body = text->substr(1, text->size() - 2);
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t comma = body.find(',', start);
+    if (comma == std::string::npos) comma = body.size();
+    out.push_back(static_cast<T>(std::stoll(body.substr(start, comma - start))));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string id_array(const std::vector<int64_t>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); i++) out += (i ? "," : "") + std::to_string(ids[i]);
+  return out + "}";
+}
+
+}  // namespace
+
+std::vector<ScheduledTable> load_scheduled_tables() {
+  // Read every tick (at least once per pg_trickle.scheduler_interval_ms):
+  // planned once per scheduler. Never freed: static destructors at backend
+  // exit would free SPI plans while PostgreSQL shuts down.
+  static pg::spi::KeptPlan* plan = nullptr;
+  if (plan == nullptr) plan = new pg::spi::KeptPlan(
+      "WITH d AS (SELECT d.pgt_id, pg_catalog.array_agg(d.source_relid) AS sources, "
+      "pg_catalog.array_agg(d.source_relid) FILTER (WHERE t.source_relid IS NOT NULL) AS captured, "
+      "pg_catalog.array_agg(u.pgt_id) FILTER (WHERE u.pgt_id IS NOT NULL) AS upstream "
+      "FROM pgtrickle.pgt_dependencies d "
+      "LEFT JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid "
+      "LEFT JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = d.source_relid GROUP BY d.pgt_id) "
+      "SELECT st.pgt_id, st.pgt_relid, st.pgt_schema, st.pgt_name, st.schedule, "
+      "st.effective_refresh_mode = 'DIFFERENTIAL', st.status, st.is_populated, "
+      "COALESCE((extract(epoch FROM st.data_timestamp) * 1000)::int8, 0), "
+      "COALESCE(st.diamond_consistency, 'atomic') <> 'none', "
+      "COALESCE(st.diamond_schedule_policy, 'fastest') = 'slowest', "
+      "st.frontier::text, st.frontier_own_xid::text, st.frontier_own_cid::text, "
+      "d.sources::text, d.captured::text, d.upstream::text "
+      "FROM pgtrickle.pgt_stream_tables st LEFT JOIN d ON d.pgt_id = st.pgt_id ORDER BY st.pgt_id",
+      {});
+  auto result = plan->run({});
+  std::vector<ScheduledTable> out;
+  for (const auto& r : result.rows) {
+    ScheduledTable t;
+    t.id = std::stoll(*r[0]);
+    t.relid = static_cast<Oid>(std::stoul(*r[1]));
+    t.schema = *r[2];
+    t.name = *r[3];
+    t.schedule = *r[4];
+    t.differential = *r[5] == "t";
+    t.status = *r[6];
+    t.populated = *r[7] == "t";
+    t.last_refresh_ms = std::stoll(*r[8]);
+    t.atomic_diamonds = *r[9] == "t";
+    t.slowest = *r[10] == "t";
+    t.frontier = r[11];
+    t.frontier_own_xid = r[12];
+    t.frontier_own_cid = r[13];
+    t.sources = parse_array<Oid>(r[14]);
+    t.captured_sources = parse_array<Oid>(r[15]);
+    t.upstream = parse_array<int64_t>(r[16]);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+bool has_pending_changes(const ScheduledTable& t) {
+  if (!t.frontier) return true;
+  if (t.captured_sources.empty()) return false;
+  // The refresh's own rule for "not consumed yet", so the two cannot disagree.
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < t.captured_sources.size(); i++)
+    sql += std::string(i ? " OR " : "") + "EXISTS (SELECT 1 FROM " +
+           frontend::change_buffer_name(t.captured_sources[i]) + " b WHERE " +
+           dvm::unconsumed_changes_predicate("b") + ")";
+  pg::spi::KeptPlan check(sql, {PG_SNAPSHOTOID, XID8OID, INT8OID});
+  auto result = check.run({t.frontier, t.frontier_own_xid, t.frontier_own_cid});
+  return !result.rows.empty() && result.rows[0][0] == std::optional<std::string>("t");
+}
+
+int64_t fail_interrupted_refreshes() {
+  return static_cast<int64_t>(pg::spi::exec(
+      "UPDATE pgtrickle.pgt_refresh_history SET status = 'FAILED', "
+      "end_time = pg_catalog.clock_timestamp(), "
+      "error_message = 'interrupted: the scheduler stopped during this refresh (crash, "
+      "termination or shutdown); nothing of it was applied' "
+      "WHERE refresh_id IN (SELECT refresh_id FROM pgtrickle.pgt_refresh_history "
+      "WHERE status = 'RUNNING' FOR UPDATE SKIP LOCKED)"));
+}
+
+int64_t insert_running_row(int64_t pgt_id, const char* action) {
+  auto id = pg::spi::scalar(
+      "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, status, initiated_by) "
+      "VALUES ($1::int8, $2, 'RUNNING', 'SCHEDULER') RETURNING refresh_id",
+      {std::to_string(pgt_id), std::string(action)});
+  return std::stoll(*id);
+}
+
+void lock_running_rows(const std::vector<int64_t>& ids) {
+  pg::spi::exec("SELECT 1 FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[]) "
+                "FOR UPDATE",
+                {id_array(ids)});
+}
+
+void delete_running_rows(const std::vector<int64_t>& ids) {
+  pg::spi::exec("DELETE FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[])",
+                {id_array(ids)});
+}
+
+void fail_running_rows(const std::vector<int64_t>& ids, const std::string& error) {
+  pg::spi::exec(
+      "UPDATE pgtrickle.pgt_refresh_history SET status = 'FAILED', "
+      "end_time = pg_catalog.clock_timestamp(), error_message = $2 "
+      "WHERE refresh_id = ANY ($1::int8[])",
+      {id_array(ids), error});
+}
+
+bool record_refresh_failure(int64_t pgt_id, const std::string& error, const std::string& sqlstate,
+                            bool counted, int max_errors) {
+  auto row = pg::spi::run(
+      "UPDATE pgtrickle.pgt_stream_tables SET last_error_message = $2, "
+      "consecutive_errors = consecutive_errors + CASE WHEN $3::bool THEN 1 ELSE 0 END, "
+      "status = CASE WHEN $3::bool AND consecutive_errors + 1 >= $4::int4 THEN 'SUSPENDED' "
+      "ELSE status END, updated_at = pg_catalog.now() "
+      "WHERE pgt_id = $1::int8 RETURNING status, consecutive_errors, pgt_schema, pgt_name",
+      {std::to_string(pgt_id), error, counted ? "true" : "false", std::to_string(max_errors)});
+  if (row.rows.empty() || *row.rows[0][0] != "SUSPENDED" || !counted) return false;
+  // Delivered when the transaction commits, with the status change.
+  pg::spi::exec(
+      "SELECT pg_catalog.pg_notify('pg_trickle_alert', pg_catalog.json_build_object("
+      "'event', 'suspended', 'pgt_schema', $1, 'pgt_name', $2, 'error', $3, 'sqlstate', $4, "
+      "'consecutive_errors', $5::int4, 'at', pg_catalog.now())::text)",
+      {row.rows[0][2], row.rows[0][3], error, sqlstate, row.rows[0][1]});
+  return true;
+}
+
+}  // namespace pgt::scheduler

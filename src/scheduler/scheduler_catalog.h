@@ -1,0 +1,61 @@
+// The catalog as the scheduler reads and writes it: the stream tables with
+// what it needs to plan a tick, the pending-change check, and the history
+// rows and status changes of scheduled refreshes (RUNNING, FAILED, SUSPENDED,
+// alerts). Callers hold an spi::Connection inside a transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/pg_headers.h"
+
+namespace pgt::scheduler {
+
+struct ScheduledTable {
+  int64_t id = 0;
+  Oid relid = InvalidOid;
+  std::string schema;
+  std::string name;
+  std::string schedule;
+  bool differential = false;
+  std::string status;
+  bool populated = false;
+  int64_t last_refresh_ms = 0;  // data_timestamp; 0: never refreshed
+  bool atomic_diamonds = true;  // diamond_consistency is not 'none'
+  bool slowest = false;         // diamond_schedule_policy 'slowest'
+  std::optional<std::string> frontier, frontier_own_xid, frontier_own_cid;
+  std::vector<Oid> sources;          // every relation it reads
+  std::vector<Oid> captured_sources; // those with a change buffer
+  std::vector<int64_t> upstream;     // stream tables it reads
+
+  std::string display_name() const { return schema + "." + name; }
+};
+
+std::vector<ScheduledTable> load_scheduled_tables();
+
+// Whether a DIFFERENTIAL table has changes its next refresh would consume
+// (without a frontier yet: true). One EXISTS per change buffer.
+bool has_pending_changes(const ScheduledTable& t);
+
+// History rows left RUNNING by a scheduler that died mid-refresh become
+// FAILED. Rows of refreshes still in progress are locked and skipped.
+int64_t fail_interrupted_refreshes();
+
+// A RUNNING history row (committed before the refresh starts, so that a crash
+// leaves a trace); returns its refresh_id.
+int64_t insert_running_row(int64_t pgt_id, const char* action);
+// The refresh holds its RUNNING rows locked while it runs.
+void lock_running_rows(const std::vector<int64_t>& refresh_ids);
+// The refresh recorded its own COMPLETED row: the RUNNING rows go.
+void delete_running_rows(const std::vector<int64_t>& refresh_ids);
+void fail_running_rows(const std::vector<int64_t>& refresh_ids, const std::string& error);
+
+// A failed scheduled refresh of pgt_id: counts it (counted = false for
+// retryable errors, which only keep the message), suspends the table once
+// consecutive_errors reaches max_errors and sends the pg_trickle_alert
+// notification. Returns whether the table was suspended.
+bool record_refresh_failure(int64_t pgt_id, const std::string& error, const std::string& sqlstate,
+                            bool counted, int max_errors);
+
+}  // namespace pgt::scheduler

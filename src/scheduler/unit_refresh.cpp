@@ -1,0 +1,84 @@
+// See unit_refresh.h.
+#include "scheduler/unit_refresh.h"
+
+#include "catalog/stream_table_catalog.h"
+#include "pg/gucs.h"
+#include "pg/spi.h"
+#include "refresh/refresh_runner.h"
+#include "scheduler/scheduler_catalog.h"
+
+extern "C" {
+#include "storage/lmgr.h"
+}
+
+namespace pgt::scheduler {
+
+UnitOutcome refresh_unit(const UnitTask& task) {
+  UnitOutcome out;
+  bool ok = in_transaction(
+      "pg_trickle: scheduled refresh",
+      [&] {
+        // Without waiting: a busy table is skipped rather than queued behind
+        // a manual refresh or DDL (which would then wait for us in turn).
+        for (const auto& m : task.members) {
+          LOCKMODE mode = m.differential ? ExclusiveLock : AccessExclusiveLock;
+          Oid relid = m.relid;
+          bool locked = false;
+          pg::guard([&] { locked = ConditionalLockRelationOid(relid, mode); });
+          if (!locked) {
+            out.busy = true;
+            break;
+          }
+        }
+        for (size_t i = 0; i < task.read_locked.size() && !out.busy; i++) {
+          Oid relid = task.read_locked[i];
+          bool locked = false;
+          pg::guard([&] { locked = ConditionalLockRelationOid(relid, ShareLock); });
+          out.busy = !locked;
+        }
+        push_snapshot();  // after the locks: a group's snapshot sees what their holders committed
+        pg::spi::Connection spi;
+        if (out.busy) {
+          delete_running_rows(task.running_ids);
+          return;
+        }
+        lock_running_rows(task.running_ids);
+        try {
+          pg::guard_subtransaction([&] {
+            for (const auto& m : task.members) {
+              out.failed_id = m.id;
+              auto st = catalog::find_by_relid(m.relid);
+              if (!st || (st->status != "ACTIVE" && st->status != "INITIALIZING")) continue;
+              refresh::refresh_now(*st, "SCHEDULER");
+            }
+          });
+          delete_running_rows(task.running_ids);
+        } catch (...) {
+          out.failed = true;
+          out.error = describe_current_exception();
+          std::string name;
+          for (const auto& m : task.members)
+            if (m.id == out.failed_id) name = m.name;
+          std::string message = task.members.size() > 1
+                                    ? "consistency group rolled back: refresh of " + name +
+                                          " failed: " + out.error.message
+                                    : out.error.message;
+          fail_running_rows(task.running_ids, message);
+          if (record_refresh_failure(out.failed_id, out.error.message, out.error.sqlstate,
+                                     !out.error.retryable, guc::max_consecutive_errors))
+            report(WARNING, "stream table " + name + " suspended after " +
+                                std::to_string(guc::max_consecutive_errors) +
+                                " consecutive failed refreshes: " + out.error.message);
+        }
+      },
+      task.group);
+  if (!ok && !out.failed) {
+    // The transaction itself failed (e.g. while recording): retry later.
+    out.failed = true;
+    out.error.message = "the scheduled refresh could not be recorded";
+    out.error.retryable = true;
+  }
+  return out;
+}
+
+}  // namespace pgt::scheduler

@@ -1,0 +1,47 @@
+// One refresh unit (a stream table, or a consistency group) refreshed in one
+// transaction: run by the scheduler itself or by a dynamic refresh worker.
+//
+// The tables are locked without waiting (a table busy with a manual refresh
+// or DDL makes the unit "busy": nothing is done, the RUNNING rows go, the
+// scheduler retries shortly). The refreshes run in a subtransaction: on an
+// error everything the unit did is rolled back, and in the same transaction
+// the RUNNING rows become FAILED and the failing table's error is recorded
+// (SUSPENDED after pg_trickle.max_consecutive_errors, with an alert). A group
+// runs at REPEATABLE READ: all its members read their sources at one snapshot.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pg/pg_headers.h"
+#include "scheduler/worker_transaction.h"
+
+namespace pgt::scheduler {
+
+struct UnitMember {
+  int64_t id = 0;
+  Oid relid = InvalidOid;
+  bool differential = false;
+  std::string name;  // schema.name, for messages
+};
+
+struct UnitTask {
+  std::vector<UnitMember> members;  // those to refresh, in topological order
+  std::vector<int64_t> running_ids; // their RUNNING history rows
+  // Stream tables the members read that this unit does not refresh: held in
+  // SHARE mode so that nobody refreshes them meanwhile. (A FULL refresh
+  // truncates; a snapshot taken before its commit would see the table empty.)
+  std::vector<Oid> read_locked;
+  bool group = false;
+};
+
+struct UnitOutcome {
+  bool busy = false;
+  bool failed = false;
+  int64_t failed_id = 0;
+  ErrorInfo error;
+};
+
+UnitOutcome refresh_unit(const UnitTask& task);
+
+}  // namespace pgt::scheduler

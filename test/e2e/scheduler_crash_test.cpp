@@ -1,0 +1,73 @@
+// A scheduler killed with SIGKILL: the postmaster restarts the whole cluster
+// (crash recovery), the launcher starts the scheduler again, the refresh the
+// dead scheduler was running is marked FAILED, and refreshing goes on.
+//
+// DISABLED_: it takes the whole cluster down, so it must not run while other
+// tests do. scripts/test.sh runs it in a phase of its own
+// (--gtest_also_run_disabled_tests --gtest_filter='SchedulerCrash.*').
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <thread>
+
+#include "scheduler_support.h"
+
+namespace pgt_e2e {
+namespace {
+
+class SchedulerCrash : public SchedulerDb {};
+
+// A new session once the server accepts connections again (and answers).
+std::unique_ptr<PgConn> reconnect() {
+  std::unique_ptr<PgConn> c;
+  wait_until([&] {
+    try {
+      c = TestDb::connect();
+      c->exec("SELECT 1");
+      return true;
+    } catch (const std::exception&) {
+      c.reset();
+      return false;
+    }
+  }, std::chrono::seconds(60));
+  return c;
+}
+
+TEST_F(SchedulerCrash, DISABLED_SchedulerKilledWithSigkillComesBackAfterCrashRecovery) {
+  conn().exec("CREATE TABLE sk_src (id int PRIMARY KEY)");
+  conn().exec("INSERT INTO sk_src SELECT generate_series(1, 5)");
+  create_scheduled(conn(), "sk_slow", "SELECT id FROM sk_src, pg_sleep(2) s", "1s", "refresh_mode => 'FULL'");
+  create_scheduled(conn(), "sk_fast", "SELECT id FROM sk_src", "1s");
+  ASSERT_TRUE(wait_until([&] {
+    return conn().scalar("SELECT count(*) FROM pgtrickle.get_refresh_history('sk_slow', 5) WHERE status = 'RUNNING'") == "1";
+  }));
+  int pid = scheduler_pid(conn(), db_name());
+  ASSERT_NE(pid, 0);
+  // The test cluster runs with synchronous_commit = off: give the WAL writer
+  // (wal_writer_delay 200 ms) time to flush the RUNNING row's commit, which
+  // crash recovery would otherwise lose along with the row.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  if (kill(pid, SIGKILL) != 0) GTEST_SKIP() << "cannot signal the server's processes (run as root or as its owner)";
+  // The postmaster ends every session, ours too.
+  EXPECT_TRUE(wait_until([&] {
+    try {
+      return !conn().try_exec("SELECT 1").ok;
+    } catch (const std::exception&) {
+      return true;
+    }
+  }));
+
+  auto c = reconnect();
+  ASSERT_TRUE(c) << "the server did not come back";
+  EXPECT_NE(wait_for_scheduler(*c, db_name(), pid), 0);
+  EXPECT_TRUE(wait_until([&] {
+    return c->scalar("SELECT count(*) FROM pgtrickle.get_refresh_history('sk_slow', 20) "
+                     "WHERE status = 'FAILED' AND error_message LIKE 'interrupted:%'") == "1";
+  }));
+  c->exec("SELECT pgtrickle.alter_stream_table('sk_slow', status => 'SUSPENDED')");
+  c->exec("INSERT INTO sk_src VALUES (6)");
+  EXPECT_TRUE(wait_until([&] { return c->scalar("SELECT count(*) FROM sk_fast") == "6"; }));
+}
+
+}  // namespace
+}  // namespace pgt_e2e
