@@ -19,7 +19,10 @@ PinnedSearchPath::PinnedSearchPath() {
                                               {"DateStyle", "ISO, MDY"},
                                               {"IntervalStyle", "postgres"},
                                               {"extra_float_digits", "3"},
-                                              {"bytea_output", "hex"}};
+                                              {"bytea_output", "hex"},
+                                              // Delta statements are large but read few rows:
+                                              // JIT would compile for seconds to save microseconds.
+                                              {"jit", "off"}};
     for (const auto& setting : settings)
       set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
                         false);
