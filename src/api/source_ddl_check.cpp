@@ -6,8 +6,10 @@
 #include "catalog/stream_table_catalog.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
+#include "frontend/delta_derivation.h"
 #include "frontend/query_analysis.h"
 #include "pg/boundary.h"
+#include "pg/search_path.h"
 #include "pg/spi.h"
 
 using namespace pgt;
@@ -32,6 +34,19 @@ PGT_SQL_FUNCTION(pgt_check_stream_tables_reading) {
                   "Its defining query would fail: " + problem + ".",
                   "Change the stream table's query first (pgtrickle.alter_stream_table(" +
                       quote_literal(st->display_name()) + ", query => ...)), or drop it.");
+    if (!st->differential()) continue;
+    frontend::DeltaDerivation delta;
+    {
+      pg::PinnedSearchPath pinned;
+      delta = frontend::derive_delta(st->defining_query, false);
+    }
+    if (!delta.not_differentiable_because.empty())
+      throw Error(sqlstate::kDependentObjectsStillExist,
+                  "this change would stop stream table \"" + st->display_name() +
+                      "\" from being maintained in DIFFERENTIAL mode",
+                  "Its defining query would use " + delta.not_differentiable_because + ".",
+                  "Alter the stream table to refresh_mode => 'FULL' first (pgtrickle.alter_stream_table(" +
+                      quote_literal(st->display_name()) + ", refresh_mode => 'FULL')), or change its query.");
   }
   PG_RETURN_VOID();
 }

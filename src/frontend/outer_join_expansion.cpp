@@ -95,6 +95,8 @@ bool split_condition(Node* quals, Index nullable, bool allow_other_side, JoinCon
     if (left_use.uses_rti && !right_use.uses_rti) var = plain_var(left);
     if (right_use.uses_rti && !left_use.uses_rti) var = plain_var(right);
     if (var == nullptr || static_cast<Index>(var->varno) != nullable || var->varattno <= 0) return false;
+    // The distinct keys are distinct by the column's collation: it must be the comparison's.
+    if (op->inputcollid != var->varcollid) return false;
     c->equalities = lappend(c->equalities, op);
     c->attnos = lappend_int(c->attnos, var->varattno);
   }
@@ -291,8 +293,8 @@ bool read_correlated_subquery(Query* sub, Correlation* c) {
       Var* var = plain_var(sides[s]);
       Node* other = sides[1 - s];
       if (var == nullptr || var->varlevelsup != 0 || var->varno != ref->rtindex ||
-          var->varattno <= 0 || contain_vars_of_level(other, 0) || contain_vars_of_level(other, 2) ||
-          !contain_vars_of_level(other, 1))
+          var->varattno <= 0 || op->inputcollid != var->varcollid || contain_vars_of_level(other, 0) ||
+          contain_vars_of_level(other, 2) || !contain_vars_of_level(other, 1))
         continue;
       Node* outer = static_cast<Node*>(copyObjectImpl(other));
       IncrementVarSublevelsUp(outer, -1, 1);
@@ -335,6 +337,7 @@ bool read_sublink_conjunct(Query* q, Node* conjunct, Correlation* c, bool* negat
   auto* target = static_cast<TargetEntry*>(linitial(sub->targetList));
   Var* var = plain_var(reinterpret_cast<Node*>(target->expr));
   if (!is_equality(test->opno, outer) || var == nullptr || var->varlevelsup != 0 || var->varattno <= 0 ||
+      test->inputcollid != var->varcollid ||
       !read_correlated_subquery(sub, c) || var->varno != static_cast<RangeTblRef*>(linitial(sub->jointree->fromlist))->rtindex)
     return false;
   if (*negated) {

@@ -1,6 +1,7 @@
 // Generated refresh SQL: see delta_plan.h.
 #include "refresh/delta_plan.h"
 
+#include "common/user_error.h"
 #include "dvm/delta_sql.h"
 #include "dvm/grouped_sql.h"
 #include "frontend/delta_derivation.h"
@@ -9,6 +10,12 @@ namespace pgt::refresh {
 
 DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& table) {
   frontend::DeltaDerivation delta = frontend::derive_delta(normalized_sql, true);
+  // Source DDL that makes the query unmaintainable is refused (see
+  // source_ddl_check.cpp); this guards what that check cannot see.
+  if (!delta.not_differentiable_because.empty())
+    throw Error(sqlstate::kFeatureNotSupported,
+                "stream table can no longer be maintained in DIFFERENTIAL mode: " + delta.not_differentiable_because,
+                "", "Alter it to refresh_mode => 'FULL' (pgtrickle.alter_stream_table), or change its query.");
   std::vector<std::string> buffers;
   for (const auto& t : delta.tables) buffers.push_back(frontend::change_buffer_name(t.relid));
   DeltaSql sql;

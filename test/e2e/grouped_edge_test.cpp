@@ -626,7 +626,7 @@ TEST_F(GroupedEdge, UnsupportedGroupingShapesRefusedOrFull) {
               "i FROM generate_series(1, 12) i");
   conn().exec("INSERT INTO us2 SELECT i, i * 10 FROM generate_series(1, 6) i");
   const std::vector<Unsupported> cases{
-      {"us_left_join", "SELECT us.g, count(*) AS n, sum(us2.w) AS sw FROM us LEFT JOIN us2 ON us.v = us2.id GROUP BY us.g",
+      {"us_left_join", "SELECT us.g, count(*) AS n, sum(us2.w) AS sw FROM us LEFT JOIN us2 ON us.v < us2.id GROUP BY us.g",
        {"outer join", "left join"}},
       {"us_jsonb_key", "SELECT j, count(*) AS n FROM us GROUP BY j", {"jsonb"}},
       {"us_interval_key", "SELECT iv, count(*) AS n FROM us GROUP BY iv", {"interval"}},
@@ -639,7 +639,7 @@ TEST_F(GroupedEdge, UnsupportedGroupingShapesRefusedOrFull) {
        {"window"}},
       {"us_nested", "SELECT s.c, count(*) AS n FROM (SELECT g, count(*) AS c FROM us GROUP BY g) s GROUP BY s.c",
        {"aggregate", "group", "nested"}},
-      {"us_exists", "SELECT g, count(*) AS n FROM us WHERE EXISTS (SELECT 1 FROM us2 WHERE us2.id = us.v) GROUP BY g",
+      {"us_exists", "SELECT g, count(*) AS n FROM us WHERE EXISTS (SELECT 1 FROM us2 WHERE us2.id > us.v) GROUP BY g",
        {"exists", "subquer"}},
       {"us_limit", "SELECT g, count(*) AS n FROM us GROUP BY g ORDER BY g LIMIT 2", {"limit"}},
   };
