@@ -472,22 +472,8 @@ struct ScanReplacer {
   void operator()(Query*, RangeTblEntry* rte) {
     int k = next++;
     Query* sub = static_cast<Query*>(copyObjectImpl(scan_queries[2 * k + ((mask >> k) & 1)]));
-    List* colnames = NIL;
-    ListCell* lc;
-    foreach (lc, sub->targetList)
-      colnames = lappend(colnames, makeString(pstrdup(static_cast<TargetEntry*>(lfirst(lc))->resname)));
     const char* alias = rte->alias != nullptr ? rte->alias->aliasname : rte->eref->aliasname;
-    rte->rtekind = RTE_SUBQUERY;
-    rte->subquery = sub;
-    rte->relid = InvalidOid;
-    rte->relkind = 0;
-    rte->rellockmode = 0;
-    rte->tablesample = nullptr;
-    rte->inh = false;
-    rte->security_barrier = false;
-    PGT_CLEAR_RTE_RELATION_FIELDS(rte);
-    rte->alias = makeAlias(alias, NIL);
-    rte->eref = makeAlias(alias, colnames);
+    replace_with_subquery(rte, sub, pstrdup(alias));
     replaced = lappend(replaced, rte);
   }
 };

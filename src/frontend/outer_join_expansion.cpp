@@ -132,25 +132,6 @@ const char* qualified_relation(Oid relid) {
   return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
 }
 
-// The relation entry `rte` becomes a subquery entry reading `sub`.
-void replace_with_subquery(RangeTblEntry* rte, Query* sub, const char* alias) {
-  List* colnames = NIL;
-  ListCell* lc;
-  foreach (lc, sub->targetList)
-    colnames = lappend(colnames, makeString(pstrdup(static_cast<TargetEntry*>(lfirst(lc))->resname)));
-  rte->rtekind = RTE_SUBQUERY;
-  rte->subquery = sub;
-  rte->relid = InvalidOid;
-  rte->relkind = 0;
-  rte->rellockmode = 0;
-  rte->tablesample = nullptr;
-  rte->inh = false;
-  rte->security_barrier = false;
-  PGT_CLEAR_RTE_RELATION_FIELDS(rte);
-  rte->alias = makeAlias(alias, NIL);
-  rte->eref = makeAlias(alias, colnames);
-}
-
 // The join (found again in the copy) made inner, with a new condition.
 JoinExpr* make_inner(Query* q, int join_rti, Node* quals) {
   JoinExpr* join = find_join(reinterpret_cast<Node*>(q->jointree), join_rti, false);
@@ -501,6 +482,24 @@ bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), OuterJoinE
 }
 
 }  // namespace
+
+void replace_with_subquery(RangeTblEntry* rte, Query* sub, const char* alias) {
+  List* colnames = NIL;
+  ListCell* lc;
+  foreach (lc, sub->targetList)
+    colnames = lappend(colnames, makeString(pstrdup(static_cast<TargetEntry*>(lfirst(lc))->resname)));
+  rte->rtekind = RTE_SUBQUERY;
+  rte->subquery = sub;
+  rte->relid = InvalidOid;
+  rte->relkind = 0;
+  rte->rellockmode = 0;
+  rte->tablesample = nullptr;
+  rte->inh = false;
+  rte->security_barrier = false;
+  PGT_CLEAR_RTE_RELATION_FIELDS(rte);
+  rte->alias = makeAlias(alias, NIL);
+  rte->eref = makeAlias(alias, colnames);
+}
 
 void expand_outer_joins(Query* q, Query* (*parse)(const char*), OuterJoinExpansion* out) {
   if (find_join(reinterpret_cast<Node*>(q->jointree), 0, true) == nullptr && !q->hasSubLinks) return;

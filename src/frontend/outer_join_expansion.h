@@ -54,6 +54,10 @@ struct OuterJoinExpansion {
   std::vector<DistinctKeys> distinct_keys;  // K number i is aliased __pgt_k<i>
 };
 
+// Turns a range-table entry (a relation) into a subquery entry reading `sub`
+// under `alias` (inside guard()).
+void replace_with_subquery(RangeTblEntry* rte, Query* sub, const char* alias);
+
 // Expands the outer joins of q's top level (inside guard(); parse parses and
 // rewrites a query text with the delta parameters). Fills *out.
 void expand_outer_joins(Query* q, Query* (*parse)(const char*), OuterJoinExpansion* out);

@@ -20,36 +20,19 @@
 #include "oracle.h"
 #include "refresh_history.h"
 #include "stream_table.h"
+#include "edge_test_db.h"
 #include "test_db.h"
 #include "test_names.h"
 
 namespace pgt_e2e {
 namespace {
 
-class GroupedEdge : public TestDb {
+class GroupedEdge : public EdgeTestDb {
  protected:
-  void SetUp() override {
-    TestDb::SetUp();
-    schema_ = name_for_test("ge_");
-    conn().exec("DROP SCHEMA IF EXISTS " + quote_ident(schema_) + " CASCADE");
-    conn().exec("CREATE SCHEMA " + quote_ident(schema_));
-    conn().exec("SET search_path = " + quote_ident(schema_) + ", public");
-    conn().exec("SET pg_trickle.differential_max_change_ratio = 1000");
-  }
-
-  // Rows of a query as "a,b;c,d" (NULL as "NULL"), for exact expectations.
-  std::string text_of(const std::string& sql) {
-    std::string out;
-    for (const Row& r : conn().query(sql)) {
-      if (!out.empty()) out += ";";
-      for (std::size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + r[i].value_or("NULL");
-    }
-    return out;
-  }
+  GroupedEdge() : EdgeTestDb("ge_") {}
 
   std::string action_of_last_refresh(const std::string& st) { return last_refresh(conn(), st).action; }
 
-  std::string schema_;
 };
 
 // --- Scalar aggregates ----------------------------------------------------------

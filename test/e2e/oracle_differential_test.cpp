@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "oracle_grouped_scenarios.h"
+#include "oracle_outer_join_scenarios.h"
+#include "oracle_semi_join_scenarios.h"
+#include "oracle_setop_scenarios.h"
 #include "oracle_runner.h"
 #include "refresh_history.h"
 #include "seed.h"
@@ -40,6 +43,18 @@ INSTANTIATE_TEST_SUITE_P(Shapes, OracleDifferential, ::testing::ValuesIn(differe
 // Grouping at the top level (GROUP BY, scalar aggregates, DISTINCT, HAVING)
 // over select-project-join inputs.
 INSTANTIATE_TEST_SUITE_P(Grouped, OracleDifferential, ::testing::ValuesIn(grouped_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+
+// UNION ALL (also in FROM), UNION, INTERSECT, EXCEPT.
+INSTANTIATE_TEST_SUITE_P(SetOps, OracleDifferential, ::testing::ValuesIn(setop_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+
+// LEFT / RIGHT / FULL JOIN, alone, chained, under a grouping.
+INSTANTIATE_TEST_SUITE_P(OuterJoins, OracleDifferential, ::testing::ValuesIn(outer_join_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+
+// [NOT] EXISTS / IN (subquery) conditions.
+INSTANTIATE_TEST_SUITE_P(SemiJoins, OracleDifferential, ::testing::ValuesIn(semi_join_oracle_scenarios()),
                          [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
 
 }  // namespace

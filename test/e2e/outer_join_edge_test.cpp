@@ -28,32 +28,16 @@
 #include "refresh_history.h"
 #include "seed.h"
 #include "stream_table.h"
+#include "edge_test_db.h"
 #include "test_db.h"
 #include "test_names.h"
 
 namespace pgt_e2e {
 namespace {
 
-class OuterJoinEdge : public TestDb {
+class OuterJoinEdge : public EdgeTestDb {
  protected:
-  void SetUp() override {
-    TestDb::SetUp();
-    schema_ = name_for_test("oje_");
-    conn().exec("DROP SCHEMA IF EXISTS " + quote_ident(schema_) + " CASCADE");
-    conn().exec("CREATE SCHEMA " + quote_ident(schema_));
-    conn().exec("SET search_path = " + quote_ident(schema_) + ", public");
-    conn().exec("SET pg_trickle.differential_max_change_ratio = 1000");
-  }
-
-  // Rows of a query as "a,b;c,d" (NULL as "NULL"), for exact expectations.
-  std::string text_of(const std::string& sql) {
-    std::string out;
-    for (const Row& r : conn().query(sql)) {
-      if (!out.empty()) out += ";";
-      for (std::size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + r[i].value_or("NULL");
-    }
-    return out;
-  }
+  OuterJoinEdge() : EdgeTestDb("oje_") {}
 
   // The statements in one transaction, a refresh of each stream table, the
   // oracles, and action DIFFERENTIAL recorded for each refresh (any delta
@@ -75,7 +59,6 @@ class OuterJoinEdge : public TestDb {
 
   void create(const std::string& st, const std::string& q) { ASSERT_TRUE(create_differential(conn(), st, q)); }
 
-  std::string schema_;
 };
 
 // --- LEFT JOIN padding transitions ----------------------------------------------

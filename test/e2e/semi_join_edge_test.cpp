@@ -23,6 +23,7 @@
 #include "oracle.h"
 #include "refresh_history.h"
 #include "stream_table.h"
+#include "edge_test_db.h"
 #include "test_db.h"
 #include "test_names.h"
 
@@ -31,26 +32,9 @@ namespace {
 
 using StList = std::vector<std::pair<std::string, std::string>>;  // (stream table, query)
 
-class SemiJoinEdge : public TestDb {
+class SemiJoinEdge : public EdgeTestDb {
  protected:
-  void SetUp() override {
-    TestDb::SetUp();
-    schema_ = name_for_test("sje_");
-    conn().exec("DROP SCHEMA IF EXISTS " + quote_ident(schema_) + " CASCADE");
-    conn().exec("CREATE SCHEMA " + quote_ident(schema_));
-    conn().exec("SET search_path = " + quote_ident(schema_) + ", public");
-    conn().exec("SET pg_trickle.differential_max_change_ratio = 1000");
-  }
-
-  // Rows of a query as "a,b;c,d" (NULL as "NULL"), for exact expectations.
-  std::string text_of(const std::string& sql) {
-    std::string out;
-    for (const Row& r : conn().query(sql)) {
-      if (!out.empty()) out += ";";
-      for (std::size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + r[i].value_or("NULL");
-    }
-    return out;
-  }
+  SemiJoinEdge() : EdgeTestDb("sje_") {}
 
   // The action of the latest refresh, as get_refresh_history reports it.
   std::string action_of(const std::string& st) {
@@ -81,7 +65,6 @@ class SemiJoinEdge : public TestDb {
     }
   }
 
-  std::string schema_;
 };
 
 // --- Matches appearing and vanishing ------------------------------------------------
