@@ -116,17 +116,23 @@ std::string unconsumed_changes_predicate(const std::string& a) {
          ".cmin::pg_catalog.text::pg_catalog.int8 < $3) IS TRUE)";
 }
 
-std::string pending_changes_sql(const std::vector<std::string>& buffers) {
+std::string pending_changes_sql(const std::vector<std::string>& buffers,
+                                const std::vector<std::string>& full_refresh_buffers) {
   // Changed rows: an UPDATE is recorded as -old +new, so count the larger
   // side rather than both.
   std::vector<std::string> parts;
-  for (const auto& b : buffers)
+  for (const auto& b : buffers) {
+    bool forces_full = false;
+    for (const auto& f : full_refresh_buffers) forces_full = forces_full || f == b;
     parts.push_back("SELECT pg_catalog.count(*) FILTER (WHERE b.__pgt_w > 0) AS ins, "
                     "pg_catalog.count(*) FILTER (WHERE b.__pgt_w < 0) AS del, "
-                    "pg_catalog.bool_or(b.__pgt_w = 0) AS t FROM " + b + " b WHERE " +
-                    unconsumed_changes_predicate("b"));
+                    "pg_catalog.bool_or(b.__pgt_w = 0) AS t, " +
+                    std::string(forces_full ? "pg_catalog.count(*) > 0" : "false") + " AS f FROM " + b +
+                    " b WHERE " + unconsumed_changes_predicate("b"));
+  }
   return "SELECT COALESCE(pg_catalog.sum(GREATEST(x.ins, x.del)), 0)::int8, "
-         "COALESCE(pg_catalog.bool_or(x.t), false) FROM (" + join(parts, " UNION ALL ") + ") x";
+         "COALESCE(pg_catalog.bool_or(x.t), false), COALESCE(pg_catalog.bool_or(x.f), false) FROM (" +
+         join(parts, " UNION ALL ") + ") x";
 }
 
 }  // namespace pgt::dvm

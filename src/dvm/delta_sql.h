@@ -69,8 +69,11 @@ std::string full_insert_sql(const std::string& qualified_table,
 // refresh's own transaction that it already saw (transaction $2, commands < $3).
 std::string unconsumed_changes_predicate(const std::string& alias);
 
-// One row: the number of unconsumed changes in the given buffers, and whether
-// any of them is a TRUNCATE marker.
-std::string pending_changes_sql(const std::vector<std::string>& buffers);
+// One row: the number of unconsumed changes in the given buffers, whether any
+// of them is a TRUNCATE marker, and whether any is in one of the buffers
+// whose changes need a FULL refresh (tables read by subqueries in
+// expressions: listed in both).
+std::string pending_changes_sql(const std::vector<std::string>& buffers,
+                                const std::vector<std::string>& full_refresh_buffers = {});
 
 }  // namespace pgt::dvm

@@ -827,6 +827,34 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   std::vector<OuterJoinVariant> variants = expansion.variants;
   if (variants.empty()) variants.push_back({query, 1});
 
+  // Tables read by the subqueries left in expressions.
+  struct SublinkTable {
+    Oid relid;
+    const char* refused;  // why the table cannot be watched, or nullptr
+    Bitmapset* cols;
+  };
+  std::vector<SublinkTable> sublink_tables;
+  pg::guard([&] {
+    auto visit = [](RangeTblEntry* rte, Query* owner, void* ctx) {
+      auto* out = static_cast<std::vector<SublinkTable>*>(ctx);
+      const char* refused = nullptr;
+      // A view's own entry (kept by the rewriter for permission checks) is not read.
+      if (rte->relkind == RELKIND_VIEW) return;
+      if (rte->relkind != RELKIND_RELATION) refused = "a subquery in an expression reading something other than a table";
+      else if (rte->inh && has_subclass(rte->relid)) refused = "a subquery in an expression reading a table with inheritance children";
+      else if (get_rel_relispartition(rte->relid)) refused = "a subquery in an expression reading a partition";
+      out->push_back({rte->relid, refused, bms_copy(pgt_rte_selected_cols(owner, rte))});
+      (void)owner;
+    };
+    for (const auto& v : variants) for_each_table_in_sublinks(v.query, visit, &sublink_tables);
+  });
+  for (const SublinkTable& t : sublink_tables) {
+    if (t.refused != nullptr) {
+      result.not_differentiable_because = t.refused;
+      return result;
+    }
+  }
+
   // The scans of the query (for its full result) and of each variant.
   std::vector<Scan> query_scans = collect_scans(query, expansion);
   std::vector<std::vector<Scan>> variant_scans;
@@ -848,6 +876,24 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   for (const Scan& scan : query_scans) record_scanned_table(scan, &result);
   for (const auto& scans : variant_scans)
     for (const Scan& scan : scans) record_scanned_table(scan, &result);
+  for (const SublinkTable& t : sublink_tables) {
+    Scan watched;
+    watched.relid = t.relid;
+    watched.inherit = false;
+    watched.attributes = relation_attributes(t.relid);
+    watched.key_attnums = primary_key_attnums(t.relid);
+    int member = -1;
+    while ((member = bms_next_member(t.cols, member)) >= 0) {
+      AttrNumber attnum = static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber);
+      if (attnum > 0) watched.used_attnums.push_back(attnum);
+    }
+    bool unique_ids = result.unique_ids;
+    record_scanned_table(watched, &result);
+    result.unique_ids = unique_ids;  // its rows are not the stream table's
+    if (std::find(result.full_refresh_sources.begin(), result.full_refresh_sources.end(), t.relid) ==
+        result.full_refresh_sources.end())
+      result.full_refresh_sources.push_back(t.relid);
+  }
 
   if (!generate_sql) return result;
 

@@ -38,6 +38,11 @@ struct DeltaDerivation {
   std::vector<dvm::OutputColumn> columns;
   bool unique_ids = false;            // every scanned table has a primary key
   std::vector<Oid> scanned_with_children;  // tables scanned with inheritance (not ONLY)
+  // Tables read only through subqueries in expressions (a scalar subquery,
+  // EXISTS / IN that is not a semi-join): the delta terms evaluate those
+  // subqueries at the new state, which is right only while these tables do
+  // not change; when one does, the refresh is FULL. Also in `tables`.
+  std::vector<Oid> full_refresh_sources;
   std::string full_sql;               // Q with every table at its current state
   std::vector<dvm::DeltaTerm> terms;  // one per nonempty subset of scans
   // Set when the query groups (GROUP BY, aggregates, DISTINCT) at its top:

@@ -396,12 +396,9 @@ void expand(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion
   if (out->not_supported != nullptr) return;
   JoinExpr* join = find_join(reinterpret_cast<Node*>(q->jointree), 0, true);
   if (join == nullptr) {
+    // Other subqueries in expressions stay: the refresh is FULL when a table
+    // they read changes (see DeltaDerivation::full_refresh_sources).
     if (q->hasSubLinks && expand_sublink(q, sign, parse, out)) return;
-    if (q->hasSubLinks && (checkExprHasSubLink(reinterpret_cast<Node*>(q->targetList)) ||
-                           checkExprHasSubLink(reinterpret_cast<Node*>(q->jointree)))) {
-      out->not_supported = "subqueries in expressions (scalar subqueries, EXISTS / IN other than as a condition of WHERE)";
-      return;
-    }
     if (static_cast<int>(out->variants.size()) >= kMaxVariants) {
       out->not_supported = "more than three outer joins or EXISTS / IN subqueries in one query";
       return;
@@ -462,10 +459,10 @@ bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), OuterJoinE
     }
     Correlation c;
     bool negated = false;
-    const char* why = "subqueries in expressions (scalar subqueries, EXISTS / IN other than as a condition of WHERE)";
+    const char* why = nullptr;
     if (!read_sublink_conjunct(q, conjunct, &c, &negated, &why) || c.attnos == NIL) {
-      out->not_supported = why;
-      return true;
+      index++;
+      continue;
     }
     out->distinct_keys.emplace_back();
     DistinctKeys& keys = out->distinct_keys.back();
@@ -499,6 +496,49 @@ void replace_with_subquery(RangeTblEntry* rte, Query* sub, const char* alias) {
   PGT_CLEAR_RTE_RELATION_FIELDS(rte);
   rte->alias = makeAlias(alias, NIL);
   rte->eref = makeAlias(alias, colnames);
+}
+
+namespace {
+
+struct SublinkTables {
+  void (*visit)(RangeTblEntry*, Query*, void*);
+  void* ctx;
+};
+
+bool visit_query_tables(Query* q, SublinkTables* t);
+
+// Inside a subquery: every relation, in its range table and in its own
+// subqueries and sublinks.
+bool visit_tables_walker(Node* node, SublinkTables* t) {
+  if (node == nullptr) return false;
+  if (IsA(node, Query)) return visit_query_tables(reinterpret_cast<Query*>(node), t);
+  return expression_tree_walker(node, PGT_WALKER(visit_tables_walker), t);
+}
+
+bool visit_query_tables(Query* q, SublinkTables* t) {
+  ListCell* lc;
+  foreach (lc, q->rtable) {
+    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+    if (rte->rtekind == RTE_RELATION) t->visit(rte, q, t->ctx);
+  }
+  return query_tree_walker(q, PGT_WALKER(visit_tables_walker), t, 0);
+}
+
+// At the top level: only what is below a SubLink.
+bool find_sublinks_walker(Node* node, SublinkTables* t) {
+  if (node == nullptr) return false;
+  if (IsA(node, SubLink)) return visit_query_tables(reinterpret_cast<Query*>(reinterpret_cast<SubLink*>(node)->subselect), t);
+  return expression_tree_walker(node, PGT_WALKER(find_sublinks_walker), t);
+}
+
+}  // namespace
+
+void for_each_table_in_sublinks(Query* q, void (*visit)(RangeTblEntry*, Query*, void*), void* ctx) {
+  if (!q->hasSubLinks) return;
+  SublinkTables t{visit, ctx};
+  find_sublinks_walker(reinterpret_cast<Node*>(q->targetList), &t);
+  find_sublinks_walker(reinterpret_cast<Node*>(q->jointree), &t);
+  find_sublinks_walker(q->havingQual, &t);
 }
 
 void expand_outer_joins(Query* q, Query* (*parse)(const char*), OuterJoinExpansion* out) {

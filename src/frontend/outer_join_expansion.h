@@ -58,6 +58,11 @@ struct OuterJoinExpansion {
 // under `alias` (inside guard()).
 void replace_with_subquery(RangeTblEntry* rte, Query* sub, const char* alias);
 
+// Calls visit(relid, selected columns, rte) for every table read inside the
+// subqueries in the expressions of q's top level (SubLinks: scalar
+// subqueries, EXISTS / IN not made semi-joins, ...), at any depth.
+void for_each_table_in_sublinks(Query* q, void (*visit)(RangeTblEntry* rte, Query* owner, void* ctx), void* ctx);
+
 // Expands the outer joins of q's top level (inside guard(); parse parses and
 // rewrites a query text with the delta parameters). Fills *out.
 void expand_outer_joins(Query* q, Query* (*parse)(const char*), OuterJoinExpansion* out);

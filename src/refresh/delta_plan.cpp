@@ -32,7 +32,9 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
     sql.full_insert = dvm::full_insert_sql(table, delta.columns, delta.full_sql);
     sql.apply = dvm::apply_delta_sql(table, delta.columns, consolidated, delta.unique_ids);
   }
-  sql.pending = dvm::pending_changes_sql(buffers);
+  std::vector<std::string> full_refresh_buffers;
+  for (Oid relid : delta.full_refresh_sources) full_refresh_buffers.push_back(frontend::change_buffer_name(relid));
+  sql.pending = dvm::pending_changes_sql(buffers, full_refresh_buffers);
   auto oid_array = [](const std::vector<Oid>& relids) {
     std::string out = "'{";
     for (size_t i = 0; i < relids.size(); i++) out += (i ? "," : "") + std::to_string(relids[i]);

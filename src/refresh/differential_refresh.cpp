@@ -137,6 +137,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   pg::spi::Params previous{st.frontier, st.frontier_own_xid, st.frontier_own_cid};
   int64_t pending = 0;
   bool truncated = false;
+  bool subquery_source_changed = false;
   bool hierarchy_changed = false;
   double known_rows = -1;  // from statistics; -1: some source never analyzed
   {
@@ -148,8 +149,9 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     next.own_cid = std::to_string(snapshot.get()->curcid);
     pending = as_int(f.rows.at(0).at(2));
     truncated = f.rows.at(0).at(3) == std::optional<std::string>("t");
-    hierarchy_changed = as_int(f.rows.at(0).at(4)) > 0;
-    if (f.rows.at(0).at(5)) known_rows = std::stod(*f.rows.at(0).at(5));
+    subquery_source_changed = f.rows.at(0).at(4) == std::optional<std::string>("t");
+    hierarchy_changed = as_int(f.rows.at(0).at(5)) > 0;
+    if (f.rows.at(0).at(6)) known_rows = std::stod(*f.rows.at(0).at(6));
   }
 
   if (!st.frontier) {
@@ -161,6 +163,9 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
                      "are not captured (recreate the stream table, or use refresh_mode => 'FULL')";
     pg::warning("stream table \"" + st.display_name() + "\" was refreshed FULL", outcome.reason + ".",
                 "Recreate it, or alter it to refresh_mode => 'FULL'.");
+  } else if (subquery_source_changed) {
+    outcome.action = "FULL";
+    outcome.reason = "a table read by a subquery in an expression (scalar subquery, EXISTS / IN) changed";
   } else if (truncated) {
     outcome.action = "FULL";
     outcome.reason = "a source table was truncated (or a captured column changed type)";

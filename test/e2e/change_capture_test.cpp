@@ -284,8 +284,8 @@ INSTANTIATE_TEST_SUITE_P(
                       UnsupportedShape{"grouping_sets", "SELECT g, count(*) AS n FROM un_a GROUP BY GROUPING SETS ((g), ())"},
                       UnsupportedShape{"intersect_all", "SELECT g FROM un_a INTERSECT ALL SELECT g FROM un_b"},
                       UnsupportedShape{"non_equi_left_join", "SELECT a.id, b.id AS b_id FROM un_a a LEFT JOIN un_b b ON a.g < b.g"},
-                      UnsupportedShape{"scalar_subquery", "SELECT a.id, (SELECT max(g) FROM un_b) AS m FROM un_a a"},
-                      UnsupportedShape{"not_in_nullable", "SELECT a.id FROM un_a a WHERE a.g NOT IN (SELECT g FROM un_b)"},
+                      UnsupportedShape{"with_cte", "WITH x AS (SELECT g FROM un_a) SELECT g FROM x"},
+                      UnsupportedShape{"distinct_on", "SELECT DISTINCT ON (g) g, id FROM un_a ORDER BY g, id"},
                       UnsupportedShape{"limit", "SELECT id FROM un_a ORDER BY id LIMIT 5"}),
     [](const ::testing::TestParamInfo<UnsupportedShape>& info) { return info.param.name; });
 

@@ -622,8 +622,8 @@ TEST_F(GroupedEdge, UnsupportedGroupingShapesRefusedOrFull) {
        {"window"}},
       {"us_nested", "SELECT s.c, count(*) AS n FROM (SELECT g, count(*) AS c FROM us GROUP BY g) s GROUP BY s.c",
        {"aggregate", "group", "nested"}},
-      {"us_exists", "SELECT g, count(*) AS n FROM us WHERE EXISTS (SELECT 1 FROM us2 WHERE us2.id > us.v) GROUP BY g",
-       {"exists", "subquer"}},
+      {"us_subquery_in_select", "SELECT g, count(*) AS n, (SELECT max(w) FROM us2) AS m FROM us GROUP BY g",
+       {"subquer"}},
       {"us_limit", "SELECT g, count(*) AS n FROM us GROUP BY g ORDER BY g LIMIT 2", {"limit"}},
   };
   auto lower = [](std::string s) {
