@@ -140,8 +140,15 @@ std::string input_of_groups_sql(const GroupedShape& shape, const std::string& in
     null_key.push_back(col("g", k) + " IS NULL");
   }
   std::string with_null = "(" + join(null_key, " OR ") + ")";
-  return input + "(" + join(i_keys, ", ") + ") IN (SELECT " + join(g_keys, ", ") + " FROM " + groups +
-         " g) UNION ALL " + input + "EXISTS (SELECT 1 FROM " + groups + " g WHERE " + with_null + ") AND " +
+  // One key: = ANY of the groups' array, which an index on the key serves
+  // (a semi-join on a CTE of unknown size is planned as a hash join over the
+  // whole table).
+  std::string non_null_groups =
+      shape.keys.size() == 1
+          ? i_keys[0] + " = ANY (ARRAY(SELECT " + g_keys[0] + " FROM " + groups + " g WHERE " + g_keys[0] +
+                " IS NOT NULL))"
+          : "(" + join(i_keys, ", ") + ") IN (SELECT " + join(g_keys, ", ") + " FROM " + groups + " g)";
+  return input + non_null_groups + " UNION ALL " + input + "EXISTS (SELECT 1 FROM " + groups + " g WHERE " + with_null + ") AND " +
          group_identity_sql(shape, "i") + " IN (SELECT " + group_identity_sql(shape, "g") + " FROM " + groups +
          " g WHERE " + with_null + ")";
 }
