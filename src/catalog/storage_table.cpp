@@ -116,6 +116,8 @@ void add_hidden_columns(const std::string& qualified_name, const std::vector<dvm
   for (size_t i = 0; i < columns.size(); i++)
     sql += std::string(i ? "," : "") + " ADD COLUMN " + quote_ident(columns[i].name) + " " + columns[i].type_sql;
   pg::spi::exec(sql);
+  for (const auto& c : columns)
+    if (c.indexed) pg::spi::exec("CREATE INDEX ON " + qualified_name + " (" + quote_ident(c.name) + ")");
 }
 
 }  // namespace pgt::catalog

@@ -305,8 +305,28 @@ std::string regrouped_sql(const GroupedShape& shape, const std::string& input_sq
   std::vector<std::string> select;
   for (const auto& o : shape.outputs) select.push_back(col("o", o.name));
   select.push_back(group_identity_sql(shape, "o") + " AS __pgt_gid");
-  return "SELECT " + join(select, ", ") + " FROM (WITH __pgt_input AS (" + input_sql + ") " + shape.grouping_sql +
-         ") o";
+  std::string from = " FROM (WITH __pgt_input AS (" + input_sql + ") " + shape.grouping_sql + ") o";
+  if (!shape.multiplicity) return "SELECT " + join(select, ", ") + from;
+  // One row per copy.
+  select.push_back("(" + group_identity_sql(shape, "o") + " || '#' || n.n::pg_catalog.text) COLLATE \"C\" AS __pgt_rid");
+  return "SELECT " + join(select, ", ") + from + " CROSS JOIN LATERAL pg_catalog.generate_series(1, o.__pgt_m) n(n)";
+}
+
+// Rows repeated by multiplicity (see GroupedShape::multiplicity): the copies
+// of the touched groups that are gone are deleted, the new ones inserted
+// (every copy of a group shows the same values).
+std::string multiplicity_apply_sql(const std::string& table, const GroupedShape& shape,
+                                   const std::string& touched_groups, const std::string& input_full_sql) {
+  std::vector<OutputColumn> columns = output_columns(shape);
+  std::vector<std::string> cols = column_refs("", columns);
+  return "WITH a AS MATERIALIZED (" + touched_groups + "), "
+         "r AS MATERIALIZED (" + regrouped_sql(shape, input_of_groups_sql(shape, input_full_sql, "a")) + "), "
+         "del AS (DELETE FROM " + table + " t USING a WHERE t.\"__pgt_group\" = a.__pgt_gid AND NOT EXISTS "
+         "(SELECT 1 FROM r WHERE r.__pgt_rid = t." + kRowId + ") RETURNING 1), "
+         "upd AS (SELECT 1 WHERE false), "
+         "ins AS (INSERT INTO " + table + " (" + join(cols, ", ") + ", " + kRowId + ", \"__pgt_group\") SELECT " +
+         join(column_refs("r", columns), ", ") + ", r.__pgt_rid, r.__pgt_gid FROM r WHERE NOT EXISTS (SELECT 1 FROM " +
+         table + " t WHERE t." + kRowId + " = r.__pgt_rid) RETURNING 1) " + counts_select();
 }
 
 std::string rescan_apply_sql(const std::string& table, const GroupedShape& shape,
@@ -321,8 +341,10 @@ std::string rescan_apply_sql(const std::string& table, const GroupedShape& shape
   }
   std::vector<std::string> keys;
   for (const auto& k : shape.keys) keys.push_back(col("x", k));
-  return "WITH a AS MATERIALIZED (SELECT DISTINCT " + group_identity_sql(shape, "x") + " AS __pgt_gid" +
-         (keys.empty() ? "" : ", " + join(keys, ", ")) + " FROM (" + input_delta_sql + ") x), "
+  std::string touched = "SELECT DISTINCT " + group_identity_sql(shape, "x") + " AS __pgt_gid" +
+                        (keys.empty() ? "" : ", " + join(keys, ", ")) + " FROM (" + input_delta_sql + ") x";
+  if (shape.multiplicity) return multiplicity_apply_sql(table, shape, touched, input_full_sql);
+  return "WITH a AS MATERIALIZED (" + touched + "), "
          "r AS MATERIALIZED (" + regrouped_sql(shape, input_of_groups_sql(shape, input_full_sql, "a")) + "), "
          "del AS (DELETE FROM " + table + " t USING a WHERE t." + kRowId + " = a.__pgt_gid AND NOT EXISTS "
          "(SELECT 1 FROM r WHERE r.__pgt_gid = a.__pgt_gid) RETURNING 1), "
@@ -340,6 +362,7 @@ bool key_has_one_form(KeyText kind) { return kind == KeyText::Plain || kind == K
 
 std::vector<HiddenColumn> grouped_hidden_columns(const GroupedShape& shape) {
   std::vector<HiddenColumn> out;
+  if (shape.multiplicity) return {{"__pgt_group", "pg_catalog.text COLLATE \"C\"", true}};
   if (!shape.algebraic) return out;
   out.push_back({"__pgt_count", "pg_catalog.int8"});
   for (size_t j = 0; j < shape.aggregates.size(); j++) {
@@ -369,6 +392,11 @@ std::string grouped_full_insert_sql(const std::string& table, const GroupedShape
   std::vector<std::string> cols;
   for (const auto& o : shape.outputs) cols.push_back(quote_ident(o.name));
   cols.push_back(kRowId);
+  if (shape.multiplicity) {
+    std::vector<std::string> values = column_refs("r", output_columns(shape));
+    return "INSERT INTO " + table + " (" + join(cols, ", ") + ", \"__pgt_group\") SELECT " + join(values, ", ") +
+           ", r.__pgt_rid, r.__pgt_gid FROM (" + regrouped_sql(shape, input_full_sql) + ") r";
+  }
   if (!shape.algebraic)
     return "INSERT INTO " + table + " (" + join(cols, ", ") + ") SELECT * FROM (" +
            regrouped_sql(shape, input_full_sql) + ") r";

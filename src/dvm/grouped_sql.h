@@ -71,11 +71,17 @@ struct GroupedShape {
   // Group rescan only: the query's grouping over the CTE __pgt_input (I),
   // returning its columns and then the keys as __pgt_g<i>.
   std::string grouping_sql;
+  // Group rescan only: the grouping also returns __pgt_m, the number of
+  // copies of its row (INTERSECT ALL / EXCEPT ALL). Copy n of a group has
+  // identity <group identity>#n; the hidden column __pgt_group (indexed)
+  // holds the group identity.
+  bool multiplicity = false;
 };
 
 struct HiddenColumn {
   std::string name;
   std::string type_sql;
+  bool indexed = false;
 };
 
 // The state columns an algebraic stream table keeps besides its outputs.

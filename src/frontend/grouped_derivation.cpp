@@ -283,6 +283,7 @@ GroupedDerivation derive_set_operation(Query* q) {
   const char* branches = nullptr;  // UNION ALL of the branches, columns __pgt_g<i> (+ side counts)
   const char* refused_type = nullptr;
   bool intersect = false;
+  bool all = false;
   pg::guard([&] {
     auto* root = reinterpret_cast<SetOperationStmt*>(q->setOperations);
     if (q->limitCount != nullptr || q->limitOffset != nullptr) {
@@ -304,16 +305,16 @@ GroupedDerivation derive_set_operation(Query* q) {
       Query* all = static_cast<Query*>(copyObjectImpl(q));
       make_union_all(all->setOperations);
       branches = psprintf("SELECT %s FROM (%s) u", keys.data, pg_get_querydef(all, false));
-    } else if ((root->op == SETOP_INTERSECT || root->op == SETOP_EXCEPT) && !root->all &&
-               IsA(root->larg, RangeTblRef) && IsA(root->rarg, RangeTblRef)) {
+    } else if ((root->op == SETOP_INTERSECT || root->op == SETOP_EXCEPT) && IsA(root->larg, RangeTblRef) &&
+               IsA(root->rarg, RangeTblRef)) {
       intersect = root->op == SETOP_INTERSECT;
+      all = root->all;
       branches = psprintf("SELECT %s, u.__pgt_l AS __pgt_a0_0, u.__pgt_r AS __pgt_a1_0 FROM ("
                           "SELECT l.*, 1 AS __pgt_l, 0 AS __pgt_r FROM (%s) l UNION ALL "
                           "SELECT r.*, 0 AS __pgt_l, 1 AS __pgt_r FROM (%s) r) u",
                           keys.data, leaf_sql(q, root->larg), leaf_sql(q, root->rarg));
     } else {
-      reason = root->all ? "INTERSECT ALL / EXCEPT ALL, or UNION below INTERSECT / EXCEPT"
-                         : "INTERSECT / EXCEPT of set operations (only of two queries)";
+      reason = "INTERSECT / EXCEPT of set operations (only of two queries)";
       return;
     }
     i = 0;
@@ -357,6 +358,21 @@ GroupedDerivation derive_set_operation(Query* q) {
     group += (k ? ", " : "") + shape.keys[k];
   }
   for (const auto& key : shape.keys) select += ", " + key;
+  if (all) {
+    // INTERSECT ALL keeps min(left, right) copies of a row, EXCEPT ALL
+    // left - right; every copy shows the same form only when keys have one.
+    if (!keys_show_one_form) {
+      result.not_differentiable_because =
+          "INTERSECT ALL / EXCEPT ALL of values whose equal values can look different (numeric, float, char(n))";
+      return result;
+    }
+    shape.multiplicity = true;
+    shape.grouping_sql = "SELECT " + select + ", " +
+                         (intersect ? "LEAST(pg_catalog.sum(__pgt_a0_0), pg_catalog.sum(__pgt_a1_0))"
+                                    : "GREATEST(pg_catalog.sum(__pgt_a0_0) - pg_catalog.sum(__pgt_a1_0), 0)") +
+                         "::pg_catalog.int8 AS __pgt_m FROM " + kInputCte + " GROUP BY " + group;
+    return result;
+  }
   shape.grouping_sql = "SELECT " + select + " FROM " + kInputCte + " GROUP BY " + group;
   if (!is_union)
     shape.grouping_sql += std::string(" HAVING pg_catalog.sum(__pgt_a0_0) > 0 AND pg_catalog.sum(__pgt_a1_0) ") +

@@ -140,12 +140,34 @@ OracleScenario except_two_tables() {
           "SELECT a, b FROM ext_a EXCEPT SELECT a, b FROM ext_b WHERE b IS DISTINCT FROM 'q' OR a = 1"};
 }
 
+// INTERSECT ALL of a keyed and a keyless table with duplicates on both sides:
+// min(left, right) copies of each row.
+OracleScenario intersect_all() {
+  TableSpec a{"ia_a", key(100000),
+              {ColumnSpec::integer("a", 1, 3, 0.2), ColumnSpec::text("b", {"p", "q"}, 0.2)}, 60};
+  TableSpec b{"ia_b", std::nullopt,
+              {ColumnSpec::integer("a", 1, 3, 0.2), ColumnSpec::text("b", {"p", "q"}, 0.2)}, 50};
+  return {"setop_intersect_all", {a, b}, {{0, "a", 1, "a"}},
+          "SELECT a, b FROM ia_a INTERSECT ALL SELECT a, b FROM ia_b"};
+}
+
+// EXCEPT ALL: left - right copies of each row, within one table (updates
+// move rows between the inputs) and NULLs equal.
+OracleScenario except_all() {
+  TableSpec src{"ea_src", std::nullopt,
+                {ColumnSpec::integer("a", 1, 3, 0.2), ColumnSpec::text("b", {"p", "q"}, 0.2),
+                 ColumnSpec::integer("side", 0, 1)},
+                80};
+  return {"setop_except_all", {src}, {},
+          "SELECT a, b FROM ea_src WHERE side = 0 EXCEPT ALL SELECT a, b FROM ea_src WHERE side = 1"};
+}
+
 }  // namespace
 
 std::vector<OracleScenario> setop_oracle_scenarios() {
   return {ua_keyed_keyless(), ua_same_table(),   ua_self_keyless(),  ua_three_way(),   ua_join_branch(),
           agg_over_ua(),      join_with_ua(),    union_distinct(),   union_tree(),     intersect_nulls(),
-          intersect_join(),   except_move(),     except_two_tables()};
+          intersect_join(),   except_move(),     except_two_tables(), intersect_all(), except_all()};
 }
 
 }  // namespace pgt_e2e

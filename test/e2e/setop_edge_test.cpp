@@ -708,8 +708,8 @@ TEST_F(SetOpEdge, UnsupportedShapesRefusedInDifferentialAndFullInAuto) {
     std::string name, query;
   };
   std::vector<Case> cases{
-      {"r_intersect_all", "SELECT v FROM ra INTERSECT ALL SELECT v FROM rb"},
-      {"r_except_all", "SELECT v FROM ra EXCEPT ALL SELECT v FROM rb"},
+      {"r_intersect_all_numeric", "SELECT v::numeric FROM ra INTERSECT ALL SELECT v FROM rb"},
+      {"r_except_all_interval", "SELECT iv FROM ra EXCEPT ALL SELECT iv FROM rb"},
       {"r_intersect3", "SELECT v FROM ra INTERSECT SELECT v FROM rb INTERSECT SELECT v FROM rc"},
       {"r_except3", "SELECT v FROM ra EXCEPT SELECT v FROM rb EXCEPT SELECT v FROM rc"},
       {"r_intersect_nested", "SELECT v FROM ra INTERSECT (SELECT v FROM rb EXCEPT SELECT v FROM rc)"},

@@ -107,4 +107,23 @@ TEST(GroupedSql, RescanRecomputesTouchedGroupsThroughTheQuerysGrouping) {
   EXPECT_TRUE(contains(sql, "NOT EXISTS (SELECT 1 FROM r WHERE r.__pgt_gid = a.__pgt_gid)")) << sql;
 }
 
+TEST(GroupedSql, MultiplicityKeepsOneRowPerCopy) {
+  GroupedShape s;
+  s.keys = {"__pgt_g0"};
+  s.key_texts = {KeyText::Plain};
+  s.multiplicity = true;
+  s.outputs = {GroupedOutput{"v", "integer", true, 0, -1}};
+  s.grouping_sql = "SELECT __pgt_g0 AS v, __pgt_g0, 2::int8 AS __pgt_m FROM __pgt_input GROUP BY 1";
+  auto hidden = pgt::dvm::grouped_hidden_columns(s);
+  ASSERT_EQ(hidden.size(), 1u);
+  EXPECT_EQ(hidden[0].name, "__pgt_group");
+  EXPECT_TRUE(hidden[0].indexed);
+  std::string apply = pgt::dvm::grouped_apply_sql("t", s, "SELECT 1", "SELECT 2");
+  EXPECT_TRUE(contains(apply, "pg_catalog.generate_series(1, o.__pgt_m)")) << apply;
+  EXPECT_TRUE(contains(apply, "|| '#' || n.n::pg_catalog.text")) << apply;
+  EXPECT_TRUE(contains(apply, "t.\"__pgt_group\" = a.__pgt_gid")) << apply;
+  std::string full = pgt::dvm::grouped_full_insert_sql("t", s, "SELECT 2");
+  EXPECT_TRUE(contains(full, "\"__pgt_group\") SELECT r.\"v\", r.__pgt_rid, r.__pgt_gid")) << full;
+}
+
 }  // namespace
