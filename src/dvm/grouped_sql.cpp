@@ -27,6 +27,11 @@ std::string key_text(KeyText kind, const std::string& ref) {
   return "(" + ref + ")::pg_catalog.text";
 }
 
+// One key's part of an identity: 'V' || its text, or 'N' for NULL.
+std::string value_part(KeyText kind, const std::string& ref) {
+  return "COALESCE('V' || " + key_text(kind, ref) + ", 'N')";
+}
+
 // The output that shows aggregate j (algebraic shapes show each once).
 const GroupedOutput& output_of(const GroupedShape& shape, size_t j) {
   for (const auto& o : shape.outputs)
@@ -380,11 +385,15 @@ std::string group_identity_sql(const GroupedShape& shape, const std::string& ali
   // the concatenation is injective.
   std::string id;
   for (size_t i = 0; i < shape.keys.size(); i++) {
-    std::string part = "COALESCE('V' || " + key_text(shape.key_texts[i], col(alias, shape.keys[i])) + ", 'N')";
+    std::string part = value_part(shape.key_texts[i], col(alias, shape.keys[i]));
     if (i) id += " || ";
     id += i + 1 < shape.keys.size() ? "pg_catalog.length(" + part + ")::pg_catalog.text || ':' || " + part : part;
   }
   return "(" + id + ") COLLATE \"C\"";
+}
+
+std::string value_identity_sql(KeyText kind, const std::string& ref) {
+  return "(" + value_part(kind, ref) + ") COLLATE \"C\"";
 }
 
 std::string grouped_full_insert_sql(const std::string& table, const GroupedShape& shape,

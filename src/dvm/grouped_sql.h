@@ -90,6 +90,9 @@ std::vector<HiddenColumn> grouped_hidden_columns(const GroupedShape& shape);
 // The identity of a group, over columns named like I's keys under `alias`.
 std::string group_identity_sql(const GroupedShape& shape, const std::string& alias);
 
+// The identity of one value of a key of that kind (a one-key group's identity).
+std::string value_identity_sql(KeyText kind, const std::string& ref);
+
 // INSERT of every group, computed from I (input_full_sql).
 std::string grouped_full_insert_sql(const std::string& table, const GroupedShape& shape,
                                     const std::string& input_full_sql);

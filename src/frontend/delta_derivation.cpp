@@ -8,6 +8,7 @@
 
 #include "frontend/grouped_derivation.h"
 #include "frontend/outer_join_expansion.h"
+#include "frontend/partition_derivation.h"
 #include "frontend/value_identity.h"
 
 #include <algorithm>
@@ -776,6 +777,78 @@ std::string term_sql(Query* query, unsigned mask, std::vector<Query*>& scan_quer
   return nonempty ? deparse(term) : std::string();
 }
 
+// The query's output columns (and whether their type has equality).
+std::vector<dvm::OutputColumn> visible_columns(Query* query) {
+  std::vector<std::tuple<const char*, Oid, Oid, const char*>> outputs;  // name, type, collation, type text
+  pg::guard([&] {
+    ListCell* lc;
+    foreach (lc, query->targetList) {
+      auto* te = static_cast<TargetEntry*>(lfirst(lc));
+      if (te->resjunk) continue;
+      Node* expr = reinterpret_cast<Node*>(te->expr);
+      outputs.emplace_back(te->resname != nullptr ? te->resname : "?column?", exprType(expr),
+                           exprCollation(expr), format_type_with_typemod(exprType(expr), exprTypmod(expr)));
+    }
+  });
+  // Columns are grouped and compared by value only where equal values are
+  // identical (else by their text form too: numeric 1 -> 1.0 is a change).
+  std::vector<dvm::OutputColumn> columns;
+  for (const auto& [name, type, collation, type_sql] : outputs)
+    columns.push_back({name, equality_means_identical(type, collation), type_has_equality(type), type_sql});
+  return columns;
+}
+
+// A query with a grouping below another operator: partition rescan over the
+// deltas of its select-project-join leaves (see dvm/partition_sql.h).
+DeltaDerivation derive_partitioned(Query* query, const std::string& normalized_sql, bool generate_sql) {
+  DeltaDerivation result;
+  PartitionDerivation partition = derive_partition(query);
+  if (!partition.not_differentiable_because.empty()) {
+    result.not_differentiable_because = partition.not_differentiable_because;
+    return result;
+  }
+  dvm::PartitionShape shape;
+  shape.columns = visible_columns(query);
+  if (partition.column >= 0) {
+    shape.column = shape.columns.at(partition.column).name;
+    shape.type_sql = partition.type_sql;
+    shape.key_text = partition.key_text;
+  }
+  shape.query_sql = normalized_sql;
+  for (const std::string& leaf_sql : partition.leaf_sql) {
+    DeltaDerivation leaf = derive_delta(leaf_sql, generate_sql);
+    if (!leaf.not_differentiable_because.empty()) {
+      result.not_differentiable_because = leaf.not_differentiable_because;
+      return result;
+    }
+    for (const ScannedTable& t : leaf.tables) {
+      auto it = std::find_if(result.tables.begin(), result.tables.end(),
+                             [&](const ScannedTable& seen) { return seen.relid == t.relid; });
+      if (it == result.tables.end()) {
+        result.tables.push_back(t);
+        continue;
+      }
+      for (const std::string& col : t.used_columns)
+        if (std::find(it->used_columns.begin(), it->used_columns.end(), col) == it->used_columns.end())
+          it->used_columns.push_back(col);
+    }
+    for (Oid relid : leaf.scanned_with_children)
+      if (std::find(result.scanned_with_children.begin(), result.scanned_with_children.end(), relid) ==
+          result.scanned_with_children.end())
+        result.scanned_with_children.push_back(relid);
+    for (Oid relid : leaf.full_refresh_sources)
+      if (std::find(result.full_refresh_sources.begin(), result.full_refresh_sources.end(), relid) ==
+          result.full_refresh_sources.end())
+        result.full_refresh_sources.push_back(relid);
+    if (generate_sql) shape.leaf_deltas.push_back(dvm::signed_terms_sql(leaf.columns, leaf.terms));
+  }
+  result.unique_ids = false;  // a partition's rows are replaced together
+  result.columns = shape.columns;
+  result.full_sql = normalized_sql;
+  result.partitioned = std::move(shape);
+  return result;
+}
+
 }  // namespace
 
 DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sql) {
@@ -784,10 +857,12 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   const char* reason = nullptr;
   Oid reason_relid = InvalidOid;
   bool grouping = false;
+  bool nested = false;
   pg::guard([&] {
     query = parse_and_rewrite(normalized_sql.c_str());
-    grouping = is_grouping_query(query);
-    if (!grouping) reason = not_spj_reason(query, &reason_relid, true);
+    nested = has_nested_grouping(query);
+    grouping = !nested && is_grouping_query(query);
+    if (!grouping && !nested) reason = not_spj_reason(query, &reason_relid, true);
     if (reason == nullptr && has_whole_row_var(reinterpret_cast<Node*>(query), nullptr))
       reason = "whole-row references (t.*, row_to_json(t), a table or subquery as a value)";
     if (reason == nullptr && has_time_dependence(reinterpret_cast<Node*>(query), nullptr))
@@ -802,6 +877,7 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
     }
     return result;
   }
+  if (nested) return derive_partitioned(query, normalized_sql, generate_sql);
   if (grouping) {
     GroupedDerivation g = derive_grouping(query);
     if (!g.not_differentiable_because.empty()) {
@@ -897,23 +973,7 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
 
   if (!generate_sql) return result;
 
-  // Output columns (and whether their type has equality).
-  std::vector<std::tuple<const char*, Oid, Oid, const char*>> outputs;  // name, type, collation, type text
-  pg::guard([&] {
-    ListCell* lc;
-    foreach (lc, query->targetList) {
-      auto* te = static_cast<TargetEntry*>(lfirst(lc));
-      if (te->resjunk) continue;
-      Node* expr = reinterpret_cast<Node*>(te->expr);
-      outputs.emplace_back(te->resname != nullptr ? te->resname : "?column?", exprType(expr),
-                           exprCollation(expr), format_type_with_typemod(exprType(expr), exprTypmod(expr)));
-    }
-  });
-  // Columns are grouped and compared by value only where equal values are
-  // identical (else by their text form too: numeric 1 -> 1.0 is a change).
-  for (const auto& [name, type, collation, type_sql] : outputs)
-    result.columns.push_back(
-        {name, equality_means_identical(type, collation), type_has_equality(type), type_sql});
+  result.columns = visible_columns(query);
 
   // The full query (no delta), and Q[S] for every nonempty subset S of each
   // variant's scans, with the variant's sign.

@@ -17,6 +17,7 @@
 
 #include "dvm/delta_sql.h"
 #include "dvm/grouped_sql.h"
+#include "dvm/partition_sql.h"
 #include "pg/pg_headers.h"
 
 namespace pgt::frontend {
@@ -49,6 +50,10 @@ struct DeltaDerivation {
   // then tables, columns, full_sql and terms are those of its input (see
   // frontend/grouped_derivation.h), and each group is one row.
   std::optional<dvm::GroupedShape> grouped;
+  // Set when a grouping sits below another operator (see
+  // dvm/partition_sql.h): then tables are those of all its leaves, and
+  // terms are empty (each leaf's are in the shape).
+  std::optional<dvm::PartitionShape> partitioned;
 };
 
 // Parameters of every delta term ($1..$3): the previous frontier snapshot, and

@@ -231,20 +231,6 @@ bool algebraic_kind(Aggref* a, dvm::AggregateOutput* out) {
   return true;
 }
 
-// The text a grouping key's identity is built from, or nullptr when equal
-// values of its type can look different in ways no text form undoes.
-const char* key_text(Oid type, Oid collation, dvm::KeyText* out) {
-  Oid base = getBaseType(type);
-  if (base == TIMESTAMPTZOID) *out = dvm::KeyText::Utc;
-  else if (base == NUMERICOID) *out = dvm::KeyText::Numeric;
-  else if (base == FLOAT4OID || base == FLOAT8OID) *out = dvm::KeyText::Float;
-  // char(n) compares without trailing blanks, and its text form drops them.
-  else if (base == BPCHAROID && (!OidIsValid(collation) || get_collation_isdeterministic(collation)))
-    *out = dvm::KeyText::Padded;
-  else if (equality_means_identical(type, collation)) *out = dvm::KeyText::Plain;
-  else return format_type_be(type);
-  return nullptr;
-}
 
 bool is_union_all(Node* node) {
   if (node == nullptr || IsA(node, RangeTblRef)) return true;
@@ -322,7 +308,7 @@ GroupedDerivation derive_set_operation(Query* q) {
       auto* tle = static_cast<TargetEntry*>(lfirst(lc));
       Node* expr = reinterpret_cast<Node*>(tle->expr);
       dvm::KeyText kind = dvm::KeyText::Plain;
-      if (const char* type = key_text(exprType(expr), exprCollation(expr), &kind)) {
+      if (const char* type = key_text_of(exprType(expr), exprCollation(expr), &kind)) {
         refused_type = type;
         return;
       }
@@ -382,6 +368,19 @@ GroupedDerivation derive_set_operation(Query* q) {
 
 }  // namespace
 
+const char* key_text_of(Oid type, Oid collation, dvm::KeyText* out) {
+  Oid base = getBaseType(type);
+  if (base == TIMESTAMPTZOID) *out = dvm::KeyText::Utc;
+  else if (base == NUMERICOID) *out = dvm::KeyText::Numeric;
+  else if (base == FLOAT4OID || base == FLOAT8OID) *out = dvm::KeyText::Float;
+  // char(n) compares without trailing blanks, and its text form drops them.
+  else if (base == BPCHAROID && (!OidIsValid(collation) || get_collation_isdeterministic(collation)))
+    *out = dvm::KeyText::Padded;
+  else if (equality_means_identical(type, collation)) *out = dvm::KeyText::Plain;
+  else return format_type_be(type);
+  return nullptr;
+}
+
 bool is_grouping_query(Query* q) {
   return q->hasAggs || q->groupClause != NIL || q->groupingSets != NIL || q->havingQual != nullptr ||
          q->distinctClause != NIL || (q->setOperations != nullptr && !is_union_all(q->setOperations));
@@ -423,7 +422,7 @@ GroupedDerivation derive_grouping(Query* q) {
     foreach (lc, in.keys) {
       Node* key = static_cast<Node*>(lfirst(lc));
       dvm::KeyText kind = dvm::KeyText::Plain;
-      if (const char* type = key_text(exprType(key), exprCollation(key), &kind)) {
+      if (const char* type = key_text_of(exprType(key), exprCollation(key), &kind)) {
         refused_type = type;
         if (OidIsValid(exprCollation(key)) && !get_collation_isdeterministic(exprCollation(key)))
           refused_type += " with a nondeterministic collation";

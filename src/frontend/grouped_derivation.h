@@ -22,6 +22,11 @@ struct GroupedDerivation {
   std::string input_sql;  // I, deparsed (fully qualified)
 };
 
+// The text a grouping key's identity is built from (*out), or, when equal
+// values of the type can look different in ways no text form undoes, the
+// type's name.
+const char* key_text_of(Oid type, Oid collation, dvm::KeyText* out);
+
 // Whether the query groups at its top level.
 bool is_grouping_query(Query* q);
 

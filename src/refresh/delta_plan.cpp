@@ -4,6 +4,7 @@
 #include "common/user_error.h"
 #include "dvm/delta_sql.h"
 #include "dvm/grouped_sql.h"
+#include "dvm/partition_sql.h"
 #include "frontend/delta_derivation.h"
 
 namespace pgt::refresh {
@@ -20,17 +21,21 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   for (const auto& t : delta.tables) buffers.push_back(frontend::change_buffer_name(t.relid));
   DeltaSql sql;
   sql.unique_ids = delta.unique_ids;
-  std::string consolidated = dvm::consolidated_delta_sql(delta.columns, delta.terms);
-  if (delta.grouped) {
+  if (delta.partitioned) {
+    sql.full_insert = dvm::partition_full_insert_sql(table, *delta.partitioned);
+    sql.touched_partitions = dvm::partition_touched_sql(*delta.partitioned);
+    sql.apply = dvm::partition_apply_sql(table, *delta.partitioned, frontend::kDeltaParamCount + 1);
+  } else if (delta.grouped) {
     sql.full_insert = dvm::grouped_full_insert_sql(table, *delta.grouped, delta.full_sql);
     std::string input_delta = dvm::grouped_delta_needs_consolidation(*delta.grouped)
-                                  ? consolidated
+                                  ? dvm::consolidated_delta_sql(delta.columns, delta.terms)
                                   : "SELECT * FROM (" + dvm::signed_terms_sql(delta.columns, delta.terms) + ") s";
     sql.apply = dvm::grouped_apply_sql(table, *delta.grouped, input_delta, delta.full_sql);
     sql.hidden_columns = dvm::grouped_hidden_columns(*delta.grouped);
   } else {
     sql.full_insert = dvm::full_insert_sql(table, delta.columns, delta.full_sql);
-    sql.apply = dvm::apply_delta_sql(table, delta.columns, consolidated, delta.unique_ids);
+    sql.apply = dvm::apply_delta_sql(table, delta.columns, dvm::consolidated_delta_sql(delta.columns, delta.terms),
+                                     delta.unique_ids);
   }
   std::vector<std::string> full_refresh_buffers;
   for (Oid relid : delta.full_refresh_sources) full_refresh_buffers.push_back(frontend::change_buffer_name(relid));
@@ -54,7 +59,9 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
 void store_delta_sql(const DeltaSql& sql, catalog::StreamTable* st) {
   st->unique_row_ids = sql.unique_ids;
   st->full_refresh_sql = sql.full_insert;
-  st->delta_apply_sql = sql.apply;
+  st->delta_apply_sql = sql.touched_partitions.empty()
+                            ? sql.apply
+                            : "-- touched partitions ($4, $5, $6):\n" + sql.touched_partitions + ";\n" + sql.apply;
   st->pending_changes_sql = sql.pending;
 }
 

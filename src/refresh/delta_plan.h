@@ -14,6 +14,9 @@ struct DeltaSql {
   bool unique_ids = false;
   std::string full_insert;  // INSERT of the whole result (FULL / first refresh)
   std::string apply;        // the delta, consolidated and applied; returns counts
+  // Partition rescan only (see dvm/partition_sql.h): the touched partitions,
+  // whose three values follow the delta parameters of `apply`.
+  std::string touched_partitions;
   std::string pending;      // count of unconsumed changes, truncate markers
   // Counts inheritance links that appeared since creation (a child of a
   // scanned table, or a scanned table attached as a partition): statement

@@ -25,6 +25,7 @@
 
 extern "C" {
 #include "storage/lmgr.h"
+#include "catalog/pg_type.h"
 #include "utils/snapshot.h"
 }
 
@@ -40,6 +41,7 @@ struct DeltaPlans {
   bool unique_ids = false;
   std::unique_ptr<pg::spi::KeptPlan> frontier_and_pending;
   std::unique_ptr<pg::spi::KeptPlan> apply;
+  std::unique_ptr<pg::spi::KeptPlan> touched_partitions;  // partition rescan only
   std::unique_ptr<pg::spi::KeptPlan> full_insert;
 };
 
@@ -82,7 +84,14 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
       "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text, p.*, "
       "(" + sql.hierarchy_check + "), (" + sql.source_rows + ") FROM s, (" + sql.pending + ") p",
       delta_param_types());
-  plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, delta_param_types());
+  if (sql.touched_partitions.empty()) {
+    plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, delta_param_types());
+  } else {
+    plans.touched_partitions = std::make_unique<pg::spi::KeptPlan>(sql.touched_partitions, delta_param_types());
+    std::vector<Oid> types = delta_param_types();
+    types.insert(types.end(), {TEXTOID, TEXTOID, BOOLOID});
+    plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, types);
+  }
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
   plans.sources = sql.sources;
   plans.unique_ids = sql.unique_ids;
@@ -119,6 +128,23 @@ double source_rows(const std::vector<Oid>& tables, Snapshot snapshot) {
   return total;
 }
 
+
+// Applies the pending changes (on the refresh's snapshot).
+RefreshResult apply_delta(const DeltaPlans& plans, const pg::spi::Params& previous, Snapshot snapshot) {
+  pg::spi::Params params = previous;
+  if (plans.touched_partitions) {
+    auto touched = plans.touched_partitions->run(previous, snapshot);
+    const pg::spi::Row& row = touched.rows.at(0);
+    if (!row.at(0)) return {};  // the changes cancelled out before reaching a partition
+    params.insert(params.end(), row.begin(), row.end());
+  }
+  auto counts = plans.apply->run(params, snapshot);
+  RefreshResult rows;
+  rows.rows_inserted = as_int(counts.rows.at(0).at(0));
+  rows.rows_updated = as_int(counts.rows.at(0).at(1));
+  rows.rows_deleted = as_int(counts.rows.at(0).at(2));
+  return rows;
+}
 
 }  // namespace
 
@@ -205,10 +231,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
             static_cast<int64_t>(plans.full_insert->run(previous, snapshot.get()).processed);
         catalog::create_row_id_index(st.qualified_name(), plans.unique_ids);
       } else {
-        auto counts = plans.apply->run(previous, snapshot.get());
-        outcome.rows.rows_inserted = as_int(counts.rows.at(0).at(0));
-        outcome.rows.rows_updated = as_int(counts.rows.at(0).at(1));
-        outcome.rows.rows_deleted = as_int(counts.rows.at(0).at(2));
+        outcome.rows = apply_delta(plans, previous, snapshot.get());
       }
     } catch (const pg::PgError& e) {
       explain_refresh_error(e, st, owner);

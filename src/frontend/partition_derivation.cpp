@@ -1,0 +1,368 @@
+// Partition columns and leaves of nested groupings: see partition_derivation.h.
+//
+// The Query-tree walk runs inside one guard() on palloc'd data (leaves as
+// C strings in a List); the C++ result is filled afterwards.
+#include "frontend/partition_derivation.h"
+
+#include "frontend/grouped_derivation.h"
+#include "frontend/value_identity.h"
+#include "pg/boundary.h"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+#include "utils/typcache.h"
+}
+
+namespace pgt::frontend {
+
+namespace {
+
+// What a walk down the query found.
+struct Trace {
+  List* leaves = NIL;             // char*: each leaf's SQL
+  const char* refused = nullptr;  // a construct no partition column gets through
+};
+
+bool is_set_operation_leaf_pair(Node* setops) {
+  auto* root = reinterpret_cast<SetOperationStmt*>(setops);
+  return (root->op == SETOP_INTERSECT || root->op == SETOP_EXCEPT) && IsA(root->larg, RangeTblRef) &&
+         IsA(root->rarg, RangeTblRef);
+}
+
+bool only_unions(Node* node) {
+  if (node == nullptr || IsA(node, RangeTblRef)) return true;
+  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+  return setop->op == SETOP_UNION && only_unions(setop->larg) && only_unions(setop->rarg);
+}
+
+// Whether a subquery the query reads (FROM, set-operation branch) groups,
+// at any depth.
+bool grouping_below(Query* q) {
+  ListCell* lc;
+  foreach (lc, q->rtable) {
+    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+    if (rte->rtekind != RTE_SUBQUERY || rte->subquery == nullptr) continue;
+    if (is_grouping_query(rte->subquery) || grouping_below(rte->subquery)) return true;
+  }
+  return false;
+}
+
+void collect_items(Node* node, List** rtis) {
+  if (node == nullptr) return;
+  if (IsA(node, RangeTblRef)) {
+    *rtis = lappend_int(*rtis, reinterpret_cast<RangeTblRef*>(node)->rtindex);
+  } else if (IsA(node, FromExpr)) {
+    ListCell* lc;
+    foreach (lc, reinterpret_cast<FromExpr*>(node)->fromlist) collect_items(static_cast<Node*>(lfirst(lc)), rtis);
+  } else if (IsA(node, JoinExpr)) {
+    collect_items(reinterpret_cast<JoinExpr*>(node)->larg, rtis);
+    collect_items(reinterpret_cast<JoinExpr*>(node)->rarg, rtis);
+  } else if (IsA(node, SetOperationStmt)) {
+    collect_items(reinterpret_cast<SetOperationStmt*>(node)->larg, rtis);
+    collect_items(reinterpret_cast<SetOperationStmt*>(node)->rarg, rtis);
+  }
+}
+
+List* items_of(Node* node) {
+  List* rtis = NIL;
+  collect_items(node, &rtis);
+  return rtis;
+}
+
+Bitmapset* item_set(Node* node) {
+  Bitmapset* set = nullptr;
+  ListCell* lc;
+  foreach (lc, items_of(node)) set = bms_add_member(set, lfirst_int(lc));
+  return set;
+}
+
+// The items on the nullable side of an outer join.
+void collect_nullable(Node* node, Bitmapset** nullable) {
+  if (node == nullptr) return;
+  if (IsA(node, FromExpr)) {
+    ListCell* lc;
+    foreach (lc, reinterpret_cast<FromExpr*>(node)->fromlist) collect_nullable(static_cast<Node*>(lfirst(lc)), nullable);
+  } else if (IsA(node, JoinExpr)) {
+    auto* join = reinterpret_cast<JoinExpr*>(node);
+    if (join->jointype == JOIN_LEFT || join->jointype == JOIN_FULL)
+      *nullable = bms_add_members(*nullable, item_set(join->rarg));
+    if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
+      *nullable = bms_add_members(*nullable, item_set(join->larg));
+    collect_nullable(join->larg, nullable);
+    collect_nullable(join->rarg, nullable);
+  }
+}
+
+// The column a plain reference stands for, through join aliases; nullptr
+// for anything else (a FULL JOIN's merged USING column is a COALESCE).
+Var* base_var(Query* q, Node* node) {
+  for (;;) {
+    while (node != nullptr && IsA(node, RelabelType)) node = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(node)->arg);
+    if (node == nullptr || !IsA(node, Var)) return nullptr;
+    auto* var = reinterpret_cast<Var*>(node);
+    if (var->varlevelsup != 0 || var->varattno <= 0) return nullptr;
+    RangeTblEntry* rte = rt_fetch(var->varno, q->rtable);
+    if (rte->rtekind != RTE_JOIN) return var;
+    node = static_cast<Node*>(list_nth(rte->joinaliasvars, var->varattno - 1));
+  }
+}
+
+// Equalities (the type's own "=") between columns of two items that hold for
+// every row the query makes from a given row of the partitioning item: the
+// WHERE clause and inner joins' ON; an outer join's ON only where it reads
+// the nullable side (it decides the partners, not the preserved rows).
+void collect_links(Query* q, Node* node, List** links) {
+  if (node == nullptr) return;
+  Node* quals = nullptr;
+  Bitmapset* nullable_side = nullptr;
+  if (IsA(node, FromExpr)) {
+    auto* from = reinterpret_cast<FromExpr*>(node);
+    quals = from->quals;
+    ListCell* lc;
+    foreach (lc, from->fromlist) collect_links(q, static_cast<Node*>(lfirst(lc)), links);
+  } else if (IsA(node, JoinExpr)) {
+    auto* join = reinterpret_cast<JoinExpr*>(node);
+    quals = join->quals;
+    if (join->jointype == JOIN_LEFT || join->jointype == JOIN_FULL) nullable_side = bms_add_members(nullable_side, item_set(join->rarg));
+    if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL) nullable_side = bms_add_members(nullable_side, item_set(join->larg));
+    if (join->jointype != JOIN_INNER && nullable_side == nullptr) return;
+    collect_links(q, join->larg, links);
+    collect_links(q, join->rarg, links);
+  }
+  if (quals == nullptr) return;
+  ListCell* lc;
+  foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(quals))) {
+    Node* conjunct = static_cast<Node*>(lfirst(lc));
+    if (!IsA(conjunct, OpExpr) || list_length(reinterpret_cast<OpExpr*>(conjunct)->args) != 2) continue;
+    auto* op = reinterpret_cast<OpExpr*>(conjunct);
+    Var* l = base_var(q, static_cast<Node*>(linitial(op->args)));
+    Var* r = base_var(q, static_cast<Node*>(lsecond(op->args)));
+    if (l == nullptr || r == nullptr || l->vartype != r->vartype) continue;
+    if (lookup_type_cache(l->vartype, TYPECACHE_EQ_OPR)->eq_opr != op->opno) continue;
+    if (OidIsValid(op->inputcollid) && !get_collation_isdeterministic(op->inputcollid)) continue;
+    if (nullable_side != nullptr && !bms_is_member(l->varno, nullable_side) && !bms_is_member(r->varno, nullable_side))
+      continue;
+    *links = lappend(*links, list_make2(l, r));
+  }
+}
+
+// Whether an output is a key of the query's grouping (every grouping clause
+// it has), compared by its type's own "=".
+bool is_grouping_key(Query* q, TargetEntry* tle) {
+  if (tle->ressortgroupref == 0 || (q->groupClause == NIL && q->distinctClause == NIL)) return false;
+  Oid eq = lookup_type_cache(exprType(reinterpret_cast<Node*>(tle->expr)), TYPECACHE_EQ_OPR)->eq_opr;
+  for (List* clause : {q->groupClause, q->distinctClause}) {
+    if (clause == NIL) continue;
+    SortGroupClause* sgc = get_sortgroupref_clause_noerr(tle->ressortgroupref, clause);
+    if (sgc == nullptr || sgc->eqop != eq) return false;
+  }
+  return true;
+}
+
+// The query's input: the partition value of each row (__pgt_p), then every
+// column the query reads (so that change capture records changes to them).
+char* leaf_sql(Query* q, Expr* partition) {
+  Query* leaf = static_cast<Query*>(copyObjectImpl(q));
+  List* targets = list_make1(makeTargetEntry(static_cast<Expr*>(copyObjectImpl(partition)), 1, pstrdup("__pgt_p"), false));
+  List* read = pull_var_clause(reinterpret_cast<Node*>(list_make2(leaf->targetList, leaf->havingQual)),
+                               PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS | PVC_RECURSE_PLACEHOLDERS);
+  ListCell* lc;
+  foreach (lc, read)
+    targets = lappend(targets, makeTargetEntry(static_cast<Expr*>(lfirst(lc)), static_cast<AttrNumber>(list_length(targets) + 1),
+                                               psprintf("__pgt_v%d", list_length(targets)), false));
+  leaf->targetList = targets;
+  leaf->hasAggs = false;
+  leaf->groupClause = NIL;
+  leaf->groupDistinct = false;
+  leaf->havingQual = nullptr;
+  leaf->distinctClause = NIL;
+  leaf->hasDistinctOn = false;
+  leaf->sortClause = NIL;
+  return pg_get_querydef(leaf, false);
+}
+
+// A table next to a grouped subquery: its partition value and the columns
+// the query reads from it.
+char* relation_leaf_sql(Query* q, RangeTblEntry* rte, AttrNumber attno) {
+  (void)q;  // read by pgt_rte_selected_cols on PostgreSQL 16+
+  StringInfoData select;
+  initStringInfo(&select);
+  if (attno > 0) appendStringInfo(&select, "x.%s AS __pgt_p", quote_identifier(get_attname(rte->relid, attno, false)));
+  else appendStringInfoString(&select, "true AS __pgt_p");
+  Bitmapset* cols = pgt_rte_selected_cols(q, rte);
+  int member = -1;
+  while ((member = bms_next_member(cols, member)) >= 0) {
+    AttrNumber read = static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber);
+    if (read > 0) appendStringInfo(&select, ", x.%s", quote_identifier(get_attname(rte->relid, read, false)));
+  }
+  return psprintf("SELECT %s FROM %s%s.%s x", select.data, rte->inh ? "" : "ONLY ",
+                  quote_identifier(get_namespace_name(get_rel_namespace(rte->relid))),
+                  quote_identifier(get_rel_name(rte->relid)));
+}
+
+bool same_column(Var* a, Var* b) { return a->varno == b->varno && a->varattno == b->varattno; }
+
+bool has_column(List* vars, Var* v) {
+  ListCell* lc;
+  foreach (lc, vars)
+    if (same_column(static_cast<Var*>(lfirst(lc)), v)) return true;
+  return false;
+}
+
+bool trace(Query* q, AttrNumber attno, Trace* t);
+
+// An item of a FROM clause above a grouping, by its column attno (0: none).
+bool trace_item(Query* q, int rti, AttrNumber attno, Trace* t) {
+  RangeTblEntry* rte = rt_fetch(rti, q->rtable);
+  if (rte->rtekind == RTE_RELATION) {
+    t->leaves = lappend(t->leaves, relation_leaf_sql(q, rte, attno));
+    return true;
+  }
+  if (rte->rtekind != RTE_SUBQUERY) {
+    t->refused = "functions or VALUES in FROM next to a grouped subquery";
+    return false;
+  }
+  if (rte->lateral) {
+    t->refused = "LATERAL subqueries next to a grouped subquery";
+    return false;
+  }
+  return trace(rte->subquery, attno, t);
+}
+
+// Walks q (by its output attno, or 0: structure only), adding its leaves.
+// False when that output does not partition q, or the structure is refused.
+bool trace(Query* q, AttrNumber attno, Trace* t) {
+  if (q->limitCount != nullptr || q->limitOffset != nullptr) t->refused = "LIMIT / OFFSET";
+  else if (q->cteList != NIL) t->refused = "WITH (common table expressions)";
+  else if (q->groupingSets != NIL) t->refused = "GROUPING SETS / CUBE / ROLLUP";
+  else if (q->hasWindowFuncs) t->refused = "window functions";
+  else if (q->hasTargetSRFs) t->refused = "set-returning functions in the select list";
+  else if (q->hasDistinctOn) t->refused = "DISTINCT ON";
+  if (t->refused != nullptr) return false;
+  ListCell* lc;
+  if (q->setOperations != nullptr) {
+    // Rows are combined by their whole value: by each column alike.
+    foreach (lc, items_of(q->setOperations))
+      if (!trace(rt_fetch(lfirst_int(lc), q->rtable)->subquery, attno, t)) return false;
+    return true;
+  }
+  TargetEntry* tle = attno > 0 ? get_tle_by_resno(q->targetList, attno) : nullptr;
+  if (attno > 0 && (tle == nullptr || tle->resjunk)) return false;
+  if (tle != nullptr && is_grouping_query(q) && !is_grouping_key(q, tle)) return false;
+  if (!grouping_below(q)) {
+    // A leaf: its input is select-project-join (or says why not).
+    if (checkExprHasSubLink(reinterpret_cast<Node*>(q->targetList)) || checkExprHasSubLink(q->havingQual)) {
+      t->refused = "subqueries in the select list or HAVING of a query below a grouping";
+      return false;
+    }
+    Expr* value = tle != nullptr ? tle->expr : reinterpret_cast<Expr*>(makeBoolConst(true, false));
+    t->leaves = lappend(t->leaves, leaf_sql(q, value));
+    return true;
+  }
+  if (q->hasSubLinks) {
+    t->refused = "subqueries in expressions above a grouped subquery";
+    return false;
+  }
+  List* items = items_of(reinterpret_cast<Node*>(q->jointree));
+  if (tle == nullptr) {
+    foreach (lc, items)
+      if (!trace_item(q, lfirst_int(lc), 0, t)) return false;
+    return true;
+  }
+  // The partition value is a column of one item, not on the nullable side
+  // of an outer join; every other item joins it on equal values.
+  Var* var = base_var(q, reinterpret_cast<Node*>(tle->expr));
+  if (var == nullptr) return false;
+  Bitmapset* nullable = nullptr;
+  collect_nullable(reinterpret_cast<Node*>(q->jointree), &nullable);
+  if (bms_is_member(var->varno, nullable)) return false;
+  List* links = NIL;
+  collect_links(q, reinterpret_cast<Node*>(q->jointree), &links);
+  List* members = list_make1(var);
+  for (bool grew = true; grew;) {
+    grew = false;
+    foreach (lc, links) {
+      auto* l = static_cast<Var*>(linitial(static_cast<List*>(lfirst(lc))));
+      auto* r = static_cast<Var*>(lsecond(static_cast<List*>(lfirst(lc))));
+      bool has_l = has_column(members, l), has_r = has_column(members, r);
+      if (has_l == has_r) continue;
+      members = lappend(members, has_l ? r : l);
+      grew = true;
+    }
+  }
+  foreach (lc, items) {
+    int rti = lfirst_int(lc);
+    AttrNumber column = 0;
+    ListCell* mc;
+    foreach (mc, members)
+      if (static_cast<Var*>(lfirst(mc))->varno == rti) column = static_cast<Var*>(lfirst(mc))->varattno;
+    if (column == 0 || !trace_item(q, rti, column, t)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool has_nested_grouping(Query* q) {
+  if (q->setOperations != nullptr && !only_unions(q->setOperations) && !is_set_operation_leaf_pair(q->setOperations))
+    return true;
+  if (q->setOperations == nullptr && q->distinctClause != NIL && (q->hasAggs || q->groupClause != NIL)) return true;
+  return grouping_below(q);
+}
+
+PartitionDerivation derive_partition(Query* q) {
+  PartitionDerivation result;
+  const char* refused = nullptr;
+  List* leaves = NIL;
+  int column = -1;
+  const char* type_sql = nullptr;
+  dvm::KeyText key_text = dvm::KeyText::Plain;
+  pg::guard([&] {
+    Trace structure;
+    if (!trace(q, 0, &structure)) {
+      refused = structure.refused != nullptr ? structure.refused : "a grouping below another operator";
+      return;
+    }
+    leaves = structure.leaves;
+    ListCell* lc;
+    int i = 0;
+    foreach (lc, q->targetList) {
+      auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+      if (tle->resjunk) continue;
+      Node* expr = reinterpret_cast<Node*>(tle->expr);
+      Oid type = exprType(expr);
+      dvm::KeyText kind = dvm::KeyText::Plain;
+      Trace by_column;
+      if (key_text_of(type, exprCollation(expr), &kind) == nullptr && OidIsValid(get_array_type(type)) &&
+          type_has_equality(type) && trace(q, tle->resno, &by_column)) {
+        column = i;
+        leaves = by_column.leaves;
+        key_text = kind;
+        type_sql = format_type_be_qualified(type);
+        return;
+      }
+      i++;
+    }
+  });
+  if (refused != nullptr) {
+    result.not_differentiable_because = refused;
+    return result;
+  }
+  result.column = column;
+  result.key_text = key_text;
+  if (type_sql != nullptr) result.type_sql = type_sql;
+  ListCell* lc;
+  foreach (lc, leaves) result.leaf_sql.emplace_back(static_cast<const char*>(lfirst(lc)));
+  return result;
+}
+
+}  // namespace pgt::frontend

@@ -1,0 +1,41 @@
+// Queries with a grouping below another operator (see dvm/partition_sql.h):
+// finding the column that partitions their result, and the select-project-
+// join leaves whose changes touch the partitions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dvm/grouped_sql.h"
+#include "pg/pg_headers.h"
+
+extern "C" {
+#include "nodes/parsenodes.h"
+}
+
+namespace pgt::frontend {
+
+struct PartitionDerivation {
+  // Empty when the query can be maintained by partition rescan (its leaves
+  // still have to be select-project-join); otherwise the construct that
+  // prevents it.
+  std::string not_differentiable_because;
+  // The partitioning output column (0-based among the visible columns), or
+  // -1: the result is one partition.
+  int column = -1;
+  std::string type_sql;  // its type, without modifier
+  dvm::KeyText key_text = dvm::KeyText::Plain;
+  // Each leaf, deparsed: select-project-join with one column __pgt_p, the
+  // partition value of its rows (true when there is no partition column).
+  std::vector<std::string> leaf_sql;
+};
+
+// Whether the query groups below its top (a grouping, or a set operation
+// other than UNION ALL, under a grouping, set operation, join or select), or
+// is a DISTINCT over a grouping, or a set operation of set operations.
+bool has_nested_grouping(Query* q);
+
+// q: the analyzed and rewritten defining query. Call with search_path pinned.
+PartitionDerivation derive_partition(Query* q);
+
+}  // namespace pgt::frontend
