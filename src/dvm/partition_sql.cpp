@@ -17,10 +17,11 @@ std::string partition_identity(const PartitionShape& shape, const std::string& a
 }
 
 // INSERT into the table of the query's rows (alias q) that satisfy `where`.
-std::string insert_sql(const std::string& table, const PartitionShape& shape, const std::string& where) {
+std::string insert_sql(const std::string& table, const PartitionShape& shape, const std::string& query_sql,
+                       const std::string& where) {
   return "INSERT INTO " + table + " (" + join(column_refs("", shape.columns), ", ") + ", " + kRowId + ") SELECT " +
          join(column_refs("q", shape.columns), ", ") + ", " + partition_identity(shape, "q") + " FROM (" +
-         shape.query_sql + ") q" + (where.empty() ? "" : " WHERE " + where);
+         query_sql + ") q" + (where.empty() ? "" : " WHERE " + where);
 }
 
 }  // namespace
@@ -41,26 +42,27 @@ std::string partition_touched_sql(const PartitionShape& shape) {
          ") x) y ORDER BY y.id) z";
 }
 
-std::string partition_apply_sql(const std::string& table, const PartitionShape& shape, int first_param) {
-  std::string ids = "$" + std::to_string(first_param);
-  std::string values = "$" + std::to_string(first_param + 1);
-  std::string has_null = "$" + std::to_string(first_param + 2);
+std::string partition_apply_sql(const std::string& table, const PartitionShape& shape) {
+  std::string ids = "$" + std::to_string(kPartitionFirstParam);
+  std::string values = "$" + std::to_string(kPartitionFirstParam + 1);
+  std::string has_null = "$" + std::to_string(kPartitionFirstParam + 2);
   std::string where;
   if (!shape.column.empty()) {
-    // A plain condition on the column: PostgreSQL pushes it down into the
-    // groupings and set operations of the query, to the leaves' scans.
+    // The leaves are restricted already (restricted_sql); this condition on
+    // the result itself also covers leaves whose type differs.
     std::string p = "q." + quote_ident(shape.column);
     where = p + " = ANY (" + values + "::pg_catalog.text::" + shape.type_sql + "[]) OR (" + p + " IS NULL AND " +
             has_null + ")";
   }
   return "WITH del AS (DELETE FROM " + table + " t WHERE t." + kRowId + " = ANY (" + ids +
          "::pg_catalog.text::pg_catalog.text[] COLLATE \"C\") RETURNING 1), "
-         "ins AS (" + insert_sql(table, shape, where) + " RETURNING 1) "
+         "ins AS (" + insert_sql(table, shape, shape.column.empty() ? shape.query_sql : shape.restricted_sql, where) +
+         " RETURNING 1) "
          "SELECT (SELECT pg_catalog.count(*) FROM ins), 0::pg_catalog.int8, (SELECT pg_catalog.count(*) FROM del)";
 }
 
 std::string partition_full_insert_sql(const std::string& table, const PartitionShape& shape) {
-  return insert_sql(table, shape, "");
+  return insert_sql(table, shape, shape.query_sql, "");
 }
 
 }  // namespace pgt::dvm

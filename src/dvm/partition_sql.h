@@ -36,6 +36,9 @@ struct PartitionShape {
   KeyText key_text = KeyText::Plain;
   std::vector<OutputColumn> columns;  // the stream table's visible columns
   std::string query_sql;              // the defining query
+  // The query with its leaves restricted to the touched partitions, by the
+  // parameters $5 and $6 below (with a partition column).
+  std::string restricted_sql;
   // Each leaf's signed delta terms (signed_terms_sql), with column __pgt_p.
   std::vector<std::string> leaf_deltas;
 };
@@ -43,15 +46,15 @@ struct PartitionShape {
 // Extra parameters of the apply statement, after the delta parameters: the
 // touched partitions' identities (text[] as text), their values (the
 // column's type[] as text) and whether NULL is among them (bool).
-constexpr int kPartitionParamCount = 3;
+constexpr int kPartitionFirstParam = 4;
 
 // One row (identities, values, has_null) of the partitions the leaves'
 // deltas touch; identities NULL when none.
 std::string partition_touched_sql(const PartitionShape& shape);
 
 // The statement that recomputes the touched partitions and returns
-// (inserted, updated, deleted). Parameters $4..$6 as above.
-std::string partition_apply_sql(const std::string& table, const PartitionShape& shape, int first_param);
+// (inserted, updated, deleted). Parameters $1..$3: the delta's; $4..$6 as above.
+std::string partition_apply_sql(const std::string& table, const PartitionShape& shape);
 
 // INSERT of the whole result (each row with its partition's identity).
 std::string partition_full_insert_sql(const std::string& table, const PartitionShape& shape);

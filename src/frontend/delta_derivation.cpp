@@ -813,6 +813,7 @@ DeltaDerivation derive_partitioned(Query* query, const std::string& normalized_s
     shape.column = shape.columns.at(partition.column).name;
     shape.type_sql = partition.type_sql;
     shape.key_text = partition.key_text;
+    shape.restricted_sql = partition.restricted_sql;
   }
   shape.query_sql = normalized_sql;
   for (const std::string& leaf_sql : partition.leaf_sql) {

@@ -9,6 +9,7 @@
 #include "pg/boundary.h"
 
 extern "C" {
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nodes/makefuncs.h"
@@ -26,10 +27,16 @@ namespace pgt::frontend {
 
 namespace {
 
+// The apply statement's parameter holding the touched identities ($4).
+constexpr int kFirstParam = dvm::kPartitionFirstParam;
+
 // What a walk down the query found.
 struct Trace {
   List* leaves = NIL;             // char*: each leaf's SQL
   const char* refused = nullptr;  // a construct no partition column gets through
+  // When set (the partition column's type), each leaf of that type gets the
+  // restriction to the touched partitions in its WHERE (see restrict_leaf).
+  Oid restrict_type = InvalidOid;
 };
 
 bool is_set_operation_leaf_pair(Node* setops) {
@@ -209,6 +216,47 @@ char* relation_leaf_sql(Query* q, RangeTblEntry* rte, AttrNumber attno) {
                   quote_identifier(get_rel_name(rte->relid)));
 }
 
+Param* extern_param(int id, Oid type) {
+  Param* p = makeNode(Param);
+  p->paramkind = PARAM_EXTERN;
+  p->paramid = id;
+  p->paramtype = type;
+  p->paramtypmod = -1;
+  p->paramcollid = type == TEXTOID ? DEFAULT_COLLATION_OID : InvalidOid;
+  p->location = -1;
+  return p;
+}
+
+// Adds "value = ANY ($5::text::T[]) OR (value IS NULL AND $6)" to a leaf's
+// WHERE: the touched partitions (parameters of the apply statement, see
+// dvm/partition_sql.h). PostgreSQL pushes such a condition on the result
+// down through groupings, but not into EXCEPT; here it is at the scans.
+void restrict_leaf(Query* leaf, Expr* value) {
+  Oid type = exprType(reinterpret_cast<Node*>(value));
+  CoerceViaIO* values = makeNode(CoerceViaIO);
+  values->arg = reinterpret_cast<Expr*>(extern_param(kFirstParam + 1, TEXTOID));
+  values->resulttype = get_array_type(type);
+  values->resultcollid = exprCollation(reinterpret_cast<Node*>(value));
+  values->coerceformat = COERCE_EXPLICIT_CAST;
+  values->location = -1;
+  ScalarArrayOpExpr* any = makeNode(ScalarArrayOpExpr);
+  any->opno = lookup_type_cache(type, TYPECACHE_EQ_OPR)->eq_opr;
+  any->opfuncid = get_opcode(any->opno);
+  any->useOr = true;
+  any->inputcollid = exprCollation(reinterpret_cast<Node*>(value));
+  any->args = list_make2(copyObjectImpl(value), values);
+  any->location = -1;
+  NullTest* is_null = makeNode(NullTest);
+  is_null->arg = static_cast<Expr*>(copyObjectImpl(value));
+  is_null->nulltesttype = IS_NULL;
+  is_null->location = -1;
+  Expr* null_touched = makeBoolExpr(AND_EXPR, list_make2(is_null, extern_param(kFirstParam + 2, BOOLOID)), -1);
+  Expr* restriction = makeBoolExpr(OR_EXPR, list_make2(any, null_touched), -1);
+  leaf->jointree->quals = leaf->jointree->quals == nullptr
+                              ? reinterpret_cast<Node*>(restriction)
+                              : reinterpret_cast<Node*>(makeBoolExpr(AND_EXPR, list_make2(leaf->jointree->quals, restriction), -1));
+}
+
 bool same_column(Var* a, Var* b) { return a->varno == b->varno && a->varattno == b->varattno; }
 
 bool has_column(List* vars, Var* v) {
@@ -266,6 +314,8 @@ bool trace(Query* q, AttrNumber attno, Trace* t) {
     }
     Expr* value = tle != nullptr ? tle->expr : reinterpret_cast<Expr*>(makeBoolConst(true, false));
     t->leaves = lappend(t->leaves, leaf_sql(q, value));
+    if (tle != nullptr && OidIsValid(t->restrict_type) && exprType(reinterpret_cast<Node*>(value)) == t->restrict_type)
+      restrict_leaf(q, value);
     return true;
   }
   if (q->hasSubLinks) {
@@ -325,6 +375,7 @@ PartitionDerivation derive_partition(Query* q) {
   List* leaves = NIL;
   int column = -1;
   const char* type_sql = nullptr;
+  const char* restricted_sql = nullptr;
   dvm::KeyText key_text = dvm::KeyText::Plain;
   pg::guard([&] {
     Trace structure;
@@ -342,10 +393,13 @@ PartitionDerivation derive_partition(Query* q) {
       Oid type = exprType(expr);
       dvm::KeyText kind = dvm::KeyText::Plain;
       Trace by_column;
+      by_column.restrict_type = type;
+      Query* restricted = static_cast<Query*>(copyObjectImpl(q));
       if (key_text_of(type, exprCollation(expr), &kind) == nullptr && OidIsValid(get_array_type(type)) &&
-          type_has_equality(type) && trace(q, tle->resno, &by_column)) {
+          type_has_equality(type) && trace(restricted, tle->resno, &by_column)) {
         column = i;
         leaves = by_column.leaves;
+        restricted_sql = pg_get_querydef(restricted, false);
         key_text = kind;
         type_sql = format_type_be_qualified(type);
         return;
@@ -360,6 +414,7 @@ PartitionDerivation derive_partition(Query* q) {
   result.column = column;
   result.key_text = key_text;
   if (type_sql != nullptr) result.type_sql = type_sql;
+  if (restricted_sql != nullptr) result.restricted_sql = restricted_sql;
   ListCell* lc;
   foreach (lc, leaves) result.leaf_sql.emplace_back(static_cast<const char*>(lfirst(lc)));
   return result;

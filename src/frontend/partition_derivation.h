@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dvm/grouped_sql.h"
+#include "dvm/partition_sql.h"
 #include "pg/pg_headers.h"
 
 extern "C" {
@@ -28,6 +29,9 @@ struct PartitionDerivation {
   // Each leaf, deparsed: select-project-join with one column __pgt_p, the
   // partition value of its rows (true when there is no partition column).
   std::vector<std::string> leaf_sql;
+  // With a partition column: the query with each leaf restricted to the
+  // touched partitions ($5, $6 of the apply statement; see dvm/partition_sql.h).
+  std::string restricted_sql;
 };
 
 // Whether the query groups below its top (a grouping, or a set operation

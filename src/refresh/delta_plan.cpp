@@ -24,7 +24,7 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   if (delta.partitioned) {
     sql.full_insert = dvm::partition_full_insert_sql(table, *delta.partitioned);
     sql.touched_partitions = dvm::partition_touched_sql(*delta.partitioned);
-    sql.apply = dvm::partition_apply_sql(table, *delta.partitioned, frontend::kDeltaParamCount + 1);
+    sql.apply = dvm::partition_apply_sql(table, *delta.partitioned);
   } else if (delta.grouped) {
     sql.full_insert = dvm::grouped_full_insert_sql(table, *delta.grouped, delta.full_sql);
     std::string input_delta = dvm::grouped_delta_needs_consolidation(*delta.grouped)
