@@ -620,8 +620,10 @@ TEST_F(GroupedEdge, UnsupportedGroupingShapesRefusedOrFull) {
       {"us_window", "SELECT g, v, sum(v) OVER (PARTITION BY g) AS s FROM us", {"window"}},
       {"us_window_over_agg", "SELECT g, count(*) AS n, rank() OVER (ORDER BY count(*)) AS r FROM us GROUP BY g",
        {"window"}},
-      {"us_nested", "SELECT s.c, count(*) AS n FROM (SELECT g, count(*) AS c FROM us GROUP BY g) s GROUP BY s.c",
-       {"aggregate", "group", "nested"}},
+      {"us_window_over_nested",
+       "SELECT s.c, count(*) AS n, rank() OVER (ORDER BY count(*)) AS r FROM (SELECT g, count(*) AS c FROM us GROUP BY g) s "
+       "GROUP BY s.c",
+       {"window"}},
       {"us_subquery_in_select", "SELECT g, count(*) AS n, (SELECT max(w) FROM us2) AS m FROM us GROUP BY g",
        {"subquer"}},
       {"us_limit", "SELECT g, count(*) AS n FROM us GROUP BY g ORDER BY g LIMIT 2", {"limit"}},
