@@ -6,7 +6,9 @@
 #include "catalog/object_dependencies.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
+#include "dvm/delta_sql.h"
 #include "frontend/value_identity.h"
+#include "pg/gucs.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
 
@@ -21,6 +23,11 @@ extern "C" {
 namespace pgt::cdc {
 
 namespace {
+
+void insert_sentinel(const std::string& buffer) {
+  pg::spi::exec("INSERT INTO " + buffer + " (xid, __pgt_w) VALUES ('" + dvm::kBufferSentinelXid +
+                "'::pg_catalog.xid8, 0)");
+}
 
 constexpr const char* kTriggerNames[] = {"pgt_cdc_ins", "pgt_cdc_upd", "pgt_cdc_del",
                                          "pgt_cdc_trunc"};
@@ -300,9 +307,12 @@ void ensure_capture(const frontend::ScannedTable& table, Oid reader) {
     }
 
   if (!tracked) {
-    pg::spi::exec("CREATE TABLE " + buffer +
+    // Unlogged: no WAL for capture and cleanup; a crash empties the buffer,
+    // which the missing sentinel tells (see recover_reset_buffers).
+    pg::spi::exec(std::string(guc::unlogged_change_buffers ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ") + buffer +
                   " (xid pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(), "
                   "__pgt_w pg_catalog.int4 NOT NULL)");
+    insert_sentinel(buffer);
     pg::spi::exec("REVOKE ALL ON " + buffer + " FROM PUBLIC");
     catalog::record_extension_dependency(oid_of("SELECT $1::regclass::oid::int8", {buffer}));
   }
@@ -440,10 +450,40 @@ void clean_consumed_changes(Oid relid, int64_t consumed) {
     if (locked && !pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1",
                                    {*horizon})) {
       pg::spi::exec("TRUNCATE " + buffer);
+      insert_sentinel(buffer);
       truncated = true;
     }
   }
-  if (!truncated) pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8", {*horizon});
+  if (!truncated)
+    pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8 AND xid <> '" +
+                          dvm::kBufferSentinelXid + "'::pg_catalog.xid8",
+                      {*horizon});
+}
+
+int recover_reset_buffers(const std::vector<Oid>& sources) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  std::string ids = "{";
+  for (size_t i = 0; i < sources.size(); i++) ids += (i ? "," : "") + std::to_string(sources[i]);
+  ids += "}";
+  auto tracked = pg::spi::run(
+      "SELECT source_relid::text, buffer_relid::pg_catalog.regclass::text FROM pgtrickle.pgt_change_tracking "
+      "WHERE pg_catalog.cardinality($1::pg_catalog.oid[]) = 0 OR source_relid = ANY ($1::pg_catalog.oid[])",
+      {ids});
+  int reset = 0;
+  for (const auto& row : tracked.rows) {
+    const std::string& buffer = *row[1];
+    if (pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid = '" + dvm::kBufferSentinelXid +
+                        "'::pg_catalog.xid8 LIMIT 1"))
+      continue;
+    // Its changes are gone: every reader recomputes from the sources.
+    pg::spi::exec("UPDATE pgtrickle.pgt_stream_tables st SET frontier = NULL, frontier_own_xid = NULL, "
+                  "frontier_own_cid = NULL FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = st.pgt_id "
+                  "AND d.source_relid = $1::oid AND st.frontier IS NOT NULL",
+                  {*row[0]});
+    insert_sentinel(buffer);
+    reset++;
+  }
+  return reset;
 }
 
 }  // namespace pgt::cdc

@@ -8,6 +8,9 @@
 // (SECURITY DEFINER, pinned search_path), so writers need no rights on it.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "frontend/delta_derivation.h"
 #include "pg/pg_headers.h"
 
@@ -31,6 +34,14 @@ void drop_unused_capture();
 // deleted; a large buffer that is fully consumed (and that no writer holds) is
 // truncated instead. `consumed`: how many rows the refresh just consumed.
 void clean_consumed_changes(Oid relid, int64_t consumed);
+
+// Every buffer holds one sentinel row (dvm::kBufferSentinelXid). An UNLOGGED
+// buffer loses it, with every change, in a crash or a failover.
+// For each given source (all captured sources when empty) whose buffer has
+// lost its sentinel: every DIFFERENTIAL stream table reading it forgets its
+// frontier (its next refresh is FULL: changes were lost), and the sentinel
+// is put back. Returns the number of such buffers.
+int recover_reset_buffers(const std::vector<Oid>& sources);
 
 // Above this many consumed rows TRUNCATE beats DELETE. Below it DELETE is
 // cheaper: TRUNCATE gives the buffer a new file, which invalidates every

@@ -127,11 +127,13 @@ std::string pending_changes_sql(const std::vector<std::string>& buffers,
     parts.push_back("SELECT pg_catalog.count(*) FILTER (WHERE b.__pgt_w > 0) AS ins, "
                     "pg_catalog.count(*) FILTER (WHERE b.__pgt_w < 0) AS del, "
                     "pg_catalog.bool_or(b.__pgt_w = 0) AS t, " +
-                    std::string(forces_full ? "pg_catalog.count(*) > 0" : "false") + " AS f FROM " + b +
+                    std::string(forces_full ? "pg_catalog.count(*) > 0" : "false") + " AS f, NOT EXISTS (SELECT 1 FROM " +
+                    b + " s WHERE s.xid = '" + kBufferSentinelXid + "'::pg_catalog.xid8) AS r FROM " + b +
                     " b WHERE " + unconsumed_changes_predicate("b"));
   }
   return "SELECT COALESCE(pg_catalog.sum(GREATEST(x.ins, x.del)), 0)::int8, "
-         "COALESCE(pg_catalog.bool_or(x.t), false), COALESCE(pg_catalog.bool_or(x.f), false) FROM (" +
+         "COALESCE(pg_catalog.bool_or(x.t), false), COALESCE(pg_catalog.bool_or(x.f), false), "
+         "COALESCE(pg_catalog.bool_or(x.r), false) FROM (" +
          join(parts, " UNION ALL ") + ") x";
 }
 

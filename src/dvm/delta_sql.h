@@ -69,10 +69,15 @@ std::string full_insert_sql(const std::string& qualified_table,
 // refresh's own transaction that it already saw (transaction $2, commands < $3).
 std::string unconsumed_changes_predicate(const std::string& alias);
 
+// Transaction id of the sentinel row every change buffer holds: 2, the
+// frozen one, visible to every snapshot (so never a change to consume). A
+// buffer without it was emptied by a crash or failover (UNLOGGED buffers).
+constexpr const char* kBufferSentinelXid = "2";
+
 // One row: the number of unconsumed changes in the given buffers, whether any
-// of them is a TRUNCATE marker, and whether any is in one of the buffers
-// whose changes need a FULL refresh (tables read by subqueries in
-// expressions: listed in both).
+// of them is a TRUNCATE marker, whether any is in one of the buffers whose
+// changes need a FULL refresh (tables read by subqueries in expressions:
+// listed in both), and whether a buffer lost its sentinel (its changes).
 std::string pending_changes_sql(const std::vector<std::string>& buffers,
                                 const std::vector<std::string>& full_refresh_buffers = {});
 

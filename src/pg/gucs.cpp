@@ -16,6 +16,7 @@ int scheduler_interval_ms = 1000;
 int default_schedule_seconds = 1;
 int max_consecutive_errors = 3;
 int max_dynamic_refresh_workers = 4;
+bool unlogged_change_buffers = true;
 
 void define_gucs() {
   DefineCustomIntVariable(
@@ -34,6 +35,13 @@ void define_gucs() {
       nullptr);
   // SUSET, not SIGHUP: ALTER DATABASE ... SET pg_trickle.enabled = off turns
   // the scheduler off for one database.
+  DefineCustomBoolVariable(
+      "pg_trickle.unlogged_change_buffers",
+      "Whether new change buffers are UNLOGGED tables.",
+      "Unlogged buffers write no WAL (cheaper capture and cleanup); a crash or a failover "
+      "empties them, and the stream tables reading them are then refreshed FULL. Applies to "
+      "buffers created afterwards.",
+      &unlogged_change_buffers, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomBoolVariable(
       "pg_trickle.enabled", "Whether background workers refresh stream tables on their schedules.",
       "Off in postgresql.conf (or ALTER SYSTEM) stops every scheduler; off for one database "

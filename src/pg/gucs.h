@@ -30,6 +30,10 @@ extern int max_consecutive_errors;
 // tables run at once in one database (1: the scheduler refreshes by itself).
 extern int max_dynamic_refresh_workers;
 
+// pg_trickle.unlogged_change_buffers: new change buffers are UNLOGGED (no
+// WAL; emptied by a crash, which the refreshes detect and answer with FULL).
+extern bool unlogged_change_buffers;
+
 void define_gucs();
 
 }  // namespace pgt::guc

@@ -164,6 +164,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   int64_t pending = 0;
   bool truncated = false;
   bool subquery_source_changed = false;
+  bool buffer_reset = false;
   bool hierarchy_changed = false;
   double known_rows = -1;  // from statistics; -1: some source never analyzed
   {
@@ -176,13 +177,24 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     pending = as_int(f.rows.at(0).at(2));
     truncated = f.rows.at(0).at(3) == std::optional<std::string>("t");
     subquery_source_changed = f.rows.at(0).at(4) == std::optional<std::string>("t");
-    hierarchy_changed = as_int(f.rows.at(0).at(5)) > 0;
-    if (f.rows.at(0).at(6)) known_rows = std::stod(*f.rows.at(0).at(6));
+    buffer_reset = f.rows.at(0).at(5) == std::optional<std::string>("t");
+    hierarchy_changed = as_int(f.rows.at(0).at(6)) > 0;
+    if (f.rows.at(0).at(7)) known_rows = std::stod(*f.rows.at(0).at(7));
   }
 
-  if (!st.frontier) {
+  if (buffer_reset) {
+    // An unlogged buffer emptied by a crash or failover: its changes are
+    // lost for every reader of it, not only this one.
+    cdc::recover_reset_buffers(plans.sources);
     outcome.action = "FULL";
-    outcome.reason = why_full.empty() ? "first refresh (no frontier yet)" : why_full;
+    outcome.reason = "a change buffer was emptied by a crash or failover (unlogged change buffers)";
+  } else if (!st.frontier) {
+    outcome.action = "FULL";
+    outcome.reason = !why_full.empty() ? why_full
+                     : st.is_populated
+                         ? "no frontier: first refresh since the stream table was redefined, or its change "
+                           "buffers were emptied by a crash or failover"
+                         : "first refresh (no frontier yet)";
   } else if (hierarchy_changed) {
     outcome.action = "FULL";
     outcome.reason = "a source table gained inheritance children or became a partition; their changes "

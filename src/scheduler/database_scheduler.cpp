@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "cdc/change_capture.h"
 #include "pg/boundary.h"
 #include "pg/gucs.h"
 #include "pg/spi.h"
@@ -100,6 +101,12 @@ bool DatabaseScheduler::load(std::vector<ScheduledTable>* tables) {
     if (!recovered_) {
       int64_t n = fail_interrupted_refreshes();
       if (n > 0) report(LOG, std::to_string(n) + " interrupted refresh(es) marked FAILED");
+      // After a crash or failover, unlogged change buffers are empty: their
+      // readers are refreshed FULL (a NULL frontier counts as pending).
+      int lost = cdc::recover_reset_buffers({});
+      if (lost > 0)
+        report(LOG, std::to_string(lost) + " change buffer(s) emptied by a crash or failover; their stream "
+                    "tables will be refreshed FULL");
       recovered_ = true;
     }
     *tables = load_scheduled_tables();

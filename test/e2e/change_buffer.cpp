@@ -15,7 +15,8 @@ std::optional<std::string> change_buffer_of(PgConn& conn, const std::string& sou
 long long change_buffer_rows(PgConn& conn, const std::string& source) {
   std::optional<std::string> buffer = change_buffer_of(conn, source);
   if (!buffer) throw std::runtime_error("source table " + source + " has no change buffer");
-  return std::stoll(conn.scalar("SELECT pg_catalog.count(*) FROM " + *buffer));
+  // Not counting the sentinel row every buffer holds (transaction id 2).
+  return std::stoll(conn.scalar("SELECT pg_catalog.count(*) FROM " + *buffer + " WHERE xid <> '2'::pg_catalog.xid8"));
 }
 
 std::vector<std::string> capture_triggers(PgConn& conn, const std::string& source) {

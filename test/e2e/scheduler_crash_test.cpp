@@ -1,6 +1,8 @@
 // A scheduler killed with SIGKILL: the postmaster restarts the whole cluster
 // (crash recovery), the launcher starts the scheduler again, the refresh the
 // dead scheduler was running is marked FAILED, and refreshing goes on.
+// Crash recovery also empties the (unlogged) change buffers: the stream
+// tables whose changes were lost are refreshed FULL.
 //
 // DISABLED_: it takes the whole cluster down, so it must not run while other
 // tests do. scripts/test.sh runs it in a phase of its own
@@ -10,6 +12,9 @@
 #include <csignal>
 #include <thread>
 
+#include "change_buffer.h"
+#include "oracle.h"
+#include "refresh_history.h"
 #include "scheduler_support.h"
 
 namespace pgt_e2e {
@@ -38,6 +43,14 @@ TEST_F(SchedulerCrash, DISABLED_SchedulerKilledWithSigkillComesBackAfterCrashRec
   conn().exec("INSERT INTO sk_src SELECT generate_series(1, 5)");
   create_scheduled(conn(), "sk_slow", "SELECT id FROM sk_src, pg_sleep(2) s", "1s", "refresh_mode => 'FULL'");
   create_scheduled(conn(), "sk_fast", "SELECT id FROM sk_src", "1s");
+  // Changes waiting in a buffer (its reader refreshes hourly).
+  conn().exec("CREATE TABLE sk_lost_src (id int PRIMARY KEY, v int)");
+  conn().exec("INSERT INTO sk_lost_src SELECT i, i FROM generate_series(1, 10) i");
+  create_scheduled(conn(), "sk_lost", "SELECT v % 3 AS k, sum(v) AS s FROM sk_lost_src GROUP BY v % 3", "1h",
+                   "refresh_mode => 'DIFFERENTIAL'");
+  conn().exec("UPDATE sk_lost_src SET v = v * 10 WHERE id <= 5");
+  conn().exec("DELETE FROM sk_lost_src WHERE id = 10");
+  ASSERT_GT(change_buffer_rows(conn(), "sk_lost_src"), 0);
   ASSERT_TRUE(wait_until([&] {
     return conn().scalar("SELECT count(*) FROM pgtrickle.get_refresh_history('sk_slow', 5) WHERE status = 'RUNNING'") == "1";
   }));
@@ -64,6 +77,20 @@ TEST_F(SchedulerCrash, DISABLED_SchedulerKilledWithSigkillComesBackAfterCrashRec
     return c->scalar("SELECT count(*) FROM pgtrickle.get_refresh_history('sk_slow', 20) "
                      "WHERE status = 'FAILED' AND error_message LIKE 'interrupted:%'") == "1";
   }));
+  // The buffer came back empty: the restarted scheduler made its reader
+  // forget its frontier, so the next refresh recomputes it.
+  EXPECT_EQ(change_buffer_rows(*c, "sk_lost_src"), 0);
+  EXPECT_TRUE(wait_until([&] {
+    return c->scalar("SELECT frontier IS NULL FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'sk_lost'") == "t";
+  }));
+  c->exec("SELECT pgtrickle.refresh_stream_table('sk_lost')");
+  EXPECT_EQ(last_refresh(*c, "sk_lost").action, "FULL");
+  EXPECT_TRUE(st_matches_query(*c, "sk_lost", "SELECT v % 3 AS k, sum(v) AS s FROM sk_lost_src GROUP BY v % 3"));
+  c->exec("UPDATE sk_lost_src SET v = v + 1 WHERE id = 1");
+  c->exec("SELECT pgtrickle.refresh_stream_table('sk_lost')");
+  EXPECT_EQ(last_refresh(*c, "sk_lost").action, "DIFFERENTIAL");
+  EXPECT_TRUE(st_matches_query(*c, "sk_lost", "SELECT v % 3 AS k, sum(v) AS s FROM sk_lost_src GROUP BY v % 3"));
+
   c->exec("SELECT pgtrickle.alter_stream_table('sk_slow', status => 'SUSPENDED')");
   c->exec("INSERT INTO sk_src VALUES (6)");
   EXPECT_TRUE(wait_until([&] { return c->scalar("SELECT count(*) FROM sk_fast") == "6"; }));
