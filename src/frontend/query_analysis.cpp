@@ -10,6 +10,7 @@
 #include "common/user_error.h"
 #include "pg/boundary.h"
 #include "pg/search_path.h"
+#include "pg/spi.h"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -23,6 +24,7 @@ extern "C" {
 #include "nodes/parsenodes.h"
 #include "parser/analyze.h"
 #include "parser/parser.h"
+#include "parser/parsetree.h"
 #include "rewrite/rewriteHandler.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -266,6 +268,69 @@ std::string deparse_qualified(Query* query) {
   return text;
 }
 
+// Whether the top-level select list has a `*` (t.* or *).
+bool selects_star(RawStmt* raw) {
+  if (!IsA(raw->stmt, SelectStmt)) return false;
+  auto* select = reinterpret_cast<SelectStmt*>(raw->stmt);
+  if (select->op != SETOP_NONE) return false;
+  ListCell* lc;
+  foreach (lc, select->targetList) {
+    auto* target = static_cast<ResTarget*>(lfirst(lc));
+    if (target->val != nullptr && IsA(target->val, ColumnRef) &&
+        IsA(llast(reinterpret_cast<ColumnRef*>(target->val)->fields), A_Star))
+      return true;
+  }
+  return false;
+}
+
+// The table a select-list column reads directly when it is named like a
+// hidden bookkeeping column (__pgt_*), else InvalidOid.
+Oid hidden_column_table(Query* query, TargetEntry* tle) {
+  if (tle->resjunk || tle->ressortgroupref != 0 || tle->resname == nullptr ||
+      strncmp(tle->resname, "__pgt_", 6) != 0 || !IsA(tle->expr, Var))
+    return InvalidOid;
+  auto* var = reinterpret_cast<Var*>(tle->expr);
+  if (var->varlevelsup != 0) return InvalidOid;
+  RangeTblEntry* rte = rt_fetch(var->varno, query->rtable);
+  return rte->rtekind == RTE_RELATION ? rte->relid : InvalidOid;
+}
+
+// `SELECT *` over a stream table leaves out its hidden bookkeeping columns:
+// they are not part of its result (and a stream table cannot have them).
+void drop_hidden_stream_table_columns(RawStmt* raw, Query* query) {
+  bool star = false;
+  List* tables = NIL;
+  pg::guard([&] {
+    star = selects_star(raw);
+    if (!star) return;
+    ListCell* lc;
+    foreach (lc, query->targetList) {
+      Oid relid = hidden_column_table(query, static_cast<TargetEntry*>(lfirst(lc)));
+      if (OidIsValid(relid)) tables = list_append_unique_oid(tables, relid);
+    }
+  });
+  if (!star || tables == NIL) return;
+  List* stream_tables = NIL;
+  for (int i = 0; i < list_length(tables); i++) {
+    Oid relid = list_nth_oid(tables, i);
+    if (pg::spi::scalar_kept("SELECT 1 FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = $1::oid",
+                             {std::to_string(relid)}))
+      pg::guard([&] { stream_tables = lappend_oid(stream_tables, relid); });
+  }
+  if (stream_tables == NIL) return;
+  pg::guard([&] {
+    List* kept = NIL;
+    ListCell* lc;
+    foreach (lc, query->targetList) {
+      auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+      if (list_member_oid(stream_tables, hidden_column_table(query, tle))) continue;
+      tle->resno = static_cast<AttrNumber>(list_length(kept) + 1);
+      kept = lappend(kept, tle);
+    }
+    query->targetList = kept;
+  });
+}
+
 }  // namespace
 
 AnalyzedQuery analyze_defining_query(const std::string& sql) {
@@ -298,6 +363,7 @@ AnalyzedQuery analyze_defining_query(const std::string& sql) {
     rethrow_in_query_text(e, sql);
   }
   check_query_shape(query);
+  drop_hidden_stream_table_columns(raw, query);
 
   AnalyzedQuery result;
   result.columns = describe_columns(query);
