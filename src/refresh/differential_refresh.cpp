@@ -225,7 +225,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
       pg::AsRole as_owner(owner, true);
       pg::PinnedSearchPath pinned;
       ApplyPermit permit(st.relid);
-      if (std::string(outcome.action) == "FULL") {
+      auto recompute = [&] {
         auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM " + st.qualified_name());
         outcome.rows.rows_deleted = as_int(before);
         pg::guard([&] { LockRelationOid(st.relid, AccessExclusiveLock); });
@@ -242,8 +242,27 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
         outcome.rows.rows_inserted =
             static_cast<int64_t>(plans.full_insert->run(previous, snapshot.get()).processed);
         catalog::create_row_id_index(st.qualified_name(), plans.unique_ids);
+      };
+      if (std::string(outcome.action) == "FULL") {
+        recompute();
       } else {
-        outcome.rows = apply_delta(plans, previous, snapshot.get());
+        std::string failure;
+        try {
+          pg::guard_subtransaction([&] { outcome.rows = apply_delta(plans, previous, snapshot.get()); });
+        } catch (const pg::PgError& e) {
+          // An expression can fail (60 / 0) on changes that cancel out (a row
+          // inserted and deleted again) or on rows the sources no longer
+          // hold: the query itself may be fine now. Recompute it; when the
+          // query fails too, its error is the answer.
+          if (ERRCODE_TO_CATEGORY(e.sqlerrcode()) != ERRCODE_DATA_EXCEPTION) throw;
+          failure = e.what();
+        }
+        if (!failure.empty()) {
+          outcome.action = "FULL";
+          outcome.reason = "the delta failed on changed rows (" + failure + "); recomputed";
+          outcome.rows = {};
+          recompute();
+        }
       }
     } catch (const pg::PgError& e) {
       explain_refresh_error(e, st, owner);
