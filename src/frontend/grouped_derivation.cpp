@@ -87,18 +87,6 @@ void input_columns(Query* q, InputColumns* in) {
   if (in->targets == NIL) add(reinterpret_cast<Expr*>(makeBoolConst(true, false)), pstrdup("__pgt_row"));
 }
 
-Query* input_query(Query* q, const InputColumns& in) {
-  Query* input = static_cast<Query*>(copyObjectImpl(q));
-  input->targetList = in.targets;
-  input->hasAggs = false;
-  input->groupClause = NIL;
-  input->groupDistinct = false;
-  input->havingQual = nullptr;
-  input->distinctClause = NIL;
-  input->hasDistinctOn = false;
-  input->sortClause = NIL;
-  return input;
-}
 
 // Rewrites the grouping's expressions over the CTE holding I.
 struct OverInput {
@@ -368,6 +356,19 @@ GroupedDerivation derive_set_operation(Query* q) {
 
 }  // namespace
 
+Query* grouping_input(Query* q, List* targets) {
+  Query* input = static_cast<Query*>(copyObjectImpl(q));
+  input->targetList = targets;
+  input->hasAggs = false;
+  input->groupClause = NIL;
+  input->groupDistinct = false;
+  input->havingQual = nullptr;
+  input->distinctClause = NIL;
+  input->hasDistinctOn = false;
+  input->sortClause = NIL;
+  return input;
+}
+
 const char* key_text_of(Oid type, Oid collation, dvm::KeyText* out) {
   Oid base = getBaseType(type);
   if (base == TIMESTAMPTZOID) *out = dvm::KeyText::Utc;
@@ -407,7 +408,7 @@ GroupedDerivation derive_grouping(Query* q) {
     else if (q->limitCount != nullptr || q->limitOffset != nullptr) reason = "LIMIT / OFFSET";
     if (reason != nullptr) return;
     input_columns(q, &in);
-    input = input_query(q, in);
+    input = grouping_input(q, in.targets);
   });
   if (reason != nullptr) {
     result.not_differentiable_because = reason;

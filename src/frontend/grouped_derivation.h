@@ -22,6 +22,11 @@ struct GroupedDerivation {
   std::string input_sql;  // I, deparsed (fully qualified)
 };
 
+// A copy of q without its grouping (GROUP BY, HAVING, aggregates, DISTINCT,
+// ORDER BY) and with the given target list: the rows the grouping reads.
+// Palloc'd; call inside guard().
+Query* grouping_input(Query* q, List* targets);
+
 // The text a grouping key's identity is built from (*out), or, when equal
 // values of the type can look different in ways no text form undoes, the
 // type's name.

@@ -178,22 +178,15 @@ bool is_grouping_key(Query* q, TargetEntry* tle) {
 // The query's input: the partition value of each row (__pgt_p), then every
 // column the query reads (so that change capture records changes to them).
 char* leaf_sql(Query* q, Expr* partition) {
-  Query* leaf = static_cast<Query*>(copyObjectImpl(q));
   List* targets = list_make1(makeTargetEntry(static_cast<Expr*>(copyObjectImpl(partition)), 1, pstrdup("__pgt_p"), false));
-  List* read = pull_var_clause(reinterpret_cast<Node*>(list_make2(leaf->targetList, leaf->havingQual)),
+  List* read = pull_var_clause(reinterpret_cast<Node*>(list_make2(q->targetList, q->havingQual)),
                                PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS | PVC_RECURSE_PLACEHOLDERS);
   ListCell* lc;
   foreach (lc, read)
-    targets = lappend(targets, makeTargetEntry(static_cast<Expr*>(lfirst(lc)), static_cast<AttrNumber>(list_length(targets) + 1),
+    targets = lappend(targets, makeTargetEntry(static_cast<Expr*>(copyObjectImpl(lfirst(lc))),
+                                               static_cast<AttrNumber>(list_length(targets) + 1),
                                                psprintf("__pgt_v%d", list_length(targets)), false));
-  leaf->targetList = targets;
-  leaf->hasAggs = false;
-  leaf->groupClause = NIL;
-  leaf->groupDistinct = false;
-  leaf->havingQual = nullptr;
-  leaf->distinctClause = NIL;
-  leaf->hasDistinctOn = false;
-  leaf->sortClause = NIL;
+  Query* leaf = grouping_input(q, targets);
   return pg_get_querydef(leaf, false);
 }
 
