@@ -394,7 +394,8 @@ PartitionDerivation derive_partition(Query* q) {
         leaves = by_column.leaves;
         restricted_sql = pg_get_querydef(restricted, false);
         key_text = kind;
-        type_sql = format_type_be_qualified(type);
+        // Without a modifier, and bpchar not "character" (which means char(1)).
+        type_sql = format_type_extended(type, -1, FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY);
         return;
       }
       i++;
