@@ -628,34 +628,7 @@ TEST_F(GroupedEdge, UnsupportedGroupingShapesRefusedOrFull) {
        {"subquer"}},
       {"us_limit", "SELECT g, count(*) AS n FROM us GROUP BY g ORDER BY g LIMIT 2", {"limit"}},
   };
-  auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-  };
-  for (const Unsupported& c : cases) {
-    SCOPED_TRACE(c.name + ": " + c.query);
-    const ExecOutcome refused = conn().try_exec(create_stream_table_sql(c.name, c.query, "DIFFERENTIAL"));
-    ASSERT_FALSE(refused.ok) << "DIFFERENTIAL accepted";
-    EXPECT_EQ(refused.sqlstate, "0A000") << refused.message;
-    EXPECT_FALSE(refused.hint.empty()) << refused.message;
-    const std::string text = lower(refused.message + " " + refused.hint);
-    EXPECT_TRUE(std::any_of(c.words.begin(), c.words.end(),
-                            [&](const std::string& w) { return text.find(w) != std::string::npos; }))
-        << "the construct is not named: " << refused.message << " / HINT: " << refused.hint;
-    EXPECT_EQ(catalog_rows_named(conn(), c.name), 0);
-    EXPECT_FALSE(relation_exists(conn(), c.name));
-
-    conn().clear_notices();
-    const ExecOutcome created = conn().try_exec(create_stream_table_sql(c.name, c.query, "AUTO"));
-    ASSERT_TRUE(created.ok) << created.message;
-    EXPECT_TRUE(conn().has_notice("WARNING")) << "AUTO fell back without a WARNING";
-    Rows mode = conn().query("SELECT effective_refresh_mode, effective_mode_reason FROM pgtrickle.pgt_stream_tables "
-                             "WHERE pgt_name = " + quote_literal(c.name));
-    ASSERT_EQ(mode.size(), 1u);
-    EXPECT_EQ(mode[0][0].value_or(""), "FULL");
-    EXPECT_FALSE(mode[0][1].value_or("").empty()) << "no effective_mode_reason";
-    EXPECT_TRUE(st_matches_query_as_text(conn(), c.name, c.query));
-  }
+  for (const Unsupported& c : cases) refused_then_full_in_auto(c.name, c.query, c.words);
   // The AUTO (FULL) stream tables follow changes.
   run_in_transaction(conn(), {"UPDATE us SET g = 5, j = '{\"a\": 9}', iv = '1 hour' WHERE id = 3",
                               "DELETE FROM us WHERE id = 4", "DELETE FROM us2 WHERE id = 1",

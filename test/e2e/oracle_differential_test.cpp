@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "oracle_grouped_scenarios.h"
+#include "oracle_nested_grouping_scenarios.h"
 #include "oracle_outer_join_scenarios.h"
 #include "oracle_semi_join_scenarios.h"
 #include "oracle_setop_scenarios.h"
@@ -55,6 +56,11 @@ INSTANTIATE_TEST_SUITE_P(OuterJoins, OracleDifferential, ::testing::ValuesIn(out
 
 // [NOT] EXISTS / IN (subquery) conditions.
 INSTANTIATE_TEST_SUITE_P(SemiJoins, OracleDifferential, ::testing::ValuesIn(semi_join_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+
+// A grouping (GROUP BY, DISTINCT, UNION, INTERSECT, EXCEPT) below another
+// operator: partition rescan, or a whole recompute without a partition column.
+INSTANTIATE_TEST_SUITE_P(NestedGrouping, OracleDifferential, ::testing::ValuesIn(nested_grouping_oracle_scenarios()),
                          [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
 
 }  // namespace

@@ -501,30 +501,7 @@ TEST_F(OuterJoinEdge, UnsupportedOuterJoinShapesRefusedOrFull) {
       {"u_in_from_subquery",
        "SELECT s.id, s.v FROM (SELECT ua.id, ub.v FROM ua LEFT JOIN ub ON ua.k = ub.k) s WHERE s.id > 2"},
   };
-  for (const Refused& c : cases) {
-    SCOPED_TRACE(c.name + ": " + c.query);
-    const ExecOutcome refused = conn().try_exec(create_stream_table_sql(c.name, c.query, "DIFFERENTIAL"));
-    EXPECT_FALSE(refused.ok) << "DIFFERENTIAL accepted";
-    if (refused.ok) {
-      conn().exec("SELECT pgtrickle.drop_stream_table(" + quote_literal(c.name) + ")");
-      continue;
-    }
-    EXPECT_EQ(refused.sqlstate, "0A000") << refused.message;
-    EXPECT_FALSE(refused.hint.empty()) << refused.message;
-    EXPECT_EQ(catalog_rows_named(conn(), c.name), 0);
-    EXPECT_FALSE(relation_exists(conn(), c.name));
-
-    conn().clear_notices();
-    const ExecOutcome created = conn().try_exec(create_stream_table_sql(c.name, c.query, "AUTO"));
-    ASSERT_TRUE(created.ok) << created.message;
-    EXPECT_TRUE(conn().has_notice("WARNING")) << "AUTO fell back without a WARNING";
-    Rows mode = conn().query("SELECT effective_refresh_mode, effective_mode_reason FROM pgtrickle.pgt_stream_tables "
-                             "WHERE pgt_name = " + quote_literal(c.name));
-    ASSERT_EQ(mode.size(), 1u);
-    EXPECT_EQ(mode[0][0].value_or(""), "FULL");
-    EXPECT_FALSE(mode[0][1].value_or("").empty()) << "no effective_mode_reason";
-    EXPECT_TRUE(st_matches_query_exactly(conn(), c.name, c.query));
-  }
+  for (const Refused& c : cases) refused_then_full_in_auto(c.name, c.query);
   // The AUTO (FULL) stream tables follow changes.
   run_in_transaction(conn(), {"UPDATE ua SET k = 3 WHERE id = 1", "DELETE FROM ub WHERE id = 2",
                               "INSERT INTO ub VALUES (7, 1, 1, true)", "DELETE FROM uc WHERE k = 0",

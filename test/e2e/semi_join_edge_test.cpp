@@ -30,8 +30,6 @@
 namespace pgt_e2e {
 namespace {
 
-using StList = std::vector<std::pair<std::string, std::string>>;  // (stream table, query)
-
 class SemiJoinEdge : public EdgeTestDb {
  protected:
   SemiJoinEdge() : EdgeTestDb("sje_") {}
@@ -40,31 +38,6 @@ class SemiJoinEdge : public EdgeTestDb {
   std::string action_of(const std::string& st) {
     return conn().scalar("SELECT action FROM pgtrickle.get_refresh_history(" + quote_literal(st) + ", 1)");
   }
-
-  void create_all(const StList& sts) {
-    for (const auto& [st, q] : sts) ASSERT_TRUE(create_differential(conn(), st, q));
-  }
-
-  // The statements in one transaction, then every stream table refreshed:
-  // each refresh took the delta path (action DIFFERENTIAL, or also NO_DATA
-  // when allow_no_data: a batch whose changes cancel out) and matches its
-  // query.
-  void step(const StList& sts, const std::vector<std::string>& statements, bool allow_no_data = false) {
-    std::string trace = "after (one transaction):";
-    for (const std::string& s : statements) trace += "\n    " + s + ";";
-    SCOPED_TRACE(trace);
-    if (!statements.empty()) run_in_transaction(conn(), statements);
-    for (const auto& [st, q] : sts) {
-      EXPECT_TRUE(refresh_matches(conn(), st, q, Expect::Delta)) << st;
-      const std::string action = action_of(st);
-      if (allow_no_data) {
-        EXPECT_TRUE(action == "DIFFERENTIAL" || action == "NO_DATA") << st << ": " << action;
-      } else {
-        EXPECT_EQ(action, "DIFFERENTIAL") << st;
-      }
-    }
-  }
-
 };
 
 // --- Matches appearing and vanishing ------------------------------------------------
