@@ -37,7 +37,8 @@ DROP ROLE pgt_snoop;
 CREATE FUNCTION buffered(tbl regclass) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;
 BEGIN
-  EXECUTE format('SELECT count(*) FROM %s',
+  -- (Not counting the sentinel row every buffer holds: transaction id 2.)
+  EXECUTE format('SELECT count(*) FROM %s WHERE xid <> ''2''::xid8',
                  (SELECT buffer_relid::regclass FROM pgtrickle.pgt_change_tracking WHERE source_relid = tbl))
      INTO n;
   RETURN n;
@@ -117,7 +118,7 @@ SELECT * FROM tagged;
 -- What DIFFERENTIAL cannot maintain yet is refused with the construct named.
 SELECT pgtrickle.create_stream_table('nope', 'SELECT DISTINCT ON (cat) cat, id FROM items ORDER BY cat, id', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT i.id FROM items i LEFT JOIN cats c ON c.cat < i.cat', refresh_mode => 'DIFFERENTIAL');
-SELECT pgtrickle.create_stream_table('nope', 'SELECT id FROM items INTERSECT SELECT item_id FROM tags INTERSECT SELECT id FROM items', refresh_mode => 'DIFFERENTIAL');
+SELECT pgtrickle.create_stream_table('nope', 'SELECT id FROM items INTERSECT SELECT item_id FROM tags INTERSECT (SELECT id FROM items ORDER BY id LIMIT 3)', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'WITH x AS (SELECT id FROM items) SELECT id FROM x', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT id FROM items ORDER BY id LIMIT 5', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT i FROM items i', refresh_mode => 'DIFFERENTIAL');
