@@ -169,8 +169,13 @@ std::string old_state_sql(const std::string& table, const GroupedShape& shape) {
     const AggregateOutput& a = shape.aggregates[j];
     if (a.kind != AggregateKind::Min && a.kind != AggregateKind::Max) continue;
     std::string n = std::to_string(j);
+    // A deleted value at or beyond the extremum may have been it. The delta
+    // is not consolidated: a value inserted and deleted again in the batch is
+    // among both, so it either cannot beat the old extremum or its deletion
+    // triggers the rescan. A new group (or one without a value so far) with
+    // any deletion is rescanned too.
     std::string flag = "COALESCE(d.__pgt_dd" + n + (a.kind == AggregateKind::Min ? " <= " : " >= ") +
-                       col("t", output_of(shape, j).name) + ", false)";
+                       col("t", output_of(shape, j).name) + ", d.__pgt_dd" + n + " IS NOT NULL)";
     select.push_back(flag + " AS __pgt_rescan" + n);
     any.push_back(flag);
   }
@@ -431,7 +436,6 @@ std::string grouped_full_insert_sql(const std::string& table, const GroupedShape
          input_full_sql + ") i" + group_by(shape, "i");
 }
 
-bool grouped_delta_needs_consolidation(const GroupedShape& shape) { return has_extremum(shape); }
 
 std::string grouped_apply_sql(const std::string& table, const GroupedShape& shape,
                               const std::string& input_delta_sql, const std::string& input_full_sql) {

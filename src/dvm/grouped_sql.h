@@ -97,13 +97,10 @@ std::string value_identity_sql(KeyText kind, const std::string& ref);
 std::string grouped_full_insert_sql(const std::string& table, const GroupedShape& shape,
                                     const std::string& input_full_sql);
 
-// Whether the apply needs I's delta consolidated (MIN / MAX must not see a
-// value inserted and deleted in one batch); sums and counts only need the
-// signed terms (signed_terms_sql), and the group rescan only their keys.
-bool grouped_delta_needs_consolidation(const GroupedShape& shape);
-
-// The statement that applies a delta of I (input_delta_sql) and returns
-// (inserted, updated, deleted).
+// The statement that applies a delta of I (input_delta_sql: its signed
+// terms, not consolidated; sums and counts are linear in them, MIN / MAX
+// rescan where a deleted value may matter, the group rescan needs only their
+// keys) and returns (inserted, updated, deleted).
 std::string grouped_apply_sql(const std::string& table, const GroupedShape& shape,
                               const std::string& input_delta_sql, const std::string& input_full_sql);
 

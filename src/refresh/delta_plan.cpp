@@ -27,9 +27,7 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
     sql.apply = dvm::partition_apply_sql(table, *delta.partitioned);
   } else if (delta.grouped) {
     sql.full_insert = dvm::grouped_full_insert_sql(table, *delta.grouped, delta.full_sql);
-    std::string input_delta = dvm::grouped_delta_needs_consolidation(*delta.grouped)
-                                  ? dvm::consolidated_delta_sql(delta.columns, delta.terms)
-                                  : "SELECT * FROM (" + dvm::signed_terms_sql(delta.columns, delta.terms) + ") s";
+    std::string input_delta = "SELECT * FROM (" + dvm::signed_terms_sql(delta.columns, delta.terms) + ") s";
     sql.apply = dvm::grouped_apply_sql(table, *delta.grouped, input_delta, delta.full_sql);
     sql.hidden_columns = dvm::grouped_hidden_columns(*delta.grouped);
   } else {

@@ -403,6 +403,36 @@ TEST_F(GroupedEdge, MinMaxAfterDeletingTheExtremum) {
   EXPECT_EQ(text_of(st), "1,4,4,c,c,1,1,2;2,6,6,NULL,NULL,-1,-1,1");
 }
 
+// Values inserted and deleted again within one batch never count as
+// extrema (the delta reaching MIN / MAX is not consolidated): in an existing
+// group, in a new group, in a group that is new and gone again, and through
+// a join whose both sides change.
+TEST_F(GroupedEdge, MinMaxIgnoreValuesInsertedAndDeletedInOneBatch) {
+  conn().exec("CREATE TABLE mp (id int PRIMARY KEY, g int, v int)");
+  conn().exec("CREATE TABLE mpd (g int PRIMARY KEY, w int)");
+  conn().exec("INSERT INTO mp VALUES (1, 1, 10), (2, 1, 20), (3, 2, 30)");
+  conn().exec("INSERT INTO mpd VALUES (1, 1), (2, 2), (3, 3)");
+  const StList sts{{"mp_st", "SELECT g, min(v) AS mn, max(v) AS mx, count(*) AS n FROM mp GROUP BY g"},
+                   {"mp_join", "SELECT d.w, min(p.v) AS mn, max(p.v) AS mx FROM mp p JOIN mpd d ON d.g = p.g GROUP BY d.w"}};
+  create_all(sts);
+  const std::string rows = "SELECT g, mn, mx, n FROM mp_st ORDER BY g";
+
+  // A new min and max in group 1, gone again before the refresh.
+  step(sts, {"INSERT INTO mp VALUES (4, 1, 1), (5, 1, 99)", "DELETE FROM mp WHERE id IN (4, 5)"}, true);
+  EXPECT_EQ(text_of(rows), "1,10,20,2;2,30,30,1");
+  // A new group whose extreme row leaves again; its other row stays.
+  step(sts, {"INSERT INTO mp VALUES (6, 3, 5), (7, 3, 50)", "DELETE FROM mp WHERE id = 6"});
+  EXPECT_EQ(text_of(rows), "1,10,20,2;2,30,30,1;3,50,50,1");
+  // A group that appears and vanishes in the batch; a value updated back.
+  step(sts, {"INSERT INTO mp VALUES (8, 4, 7)", "DELETE FROM mp WHERE id = 8",
+             "UPDATE mp SET v = 0 WHERE id = 1", "UPDATE mp SET v = 10 WHERE id = 1"}, true);
+  EXPECT_EQ(text_of(rows), "1,10,20,2;2,30,30,1;3,50,50,1");
+  // Both sides of the join change: a row and its partner come and go.
+  step(sts, {"INSERT INTO mpd VALUES (9, 9)", "INSERT INTO mp VALUES (9, 9, -5)", "UPDATE mp SET g = 9 WHERE id = 2",
+             "DELETE FROM mp WHERE id = 9", "UPDATE mp SET g = 1 WHERE id = 2", "DELETE FROM mpd WHERE g = 9"}, true);
+  EXPECT_EQ(text_of("SELECT w, mn, mx FROM mp_join ORDER BY w"), "1,10,20;2,30,30;3,50,50");
+}
+
 // --- Exactness --------------------------------------------------------------------
 
 // sum(int4) is int8 and sum(int8) is numeric: sums past the input type's

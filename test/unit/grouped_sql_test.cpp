@@ -64,20 +64,13 @@ TEST(GroupedSql, HiddenStateOfSumsAndAverages) {
   EXPECT_TRUE(pgt::dvm::grouped_hidden_columns(rescan).empty());
 }
 
-TEST(GroupedSql, OnlyExtremaNeedAConsolidatedDelta) {
-  GroupedShape s = algebraic_shape();
-  EXPECT_TRUE(pgt::dvm::grouped_delta_needs_consolidation(s));
-  s.aggregates.pop_back();
-  s.outputs.pop_back();
-  EXPECT_FALSE(pgt::dvm::grouped_delta_needs_consolidation(s));
-}
-
 TEST(GroupedSql, AlgebraicApplyAddsDeltasAndRescansOnlyLostExtrema) {
   std::string sql = pgt::dvm::grouped_apply_sql("\"public\".\"st\"", algebraic_shape(), "SELECT 1", "SELECT 2");
   EXPECT_TRUE(contains(sql, "pg_catalog.sum(x.__pgt_w::pg_catalog.int8 * x.\"__pgt_a1_0\"::pg_catalog.int8)")) << sql;
   EXPECT_TRUE(contains(sql, "FILTER (WHERE x.\"__pgt_a2_0\" IS NOT NULL AND x.\"__pgt_f2\")")) << sql;
-  // A group's extremum is recomputed only when a deleted value reached it.
-  EXPECT_TRUE(contains(sql, "COALESCE(d.__pgt_dd3 >= t.\"top\", false) AS __pgt_rescan3")) << sql;
+  // A group's extremum is recomputed only when a deleted value reached it
+  // (or the group is new and the unconsolidated delta deletes something).
+  EXPECT_TRUE(contains(sql, "COALESCE(d.__pgt_dd3 >= t.\"top\", d.__pgt_dd3 IS NOT NULL) AS __pgt_rescan3")) << sql;
   EXPECT_TRUE(contains(sql, "FROM o WHERE o.__pgt_rescan")) << sql;
   // Groups whose count reaches zero are deleted; new ones inserted.
   EXPECT_TRUE(contains(sql, "n.__pgt_cnt = 0 RETURNING 1")) << sql;
