@@ -16,14 +16,6 @@ std::string partition_identity(const PartitionShape& shape, const std::string& a
   return value_identity_sql(shape.key_text, alias + "." + quote_ident(shape.column));
 }
 
-// INSERT into the table of the query's rows (alias q) that satisfy `where`.
-std::string insert_sql(const std::string& table, const PartitionShape& shape, const std::string& query_sql,
-                       const std::string& where) {
-  return "INSERT INTO " + table + " (" + join(column_refs("", shape.columns), ", ") + ", " + kRowId + ") SELECT " +
-         join(column_refs("q", shape.columns), ", ") + ", " + partition_identity(shape, "q") + " FROM (" +
-         query_sql + ") q" + (where.empty() ? "" : " WHERE " + where);
-}
-
 }  // namespace
 
 std::string partition_touched_sql(const PartitionShape& shape) {
@@ -46,23 +38,59 @@ std::string partition_apply_sql(const std::string& table, const PartitionShape& 
   std::string ids = "$" + std::to_string(kPartitionFirstParam);
   std::string values = "$" + std::to_string(kPartitionFirstParam + 1);
   std::string has_null = "$" + std::to_string(kPartitionFirstParam + 2);
+  std::string query = shape.query_sql;
   std::string where;
   if (!shape.column.empty()) {
     // The leaves are restricted already (restricted_sql); this condition on
     // the result itself also covers leaves whose type differs.
     std::string p = "q." + quote_ident(shape.column);
-    where = p + " = ANY (" + values + "::pg_catalog.text::" + shape.type_sql + "[]) OR (" + p + " IS NULL AND " +
-            has_null + ")";
+    where = " WHERE " + p + " = ANY (" + values + "::pg_catalog.text::" + shape.type_sql + "[]) OR (" + p +
+            " IS NULL AND " + has_null + ")";
+    query = shape.restricted_sql;
   }
-  return "WITH del AS (DELETE FROM " + table + " t WHERE t." + kRowId + " = ANY (" + ids +
-         "::pg_catalog.text::pg_catalog.text[] COLLATE \"C\") RETURNING 1), "
-         "ins AS (" + insert_sql(table, shape, shape.column.empty() ? shape.query_sql : shape.restricted_sql, where) +
-         " RETURNING 1) "
+  // The touched partitions' rows before (o) and after (r), each copy of a
+  // row numbered among the identical ones (compared by their text forms, as
+  // any type has one): only rows without a counterpart are deleted or
+  // inserted, so rows a change did not alter stay as they are.
+  std::vector<std::string> r_forms, o_forms, r_cols;
+  for (size_t k = 0; k < shape.columns.size(); k++) {
+    const OutputColumn& c = shape.columns[k];
+    r_forms.push_back(text_form("q." + quote_ident(c.name), c.type_sql));
+    o_forms.push_back(text_form("t." + quote_ident(c.name), c.type_sql));
+    r_cols.push_back("r." + quote_ident(c.name));
+  }
+  std::vector<std::string> r_match, o_match;
+  for (size_t k = 0; k < shape.columns.size(); k++) {
+    std::string f = "__pgt_f" + std::to_string(k);
+    r_match.push_back("r." + f);
+    o_match.push_back("o." + f);
+  }
+  auto forms_as = [](const std::vector<std::string>& forms) {
+    std::vector<std::string> out;
+    for (size_t k = 0; k < forms.size(); k++) out.push_back(forms[k] + " AS __pgt_f" + std::to_string(k));
+    return join(out, ", ");
+  };
+  std::string same = "o.__pgt_pid = r.__pgt_pid AND o.__pgt_n = r.__pgt_n AND ROW(" + join(o_match, ", ") +
+                     ") IS NOT DISTINCT FROM ROW(" + join(r_match, ", ") + ")";
+  return "WITH r AS MATERIALIZED (SELECT q.*, " + forms_as(r_forms) + ", " + partition_identity(shape, "q") +
+         " AS __pgt_pid, pg_catalog.row_number() OVER (PARTITION BY " + partition_identity(shape, "q") + ", " +
+         join(r_forms, ", ") + ") AS __pgt_n FROM (" + query + ") q" + where + "), "
+         "o AS MATERIALIZED (SELECT t.ctid AS __pgt_tid, t." + kRowId + " AS __pgt_pid, " + forms_as(o_forms) +
+         ", pg_catalog.row_number() OVER (PARTITION BY t." + kRowId + ", " + join(o_forms, ", ") +
+         ") AS __pgt_n FROM " + table + " t WHERE t." + kRowId + " = ANY (" + ids +
+         "::pg_catalog.text::pg_catalog.text[])), "
+         "del AS (DELETE FROM " + table + " t WHERE t.ctid = ANY (ARRAY(SELECT o.__pgt_tid FROM o WHERE NOT EXISTS "
+         "(SELECT 1 FROM r WHERE " + same + "))) RETURNING 1), "
+         "ins AS (INSERT INTO " + table + " (" + join(column_refs("", shape.columns), ", ") + ", " + kRowId +
+         ") SELECT " + join(r_cols, ", ") + ", r.__pgt_pid FROM r WHERE NOT EXISTS (SELECT 1 FROM o WHERE " + same +
+         ") RETURNING 1) "
          "SELECT (SELECT pg_catalog.count(*) FROM ins), 0::pg_catalog.int8, (SELECT pg_catalog.count(*) FROM del)";
 }
 
 std::string partition_full_insert_sql(const std::string& table, const PartitionShape& shape) {
-  return insert_sql(table, shape, shape.query_sql, "");
+  return "INSERT INTO " + table + " (" + join(column_refs("", shape.columns), ", ") + ", " + kRowId + ") SELECT " +
+         join(column_refs("q", shape.columns), ", ") + ", " + partition_identity(shape, "q") + " FROM (" +
+         shape.query_sql + ") q";
 }
 
 }  // namespace pgt::dvm

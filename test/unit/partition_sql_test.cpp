@@ -35,14 +35,24 @@ TEST(PartitionSql, TouchedReadsEveryLeafAsTheColumnsType) {
   EXPECT_TRUE(contains(sql, "pg_catalog.bool_or(z.p IS NULL)")) << sql;
 }
 
-TEST(PartitionSql, ApplyReplacesTheTouchedPartitionsFromTheRestrictedQuery) {
+TEST(PartitionSql, ApplyRewritesOnlyChangedRowsOfTheTouchedPartitions) {
   std::string sql = pgt::dvm::partition_apply_sql("\"s\".\"st\"", region_shape());
-  EXPECT_TRUE(contains(sql, "DELETE FROM \"s\".\"st\" t WHERE t.\"__pgt_row_id\" = ANY ($4::")) << sql;
-  EXPECT_TRUE(contains(sql, "FROM (SELECT region, count(*) AS n FROM q_restricted) q")) << sql;
+  // Before: the stored rows of the touched partitions.
+  EXPECT_TRUE(contains(sql, "FROM \"s\".\"st\" t WHERE t.\"__pgt_row_id\" = ANY ($4::")) << sql;
+  // After: the restricted query, filtered to the touched values as well.
+  EXPECT_TRUE(contains(sql, "FROM (SELECT region, count(*) AS n FROM q_restricted) q WHERE")) << sql;
   EXPECT_FALSE(contains(sql, "q_all")) << sql;
   EXPECT_TRUE(contains(sql, "q.\"region\" = ANY ($5::pg_catalog.text::numeric[]) OR (q.\"region\" IS NULL AND $6)"))
       << sql;
-  EXPECT_TRUE(contains(sql, "(\"region\", \"n\", \"__pgt_row_id\")")) << sql;
+  // Copies numbered among identical rows (by text form); only rows without
+  // a counterpart on the other side are deleted / inserted.
+  EXPECT_TRUE(contains(sql, "pg_catalog.row_number() OVER (PARTITION BY")) << sql;
+  EXPECT_TRUE(contains(sql, "(q.\"region\")::pg_catalog.text COLLATE \"C\"")) << sql;
+  EXPECT_TRUE(contains(sql, "IS NOT DISTINCT FROM ROW(r.__pgt_f0, r.__pgt_f1)")) << sql;
+  EXPECT_TRUE(contains(sql, "DELETE FROM \"s\".\"st\" t WHERE t.ctid = ANY (ARRAY(SELECT o.__pgt_tid FROM o WHERE NOT EXISTS"))
+      << sql;
+  EXPECT_TRUE(contains(sql, "(\"region\", \"n\", \"__pgt_row_id\") SELECT r.\"region\", r.\"n\", r.__pgt_pid FROM r WHERE NOT EXISTS"))
+      << sql;
 }
 
 TEST(PartitionSql, WithoutAColumnTheResultIsOnePartition) {
@@ -52,8 +62,8 @@ TEST(PartitionSql, WithoutAColumnTheResultIsOnePartition) {
   EXPECT_TRUE(contains(touched, "CASE WHEN EXISTS (")) << touched;
   EXPECT_FALSE(contains(touched, "::numeric")) << touched;
   std::string apply = pgt::dvm::partition_apply_sql("t", s);
-  EXPECT_TRUE(contains(apply, "FROM (SELECT region, count(*) AS n FROM q_all) q RETURNING 1")) << apply;
-  EXPECT_TRUE(contains(apply, "''::pg_catalog.text COLLATE \"C\" FROM")) << apply;
+  EXPECT_TRUE(contains(apply, "FROM (SELECT region, count(*) AS n FROM q_all) q), ")) << apply;
+  EXPECT_TRUE(contains(apply, "''::pg_catalog.text COLLATE \"C\" AS __pgt_pid")) << apply;
 }
 
 TEST(PartitionSql, FullInsertGivesEachRowItsPartitionsIdentity) {
