@@ -31,6 +31,7 @@ extern "C" {
 #include "parser/analyze.h"
 #include "parser/parser.h"
 #include "rewrite/rewriteHandler.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -83,6 +84,72 @@ void collect_from_rtis(Node* node, Bitmapset** rtis) {
     collect_from_rtis(setop->larg, rtis);
     collect_from_rtis(setop->rarg, rtis);
   }
+}
+
+// WITH: each non-recursive common table expression becomes a subquery at
+// each place it is read (as the planner itself inlines them), so the delta
+// rules see ordinary subqueries. Only SELECT bodies reach here; a
+// MATERIALIZED one computes the same rows (volatile functions are refused).
+struct CteInline {
+  CommonTableExpr* cte;
+  int levelsup;
+};
+
+bool inline_cte_walker(Node* node, CteInline* ctx) {
+  if (node == nullptr) return false;
+  if (IsA(node, Query)) {
+    ctx->levelsup++;
+    bool stop = query_tree_walker(reinterpret_cast<Query*>(node), PGT_WALKER(inline_cte_walker), ctx,
+                                  QTW_EXAMINE_RTES_AFTER);
+    ctx->levelsup--;
+    return stop;
+  }
+  if (IsA(node, RangeTblEntry)) {
+    auto* rte = reinterpret_cast<RangeTblEntry*>(node);
+    if (rte->rtekind == RTE_CTE && static_cast<int>(rte->ctelevelsup) == ctx->levelsup &&
+        strcmp(rte->ctename, ctx->cte->ctename) == 0) {
+      auto* body = static_cast<Query*>(copyObjectImpl(ctx->cte->ctequery));
+      if (ctx->levelsup > 0) IncrementVarSublevelsUp(reinterpret_cast<Node*>(body), ctx->levelsup, 1);
+      rte->rtekind = RTE_SUBQUERY;
+      rte->subquery = body;
+      rte->security_barrier = false;
+      rte->ctename = nullptr;
+      rte->ctelevelsup = 0;
+      rte->self_reference = false;
+      rte->coltypes = NIL;
+      rte->coltypmods = NIL;
+      rte->colcollations = NIL;
+    }
+    return false;
+  }
+  return expression_tree_walker(node, PGT_WALKER(inline_cte_walker), ctx);
+}
+
+bool inline_ctes_walker(Node* node, void* ctx);
+
+// Inlines q's own CTEs (unless one is recursive), then those of every query
+// below it.
+void inline_ctes(Query* q) {
+  bool recursive = false;
+  ListCell* lc;
+  foreach (lc, q->cteList) recursive = recursive || static_cast<CommonTableExpr*>(lfirst(lc))->cterecursive;
+  if (!recursive && q->cteList != NIL) {
+    foreach (lc, q->cteList) {
+      CteInline ctx{static_cast<CommonTableExpr*>(lfirst(lc)), 0};
+      query_tree_walker(q, PGT_WALKER(inline_cte_walker), &ctx, QTW_EXAMINE_RTES_AFTER);
+    }
+    q->cteList = NIL;
+  }
+  query_tree_walker(q, PGT_WALKER(inline_ctes_walker), nullptr, 0);
+}
+
+bool inline_ctes_walker(Node* node, void* ctx) {
+  if (node == nullptr) return false;
+  if (IsA(node, Query)) {
+    inline_ctes(reinterpret_cast<Query*>(node));
+    return false;
+  }
+  return expression_tree_walker(node, PGT_WALKER(inline_ctes_walker), ctx);
 }
 
 // The entries a query reads: its FROM clause, or the branches of a set operation.
@@ -861,6 +928,7 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
   bool nested = false;
   pg::guard([&] {
     query = parse_and_rewrite(normalized_sql.c_str());
+    inline_ctes(query);
     nested = has_nested_grouping(query);
     grouping = !nested && is_grouping_query(query);
     if (!grouping && !nested) reason = not_spj_reason(query, &reason_relid, true);

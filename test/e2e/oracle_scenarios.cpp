@@ -245,11 +245,35 @@ std::vector<OracleScenario> basic_oracle_scenarios() {
           union_all(),      left_join(), keyless_duplicates(), subquery_in_from()};
 }
 
+// WITH: common table expressions are inlined where they are read.
+OracleScenario with_cte_join() {
+  // Two CTEs, the second reading the first; one read twice (a self-join).
+  TableSpec customers{"wc_customers", key(30),
+                      {ColumnSpec::text("name", kWords, 0.1), ColumnSpec::integer("tier", 1, 3, 0.1)}, 20};
+  TableSpec orders{"wc_orders", key(100000),
+                   {ColumnSpec::integer("cust_id", 1, 33, 0.05), ColumnSpec::integer("qty", 0, 10, 0.1)}, 200};
+  return {"with_cte_join", {customers, orders}, {{0, "id", 1, "cust_id"}},
+          "WITH big AS (SELECT id, cust_id, qty FROM wc_orders WHERE qty > 2), "
+          "named AS MATERIALIZED (SELECT b.id, b.qty, c.name, c.tier FROM big b JOIN wc_customers c ON c.id = b.cust_id) "
+          "SELECT n1.id, n1.name, n1.qty, n2.id AS other_id FROM named n1 JOIN named n2 "
+          "ON n2.tier = n1.tier AND n2.id BETWEEN n1.id + 1 AND n1.id + 40"};
+}
+
+OracleScenario with_cte_grouped() {
+  // A grouping over a CTE, and a CTE in a FROM subquery.
+  TableSpec src{"wg_src", key(100000),
+                {ColumnSpec::integer("g", 1, 8, 0.1), ColumnSpec::integer("v", -5, 40, 0.15)}, 200};
+  return {"with_cte_grouped", {src}, {},
+          "WITH pos AS (SELECT g, v FROM wg_src WHERE v > 0) "
+          "SELECT s.g, count(*) AS n, sum(s.v) AS total, max(s.v) AS top "
+          "FROM (WITH doubled AS (SELECT g, v * 2 AS v FROM pos) SELECT * FROM doubled) s GROUP BY s.g"};
+}
+
 std::vector<OracleScenario> differential_oracle_scenarios() {
   return {scan_keyed(),     scan_keyless(),       scan_keyless_one_column(), keyless_duplicates(), filter_project(),
           project_casts(),  join2(),              join3(),              join3_filtered(),
           non_equi_join(),  join_subquery(),      self_join(),          self_join_keyless(),
-          keyed_keyless_join(), view_source()};
+          keyed_keyless_join(), view_source(),  with_cte_join(),      with_cte_grouped()};
 }
 
 void PrintTo(const OracleScenario& scenario, std::ostream* os) { *os << scenario.name; }

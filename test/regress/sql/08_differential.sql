@@ -119,7 +119,7 @@ SELECT * FROM tagged;
 SELECT pgtrickle.create_stream_table('nope', 'SELECT DISTINCT ON (cat) cat, id FROM items ORDER BY cat, id', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT i.id FROM items i LEFT JOIN cats c ON c.cat < i.cat', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT id FROM items INTERSECT SELECT item_id FROM tags INTERSECT (SELECT id FROM items ORDER BY id LIMIT 3)', refresh_mode => 'DIFFERENTIAL');
-SELECT pgtrickle.create_stream_table('nope', 'WITH x AS (SELECT id FROM items) SELECT id FROM x', refresh_mode => 'DIFFERENTIAL');
+SELECT pgtrickle.create_stream_table('nope', 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT items.id FROM items JOIN r ON r.n = items.id', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT id FROM items ORDER BY id LIMIT 5', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT i FROM items i', refresh_mode => 'DIFFERENTIAL');
 SELECT pgtrickle.create_stream_table('nope', 'SELECT * FROM generate_series(1, 3) g', refresh_mode => 'DIFFERENTIAL');
