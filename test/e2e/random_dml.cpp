@@ -114,7 +114,14 @@ std::string DmlGenerator::delete_where_equal(const std::string& column, const st
 
 void DmlGenerator::op_insert(std::vector<std::string>& now) {
   ModelRow row = random_row();
-  if (row.empty()) return op_update_values(now);
+  if (row.empty()) {
+    // No unused key (a small key domain full of live or reserved keys): an
+    // update instead, and nothing at all when there is no row to update
+    // (op_update_values falls back to op_insert: no endless ping-pong).
+    const std::size_t first = spec_.key ? 1 : 0;
+    if (!rows_.empty() && columns_.size() > first) op_update_values_at(random_row_index(), now);
+    return;
+  }
   now.push_back(insert_sql({row}));
   rows_.push_back(row);
 }
