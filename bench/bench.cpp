@@ -338,6 +338,8 @@ struct Case {
   std::string floor_key;         // "__pgt_row_id" (the DIFF stream table's) or "id" (fallback)
   std::string auto_action;       // what the default threshold (0.15) does
   double auto_ms = NAN;
+  std::vector<std::string> warm_actions;
+  std::optional<bool> warm_diff_matches_full;
   std::string auto_reason;
   std::optional<bool> diff_matches_full;   // DIFF stream table == FULL stream table
   std::optional<bool> floor_matches;       // floor_target after MERGE == stream table
@@ -464,6 +466,7 @@ class Bench {
                                                                 : opt_.cycles_large);
       c.changes = static_cast<int>(std::lround(rate * n));
       for (int k = 1; k <= c.cycles; k++) run_cycle(sc, c, k, k == c.cycles);
+      if (diff_ok_) run_warm_cycles(sc, c);
       if (diff_ok_) run_default_threshold_cycle(c);
       if (!diff_ok_ && c.diff_error.empty()) c.diff_error = diff_error_;
       c.st_rows = std::stod(db_.scalar("SELECT count(*) FROM st_full"));
@@ -706,6 +709,27 @@ class Bench {
               << "\n";
   }
 
+  // Cycles without the VACUUM ANALYZE before each refresh: the session's
+  // cached plans stay valid, as they do between autovacuum's visits (it
+  // analyzes a table after 10% of its rows changed). The cycles above show
+  // the other extreme, every plan invalidated right before the refresh.
+  void run_warm_cycles(const Scenario& sc, Case& c) {
+    for (int k = 1; k <= c.cycles; k++) {
+      Batch b = make_batch(c.changes);
+      apply_batch("src_plain", b);
+      apply_batch("src", b);
+      try {
+        add(c, "diff_warm_ms", db_.timed("SELECT pgtrickle.refresh_stream_table('st_diff')"));
+        c.warm_actions.push_back(last_history("st_diff").action);
+      } catch (const SqlError& e) {
+        disable_diff(c, e.what());
+        return;
+      }
+      add(c, "full_warm_ms", db_.timed("SELECT pgtrickle.refresh_stream_table('st_full')"));
+    }
+    c.warm_diff_matches_full = same_rows("st_diff", "st_full", join_cols(sc.columns));
+  }
+
   // One extra cycle with the extension's default change-ratio threshold: what a
   // user gets without tuning (AUTO / DIFFERENTIAL with fallback to FULL).
   void run_default_threshold_cycle(Case& c) {
@@ -769,7 +793,8 @@ void print_table(const std::vector<Case>& cases, std::ostream& out) {
       {"cyc", 3, false},     {"FULL", 7, false},    {"MATVIEW", 7, false},
       {"DIFF", 7, false},    {"floor", 7, false},   {"DIFF/FULL", 9, false},
       {"DIFF/floor", 10, false}, {"no-chg", 6, false}, {"DML", 7, false},
-      {"DML+CDC", 7, false}, {"CDC x", 6, false},   {"AUTO@default", 19, true},
+      {"DML+CDC", 7, false}, {"CDC x", 6, false},   {"FULLwarm", 8, false},
+      {"DIFFwarm", 8, false}, {"DIFF/FULLwarm", 13, false}, {"AUTO@default", 19, true},
   };
   auto row = [&](const std::vector<std::string>& v) {
     std::string line;
@@ -792,9 +817,12 @@ void print_table(const std::vector<Case>& cases, std::ostream& out) {
     row({c.scenario, fmt_size(c.n_rows), fmt_rate(c.rate), std::to_string(c.cycles),
          fmt_ms(full), fmt_ms(c.med("matview_ms")), fmt_ms(diff), fmt_ms(floor),
          fmt_ratio(diff / full), fmt_ratio(diff / floor), fmt_ms(c.med("nochange_ms")),
-         fmt_ms(plain), fmt_ms(cdc), fmt_ratio(cdc / plain), autos});
+         fmt_ms(plain), fmt_ms(cdc), fmt_ratio(cdc / plain), fmt_ms(c.med("full_warm_ms")),
+         fmt_ms(c.med("diff_warm_ms")), fmt_ratio(c.med("diff_warm_ms") / c.med("full_warm_ms")), autos});
   }
-  out << "(all times: median ms per cycle, wall time of one statement seen by a libpq client)\n";
+  out << "(all times: median ms per cycle, wall time of one statement seen by a libpq client;\n"
+         " FULL, DIFF: every cached plan invalidated by VACUUM ANALYZE before the refresh;\n"
+         " FULLwarm, DIFFwarm: the same number of cycles without it)\n";
 }
 
 void write_json(const std::vector<Case>& cases, const Options& opt, bool guc_ok,
@@ -838,6 +866,10 @@ void write_json(const std::vector<Case>& cases, const Options& opt, bool guc_ok,
       << ", \"diff_error\": " << (c.diff_error.empty() ? "null" : json_str(c.diff_error))
       << ",\n     \"diff_actions\": " << json_str(summarize_actions(c.diff_actions))
       << ", \"nochange_actions\": " << json_str(summarize_actions(c.nochange_actions))
+      << ", \"warm_actions\": " << json_str(summarize_actions(c.warm_actions))
+      << ", \"full_warm_ms\": " << json_num(c.med("full_warm_ms"))
+      << ", \"diff_warm_ms\": " << json_num(c.med("diff_warm_ms"))
+      << ", \"warm_diff_matches_full\": " << opt_bool(c.warm_diff_matches_full)
       << ", \"diff_matches_full\": " << opt_bool(c.diff_matches_full)
       << ", \"floor_matches\": " << opt_bool(c.floor_matches)
       << ",\n     \"default_threshold\": {\"action\": "
@@ -894,6 +926,11 @@ int main(int argc, char** argv) {
         std::cout << "WARNING " << where << ": DIFF refreshes ran as " << acts << "\n";
       if (c.diff_matches_full && !*c.diff_matches_full)
         std::cout << "WARNING " << where << ": DIFF stream table differs from FULL\n";
+      if (c.warm_diff_matches_full && !*c.warm_diff_matches_full)
+        std::cout << "WARNING " << where << ": DIFF stream table differs from FULL after the warm cycles\n";
+      std::string warm = summarize_actions(c.warm_actions);
+      if (!warm.empty() && warm != "DIFFERENTIAL")
+        std::cout << "WARNING " << where << ": warm DIFF refreshes ran as " << warm << "\n";
       if (c.floor_matches && !*c.floor_matches)
         std::cout << "WARNING " << where << ": floor MERGE result differs from stream table\n";
     }

@@ -70,9 +70,12 @@ CREATE TABLE pgtrickle.pgt_dependencies (
 CREATE INDEX ON pgtrickle.pgt_dependencies (source_relid);
 COMMENT ON TABLE pgtrickle.pgt_dependencies IS 'pg_trickle: the relations each stream table reads';
 
+-- pgt_id is not a foreign key: every refresh inserts a row here, and the
+-- referential check would cost it a query; rows go with their stream table
+-- through the trigger below instead.
 CREATE TABLE pgtrickle.pgt_refresh_history (
     refresh_id     bigserial PRIMARY KEY,
-    pgt_id         bigint NOT NULL REFERENCES pgtrickle.pgt_stream_tables ON DELETE CASCADE,
+    pgt_id         bigint NOT NULL,
     data_timestamp timestamptz,
     start_time     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     end_time       timestamptz,
@@ -88,8 +91,24 @@ CREATE TABLE pgtrickle.pgt_refresh_history (
     reason         text,
     error_message  text
 );
+
 CREATE INDEX ON pgtrickle.pgt_refresh_history (pgt_id, start_time DESC);
 COMMENT ON TABLE pgtrickle.pgt_refresh_history IS 'pg_trickle: one row per refresh';
+
+CREATE FUNCTION pgtrickle._drop_refresh_history()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM pgtrickle.pgt_refresh_history h USING gone WHERE h.pgt_id = gone.pgt_id;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION pgtrickle._drop_refresh_history() FROM PUBLIC;
+CREATE TRIGGER pgt_drop_refresh_history AFTER DELETE ON pgtrickle.pgt_stream_tables
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
+    EXECUTE FUNCTION pgtrickle._drop_refresh_history();
 
 -- Change capture: one row per source table with a change buffer
 -- (pgtrickle_changes.changes_<relid>) and capture triggers.

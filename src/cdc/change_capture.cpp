@@ -13,10 +13,16 @@
 #include "pg/user_context.h"
 
 extern "C" {
+#include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/typcache.h"
 }
 
@@ -313,6 +319,9 @@ void ensure_capture(const frontend::ScannedTable& table, Oid reader) {
                   " (xid pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(), "
                   "__pgt_w pg_catalog.int4 NOT NULL)");
     insert_sentinel(buffer);
+    // TRUNCATE markers are rare: a refresh looks for one through this index
+    // instead of reading every change (the sentinel is in it too).
+    pg::spi::exec("CREATE INDEX ON " + buffer + " (xid) WHERE __pgt_w = 0");
     pg::spi::exec("REVOKE ALL ON " + buffer + " FROM PUBLIC");
     catalog::record_extension_dependency(oid_of("SELECT $1::regclass::oid::int8", {buffer}));
   }
@@ -426,38 +435,59 @@ void drop_unused_capture() {
   }
 }
 
-void clean_consumed_changes(Oid relid, int64_t consumed) {
+int64_t change_buffer_blocks(Oid relid) {
+  int64_t blocks = 0;
+  const std::string name = "changes_" + std::to_string(relid);  // (no C++ temporaries under guard)
+  pg::guard([&] {
+    Oid buffer = get_relname_relid(name.c_str(), get_namespace_oid("pgtrickle_changes", false));
+    if (!OidIsValid(buffer)) return;
+    Relation rel = relation_open(buffer, AccessShareLock);
+    blocks = RelationGetNumberOfBlocks(rel);
+    relation_close(rel, AccessShareLock);
+  });
+  return blocks;
+}
+
+void clean_consumed_changes(Oid relid) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string buffer = frontend::change_buffer_name(relid);
   // Every reader's frontier makes visible all transactions below its xmin;
   // their rows are consumed by all (rows of aborted ones are dead anyway).
-  auto horizon = pg::spi::scalar_kept(
-      "SELECT pg_catalog.min(pg_catalog.pg_snapshot_xmin(st.frontier))::text "
+  // No horizon while some reader has no frontier.
+  const std::string horizon_sql =
+      "SELECT pg_catalog.min(pg_catalog.pg_snapshot_xmin(st.frontier)) "
       "FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "
       "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL' "
-      "HAVING pg_catalog.bool_and(st.frontier IS NOT NULL)",
-      {std::to_string(relid)});
-  if (!horizon) return;
-  bool truncated = false;
-  if (consumed >= kTruncateCleanupThreshold && !IsolationUsesXactSnapshot() &&
-      !pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon})) {
-    // TRUNCATE needs the buffer to itself: never wait for writers for it.
-    bool locked = false;
-    pg::guard([&] { locked = ConditionalLockRelationOid(static_cast<Oid>(std::stoul(*pg::spi::scalar(
-                                                             "SELECT $1::regclass::oid::text", {buffer}))),
-                                                         AccessExclusiveLock); });
-    // Re-check with a fresh snapshot: a writer may have committed since ours.
-    if (locked && !pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1",
-                                   {*horizon})) {
-      pg::spi::exec("TRUNCATE " + buffer);
-      insert_sentinel(buffer);
-      truncated = true;
+      "HAVING pg_catalog.bool_and(st.frontier IS NOT NULL)";
+  // TRUNCATE when it saves deleting many rows: the buffer's size bounds
+  // their number (no need to look below that), then at most that many are
+  // read to tell.
+  if (change_buffer_blocks(relid) * MaxHeapTuplesPerPage >= kTruncateCleanupRows && !IsolationUsesXactSnapshot()) {
+    auto horizon = pg::spi::scalar_kept(horizon_sql, {std::to_string(relid)});
+    if (!horizon) return;
+    auto newer_rows = [&] {
+      return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
+    };
+    if (pg::spi::scalar_kept("SELECT 1 FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8 OFFSET $2::int8 LIMIT 1",
+                             {*horizon, std::to_string(kTruncateCleanupRows - 1)}) &&
+        !newer_rows()) {
+      // TRUNCATE needs the buffer to itself: never wait for writers for it.
+      Oid buffer_oid = static_cast<Oid>(std::stoul(*pg::spi::scalar("SELECT $1::regclass::oid::text", {buffer})));
+      bool locked = false;
+      pg::guard([&] { locked = ConditionalLockRelationOid(buffer_oid, AccessExclusiveLock); });
+      // Re-check with a fresh snapshot: a writer may have committed since ours.
+      if (locked && !newer_rows()) {
+        pg::spi::exec("TRUNCATE " + buffer);
+        insert_sentinel(buffer);
+        return;
+      }
     }
   }
-  if (!truncated)
-    pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8 AND xid <> '" +
-                          dvm::kBufferSentinelXid + "'::pg_catalog.xid8",
-                      {*horizon});
+  // One statement (the horizon is its init plan): cleanup runs after every
+  // refresh that consumed changes.
+  pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < (" + horizon_sql + ") AND xid <> '" +
+                        dvm::kBufferSentinelXid + "'::pg_catalog.xid8",
+                    {std::to_string(relid)});
 }
 
 int recover_reset_buffers(const std::vector<Oid>& sources) {

@@ -32,8 +32,11 @@ void drop_unused_capture();
 
 // Rows of `relid`'s buffer consumed by every stream table reading it are
 // deleted; a large buffer that is fully consumed (and that no writer holds) is
-// truncated instead. `consumed`: how many rows the refresh just consumed.
-void clean_consumed_changes(Oid relid, int64_t consumed);
+// truncated instead.
+void clean_consumed_changes(Oid relid);
+
+// The size of `relid`'s change buffer in blocks (0 without one).
+int64_t change_buffer_blocks(Oid relid);
 
 // Every buffer holds one sentinel row (dvm::kBufferSentinelXid). An UNLOGGED
 // buffer loses it, with every change, in a crash or a failover.
@@ -43,10 +46,10 @@ void clean_consumed_changes(Oid relid, int64_t consumed);
 // is put back. Returns the number of such buffers.
 int recover_reset_buffers(const std::vector<Oid>& sources);
 
-// Above this many consumed rows TRUNCATE beats DELETE. Below it DELETE is
+// From this many consumed rows on, TRUNCATE beats DELETE. Below it DELETE is
 // cheaper: TRUNCATE gives the buffer a new file, which invalidates every
 // cached plan that reads or writes it (the capture triggers' and the
 // refreshes'), and each then pays its planning again (measured with bench/).
-constexpr int64_t kTruncateCleanupThreshold = 5000;
+constexpr int64_t kTruncateCleanupRows = 5000;
 
 }  // namespace pgt::cdc

@@ -118,23 +118,36 @@ std::string unconsumed_changes_predicate(const std::string& a) {
 
 std::string pending_changes_sql(const std::vector<std::string>& buffers,
                                 const std::vector<std::string>& full_refresh_buffers) {
+  // Existence only: counting would read every change once more. TRUNCATE
+  // markers are found through the buffer's partial index on them; the
+  // sentinel is the buffer's first row.
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < buffers.size(); i++) {
+    const std::string& b = buffers[i];
+    bool forces_full = false;
+    for (const auto& f : full_refresh_buffers) forces_full = forces_full || f == b;
+    auto exists = [&](const std::string& condition) {
+      return "EXISTS (SELECT 1 FROM " + b + " b WHERE " + condition + " AND " + unconsumed_changes_predicate("b") + ")";
+    };
+    std::string changes = exists("b.__pgt_w <> 0"), marker = exists("b.__pgt_w = 0");
+    parts.push_back("SELECT " + std::to_string(i) + " AS i, " + changes + " AS c, " + marker + " AS t, " +
+                    (forces_full ? "(" + changes + " OR " + marker + ")" : std::string("false")) +
+                    " AS f, NOT EXISTS (SELECT 1 FROM " + b + " s WHERE s.xid = '" + kBufferSentinelXid +
+                    "'::pg_catalog.xid8) AS r");
+  }
+  return join(parts, " UNION ALL ");
+}
+
+std::string pending_count_sql(const std::vector<std::string>& buffers) {
   // Changed rows: an UPDATE is recorded as -old +new, so count the larger
   // side rather than both.
   std::vector<std::string> parts;
-  for (const auto& b : buffers) {
-    bool forces_full = false;
-    for (const auto& f : full_refresh_buffers) forces_full = forces_full || f == b;
-    parts.push_back("SELECT pg_catalog.count(*) FILTER (WHERE b.__pgt_w > 0) AS ins, "
-                    "pg_catalog.count(*) FILTER (WHERE b.__pgt_w < 0) AS del, "
-                    "pg_catalog.bool_or(b.__pgt_w = 0) AS t, " +
-                    std::string(forces_full ? "pg_catalog.count(*) > 0" : "false") + " AS f, NOT EXISTS (SELECT 1 FROM " +
-                    b + " s WHERE s.xid = '" + kBufferSentinelXid + "'::pg_catalog.xid8) AS r FROM " + b +
-                    " b WHERE " + unconsumed_changes_predicate("b"));
-  }
-  return "SELECT COALESCE(pg_catalog.sum(GREATEST(x.ins, x.del)), 0)::int8, "
-         "COALESCE(pg_catalog.bool_or(x.t), false), COALESCE(pg_catalog.bool_or(x.f), false), "
-         "COALESCE(pg_catalog.bool_or(x.r), false) FROM (" +
-         join(parts, " UNION ALL ") + ") x";
+  for (size_t i = 0; i < buffers.size(); i++)
+    parts.push_back("SELECT " + std::to_string(i) +
+                    " AS i, GREATEST(pg_catalog.count(*) FILTER (WHERE b.__pgt_w > 0), "
+                    "pg_catalog.count(*) FILTER (WHERE b.__pgt_w < 0)) AS n FROM " +
+                    buffers[i] + " b WHERE " + unconsumed_changes_predicate("b"));
+  return join(parts, " UNION ALL ");
 }
 
 }  // namespace pgt::dvm

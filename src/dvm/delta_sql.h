@@ -33,6 +33,9 @@ struct DeltaTerm {
   unsigned leaf_mask = 0;  // which relations read their delta
   std::string sql;         // SELECT <columns>, __pgt_id, __pgt_w FROM ...
   bool negated = false;    // subtracted once more (a variant of an outer join's expansion)
+  // The tables whose changes the term reads: it is empty (multilinear in
+  // each) when one of them has no unconsumed change.
+  std::vector<unsigned> delta_tables = {};  // relids
 };
 
 // Sign of a term: + for an odd number of delta relations, - for even
@@ -74,11 +77,17 @@ std::string unconsumed_changes_predicate(const std::string& alias);
 // buffer without it was emptied by a crash or failover (UNLOGGED buffers).
 constexpr const char* kBufferSentinelXid = "2";
 
-// One row: the number of unconsumed changes in the given buffers, whether any
-// of them is a TRUNCATE marker, whether any is in one of the buffers whose
-// changes need a FULL refresh (tables read by subqueries in expressions:
-// listed in both), and whether a buffer lost its sentinel (its changes).
+// One row per buffer (i: its position in `buffers`): whether it holds
+// unconsumed changes (c), whether one of them is a TRUNCATE marker (t),
+// whether it has either and is one of the buffers whose changes need a FULL
+// refresh (f; tables read by subqueries in expressions: listed in both), and
+// whether it lost its sentinel (r: its changes are gone).
 std::string pending_changes_sql(const std::vector<std::string>& buffers,
                                 const std::vector<std::string>& full_refresh_buffers = {});
+
+// One row per buffer (i as above): the number of its unconsumed changes (n).
+// Only run when the buffers are large enough for it to matter (the change
+// ratio), as it reads every change.
+std::string pending_count_sql(const std::vector<std::string>& buffers);
 
 }  // namespace pgt::dvm

@@ -1053,7 +1053,11 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
     unsigned term_count = 1u << variant_scans[v].size();
     for (unsigned mask = 1; mask < term_count; mask++) {
       std::string sql = term_sql(variants[v].query, mask, scan_queries, expansion.nullable_rtis);
-      if (!sql.empty()) result.terms.push_back(dvm::DeltaTerm{mask, sql, variants[v].sign < 0});
+      if (sql.empty()) continue;
+      dvm::DeltaTerm term{mask, sql, variants[v].sign < 0};
+      for (size_t k = 0; k < variant_scans[v].size(); k++)
+        if ((mask >> k) & 1u) term.delta_tables.push_back(variant_scans[v][k].relid);
+      result.terms.push_back(std::move(term));
     }
   }
   return result;

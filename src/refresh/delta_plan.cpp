@@ -1,6 +1,9 @@
 // Generated refresh SQL: see delta_plan.h.
 #include "refresh/delta_plan.h"
 
+#include <algorithm>
+#include <memory>
+
 #include "common/user_error.h"
 #include "dvm/delta_sql.h"
 #include "dvm/grouped_sql.h"
@@ -9,8 +12,25 @@
 
 namespace pgt::refresh {
 
+namespace {
+
+// The apply statement over the given terms (empty: no term).
+std::string apply_sql(const frontend::DeltaDerivation& delta, const std::string& table,
+                      const std::vector<dvm::DeltaTerm>& terms) {
+  if (terms.empty()) return "";
+  if (delta.grouped) {
+    std::string input_delta = "SELECT * FROM (" + dvm::signed_terms_sql(delta.columns, terms) + ") s";
+    return dvm::grouped_apply_sql(table, *delta.grouped, input_delta, delta.full_sql);
+  }
+  return dvm::apply_delta_sql(table, delta.columns, dvm::consolidated_delta_sql(delta.columns, terms),
+                              delta.unique_ids);
+}
+
+}  // namespace
+
 DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& table) {
-  frontend::DeltaDerivation delta = frontend::derive_delta(normalized_sql, true);
+  auto derived = std::make_shared<const frontend::DeltaDerivation>(frontend::derive_delta(normalized_sql, true));
+  const frontend::DeltaDerivation& delta = *derived;
   // Source DDL that makes the query unmaintainable is refused (see
   // source_ddl_check.cpp); this guards what that check cannot see.
   if (!delta.not_differentiable_because.empty())
@@ -25,32 +45,29 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
     sql.full_insert = dvm::partition_full_insert_sql(table, *delta.partitioned);
     sql.touched_partitions = dvm::partition_touched_sql(*delta.partitioned);
     sql.apply = dvm::partition_apply_sql(table, *delta.partitioned);
-  } else if (delta.grouped) {
-    sql.full_insert = dvm::grouped_full_insert_sql(table, *delta.grouped, delta.full_sql);
-    std::string input_delta = "SELECT * FROM (" + dvm::signed_terms_sql(delta.columns, delta.terms) + ") s";
-    sql.apply = dvm::grouped_apply_sql(table, *delta.grouped, input_delta, delta.full_sql);
-    sql.hidden_columns = dvm::grouped_hidden_columns(*delta.grouped);
   } else {
-    sql.full_insert = dvm::full_insert_sql(table, delta.columns, delta.full_sql);
-    sql.apply = dvm::apply_delta_sql(table, delta.columns, dvm::consolidated_delta_sql(delta.columns, delta.terms),
-                                     delta.unique_ids);
+    sql.full_insert = delta.grouped ? dvm::grouped_full_insert_sql(table, *delta.grouped, delta.full_sql)
+                                    : dvm::full_insert_sql(table, delta.columns, delta.full_sql);
+    if (delta.grouped) sql.hidden_columns = dvm::grouped_hidden_columns(*delta.grouped);
+    sql.apply = apply_sql(delta, table, delta.terms);
+    // Terms reading the changes of a table that has none are empty: the
+    // statement for a refresh leaves them out (fewer to plan and run).
+    sql.apply_for_changed = [derived, table](const std::vector<Oid>& changed) {
+      std::vector<dvm::DeltaTerm> terms;
+      for (const auto& term : derived->terms)
+        if (std::all_of(term.delta_tables.begin(), term.delta_tables.end(), [&](unsigned relid) {
+              return std::find(changed.begin(), changed.end(), relid) != changed.end();
+            }))
+          terms.push_back(term);
+      return apply_sql(*derived, table, terms);
+    };
   }
   std::vector<std::string> full_refresh_buffers;
   for (Oid relid : delta.full_refresh_sources) full_refresh_buffers.push_back(frontend::change_buffer_name(relid));
   sql.pending = dvm::pending_changes_sql(buffers, full_refresh_buffers);
-  auto oid_array = [](const std::vector<Oid>& relids) {
-    std::string out = "'{";
-    for (size_t i = 0; i < relids.size(); i++) out += (i ? "," : "") + std::to_string(relids[i]);
-    return out + "}'::pg_catalog.oid[]";
-  };
-  std::vector<Oid> all;
-  for (const auto& t : delta.tables) all.push_back(t.relid);
-  sql.sources = all;
-  sql.source_rows = "SELECT CASE WHEN pg_catalog.bool_and(reltuples >= 0) THEN pg_catalog.sum(reltuples) END "
-                    "FROM pg_catalog.pg_class WHERE oid = ANY (" + oid_array(all) + ")";
-  sql.hierarchy_check = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits WHERE inhparent = ANY (" +
-                        oid_array(delta.scanned_with_children) + ") OR inhrelid = ANY (" +
-                        oid_array(all) + ")";
+  sql.pending_count = dvm::pending_count_sql(buffers);
+  for (const auto& t : delta.tables) sql.sources.push_back(t.relid);
+  sql.scanned_with_children = delta.scanned_with_children;
   return sql;
 }
 

@@ -2,6 +2,7 @@
 // normalized defining query and the storage table's current name.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,17 +15,17 @@ struct DeltaSql {
   bool unique_ids = false;
   std::string full_insert;  // INSERT of the whole result (FULL / first refresh)
   std::string apply;        // the delta, consolidated and applied; returns counts
+  // The same for a refresh where only the `changed` sources have changes: the
+  // terms reading another source's changes left out ("" when none is left).
+  // Unset for partition rescan (it runs every leaf's terms).
+  std::function<std::string(const std::vector<Oid>& changed)> apply_for_changed;
   // Partition rescan only (see dvm/partition_sql.h): the touched partitions,
   // whose three values follow the delta parameters of `apply`.
   std::string touched_partitions;
-  std::string pending;      // count of unconsumed changes, truncate markers
-  // Counts inheritance links that appeared since creation (a child of a
-  // scanned table, or a scanned table attached as a partition): statement
-  // triggers do not see statements aimed at those, so the refresh must be FULL.
-  std::string hierarchy_check;
-  // Rows in the sources per statistics (NULL when some were never analyzed).
-  std::string source_rows;
-  std::vector<Oid> sources;  // captured tables
+  std::string pending;        // per buffer: unconsumed changes? truncate markers?
+  std::string pending_count;  // per buffer: how many unconsumed changes
+  std::vector<Oid> sources;  // captured tables (in the order of `pending`'s rows)
+  std::vector<Oid> scanned_with_children;  // sources read with inheritance (not ONLY)
   // State columns the storage table keeps besides the query's (grouping).
   std::vector<dvm::HiddenColumn> hidden_columns;
 };

@@ -8,6 +8,8 @@
 // before S", so they are tracked by (transaction id, command id) watermark.
 #include "refresh/differential_refresh.h"
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 
@@ -22,8 +24,10 @@
 #include "pg/user_context.h"
 #include "refresh/delta_plan.h"
 #include "refresh/dml_guard.h"
+#include "refresh/refresh_frontier.h"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "storage/lmgr.h"
 #include "catalog/pg_type.h"
 #include "utils/snapshot.h"
@@ -38,9 +42,15 @@ namespace {
 struct DeltaPlans {
   std::string version;
   std::vector<Oid> sources;
+  std::vector<Oid> scanned_with_children;
   bool unique_ids = false;
-  std::unique_ptr<pg::spi::KeptPlan> frontier_and_pending;
+  std::unique_ptr<pg::spi::KeptPlan> pending;        // per source
+  std::unique_ptr<pg::spi::KeptPlan> pending_count;  // per source
   std::unique_ptr<pg::spi::KeptPlan> apply;
+  // Statements for refreshes where only some sources changed, by the set of
+  // changed sources (bit i: sources[i]); null: no term reads their changes.
+  std::function<std::string(const std::vector<Oid>&)> apply_for_changed;
+  std::unordered_map<uint64_t, std::unique_ptr<pg::spi::KeptPlan>> apply_for_changed_plans;
   std::unique_ptr<pg::spi::KeptPlan> touched_partitions;  // partition rescan only
   std::unique_ptr<pg::spi::KeptPlan> full_insert;
 };
@@ -67,23 +77,8 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
     sql = build_delta_sql(st.defining_query, st.qualified_name());
   }
   plans = DeltaPlans{};
-  // PostgreSQL leaves the current transaction out of its own snapshot's
-  // in-progress list, so as a frontier it would count all of this
-  // transaction's changes as consumed, including those written after this
-  // refresh. Put it back in: its changes are tracked by the (xid, cid)
-  // watermark instead.
-  // One statement, one snapshot: the new frontier and the pending changes.
-  plans.frontier_and_pending = std::make_unique<pg::spi::KeptPlan>(
-      "WITH s AS (SELECT pg_catalog.pg_current_snapshot() AS snap, "
-      "pg_catalog.pg_current_xact_id_if_assigned() AS me) "
-      "SELECT CASE WHEN me IS NULL OR NOT pg_catalog.pg_visible_in_snapshot(me, snap) "
-      "THEN snap::text ELSE "
-      "LEAST(pg_catalog.pg_snapshot_xmin(snap), me)::text || ':' || "
-      "pg_catalog.pg_snapshot_xmax(snap)::text || ':' || "
-      "(SELECT pg_catalog.string_agg(x::text, ',' ORDER BY x) FROM "
-      "(SELECT pg_catalog.pg_snapshot_xip(snap) AS x UNION SELECT me) u) END, me::text, p.*, "
-      "(" + sql.hierarchy_check + "), (" + sql.source_rows + ") FROM s, (" + sql.pending + ") p",
-      delta_param_types());
+  plans.pending = std::make_unique<pg::spi::KeptPlan>(sql.pending, delta_param_types());
+  plans.pending_count = std::make_unique<pg::spi::KeptPlan>(sql.pending_count, delta_param_types());
   if (sql.touched_partitions.empty()) {
     plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, delta_param_types());
   } else {
@@ -93,23 +88,20 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
     plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, types);
   }
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
+  plans.apply_for_changed = sql.apply_for_changed;
   plans.sources = sql.sources;
+  plans.scanned_with_children = sql.scanned_with_children;
   plans.unique_ids = sql.unique_ids;
   plans.version = st.version;
   return plans;
 }
-
-struct Frontier {
-  std::optional<std::string> snapshot;
-  std::optional<std::string> own_xid;
-  std::optional<std::string> own_cid;
-};
 
 int64_t as_int(const pg::spi::Value& v) { return v ? std::stoll(*v) : 0; }
 
 // Rows in the sources (for the change ratio): statistics, or a count where a
 // table was never analyzed.
 double source_rows(const std::vector<Oid>& tables, Snapshot snapshot) {
+  if (auto analyzed = analyzed_source_rows(tables)) return *analyzed;
   double total = 0;
   for (Oid relid : tables) {
     auto stats = pg::spi::run(
@@ -128,9 +120,70 @@ double source_rows(const std::vector<Oid>& tables, Snapshot snapshot) {
   return total;
 }
 
+// What the buffers hold for this refresh, per source (in the order of
+// DeltaPlans::sources).
+struct PendingChanges {
+  std::vector<bool> per_source;          // unconsumed changes
+  bool any = false;
+  bool truncated = false;                // a TRUNCATE marker
+  bool subquery_source_changed = false;  // a change to a table read by an expression's subquery
+  bool buffer_reset = false;             // a buffer lost its sentinel
+
+  static PendingChanges read(const DeltaPlans& plans, const pg::spi::Params& previous, Snapshot snapshot) {
+    PendingChanges p;
+    p.per_source.assign(plans.sources.size(), false);
+    auto is_true = [](const pg::spi::Value& v) { return v == std::optional<std::string>("t"); };
+    for (const auto& row : plans.pending->run(previous, snapshot).rows) {
+      bool changes = is_true(row.at(1));
+      p.per_source.at(static_cast<size_t>(as_int(row.at(0)))) = changes;
+      p.any = p.any || changes;
+      p.truncated = p.truncated || is_true(row.at(2));
+      p.subquery_source_changed = p.subquery_source_changed || is_true(row.at(3));
+      p.buffer_reset = p.buffer_reset || is_true(row.at(4));
+    }
+    return p;
+  }
+};
+
+// The number of unconsumed changes when it may exceed `limit`, else nullopt:
+// the buffers' size bounds it, and counting reads every change once more.
+std::optional<int64_t> pending_count_over(const DeltaPlans& plans, const pg::spi::Params& previous,
+                                          Snapshot snapshot, double limit) {
+  double bound = 0;
+  for (Oid relid : plans.sources)
+    bound += static_cast<double>(cdc::change_buffer_blocks(relid)) * static_cast<double>(MaxHeapTuplesPerPage);
+  if (bound <= limit) return std::nullopt;
+  int64_t count = 0;
+  for (const auto& row : plans.pending_count->run(previous, snapshot).rows) count += as_int(row.at(1));
+  if (count <= limit) return std::nullopt;
+  return count;
+}
+
+// The apply statement for the sources that changed: the one with every
+// term when all did; nullptr when no term reads a changed source.
+const pg::spi::KeptPlan* apply_plan_for(DeltaPlans& plans, const std::vector<bool>& changed) {
+  bool all = std::find(changed.begin(), changed.end(), false) == changed.end();
+  if (all || !plans.apply_for_changed || changed.size() > 64) return plans.apply.get();
+  uint64_t mask = 0;
+  std::vector<Oid> relids;
+  for (size_t i = 0; i < changed.size(); i++)
+    if (changed[i]) {
+      mask |= uint64_t{1} << i;
+      relids.push_back(plans.sources[i]);
+    }
+  auto it = plans.apply_for_changed_plans.find(mask);
+  if (it == plans.apply_for_changed_plans.end()) {
+    std::string sql = plans.apply_for_changed(relids);
+    it = plans.apply_for_changed_plans
+             .emplace(mask, sql.empty() ? nullptr : std::make_unique<pg::spi::KeptPlan>(sql, delta_param_types()))
+             .first;
+  }
+  return it->second.get();
+}
 
 // Applies the pending changes (on the refresh's snapshot).
-RefreshResult apply_delta(const DeltaPlans& plans, const pg::spi::Params& previous, Snapshot snapshot) {
+RefreshResult apply_delta(DeltaPlans& plans, const std::vector<bool>& changed, const pg::spi::Params& previous,
+                          Snapshot snapshot) {
   pg::spi::Params params = previous;
   if (plans.touched_partitions) {
     auto touched = plans.touched_partitions->run(previous, snapshot);
@@ -138,7 +191,9 @@ RefreshResult apply_delta(const DeltaPlans& plans, const pg::spi::Params& previo
     if (!row.at(0)) return {};  // the changes cancelled out before reaching a partition
     params.insert(params.end(), row.begin(), row.end());
   }
-  auto counts = plans.apply->run(params, snapshot);
+  const pg::spi::KeptPlan* apply = apply_plan_for(plans, changed);
+  if (!apply) return {};
+  auto counts = apply->run(params, snapshot);
   RefreshResult rows;
   rows.rows_inserted = as_int(counts.rows.at(0).at(0));
   rows.rows_updated = as_int(counts.rows.at(0).at(1));
@@ -159,30 +214,18 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
 
   pg::spi::RegisteredSnapshot snapshot;
   DifferentialOutcome outcome{"DIFFERENTIAL", {}, ""};
-  Frontier next;
+  SnapshotFrontier next = frontier_of(snapshot.get());
+  std::string next_own_cid = std::to_string(snapshot.get()->curcid);
   pg::spi::Params previous{st.frontier, st.frontier_own_xid, st.frontier_own_cid};
-  int64_t pending = 0;
-  bool truncated = false;
-  bool subquery_source_changed = false;
-  bool buffer_reset = false;
-  bool hierarchy_changed = false;
-  double known_rows = -1;  // from statistics; -1: some source never analyzed
+  PendingChanges pending;
   {
     pg::AsRole as_owner(owner, true);
     pg::PinnedSearchPath pinned;
-    auto f = plans.frontier_and_pending->run(previous, snapshot.get());
-    next.snapshot = f.rows.at(0).at(0);
-    next.own_xid = f.rows.at(0).at(1);
-    next.own_cid = std::to_string(snapshot.get()->curcid);
-    pending = as_int(f.rows.at(0).at(2));
-    truncated = f.rows.at(0).at(3) == std::optional<std::string>("t");
-    subquery_source_changed = f.rows.at(0).at(4) == std::optional<std::string>("t");
-    buffer_reset = f.rows.at(0).at(5) == std::optional<std::string>("t");
-    hierarchy_changed = as_int(f.rows.at(0).at(6)) > 0;
-    if (f.rows.at(0).at(7)) known_rows = std::stod(*f.rows.at(0).at(7));
+    pending = PendingChanges::read(plans, previous, snapshot.get());
   }
+  bool hierarchy_changed = source_hierarchy_changed(plans.scanned_with_children, plans.sources);
 
-  if (buffer_reset) {
+  if (pending.buffer_reset) {
     // An unlogged buffer emptied by a crash or failover: its changes are
     // lost for every reader of it, not only this one.
     cdc::recover_reset_buffers(plans.sources);
@@ -201,19 +244,26 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
                      "are not captured (recreate the stream table, or use refresh_mode => 'FULL')";
     pg::warning("stream table \"" + st.display_name() + "\" was refreshed FULL", outcome.reason + ".",
                 "Recreate it, or alter it to refresh_mode => 'FULL'.");
-  } else if (subquery_source_changed) {
+  } else if (pending.subquery_source_changed) {
     outcome.action = "FULL";
     outcome.reason = "a table read by a subquery in an expression (scalar subquery, EXISTS / IN) changed";
-  } else if (truncated) {
+  } else if (pending.truncated) {
     outcome.action = "FULL";
     outcome.reason = "a source table was truncated (or a captured column changed type)";
-  } else if (pending == 0) {
+  } else if (!pending.any) {
     outcome.action = "NO_DATA";
   } else {
-    double rows = known_rows >= 0 ? known_rows : source_rows(plans.sources, snapshot.get());
-    if (pending > guc::differential_max_change_ratio * std::max(rows, 1.0)) {
+    double rows = source_rows(plans.sources, snapshot.get());
+    std::optional<int64_t> too_many;
+    {
+      pg::AsRole as_owner(owner, true);
+      pg::PinnedSearchPath pinned;
+      too_many = pending_count_over(plans, previous, snapshot.get(),
+                                    guc::differential_max_change_ratio * std::max(rows, 1.0));
+    }
+    if (too_many) {
       outcome.action = "FULL";
-      outcome.reason = std::to_string(pending) + " pending changes exceed " +
+      outcome.reason = std::to_string(*too_many) + " pending changes exceed " +
                        std::to_string(guc::differential_max_change_ratio) +
                        " (pg_trickle.differential_max_change_ratio) of the sources' " +
                        std::to_string(static_cast<int64_t>(rows)) + " rows";
@@ -248,7 +298,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
       } else {
         std::string failure;
         try {
-          pg::guard_subtransaction([&] { outcome.rows = apply_delta(plans, previous, snapshot.get()); });
+          pg::guard_subtransaction([&] { outcome.rows = apply_delta(plans, pending.per_source, previous, snapshot.get()); });
         } catch (const pg::PgError& e) {
           // An expression can fail (60 / 0) on changes that cancel out (a row
           // inserted and deleted again) or on rows the sources no longer
@@ -279,11 +329,16 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   record.rows_deleted = outcome.rows.rows_deleted;
   record.frontier = next.snapshot;
   record.frontier_own_xid = next.own_xid;
-  record.frontier_own_cid = next.own_cid;
+  record.frontier_own_cid = next_own_cid;
   catalog::record_refresh(st.pgt_id, record);
-  // Nothing consumed, nothing to clean.
+  // Nothing consumed, nothing to clean: a DIFFERENTIAL refresh cleans the
+  // buffers it consumed changes from (a buffer's consumed rows wait for its
+  // last reader, which consumed them too, so it cleans them then). A FULL
+  // one moved the frontier over whatever the buffers hold.
   if (std::string(outcome.action) != "NO_DATA")
-    for (Oid relid : plans.sources) cdc::clean_consumed_changes(relid, pending);
+    for (size_t i = 0; i < plans.sources.size(); i++)
+      if (std::string(outcome.action) == "FULL" || pending.per_source[i])
+        cdc::clean_consumed_changes(plans.sources[i]);
   return outcome;
 }
 

@@ -83,13 +83,22 @@ TEST(FullInsert, CopiesColumnsAndIdentity) {
             "(SELECT 1 AS a, '1' AS __pgt_id) q");
 }
 
-TEST(PendingChanges, CountsUnconsumedRowsAndTruncateMarkers) {
-  std::string sql = pgt::dvm::pending_changes_sql({"b1", "b2"});
-  EXPECT_TRUE(contains(sql, "FROM b1 b WHERE"));
-  EXPECT_TRUE(contains(sql, "FROM b2 b WHERE"));
-  EXPECT_TRUE(contains(sql, "bool_or(b.__pgt_w = 0)"));
+TEST(PendingChanges, TellsPerBufferWhetherChangesAndTruncateMarkersAreUnconsumed) {
+  std::string sql = pgt::dvm::pending_changes_sql({"b1", "b2"}, {"b2"});
+  EXPECT_TRUE(contains(sql, "SELECT 0 AS i, EXISTS (SELECT 1 FROM b1 b WHERE b.__pgt_w <> 0 AND NOT ("));
+  EXPECT_TRUE(contains(sql, "EXISTS (SELECT 1 FROM b1 b WHERE b.__pgt_w = 0 AND NOT ("));
+  EXPECT_TRUE(contains(sql, "AS t, false AS f"));
+  EXPECT_TRUE(contains(sql, " UNION ALL SELECT 1 AS i,"));
+  EXPECT_FALSE(contains(sql, "count(*)"));
   EXPECT_TRUE(contains(pgt::dvm::unconsumed_changes_predicate("b"),
                        "NOT (pg_catalog.pg_visible_in_snapshot(b.xid, $1) OR (b.xid = $2 AND"));
+}
+
+TEST(PendingChanges, CountsUnconsumedRowsPerBuffer) {
+  std::string sql = pgt::dvm::pending_count_sql({"b1", "b2"});
+  EXPECT_TRUE(contains(sql, "SELECT 0 AS i, GREATEST("));
+  EXPECT_TRUE(contains(sql, "FROM b1 b WHERE"));
+  EXPECT_TRUE(contains(sql, " UNION ALL SELECT 1 AS i,"));
 }
 
 }  // namespace

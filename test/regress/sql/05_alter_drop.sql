@@ -54,3 +54,5 @@ DROP TABLE "Reports".north_orders_renamed;
 SELECT pgt_name FROM pgtrickle.pgt_stream_tables ORDER BY 1;
 SELECT count(*) AS orphan_dependencies FROM pgtrickle.pgt_dependencies d
  WHERE NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = d.pgt_id);
+SELECT count(*) AS orphan_history FROM pgtrickle.pgt_refresh_history h
+ WHERE NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = h.pgt_id);

@@ -1,0 +1,39 @@
+// What a DIFFERENTIAL refresh learns about its snapshot and its sources before
+// reading any change, computed in C from the snapshot and the system caches:
+// one SQL statement less per refresh (a refresh right after VACUUM or ANALYZE
+// replans every statement it runs, so statements cost more than the work).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "postgres.h"
+#include "utils/snapshot.h"
+}
+
+namespace pgt::refresh {
+
+struct SnapshotFrontier {
+  // The snapshot as pg_snapshot text, with this transaction put back among the
+  // in-progress ones when it is visible to it: PostgreSQL leaves the current
+  // transaction out of its own snapshot, so as a frontier the snapshot would
+  // count all of this transaction's changes as consumed, including those
+  // written after the refresh. They are tracked by the (xid, cid) watermark.
+  std::string snapshot;
+  std::optional<std::string> own_xid;  // this transaction's id, when it has one
+};
+
+// Of the given (registered) snapshot.
+SnapshotFrontier frontier_of(Snapshot snapshot);
+
+// Whether a source gained inheritance children (of those scanned with
+// children) or became a child (of any): statement triggers do not see
+// statements aimed at those, so the refresh must be FULL.
+bool source_hierarchy_changed(const std::vector<Oid>& scanned_with_children, const std::vector<Oid>& sources);
+
+// Rows in the sources per statistics; nullopt when one was never analyzed.
+std::optional<double> analyzed_source_rows(const std::vector<Oid>& sources);
+
+}  // namespace pgt::refresh
