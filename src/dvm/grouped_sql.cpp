@@ -185,8 +185,35 @@ std::string old_state_sql(const std::string& table, const GroupedShape& shape) {
   return "SELECT " + join(select, ", ") + " FROM d LEFT JOIN " + table + " t ON t." + kRowId + " = d.__pgt_gid";
 }
 
+// The extrema of the groups that need them: per group, one probe of I
+// restricted to the group, which PostgreSQL plans as a walk down an index on
+// (keys, argument) to its first entry (see GroupedShape::extremum_probes).
+std::string extrema_probe_sql(const GroupedShape& shape, const std::string& input_full_sql) {
+  std::vector<std::string> select{"o.__pgt_gid"};
+  for (size_t j = 0; j < shape.aggregates.size(); j++) {
+    const AggregateOutput& a = shape.aggregates[j];
+    if (a.kind != AggregateKind::Min && a.kind != AggregateKind::Max) continue;
+    auto probe = [&](std::vector<std::string> where) {
+      if (!a.filter.empty()) where.push_back(col("i", a.filter));
+      return std::string("(SELECT ") + (a.kind == AggregateKind::Min ? "pg_catalog.min(" : "pg_catalog.max(") +
+             col("i", a.arg) + ") FROM (" + input_full_sql + ") i" +
+             (where.empty() ? "" : " WHERE " + join(where, " AND ")) + ")";
+    };
+    std::vector<std::string> same_group;
+    for (const auto& k : shape.keys) same_group.push_back(col("i", k) + " = " + col("o", k));
+    // One key may be NULL (with more, all are NOT NULL columns).
+    std::string value = shape.keys.size() == 1
+                            ? "CASE WHEN " + col("o", shape.keys[0]) + " IS NULL THEN " +
+                                  probe({col("i", shape.keys[0]) + " IS NULL"}) + " ELSE " + probe(same_group) + " END"
+                            : probe(same_group);
+    select.push_back(value + " AS __pgt_r" + std::to_string(j));
+  }
+  return "SELECT " + join(select, ", ") + " FROM o WHERE o.__pgt_rescan";
+}
+
 // The extrema of the groups that need them, recomputed in one pass over I.
 std::string extrema_rescan_sql(const GroupedShape& shape, const std::string& input_full_sql) {
+  if (shape.extremum_probes) return extrema_probe_sql(shape, input_full_sql);
   std::vector<std::string> select{group_identity_sql(shape, "i") + " AS __pgt_gid"};
   for (size_t j = 0; j < shape.aggregates.size(); j++) {
     const AggregateOutput& a = shape.aggregates[j];

@@ -76,6 +76,12 @@ struct GroupedShape {
   // identity <group identity>#n; the hidden column __pgt_group (indexed)
   // holds the group identity.
   bool multiplicity = false;
+  // Algebraic only: I reads one table, whose btree indexes lead with the
+  // grouping keys (plain NOT NULL columns, or the one key) and then each MIN /
+  // MAX argument. A group whose extremum was removed then gets it back from
+  // one index probe (PostgreSQL's min/max-by-index plan) instead of a rescan
+  // of its rows.
+  bool extremum_probes = false;
 };
 
 struct HiddenColumn {

@@ -957,6 +957,7 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
     result = derive_delta(g.input_sql, generate_sql);
     if (result.not_differentiable_because.empty()) {
       result.grouped = std::move(g.shape);
+      result.probe_indexes = g.probe_indexes;
       result.unique_ids = true;  // one row per group
     }
     return result;

@@ -50,6 +50,9 @@ struct DeltaDerivation {
   // then tables, columns, full_sql and terms are those of its input (see
   // frontend/grouped_derivation.h), and each group is one row.
   std::optional<dvm::GroupedShape> grouped;
+  // The indexes grouped->extremum_probes relies on: when one is dropped, the
+  // refresh derives its statements again (without probes).
+  std::vector<Oid> probe_indexes;
   // Set when a grouping sits below another operator (see
   // dvm/partition_sql.h): then tables are those of all its leaves, and
   // terms are empty (each leaf's are in the shape).

@@ -13,7 +13,17 @@
 #include "pg/boundary.h"
 
 extern "C" {
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "parser/parsetree.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
 #include "lib/stringinfo.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
@@ -178,6 +188,79 @@ Query* grouping_over_input(Query* q, const InputColumns& in) {
 }
 
 // How the algebraic strategy maintains one aggregate call, if it can.
+// A valid plain btree index of relid whose first columns are the keys (in any
+// order) followed by arg; InvalidOid when there is none. Inside guard().
+Oid index_leading_with(Oid relid, const AttrNumber* keys, int nkeys, AttrNumber arg) {
+  Relation rel = table_open(relid, AccessShareLock);
+  List* indexes = RelationGetIndexList(rel);
+  table_close(rel, AccessShareLock);
+  ListCell* lc;
+  foreach (lc, indexes) {
+    Oid index = lfirst_oid(lc);
+    HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+    if (!HeapTupleIsValid(tuple)) continue;
+    auto* form = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
+    bool fits = form->indisvalid && form->indnkeyatts > nkeys && form->indkey.values[nkeys] == arg &&
+                heap_attisnull(tuple, Anum_pg_index_indexprs, nullptr) &&
+                heap_attisnull(tuple, Anum_pg_index_indpred, nullptr);
+    for (int i = 0; fits && i < nkeys; i++) {
+      bool is_key = false;
+      for (int k = 0; k < nkeys; k++) is_key = is_key || form->indkey.values[i] == keys[k];
+      fits = is_key;
+    }
+    ReleaseSysCache(tuple);
+    HeapTuple index_class = SearchSysCache1(RELOID, ObjectIdGetDatum(index));
+    if (!HeapTupleIsValid(index_class)) continue;
+    fits = fits && reinterpret_cast<Form_pg_class>(GETSTRUCT(index_class))->relam == BTREE_AM_OID;
+    ReleaseSysCache(index_class);
+    if (fits) return index;
+  }
+  return InvalidOid;
+}
+
+// Whether every MIN / MAX of an algebraic grouping can be probed through an
+// index (see GroupedShape::extremum_probes); the indexes are appended to
+// *indexes. Inside guard(): only PostgreSQL objects in this frame.
+bool extremum_probes_possible(Query* q, const InputColumns& in, std::vector<Oid>* indexes) {
+  if (q->jointree == nullptr || list_length(q->jointree->fromlist) != 1) return false;
+  Node* item = static_cast<Node*>(linitial(q->jointree->fromlist));
+  if (!IsA(item, RangeTblRef)) return false;
+  int rti = reinterpret_cast<RangeTblRef*>(item)->rtindex;
+  RangeTblEntry* rte = rt_fetch(rti, q->rtable);
+  if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->tablesample != nullptr ||
+      checkExprHasSubLink(q->jointree->quals))
+    return false;
+  auto column_of = [rti](Node* e) -> AttrNumber {
+    if (e == nullptr || !IsA(e, Var)) return InvalidAttrNumber;
+    auto* v = reinterpret_cast<Var*>(e);
+    return v->varno == rti && v->varlevelsup == 0 && v->varattno > 0 ? v->varattno : InvalidAttrNumber;
+  };
+  AttrNumber keys[INDEX_MAX_KEYS];
+  int nkeys = 0;
+  ListCell* lc;
+  foreach (lc, in.keys) {
+    AttrNumber key = column_of(static_cast<Node*>(lfirst(lc)));
+    if (key == InvalidAttrNumber || nkeys >= INDEX_MAX_KEYS - 1) return false;
+    // With two keys or more, a group with a NULL key would need a probe of
+    // its own shape.
+    if (list_length(in.keys) > 1 && !column_not_null(rte->relid, key)) return false;
+    keys[nkeys++] = key;
+  }
+  bool any = false;
+  for (Aggref* a : in.aggrefs) {
+    const char* fn = get_func_name(a->aggfnoid);
+    if (get_func_namespace(a->aggfnoid) != PG_CATALOG_NAMESPACE || (strcmp(fn, "min") != 0 && strcmp(fn, "max") != 0))
+      continue;
+    if (list_length(a->args) != 1) return false;
+    AttrNumber arg = column_of(reinterpret_cast<Node*>(static_cast<TargetEntry*>(linitial(a->args))->expr));
+    Oid index = arg == InvalidAttrNumber ? InvalidOid : index_leading_with(rte->relid, keys, nkeys, arg);
+    if (!OidIsValid(index)) return false;
+    indexes->push_back(index);
+    any = true;
+  }
+  return any;
+}
+
 bool algebraic_kind(Aggref* a, dvm::AggregateOutput* out) {
   if (a->aggdistinct != NIL || a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL || a->aggdirectargs != NIL ||
       a->aggvariadic || get_func_namespace(a->aggfnoid) != PG_CATALOG_NAMESPACE)
@@ -478,6 +561,7 @@ GroupedDerivation derive_grouping(Query* q) {
     return result;
   }
   shape.algebraic = algebraic;
+  if (algebraic) pg::guard([&] { shape.extremum_probes = extremum_probes_possible(q, in, &result.probe_indexes); });
   if (!algebraic) {
     shape.aggregates.clear();
     for (auto& o : shape.outputs) o.aggregate = -1;

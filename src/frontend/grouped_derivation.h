@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "dvm/grouped_sql.h"
 #include "pg/pg_headers.h"
@@ -20,6 +21,8 @@ struct GroupedDerivation {
   std::string not_differentiable_because;
   dvm::GroupedShape shape;
   std::string input_sql;  // I, deparsed (fully qualified)
+  // The indexes the shape's MIN / MAX probes rely on (shape.extremum_probes).
+  std::vector<Oid> probe_indexes;
 };
 
 // A copy of q without its grouping (GROUP BY, HAVING, aggregates, DISTINCT,

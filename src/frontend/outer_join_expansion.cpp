@@ -3,6 +3,7 @@
 // Everything here runs inside guard() on palloc'd Query trees; the C++
 // vectors it fills belong to the caller.
 #include "frontend/outer_join_expansion.h"
+#include "frontend/value_identity.h"
 
 #include "pg/boundary.h"
 
@@ -289,14 +290,6 @@ bool read_correlated_subquery(Query* sub, Correlation* c) {
   return true;
 }
 
-bool attribute_not_null(Oid relid, AttrNumber attno) {
-  HeapTuple tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attno));
-  if (!HeapTupleIsValid(tup)) return false;
-  bool not_null = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tup))->attnotnull;
-  ReleaseSysCache(tup);
-  return not_null;
-}
-
 // A WHERE conjunct that is [NOT] EXISTS / [NOT] IN (subquery) we can join;
 // *negated for the NOT forms. NOT IN only where neither side can be NULL
 // (then it is NOT EXISTS).
@@ -328,7 +321,7 @@ bool read_sublink_conjunct(Query* q, Node* conjunct, Correlation* c, bool* negat
                                    ? rt_fetch(outer_var->varno, q->rtable)
                                    : nullptr;
     if (outer_rte == nullptr || outer_rte->rtekind != RTE_RELATION ||
-        !attribute_not_null(outer_rte->relid, outer_var->varattno) || !attribute_not_null(c->relid, var->varattno)) {
+        !column_not_null(outer_rte->relid, outer_var->varattno) || !column_not_null(c->relid, var->varattno)) {
       *why = "NOT IN (subquery) where either side can be NULL (use NOT EXISTS)";
       return false;
     }

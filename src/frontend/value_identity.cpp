@@ -5,7 +5,10 @@
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "access/htup_details.h"
+#include "catalog/pg_attribute.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 }
 
@@ -57,6 +60,17 @@ bool type_has_ordering(Oid type) {
     has = OidIsValid(tc->lt_opr);
   });
   return has;
+}
+
+bool column_not_null(Oid relid, AttrNumber attnum) {
+  bool not_null = false;
+  pg::guard([&] {
+    HeapTuple tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+    if (!HeapTupleIsValid(tuple)) return;
+    not_null = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tuple))->attnotnull;
+    ReleaseSysCache(tuple);
+  });
+  return not_null;
 }
 
 }  // namespace pgt::frontend

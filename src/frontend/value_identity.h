@@ -7,6 +7,10 @@
 
 #include "pg/pg_headers.h"
 
+extern "C" {
+#include "access/attnum.h"
+}
+
 namespace pgt::frontend {
 
 // True when two values of the type (and collation) that compare equal are
@@ -18,5 +22,8 @@ bool type_has_equality(Oid type);
 
 // True when the type has a btree ordering (max()/min() work on it).
 bool type_has_ordering(Oid type);
+
+// True when the table's column is declared NOT NULL (never holds NULL).
+bool column_not_null(Oid relid, AttrNumber attnum);
 
 }  // namespace pgt::frontend

@@ -68,6 +68,7 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   sql.pending_count = dvm::pending_count_sql(buffers);
   for (const auto& t : delta.tables) sql.sources.push_back(t.relid);
   sql.scanned_with_children = delta.scanned_with_children;
+  sql.probe_indexes = delta.probe_indexes;
   return sql;
 }
 

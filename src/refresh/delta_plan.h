@@ -26,6 +26,7 @@ struct DeltaSql {
   std::string pending_count;  // per buffer: how many unconsumed changes
   std::vector<Oid> sources;  // captured tables (in the order of `pending`'s rows)
   std::vector<Oid> scanned_with_children;  // sources read with inheritance (not ONLY)
+  std::vector<Oid> probe_indexes;  // the MIN / MAX probes' indexes (see GroupedShape::extremum_probes)
   // State columns the storage table keeps besides the query's (grouping).
   std::vector<dvm::HiddenColumn> hidden_columns;
 };

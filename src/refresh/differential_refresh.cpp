@@ -28,6 +28,8 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "utils/lsyscache.h"
 #include "storage/lmgr.h"
 #include "catalog/pg_type.h"
 #include "utils/snapshot.h"
@@ -43,6 +45,7 @@ struct DeltaPlans {
   std::string version;
   std::vector<Oid> sources;
   std::vector<Oid> scanned_with_children;
+  std::vector<Oid> probe_indexes;
   bool unique_ids = false;
   std::unique_ptr<pg::spi::KeptPlan> pending;        // per source
   std::unique_ptr<pg::spi::KeptPlan> pending_count;  // per source
@@ -66,9 +69,19 @@ std::vector<Oid> delta_param_types() {
   return {frontend::kDeltaParamTypes, frontend::kDeltaParamTypes + frontend::kDeltaParamCount};
 }
 
+// Whether all these indexes still exist.
+bool indexes_exist(const std::vector<Oid>& indexes) {
+  bool all = true;
+  pg::guard([&] {
+    for (Oid index : indexes) all = all && get_rel_relkind(index) == RELKIND_INDEX;
+  });
+  return all;
+}
+
 DeltaPlans& plans_for(const catalog::StreamTable& st) {
   DeltaPlans& plans = plan_cache()[st.pgt_id];
-  if (plans.version == st.version && plans.apply) return plans;
+  // MIN / MAX probes without their index would scan the table once per group.
+  if (plans.version == st.version && plans.apply && indexes_exist(plans.probe_indexes)) return plans;
   // Derived afresh (not taken from the catalog copy): the storage table may
   // have been renamed since, which changes the version.
   DeltaSql sql;
@@ -91,6 +104,7 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
   plans.apply_for_changed = sql.apply_for_changed;
   plans.sources = sql.sources;
   plans.scanned_with_children = sql.scanned_with_children;
+  plans.probe_indexes = sql.probe_indexes;
   plans.unique_ids = sql.unique_ids;
   plans.version = st.version;
   return plans;

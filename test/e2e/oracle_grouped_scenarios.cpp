@@ -62,6 +62,29 @@ OracleScenario min_max_text_numeric() {
           "FROM gmt_src GROUP BY g"};
 }
 
+OracleScenario min_max_index_probe() {
+  // As min_max_int, with indexes leading with the key and then each
+  // argument: a lost extremum comes back from one index probe per group
+  // (NULL key group included), FILTER too.
+  TableSpec src{"gmp_src", key(100000),
+                {ColumnSpec::integer("g", 1, 6, 0.1), ColumnSpec::integer("v", 1, 5, 0.15),
+                 ColumnSpec::text("t", kWords, 0.15)},
+                150};
+  return {"min_max_index_probe", {src}, {},
+          "SELECT g, min(v) AS mn, max(v) AS mx, max(t) FILTER (WHERE v > 2) AS mt, count(*) AS n FROM gmp_src "
+          "GROUP BY g",
+          {"CREATE INDEX ON gmp_src (g, v)", "CREATE INDEX ON gmp_src (g, t)", "ANALYZE"}};
+}
+
+OracleScenario min_max_index_probe_scalar() {
+  // No GROUP BY: the table's extremum from an index on the argument.
+  TableSpec src{"gms_src", key(100000),
+                {ColumnSpec::integer("v", 1, 8, 0.15), ColumnSpec::numeric("x", -3, 3, 0.15)}, 60};
+  return {"min_max_index_probe_scalar", {src}, {},
+          "SELECT min(v) AS mn, max(v) AS mx, min(x) AS mnx, count(*) AS n FROM gms_src",
+          {"CREATE INDEX ON gms_src (v)", "CREATE INDEX ON gms_src (x)", "ANALYZE"}};
+}
+
 OracleScenario scalar_aggregate_algebraic() {
   // No GROUP BY: always exactly one row. At most 5 rows (keys 1..5), and
   // every row has v = 1, so a group delete by v (or the linked delete) empties
@@ -360,6 +383,7 @@ OracleScenario distinct_over_join() {
 std::vector<OracleScenario> grouped_oracle_scenarios() {
   return {// algebraic
           count_sum_avg_multikey(), count_sum_keyless(), min_max_int(), min_max_text_numeric(),
+          min_max_index_probe(), min_max_index_probe_scalar(),
           numeric_varying_scale(),
           // scalar aggregates
           scalar_aggregate_algebraic(), scalar_count_only(), scalar_count_join(), scalar_aggregate_rescan(),

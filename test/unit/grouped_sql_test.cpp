@@ -77,6 +77,29 @@ TEST(GroupedSql, AlgebraicApplyAddsDeltasAndRescansOnlyLostExtrema) {
   EXPECT_TRUE(contains(sql, "WHERE NOT n.__pgt_present AND n.__pgt_cnt <> 0")) << sql;
 }
 
+TEST(GroupedSql, ExtremumProbesReadOneGroupEach) {
+  GroupedShape shape = algebraic_shape();
+  shape.extremum_probes = true;
+  std::string sql = pgt::dvm::grouped_apply_sql("\"public\".\"st\"", shape, "SELECT 1", "SELECT 2");
+  // Per group needing it: max over I restricted to the group (two keys, NOT NULL).
+  EXPECT_TRUE(contains(sql, "r AS MATERIALIZED (SELECT o.__pgt_gid, (SELECT pg_catalog.max(i.\"__pgt_a3_0\")"
+                            " FROM (SELECT 2) i WHERE i.\"__pgt_g0\" = o.\"__pgt_g0\" AND i.\"__pgt_g1\" = "
+                            "o.\"__pgt_g1\") AS __pgt_r3 FROM o WHERE o.__pgt_rescan)"))
+      << sql;
+  EXPECT_FALSE(contains(sql, "IN (SELECT")) << sql;  // no rescan of the groups' rows
+
+  // One key: its NULL group has a probe of its own; a FILTER restricts it.
+  shape.keys = {"__pgt_g0"};
+  shape.key_texts = {KeyText::Plain};
+  shape.aggregates[3] = AggregateOutput{AggregateKind::Min, "__pgt_a3_0", "__pgt_f3", "", ""};
+  sql = pgt::dvm::grouped_apply_sql("\"public\".\"st\"", shape, "SELECT 1", "SELECT 2");
+  EXPECT_TRUE(contains(sql, "CASE WHEN o.\"__pgt_g0\" IS NULL THEN (SELECT pg_catalog.min(i.\"__pgt_a3_0\") FROM "
+                            "(SELECT 2) i WHERE i.\"__pgt_g0\" IS NULL AND i.\"__pgt_f3\") ELSE (SELECT "
+                            "pg_catalog.min(i.\"__pgt_a3_0\") FROM (SELECT 2) i WHERE i.\"__pgt_g0\" = "
+                            "o.\"__pgt_g0\" AND i.\"__pgt_f3\") END AS __pgt_r3"))
+      << sql;
+}
+
 TEST(GroupedSql, ScalarAggregateKeepsItsRow) {
   GroupedShape s = algebraic_shape();
   s.keys.clear();
