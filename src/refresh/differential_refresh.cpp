@@ -115,21 +115,20 @@ int64_t as_int(const pg::spi::Value& v) { return v ? std::stoll(*v) : 0; }
 // Rows in the sources (for the change ratio): statistics, or a count where a
 // table was never analyzed.
 double source_rows(const std::vector<Oid>& tables, Snapshot snapshot) {
-  if (auto analyzed = analyzed_source_rows(tables)) return *analyzed;
   double total = 0;
   for (Oid relid : tables) {
-    auto stats = pg::spi::run(
-        "SELECT c.reltuples, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) "
+    if (auto analyzed = analyzed_rows(relid)) {
+      total += *analyzed;
+      continue;
+    }
+    auto name = pg::spi::scalar(
+        "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.oid = $1::oid",
         {std::to_string(relid)});
-    if (stats.rows.empty()) continue;
-    double tuples = std::stod(*stats.rows[0][0]);
-    if (tuples < 0) {
-      pg::spi::KeptPlan count("SELECT pg_catalog.count(*) FROM " + *stats.rows[0][1], {});
-      tuples = static_cast<double>(as_int(count.run({}, snapshot).rows.at(0).at(0)));
-    }
-    total += tuples;
+    if (!name) continue;
+    pg::spi::KeptPlan count("SELECT pg_catalog.count(*) FROM " + *name, {});
+    total += static_cast<double>(as_int(count.run({}, snapshot).rows.at(0).at(0)));
   }
   return total;
 }

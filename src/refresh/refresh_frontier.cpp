@@ -91,21 +91,16 @@ bool source_hierarchy_changed(const std::vector<Oid>& scanned_with_children, con
   return changed;
 }
 
-std::optional<double> analyzed_source_rows(const std::vector<Oid>& sources) {
-  double total = 0;
-  bool analyzed = true;
+std::optional<double> analyzed_rows(Oid relid) {
+  float4 tuples = 0;  // dropped: the refresh fails on it later
   pg::guard([&] {
-    for (Oid relid : sources) {
-      HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-      if (!HeapTupleIsValid(tuple)) continue;  // dropped: the refresh fails on it later
-      float4 tuples = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->reltuples;
-      ReleaseSysCache(tuple);
-      if (tuples < 0) analyzed = false;
-      else total += tuples;
-    }
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tuple)) return;
+    tuples = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->reltuples;
+    ReleaseSysCache(tuple);
   });
-  if (!analyzed) return std::nullopt;
-  return total;
+  if (tuples < 0) return std::nullopt;
+  return tuples;
 }
 
 }  // namespace pgt::refresh

@@ -33,7 +33,7 @@ SnapshotFrontier frontier_of(Snapshot snapshot);
 // statements aimed at those, so the refresh must be FULL.
 bool source_hierarchy_changed(const std::vector<Oid>& scanned_with_children, const std::vector<Oid>& sources);
 
-// Rows in the sources per statistics; nullopt when one was never analyzed.
-std::optional<double> analyzed_source_rows(const std::vector<Oid>& sources);
+// Rows in the table per statistics; nullopt when it was never analyzed.
+std::optional<double> analyzed_rows(Oid relid);
 
 }  // namespace pgt::refresh
