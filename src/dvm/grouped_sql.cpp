@@ -159,11 +159,10 @@ std::string input_of_groups_sql(const GroupedShape& shape, const std::string& in
 }
 
 // Per affected group: the delta joined with the table's row (o.__pgt_t, NULL
-// for a new group), the new row count, and whether a deleted value may have
-// been the group's MIN / MAX (then that extremum is recomputed).
+// for a new group), and whether a deleted value may have been the group's
+// MIN / MAX (then that extremum is recomputed).
 std::string old_state_sql(const std::string& table, const GroupedShape& shape) {
-  std::vector<std::string> select{"d.*", "t AS __pgt_t", "t." + std::string(kRowId) + " IS NOT NULL AS __pgt_present",
-                                  "COALESCE(t." + std::string(kCount) + ", 0) + d.__pgt_dc AS __pgt_cnt"};
+  std::vector<std::string> select{"d.*", "t AS __pgt_t"};
   std::vector<std::string> any;
   for (size_t j = 0; j < shape.aggregates.size(); j++) {
     const AggregateOutput& a = shape.aggregates[j];
@@ -229,108 +228,137 @@ std::string extrema_rescan_sql(const GroupedShape& shape, const std::string& inp
          group_by(shape, "i");
 }
 
-// Per affected group: new row count, outputs and hidden state.
-std::string new_state_sql(const GroupedShape& shape) {
-  bool rescans = has_extremum(shape);
-  std::vector<std::string> lateral{"o.__pgt_cnt"};
-  for (size_t j = 0; j < shape.aggregates.size(); j++) {
-    AggregateKind k = shape.aggregates[j].kind;
-    if (k == AggregateKind::Sum || k == AggregateKind::Avg)
-      lateral.push_back("COALESCE((o.__pgt_t)." + hidden_nonnull(j) + ", 0) + COALESCE(o.__pgt_dn" +
-                        std::to_string(j) + ", 0) AS __pgt_n" + std::to_string(j));
-  }
-  std::vector<std::string> select{"o.__pgt_gid", "o.__pgt_present", "o.__pgt_cnt"};
-  for (const auto& k : shape.keys) select.push_back(col("o", k));
+// A group's new state as expressions: its row count, each aggregate's value
+// and the hidden columns behind them.
+struct GroupState {
+  std::string count;
+  std::vector<std::string> values;                          // per aggregate
+  std::vector<std::pair<std::string, std::string>> hidden;  // per aggregate, in grouped_hidden_columns order
+};
+
+// The new state from the group's old row and its delta. `old_row` names the
+// table's row (the old state), or is empty for a group that had none;
+// `delta` names the row of delta_per_group_sql; MIN / MAX also read
+// `delta`.__pgt_rescan<j> and r.__pgt_r<j> (the rescanned extrema).
+GroupState new_state(const GroupedShape& shape, const std::string& old_row, const std::string& delta) {
+  auto old = [&](const std::string& quoted) { return old_row.empty() ? std::string("NULL") : old_row + "." + quoted; };
+  GroupState s;
+  s.count = "(COALESCE(" + old(kCount) + ", 0) + " + delta + ".__pgt_dc)";
   for (size_t j = 0; j < shape.aggregates.size(); j++) {
     const AggregateOutput& a = shape.aggregates[j];
     std::string n = std::to_string(j);
-    std::string old_value = "(o.__pgt_t)." + quote_ident(output_of(shape, j).name);
+    std::string old_value = old(quote_ident(output_of(shape, j).name));
+    std::string nonnull = "(COALESCE(" + old(hidden_nonnull(j)) + ", 0) + COALESCE(" + delta + ".__pgt_dn" + n + ", 0))";
     std::string value;
     switch (a.kind) {
       case AggregateKind::CountStar:
       case AggregateKind::Count:
-        value = "COALESCE(" + old_value + ", 0) + COALESCE(o.__pgt_d" + n + ", 0)";
+        value = "COALESCE(" + old_value + ", 0) + COALESCE(" + delta + ".__pgt_d" + n + ", 0)";
         break;
       case AggregateKind::Sum:
-        value = "CASE WHEN c.__pgt_n" + n + " = 0 THEN NULL ELSE (COALESCE(" + old_value +
-                ", 0) + COALESCE(o.__pgt_d" + n + ", 0))::" + a.sum_type + " END";
-        select.push_back("c.__pgt_n" + n + " AS __pgt_n" + n);
+        value = "CASE WHEN " + nonnull + " = 0 THEN NULL ELSE (COALESCE(" + old_value + ", 0) + COALESCE(" + delta +
+                ".__pgt_d" + n + ", 0))::" + a.sum_type + " END";
+        s.hidden.emplace_back(hidden_nonnull(j), nonnull);
         break;
       case AggregateKind::Avg: {
-        std::string sum =
-            "(COALESCE((o.__pgt_t)." + hidden_sum(j) + ", 0) + COALESCE(o.__pgt_d" + n + ", 0))::" + a.sum_type;
+        std::string sum = "(COALESCE(" + old(hidden_sum(j)) + ", 0) + COALESCE(" + delta + ".__pgt_d" + n + ", 0))::" +
+                          a.sum_type;
         // avg() itself divides the numeric sum by the numeric count.
-        value = "CASE WHEN c.__pgt_n" + n + " = 0 THEN NULL ELSE " + sum + " / c.__pgt_n" + n +
-                "::pg_catalog.numeric END";
-        select.push_back("CASE WHEN c.__pgt_n" + n + " = 0 THEN NULL ELSE " + sum + " END AS __pgt_s" + n);
-        select.push_back("c.__pgt_n" + n + " AS __pgt_n" + n);
+        value = "CASE WHEN " + nonnull + " = 0 THEN NULL ELSE " + sum + " / " + nonnull + "::pg_catalog.numeric END";
+        s.hidden.emplace_back(hidden_sum(j), "CASE WHEN " + nonnull + " = 0 THEN NULL ELSE " + sum + " END");
+        s.hidden.emplace_back(hidden_nonnull(j), nonnull);
         break;
       }
       case AggregateKind::Min:
       case AggregateKind::Max:
-        value = "CASE WHEN o.__pgt_cnt = 0 THEN NULL WHEN o.__pgt_rescan" + n + " THEN r.__pgt_r" + n + " ELSE " +
-                (a.kind == AggregateKind::Min ? "LEAST(" : "GREATEST(") + old_value + ", o.__pgt_di" + n + ") END";
+        value = "CASE WHEN " + s.count + " = 0 THEN NULL WHEN " + delta + ".__pgt_rescan" + n + " THEN r.__pgt_r" + n +
+                " ELSE " + (a.kind == AggregateKind::Min ? "LEAST(" : "GREATEST(") + old_value + ", " + delta +
+                ".__pgt_di" + n + ") END";
         break;
     }
-    select.push_back(value + " AS __pgt_a" + n);
+    s.values.push_back(value);
   }
-  return "SELECT " + join(select, ", ") + " FROM o " +
-         (rescans ? "LEFT JOIN r ON o.__pgt_rescan AND r.__pgt_gid = o.__pgt_gid " : "") +
-         "CROSS JOIN LATERAL (SELECT " + join(lateral, ", ") + ") c";
+  return s;
 }
 
-std::string algebraic_apply_sql(const std::string& table, const GroupedShape& shape,
-                                const std::string& input_delta_sql, const std::string& input_full_sql) {
-  // Column lists: the table's columns and the work table's expressions.
+// With MIN / MAX: the work table n, one row per affected group with its new
+// state (o: the delta with the old row, see old_state_sql; r: the extrema
+// rescanned).
+std::string work_table_sql(const GroupedShape& shape) {
+  GroupState s = new_state(shape, "(o.__pgt_t)", "o");
+  std::vector<std::string> select{"o.__pgt_gid", s.count + " AS __pgt_cnt"};
+  for (const auto& k : shape.keys) select.push_back(col("o", k));
+  for (size_t j = 0; j < s.values.size(); j++) select.push_back(s.values[j] + " AS __pgt_a" + std::to_string(j));
+  for (const auto& [name, value] : s.hidden) select.push_back(value + " AS " + name);
+  return "SELECT " + join(select, ", ") + " FROM o LEFT JOIN r ON o.__pgt_rescan AND r.__pgt_gid = o.__pgt_gid";
+}
+
+// The same state read back from n's columns.
+GroupState work_table_state(const GroupedShape& shape) {
+  GroupState s;
+  s.count = "n.__pgt_cnt";
+  for (size_t j = 0; j < shape.aggregates.size(); j++) s.values.push_back("n.__pgt_a" + std::to_string(j));
+  for (const auto& [name, value] : new_state(shape, "", "n").hidden) s.hidden.emplace_back(name, "n." + name);
+  return s;
+}
+
+// One MERGE on the group identity: a group whose count reached 0 is deleted
+// (a scalar aggregate keeps its one row), a changed one updated, a new one
+// inserted. `source` (alias s's relation) has a row per affected group with
+// its identity (__pgt_gid) and keys; `matched` / `added` give the new state
+// of a group that has a row and of one that has none.
+std::string merge_groups_sql(const std::string& table, const GroupedShape& shape, const std::string& source,
+                             const std::string& s, const GroupState& matched, const GroupState& added) {
   std::vector<std::string> table_cols, insert_vals, sets, old_vals, new_vals;
   for (const auto& o : shape.outputs) {
     table_cols.push_back(quote_ident(o.name));
-    OutputColumn oc{o.name, o.comparable, true, o.type_sql};
     if (o.key >= 0) {
-      insert_vals.push_back(col("n", shape.keys[o.key]));
-    } else {
-      std::string v = "n.__pgt_a" + std::to_string(o.aggregate);
-      insert_vals.push_back(v);
-      sets.push_back(quote_ident(o.name) + " = " + v);
-      old_vals.push_back(comparable_expr("t", oc));
-      new_vals.push_back(o.comparable ? v : text_form(v, o.type_sql));
+      insert_vals.push_back(col(s, shape.keys[o.key]));
+      continue;
     }
+    OutputColumn oc{o.name, o.comparable, true, o.type_sql};
+    const std::string& v = matched.values[o.aggregate];
+    insert_vals.push_back(added.values[o.aggregate]);
+    sets.push_back(quote_ident(o.name) + " = " + v);
+    old_vals.push_back(comparable_expr("t", oc));
+    new_vals.push_back(o.comparable ? v : text_form(v, o.type_sql));
   }
   table_cols.push_back(kRowId);
-  insert_vals.push_back("n.__pgt_gid");
+  insert_vals.push_back(s + ".__pgt_gid");
   table_cols.push_back(kCount);
-  insert_vals.push_back("n.__pgt_cnt");
-  sets.push_back(std::string(kCount) + " = n.__pgt_cnt");
+  insert_vals.push_back(added.count);
+  sets.push_back(std::string(kCount) + " = " + matched.count);
   old_vals.push_back("t." + std::string(kCount));
-  new_vals.push_back("n.__pgt_cnt");
-  for (size_t j = 0; j < shape.aggregates.size(); j++) {
-    AggregateKind k = shape.aggregates[j].kind;
-    std::string n = std::to_string(j);
-    std::vector<std::pair<std::string, std::string>> hidden;
-    if (k == AggregateKind::Avg) hidden.emplace_back(hidden_sum(j), "n.__pgt_s" + n);
-    if (k == AggregateKind::Sum || k == AggregateKind::Avg) hidden.emplace_back(hidden_nonnull(j), "n.__pgt_n" + n);
-    for (const auto& [name, value] : hidden) {
-      table_cols.push_back(name);
-      insert_vals.push_back(value);
-      sets.push_back(name + " = " + value);
-      old_vals.push_back("t." + name);
-      new_vals.push_back(value);
-    }
+  new_vals.push_back(matched.count);
+  for (size_t h = 0; h < matched.hidden.size(); h++) {
+    const auto& [name, value] = matched.hidden[h];
+    table_cols.push_back(name);
+    insert_vals.push_back(added.hidden[h].second);
+    sets.push_back(name + " = " + value);
+    old_vals.push_back("t." + name);
+    new_vals.push_back(value);
   }
-  // A scalar aggregate keeps its one row at count 0 (COUNT 0, SUM NULL).
-  std::string keep = shape.scalar ? "true" : "n.__pgt_cnt <> 0";
-  std::string del = shape.scalar ? "del AS (SELECT 1 WHERE false), "
-                                 : "del AS (DELETE FROM " + table + " t USING n WHERE t." + kRowId +
-                                       " = n.__pgt_gid AND n.__pgt_present AND n.__pgt_cnt = 0 RETURNING 1), ";
-  std::string rescan = has_extremum(shape) ? "r AS MATERIALIZED (" + extrema_rescan_sql(shape, input_full_sql) + "), " : "";
+  return "MERGE INTO " + table + " t USING " + source + " ON t." + kRowId + " = " + s + ".__pgt_gid " +
+         (shape.scalar ? "" : "WHEN MATCHED AND " + matched.count + " = 0 THEN DELETE ") +
+         "WHEN MATCHED AND ROW(" + join(old_vals, ", ") + ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") +
+         ") THEN UPDATE SET " + join(sets, ", ") + " WHEN NOT MATCHED" +
+         (shape.scalar ? "" : " AND " + added.count + " <> 0") + " THEN INSERT (" + join(table_cols, ", ") +
+         ") VALUES (" + join(insert_vals, ", ") + ")";
+}
+
+// SUM / COUNT / AVG: the delta per group merged straight into the table,
+// the new state computed from the matched row. With MIN / MAX, the groups
+// whose extremum may have gone are found first (o) and rescanned (r).
+std::string algebraic_apply_sql(const std::string& table, const GroupedShape& shape,
+                                const std::string& input_delta_sql, const std::string& input_full_sql) {
+  if (!has_extremum(shape))
+    return merge_groups_sql(table, shape, "(" + delta_per_group_sql(shape, input_delta_sql) + ") d", "d",
+                            new_state(shape, "t", "d"), new_state(shape, "", "d"));
   return "WITH d AS MATERIALIZED (" + delta_per_group_sql(shape, input_delta_sql) + "), "
-         "o AS MATERIALIZED (" + old_state_sql(table, shape) + "), " + rescan +
-         "n AS MATERIALIZED (" + new_state_sql(shape) + "), " + del +
-         "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM n WHERE t." + kRowId +
-         " = n.__pgt_gid AND n.__pgt_present AND " + keep + " AND ROW(" + join(old_vals, ", ") +
-         ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
-         "ins AS (INSERT INTO " + table + " (" + join(table_cols, ", ") + ") SELECT " + join(insert_vals, ", ") +
-         " FROM n WHERE NOT n.__pgt_present AND " + keep + " RETURNING 1) " + counts_select();
+         "o AS MATERIALIZED (" + old_state_sql(table, shape) + "), "
+         "r AS MATERIALIZED (" + extrema_rescan_sql(shape, input_full_sql) + "), "
+         "n AS MATERIALIZED (" + work_table_sql(shape) + ") " +
+         merge_groups_sql(table, shape, "n", "n", work_table_state(shape), work_table_state(shape));
 }
 
 // ---------------------------------------------------------------------------

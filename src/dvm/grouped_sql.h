@@ -106,7 +106,9 @@ std::string grouped_full_insert_sql(const std::string& table, const GroupedShape
 // The statement that applies a delta of I (input_delta_sql: its signed
 // terms, not consolidated; sums and counts are linear in them, MIN / MAX
 // rescan where a deleted value may matter, the group rescan needs only their
-// keys) and returns (inserted, updated, deleted).
+// keys). It either returns (inserted, updated, deleted) or is a MERGE into
+// the table (SUM / COUNT / AVG / MIN / MAX), whose counts the executor keeps
+// (pg/merge_counts.h).
 std::string grouped_apply_sql(const std::string& table, const GroupedShape& shape,
                               const std::string& input_delta_sql, const std::string& input_full_sql);
 

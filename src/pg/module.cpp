@@ -1,6 +1,7 @@
 // Module entry: PG_MODULE_MAGIC and _PG_init.
 #include "pg/boundary.h"
 #include "pg/gucs.h"
+#include "pg/merge_counts.h"
 #include "refresh/dml_guard.h"
 #include "scheduler/commit_signals.h"
 #include "scheduler/database_ddl_hook.h"
@@ -22,6 +23,7 @@ extern "C" void _PG_init(void) {
   // PostgreSQL calls, whose errors abort the load as they should.
   pgt::guc::define_gucs();
   pgt::pg::register_boundary_callbacks();
+  pgt::pg::install_merge_count_hook();
   pgt::refresh::register_dml_guard_callbacks();
   pgt::scheduler::register_commit_signals();
   pgt::scheduler::install_database_ddl_hook();

@@ -778,5 +778,52 @@ TEST_F(GroupedEdge, StreamTableOverGroupedStreamTable) {
   EXPECT_EQ(text_of("SELECT groups, rows_total FROM sb_d"), "2,14");
 }
 
+// --- Row counts of the history -------------------------------------------------
+
+// The algebraic apply is one MERGE, whose inserted / updated / deleted rows
+// the executor counts: the history must show each group that appeared,
+// changed, vanished, and nothing for a group whose changes cancelled.
+TEST_F(GroupedEdge, HistoryCountsGroupsInsertedUpdatedDeleted) {
+  conn().exec("CREATE TABLE hc (id int PRIMARY KEY, g text, v int)");
+  conn().exec("INSERT INTO hc VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)");
+  const std::string q_sum = "SELECT g, sum(v) AS s, count(*) AS n FROM hc GROUP BY g";
+  const std::string q_ext = "SELECT g, min(v) AS lo, max(v) AS hi, count(*) AS n FROM hc GROUP BY g";
+  const std::string q_scalar = "SELECT sum(v) AS s, count(*) AS n FROM hc";
+  ASSERT_TRUE(create_differential(conn(), "hc_sum", q_sum));
+  ASSERT_TRUE(create_differential(conn(), "hc_ext", q_ext));
+  ASSERT_TRUE(create_differential(conn(), "hc_scalar", q_scalar));
+  auto counts = [&](const std::string& st) {
+    RefreshRecord r = last_refresh(conn(), st);
+    EXPECT_EQ(r.action, "DIFFERENTIAL") << describe(r);
+    return std::to_string(r.rows_inserted) + "/" + std::to_string(r.rows_updated) + "/" +
+           std::to_string(r.rows_deleted);
+  };
+  // Group d appears, b changes, c vanishes; a's changes cancel out.
+  const std::vector<std::string> changes{
+      "INSERT INTO hc VALUES (4, 'd', 4)", "UPDATE hc SET v = 20 WHERE id = 2", "DELETE FROM hc WHERE id = 3",
+      "UPDATE hc SET v = 10 WHERE id = 1", "UPDATE hc SET v = 1 WHERE id = 1"};
+  EXPECT_TRUE(change_refresh_matches(conn(), "hc_sum", q_sum, changes));
+  EXPECT_EQ(counts("hc_sum"), "1/1/1");
+  EXPECT_TRUE(refresh_matches(conn(), "hc_ext", q_ext));
+  EXPECT_EQ(counts("hc_ext"), "1/1/1");
+  EXPECT_TRUE(refresh_matches(conn(), "hc_scalar", q_scalar));
+  EXPECT_EQ(counts("hc_scalar"), "0/1/0");
+
+  // Only cancelling changes: nothing is written.
+  EXPECT_TRUE(change_refresh_matches(conn(), "hc_sum", q_sum,
+                                     {"UPDATE hc SET v = 7 WHERE id = 4", "UPDATE hc SET v = 4 WHERE id = 4"}));
+  EXPECT_EQ(counts("hc_sum"), "0/0/0");
+  EXPECT_TRUE(refresh_matches(conn(), "hc_ext", q_ext));
+  EXPECT_EQ(counts("hc_ext"), "0/0/0");
+
+  // Every row deleted: the groups go, the scalar row stays (count 0).
+  EXPECT_TRUE(change_refresh_matches(conn(), "hc_sum", q_sum, {"DELETE FROM hc"}));
+  EXPECT_EQ(counts("hc_sum"), "0/0/3");
+  EXPECT_TRUE(refresh_matches(conn(), "hc_ext", q_ext));
+  EXPECT_EQ(counts("hc_ext"), "0/0/3");
+  EXPECT_TRUE(refresh_matches(conn(), "hc_scalar", q_scalar));
+  EXPECT_EQ(counts("hc_scalar"), "0/1/0");
+}
+
 }  // namespace
 }  // namespace pgt_e2e
