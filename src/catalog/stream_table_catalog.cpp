@@ -5,6 +5,7 @@
 
 #include "common/sql_quote.h"
 #include "common/user_error.h"
+#include "pg/index_lookup.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
 
@@ -67,11 +68,17 @@ std::string StreamTable::qualified_name() const { return quote_qualified(schema,
 std::string StreamTable::display_name() const { return schema + "." + name; }
 
 std::optional<StreamTable> find_by_relid(Oid relid) {
-  auto result = pg::spi::run_kept(std::string("SELECT ") + kSelectColumns +
-                                 " FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = $1::oid",
-                             {std::to_string(relid)});
-  if (result.rows.empty()) return std::nullopt;
-  return from_row(result.rows[0]);
+  // kSelectColumns' columns, read through the pgt_relid index (every refresh
+  // starts here; see pg/index_lookup.h).
+  static const std::vector<std::string> columns{
+      "pgt_id", "pgt_relid", "pgt_schema", "pgt_name", "original_query", "defining_query", "schedule",
+      "refresh_mode", "effective_refresh_mode", "effective_mode_reason", "status", "is_populated",
+      "consecutive_errors", "diamond_consistency", "diamond_schedule_policy", "cdc_mode", "append_only",
+      "pooler_compatibility_mode", "frontier", "frontier_own_xid", "frontier_own_cid", "unique_row_ids", "", "", "",
+      "updated_at"};
+  auto row = pg::extension_row_by_oid("pgt_stream_tables", "pgt_relid", relid, columns);
+  if (!row) return std::nullopt;
+  return from_row(*row);
 }
 
 StreamTable reload_for_refresh(int64_t pgt_id) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "catalog/consumed_horizon.h"
 #include "catalog/object_dependencies.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
@@ -454,17 +455,12 @@ void clean_consumed_changes(Oid relid) {
   // Every reader's frontier makes visible all transactions below its xmin;
   // their rows are consumed by all (rows of aborted ones are dead anyway).
   // No horizon while some reader has no frontier.
-  const std::string horizon_sql =
-      "SELECT pg_catalog.min(pg_catalog.pg_snapshot_xmin(st.frontier)) "
-      "FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "
-      "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL' "
-      "HAVING pg_catalog.bool_and(st.frontier IS NOT NULL)";
+  auto horizon = catalog::consumed_horizon(relid);
+  if (!horizon) return;
   // TRUNCATE when it saves deleting many rows: the buffer's size bounds
   // their number (no need to look below that), then at most that many are
   // read to tell.
   if (change_buffer_blocks(relid) * MaxHeapTuplesPerPage >= kTruncateCleanupRows && !IsolationUsesXactSnapshot()) {
-    auto horizon = pg::spi::scalar_kept(horizon_sql, {std::to_string(relid)});
-    if (!horizon) return;
     auto newer_rows = [&] {
       return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
     };
@@ -483,11 +479,9 @@ void clean_consumed_changes(Oid relid) {
       }
     }
   }
-  // One statement (the horizon is its init plan): cleanup runs after every
-  // refresh that consumed changes.
-  pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < (" + horizon_sql + ") AND xid <> '" +
+  pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8 AND xid <> '" +
                         dvm::kBufferSentinelXid + "'::pg_catalog.xid8",
-                    {std::to_string(relid)});
+                    {*horizon});
 }
 
 int recover_reset_buffers(const std::vector<Oid>& sources) {

@@ -1,0 +1,34 @@
+// Reading rows of the extension's own tables through their indexes, in C.
+//
+// For the reads every refresh makes: a query is analyzed and planned again
+// whenever the statistics of a table it reads changed (each VACUUM or ANALYZE
+// that visits the catalog tables after they were written), which costs more
+// than the read itself.
+#pragma once
+
+#include "pg/spi.h"
+
+extern "C" {
+#include "utils/rel.h"
+#include "utils/snapshot.h"
+}
+
+namespace pgt::pg {
+
+// An index of `rel` whose first column is `attnum` (InvalidOid if none).
+// Plain PostgreSQL calls: for use under guard().
+Oid index_leading_with(Relation rel, AttrNumber attnum);
+
+// Pushes the snapshot a statement would run with now (after a
+// CommandCounterIncrement: it sees this transaction's earlier writes) and
+// returns it; pop with PopActiveSnapshot(). For use under guard().
+Snapshot push_statement_snapshot();
+
+// The row of pgtrickle.<table> whose `key_column` (an oid column) equals
+// `key`, as the text of `columns` (a NULL column, or an empty name, gives
+// nullopt); nullopt when there is no such row. The text is the column
+// type's output, as `column::text` gives it.
+std::optional<spi::Row> extension_row_by_oid(const char* table, const char* key_column, Oid key,
+                                             const std::vector<std::string>& columns);
+
+}  // namespace pgt::pg
