@@ -67,6 +67,7 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   sql.pending = dvm::pending_changes_sql(buffers, full_refresh_buffers);
   sql.pending_count = dvm::pending_count_sql(buffers);
   for (const auto& t : delta.tables) sql.sources.push_back(t.relid);
+  sql.full_refresh_sources = delta.full_refresh_sources;
   sql.scanned_with_children = delta.scanned_with_children;
   sql.probe_indexes = delta.probe_indexes;
   return sql;

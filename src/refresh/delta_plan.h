@@ -22,9 +22,12 @@ struct DeltaSql {
   // Partition rescan only (see dvm/partition_sql.h): the touched partitions,
   // whose three values follow the delta parameters of `apply`.
   std::string touched_partitions;
-  std::string pending;        // per buffer: unconsumed changes? truncate markers?
+  // Per buffer: unconsumed changes? truncate markers? sentinel? The refresh
+  // reads the same in C (cdc/pending_changes.h); this is for inspection.
+  std::string pending;
   std::string pending_count;  // per buffer: how many unconsumed changes
   std::vector<Oid> sources;  // captured tables (in the order of `pending`'s rows)
+  std::vector<Oid> full_refresh_sources;  // sources whose changes make a refresh FULL
   std::vector<Oid> scanned_with_children;  // sources read with inheritance (not ONLY)
   std::vector<Oid> probe_indexes;  // the MIN / MAX probes' indexes (see GroupedShape::extremum_probes)
   // State columns the storage table keeps besides the query's (grouping).

@@ -15,6 +15,7 @@
 
 #include "catalog/storage_table.h"
 #include "cdc/change_capture.h"
+#include "cdc/pending_changes.h"
 #include "common/user_error.h"
 #include "frontend/delta_derivation.h"
 #include "pg/gucs.h"
@@ -48,7 +49,7 @@ struct DeltaPlans {
   std::vector<Oid> scanned_with_children;
   std::vector<Oid> probe_indexes;
   bool unique_ids = false;
-  std::unique_ptr<pg::spi::KeptPlan> pending;        // per source
+  std::vector<bool> forces_full;  // per source: its changes make the refresh FULL
   std::unique_ptr<pg::spi::KeptPlan> pending_count;  // per source
   std::unique_ptr<pg::spi::KeptPlan> apply;
   // Statements for refreshes where only some sources changed, by the set of
@@ -91,7 +92,6 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
     sql = build_delta_sql(st.defining_query, st.qualified_name());
   }
   plans = DeltaPlans{};
-  plans.pending = std::make_unique<pg::spi::KeptPlan>(sql.pending, delta_param_types());
   plans.pending_count = std::make_unique<pg::spi::KeptPlan>(sql.pending_count, delta_param_types());
   if (sql.touched_partitions.empty()) {
     plans.apply = std::make_unique<pg::spi::KeptPlan>(sql.apply, delta_param_types());
@@ -104,6 +104,9 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
   plans.apply_for_changed = sql.apply_for_changed;
   plans.sources = sql.sources;
+  for (Oid relid : sql.sources)
+    plans.forces_full.push_back(std::find(sql.full_refresh_sources.begin(), sql.full_refresh_sources.end(), relid) !=
+                                sql.full_refresh_sources.end());
   plans.scanned_with_children = sql.scanned_with_children;
   plans.probe_indexes = sql.probe_indexes;
   plans.unique_ids = sql.unique_ids;
@@ -143,17 +146,18 @@ struct PendingChanges {
   bool subquery_source_changed = false;  // a change to a table read by an expression's subquery
   bool buffer_reset = false;             // a buffer lost its sentinel
 
-  static PendingChanges read(const DeltaPlans& plans, const pg::spi::Params& previous, Snapshot snapshot) {
+  static PendingChanges read(const DeltaPlans& plans, const catalog::StreamTable& st, Snapshot snapshot) {
     PendingChanges p;
     p.per_source.assign(plans.sources.size(), false);
-    auto is_true = [](const pg::spi::Value& v) { return v == std::optional<std::string>("t"); };
-    for (const auto& row : plans.pending->run(previous, snapshot).rows) {
-      bool changes = is_true(row.at(1));
-      p.per_source.at(static_cast<size_t>(as_int(row.at(0)))) = changes;
-      p.any = p.any || changes;
-      p.truncated = p.truncated || is_true(row.at(2));
-      p.subquery_source_changed = p.subquery_source_changed || is_true(row.at(3));
-      p.buffer_reset = p.buffer_reset || is_true(row.at(4));
+    auto buffers = cdc::read_pending_changes(plans.sources, {st.frontier, st.frontier_own_xid, st.frontier_own_cid},
+                                             snapshot);
+    for (size_t i = 0; i < buffers.size(); i++) {
+      const cdc::BufferPending& b = buffers[i];
+      p.per_source[i] = b.changes;
+      p.any = p.any || b.changes;
+      p.truncated = p.truncated || b.marker;
+      p.subquery_source_changed = p.subquery_source_changed || (plans.forces_full[i] && (b.changes || b.marker));
+      p.buffer_reset = p.buffer_reset || !b.sentinel;
     }
     return p;
   }
@@ -244,7 +248,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   {
     pg::AsRole as_owner(owner, true);
     pg::PinnedSearchPath pinned;
-    pending = PendingChanges::read(plans, previous, snapshot.get());
+    pending = PendingChanges::read(plans, st, snapshot.get());
   }
   bool hierarchy_changed = source_hierarchy_changed(plans.scanned_with_children, plans.sources);
 

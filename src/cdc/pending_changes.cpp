@@ -1,0 +1,132 @@
+// Pending changes of change buffers, in C: see pending_changes.h.
+#include "cdc/pending_changes.h"
+
+#include "dvm/delta_sql.h"
+#include "pg/boundary.h"
+#include "pg/index_lookup.h"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/transam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_index.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/xid8.h"
+}
+
+namespace pgt::cdc {
+
+namespace {
+
+// Plain C state for one buffer's read (runs under guard()).
+struct Reader {
+  bool has_frontier = false;
+  Datum frontier = 0;  // pg_snapshot
+  bool has_own_xid = false;
+  uint64 own_xid = 0;
+  bool has_own_cid = false;
+  int64 own_cid = 0;
+  uint64 sentinel_xid = 0;
+};
+
+// Not consumed by the reader: its transaction is not visible in the
+// frontier, and it is not one of the reader's own earlier commands.
+// (dvm::unconsumed_changes_predicate; NULL parts make it false, as there.)
+bool unconsumed(const Reader& r, uint64 xid, HeapTupleHeader tuple) {
+  if (!r.has_frontier) return false;
+  if (DatumGetBool(DirectFunctionCall2(pg_visible_in_snapshot,
+                                       FullTransactionIdGetDatum(FullTransactionIdFromU64(xid)), r.frontier)))
+    return false;
+  bool own_earlier = r.has_own_xid && r.has_own_cid && xid == r.own_xid &&
+                     static_cast<int64>(HeapTupleHeaderGetRawCommandId(tuple)) < r.own_cid;
+  return !own_earlier;
+}
+
+// The buffer's partial index (on its TRUNCATE markers and sentinel), if any.
+Oid marker_index(Relation rel) {
+  List* indexes = RelationGetIndexList(rel);
+  Oid found = InvalidOid;
+  ListCell* lc;
+  foreach (lc, indexes) {
+    HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+    if (!HeapTupleIsValid(tup)) continue;
+    bool partial = !heap_attisnull(tup, Anum_pg_index_indpred, nullptr) &&
+                   reinterpret_cast<Form_pg_index>(GETSTRUCT(tup))->indisvalid;
+    ReleaseSysCache(tup);
+    if (partial) {
+      found = lfirst_oid(lc);
+      break;
+    }
+  }
+  list_free(indexes);
+  return found;
+}
+
+void read_buffer(Oid buffer, const Reader& r, Snapshot snapshot, BufferPending* out) {
+  Relation rel = table_open(buffer, AccessShareLock);
+  TupleDesc desc = RelationGetDescr(rel);
+  AttrNumber xid_att = get_attnum(buffer, "xid"), w_att = get_attnum(buffer, "__pgt_w");
+  auto read = [&](HeapTuple tup, uint64* xid, int32* w) {
+    bool isnull;
+    *xid = U64FromFullTransactionId(DatumGetFullTransactionId(heap_getattr(tup, xid_att, desc, &isnull)));
+    *w = DatumGetInt32(heap_getattr(tup, w_att, desc, &isnull));
+  };
+  uint64 xid;
+  int32 w;
+  // Changes: up to the first unconsumed one.
+  SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, snapshot, 0, nullptr);
+  HeapTuple tup;
+  while (!out->changes && HeapTupleIsValid(tup = systable_getnext(scan))) {
+    read(tup, &xid, &w);
+    out->changes = w != 0 && unconsumed(r, xid, tup->t_data);
+  }
+  systable_endscan(scan);
+  // Markers and the sentinel (__pgt_w = 0): through the partial index.
+  Oid index = marker_index(rel);
+  scan = systable_beginscan(rel, index, OidIsValid(index), snapshot, 0, nullptr);
+  while (!(out->marker && out->sentinel) && HeapTupleIsValid(tup = systable_getnext(scan))) {
+    read(tup, &xid, &w);
+    if (w != 0) continue;
+    if (xid == r.sentinel_xid)
+      out->sentinel = true;
+    else
+      out->marker = out->marker || unconsumed(r, xid, tup->t_data);
+  }
+  systable_endscan(scan);
+  table_close(rel, AccessShareLock);
+}
+
+}  // namespace
+
+std::vector<BufferPending> read_pending_changes(const std::vector<Oid>& sources, const ConsumedFrontier& frontier,
+                                                Snapshot snapshot) {
+  std::vector<BufferPending> out(sources.size());
+  Reader r;
+  r.has_own_xid = frontier.own_xid.has_value();
+  if (r.has_own_xid) r.own_xid = std::stoull(*frontier.own_xid);
+  r.has_own_cid = frontier.own_cid.has_value();
+  if (r.has_own_cid) r.own_cid = std::stoll(*frontier.own_cid);
+  r.sentinel_xid = std::stoull(dvm::kBufferSentinelXid);
+  const char* frontier_text = frontier.snapshot ? frontier.snapshot->c_str() : nullptr;
+  std::vector<std::string> names;
+  for (Oid relid : sources) names.push_back("changes_" + std::to_string(relid));
+  BufferPending* results = out.data();
+  pg::guard([&] {
+    r.has_frontier = frontier_text != nullptr;
+    if (r.has_frontier) r.frontier = DirectFunctionCall1(pg_snapshot_in, CStringGetDatum(frontier_text));
+    Oid ns = get_namespace_oid("pgtrickle_changes", false);
+    for (size_t i = 0; i < names.size(); i++) {
+      Oid buffer = get_relname_relid(names[i].c_str(), ns);
+      if (!OidIsValid(buffer))
+        elog(ERROR, "pg_trickle: the change buffer pgtrickle_changes.%s does not exist", names[i].c_str());
+      read_buffer(buffer, r, snapshot, &results[i]);
+    }
+  });
+  return out;
+}
+
+}  // namespace pgt::cdc
