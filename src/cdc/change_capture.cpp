@@ -10,11 +10,16 @@
 #include "dvm/delta_sql.h"
 #include "frontend/value_identity.h"
 #include "pg/gucs.h"
+#include "pg/index_lookup.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
 
 extern "C" {
 #include "access/htup_details.h"
+#include "utils/xid8.h"
+#include "utils/snapmgr.h"
+#include "access/table.h"
+#include "access/genam.h"
 #include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -449,6 +454,38 @@ int64_t change_buffer_blocks(Oid relid) {
   return blocks;
 }
 
+namespace {
+
+// How many rows of `relid`'s buffer (the sentinel aside) belong to
+// transactions below `horizon`, counting up to `limit`: read in C, without
+// a statement to plan.
+int64_t rows_below(Oid relid, uint64 horizon, int64_t limit) {
+  int64_t count = 0;
+  const std::string name = "changes_" + std::to_string(relid);  // (no C++ temporaries under guard)
+  uint64 sentinel = std::stoull(dvm::kBufferSentinelXid);
+  pg::guard([&] {
+    Oid buffer = get_relname_relid(name.c_str(), get_namespace_oid("pgtrickle_changes", false));
+    if (!OidIsValid(buffer)) return;
+    Relation rel = table_open(buffer, AccessShareLock);
+    AttrNumber xid_att = get_attnum(buffer, "xid");
+    Snapshot snapshot = pg::push_statement_snapshot();
+    SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, snapshot, 0, nullptr);
+    HeapTuple tup;
+    while (count < limit && HeapTupleIsValid(tup = systable_getnext(scan))) {
+      bool isnull;
+      uint64 xid = U64FromFullTransactionId(
+          DatumGetFullTransactionId(heap_getattr(tup, xid_att, RelationGetDescr(rel), &isnull)));
+      if (xid < horizon && xid != sentinel) count++;
+    }
+    systable_endscan(scan);
+    PopActiveSnapshot();
+    table_close(rel, AccessShareLock);
+  });
+  return count;
+}
+
+}  // namespace
+
 void clean_consumed_changes(Oid relid) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string buffer = frontend::change_buffer_name(relid);
@@ -459,14 +496,14 @@ void clean_consumed_changes(Oid relid) {
   if (!horizon) return;
   // TRUNCATE when it saves deleting many rows: the buffer's size bounds
   // their number (no need to look below that), then at most that many are
-  // read to tell.
-  if (change_buffer_blocks(relid) * MaxHeapTuplesPerPage >= kTruncateCleanupRows && !IsolationUsesXactSnapshot()) {
+  // counted to tell.
+  const std::string sentinel = std::string("'") + dvm::kBufferSentinelXid + "'::pg_catalog.xid8";
+  if (change_buffer_blocks(relid) * MaxHeapTuplesPerPage >= kTruncateCleanupRows && !IsolationUsesXactSnapshot() &&
+      rows_below(relid, std::stoull(*horizon), kTruncateCleanupRows) >= kTruncateCleanupRows) {
     auto newer_rows = [&] {
       return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
     };
-    if (pg::spi::scalar_kept("SELECT 1 FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8 OFFSET $2::int8 LIMIT 1",
-                             {*horizon, std::to_string(kTruncateCleanupRows - 1)}) &&
-        !newer_rows()) {
+    if (!newer_rows()) {
       // TRUNCATE needs the buffer to itself: never wait for writers for it.
       Oid buffer_oid = static_cast<Oid>(std::stoul(*pg::spi::scalar("SELECT $1::regclass::oid::text", {buffer})));
       bool locked = false;
@@ -479,9 +516,7 @@ void clean_consumed_changes(Oid relid) {
       }
     }
   }
-  pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8 AND xid <> '" +
-                        dvm::kBufferSentinelXid + "'::pg_catalog.xid8",
-                    {*horizon});
+  pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8 AND xid <> " + sentinel, {*horizon});
 }
 
 int recover_reset_buffers(const std::vector<Oid>& sources) {

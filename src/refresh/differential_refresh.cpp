@@ -365,7 +365,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   if (std::string(outcome.action) != "NO_DATA")
     for (size_t i = 0; i < plans.sources.size(); i++)
       if (std::string(outcome.action) == "FULL" || pending.per_source[i])
-        if (!getenv("PGT_X")) cdc::clean_consumed_changes(plans.sources[i]);
+        cdc::clean_consumed_changes(plans.sources[i]);
   return outcome;
 }
 
