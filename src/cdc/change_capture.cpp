@@ -19,6 +19,7 @@ extern "C" {
 #include "utils/xid8.h"
 #include "utils/snapmgr.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/genam.h"
 #include "access/relation.h"
 #include "access/xact.h"
@@ -456,32 +457,42 @@ int64_t change_buffer_blocks(Oid relid) {
 
 namespace {
 
-// How many rows of `relid`'s buffer (the sentinel aside) belong to
-// transactions below `horizon`, counting up to `limit`: read in C, without
-// a statement to plan.
-int64_t rows_below(Oid relid, uint64 horizon, int64_t limit) {
-  int64_t count = 0;
+// Deletes the rows of `relid`'s buffer (the sentinel aside) that belong to
+// transactions below `horizon`, in one pass in C (no statement to plan after
+// each ANALYZE of the buffer); with `stop_at` > 0, stops after that many.
+// Returns how many it deleted. Rows another transaction deleted first are
+// skipped, as DELETE skips them.
+int64_t delete_rows_below(Oid relid, uint64 horizon, int64_t stop_at) {
+  int64_t deleted = 0;
   const std::string name = "changes_" + std::to_string(relid);  // (no C++ temporaries under guard)
   uint64 sentinel = std::stoull(dvm::kBufferSentinelXid);
   pg::guard([&] {
     Oid buffer = get_relname_relid(name.c_str(), get_namespace_oid("pgtrickle_changes", false));
     if (!OidIsValid(buffer)) return;
-    Relation rel = table_open(buffer, AccessShareLock);
+    Relation rel = table_open(buffer, RowExclusiveLock);
     AttrNumber xid_att = get_attnum(buffer, "xid");
     Snapshot snapshot = pg::push_statement_snapshot();
+    CommandId cid = GetCurrentCommandId(true);
     SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, snapshot, 0, nullptr);
     HeapTuple tup;
-    while (count < limit && HeapTupleIsValid(tup = systable_getnext(scan))) {
+    while ((stop_at <= 0 || deleted < stop_at) && HeapTupleIsValid(tup = systable_getnext(scan))) {
       bool isnull;
       uint64 xid = U64FromFullTransactionId(
           DatumGetFullTransactionId(heap_getattr(tup, xid_att, RelationGetDescr(rel), &isnull)));
-      if (xid < horizon && xid != sentinel) count++;
+      if (xid >= horizon || xid == sentinel) continue;
+      TM_FailureData failure;
+      TM_Result result = table_tuple_delete(rel, &tup->t_self, cid, snapshot, InvalidSnapshot, true, &failure, false);
+      if (result == TM_Ok)
+        deleted++;
+      else if (result != TM_SelfModified && result != TM_Updated && result != TM_Deleted)
+        elog(ERROR, "pg_trickle: unexpected result %d deleting a consumed change", static_cast<int>(result));
     }
     systable_endscan(scan);
     PopActiveSnapshot();
-    table_close(rel, AccessShareLock);
+    table_close(rel, NoLock);
+    CommandCounterIncrement();
   });
-  return count;
+  return deleted;
 }
 
 }  // namespace
@@ -494,29 +505,32 @@ void clean_consumed_changes(Oid relid) {
   // No horizon while some reader has no frontier.
   auto horizon = catalog::consumed_horizon(relid);
   if (!horizon) return;
-  // TRUNCATE when it saves deleting many rows: the buffer's size bounds
-  // their number (no need to look below that), then at most that many are
-  // counted to tell.
-  const std::string sentinel = std::string("'") + dvm::kBufferSentinelXid + "'::pg_catalog.xid8";
-  if (change_buffer_blocks(relid) * MaxHeapTuplesPerPage >= kTruncateCleanupRows && !IsolationUsesXactSnapshot() &&
-      rows_below(relid, std::stoull(*horizon), kTruncateCleanupRows) >= kTruncateCleanupRows) {
-    auto newer_rows = [&] {
-      return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
-    };
-    if (!newer_rows()) {
-      // TRUNCATE needs the buffer to itself: never wait for writers for it.
-      Oid buffer_oid = static_cast<Oid>(std::stoul(*pg::spi::scalar("SELECT $1::regclass::oid::text", {buffer})));
-      bool locked = false;
-      pg::guard([&] { locked = ConditionalLockRelationOid(buffer_oid, AccessExclusiveLock); });
-      // Re-check with a fresh snapshot: a writer may have committed since ours.
-      if (locked && !newer_rows()) {
-        pg::spi::exec("TRUNCATE " + buffer);
-        insert_sentinel(buffer);
-        return;
-      }
+  // Consumed rows are deleted. When the buffer may hold many (its size in
+  // blocks bounds their number), the deleting stops after 5,000: then, if
+  // everything in it is consumed and no writer holds it, TRUNCATE takes the
+  // rest at once.
+  uint64 below = std::stoull(*horizon);
+  bool may_truncate = change_buffer_blocks(relid) * MaxHeapTuplesPerPage >= kTruncateCleanupRows &&
+                      !IsolationUsesXactSnapshot();
+  if (delete_rows_below(relid, below, may_truncate ? kTruncateCleanupRows : 0) < kTruncateCleanupRows ||
+      !may_truncate)
+    return;
+  auto newer_rows = [&] {
+    return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
+  };
+  if (!newer_rows()) {
+    // TRUNCATE needs the buffer to itself: never wait for writers for it.
+    Oid buffer_oid = static_cast<Oid>(std::stoul(*pg::spi::scalar("SELECT $1::regclass::oid::text", {buffer})));
+    bool locked = false;
+    pg::guard([&] { locked = ConditionalLockRelationOid(buffer_oid, AccessExclusiveLock); });
+    // Re-check with a fresh snapshot: a writer may have committed since ours.
+    if (locked && !newer_rows()) {
+      pg::spi::exec("TRUNCATE " + buffer);
+      insert_sentinel(buffer);
+      return;
     }
   }
-  pg::spi::run_kept("DELETE FROM " + buffer + " WHERE xid < $1::pg_catalog.xid8 AND xid <> " + sentinel, {*horizon});
+  delete_rows_below(relid, below, 0);
 }
 
 int recover_reset_buffers(const std::vector<Oid>& sources) {

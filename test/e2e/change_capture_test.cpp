@@ -77,6 +77,53 @@ TEST_F(ChangeCapture, BufferIsEmptiedOnceEveryReaderConsumedIt) {
   EXPECT_TRUE(st_matches_query(conn(), "cc_empty_two", q2));
 }
 
+// Many consumed changes: the cleanup deletes the first 5,000 and truncates
+// the buffer for the rest, unless a writer holds it (its uncommitted
+// changes must survive), then it deletes them all.
+TEST_F(ChangeCapture, LargeConsumedBufferIsEmptiedWithoutLosingLaterChanges) {
+  create_source("cc_large");
+  const std::string q = "SELECT id, a FROM cc_large";
+  create_stream_table(conn(), "cc_large_st", q, "DIFFERENTIAL");
+  conn().exec("SET pg_trickle.differential_max_change_ratio = 1000");
+
+  conn().exec("INSERT INTO cc_large SELECT g, g % 7, 0, 'l' FROM generate_series(1001, 13000) g");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_large"), 12000);
+  refresh_stream_table(conn(), "cc_large_st");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_large"), 0) << "consumed changes stayed in the buffer";
+  EXPECT_TRUE(st_matches_query(conn(), "cc_large_st", q));
+
+  // Consumed changes, then a writer holding the buffer with a change of its
+  // own, not yet committed: no TRUNCATE, the rest is deleted, the writer's
+  // change stays.
+  conn().exec("UPDATE cc_large SET a = a + 1 WHERE id BETWEEN 1001 AND 8000");
+  PgConn writer(ConnTarget{db_name(), ""});
+  writer.exec("BEGIN");
+  writer.exec("INSERT INTO cc_large VALUES (20001, 1, 1, 'w')");
+  refresh_stream_table(conn(), "cc_large_st");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_large"), 0) << "consumed changes stayed in the buffer";
+  EXPECT_TRUE(st_matches_query(conn(), "cc_large_st", q));
+  writer.exec("COMMIT");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_large"), 1) << "the writer's change was lost";
+  refresh_stream_table(conn(), "cc_large_st");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_large"), 0);
+  EXPECT_TRUE(st_matches_query(conn(), "cc_large_st", q));
+
+  // An open transaction older than the changes keeps them (its own may come
+  // before them in the frontier's order): deleted once it is over.
+  PgConn old_writer(ConnTarget{db_name(), ""});
+  old_writer.exec("BEGIN");
+  old_writer.exec("INSERT INTO cc_large VALUES (20002, 2, 2, 'o')");
+  conn().exec("DELETE FROM cc_large WHERE id BETWEEN 1001 AND 7000");
+  refresh_stream_table(conn(), "cc_large_st");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_large"), 6000) << "changes after an open transaction were removed";
+  EXPECT_TRUE(st_matches_query(conn(), "cc_large_st", q));
+  old_writer.exec("COMMIT");
+  refresh_stream_table(conn(), "cc_large_st");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_large"), 0);
+  EXPECT_TRUE(st_matches_query(conn(), "cc_large_st", q));
+  EXPECT_EQ(last_refresh(conn(), "cc_large_st").action, "DIFFERENTIAL");
+}
+
 TEST_F(ChangeCapture, TriggersAndBufferLiveExactlyAsLongAsADifferentialReader) {
   create_source("cc_life");
   create_source("cc_life_full");
