@@ -48,22 +48,9 @@ bool unconsumed(const Reader& r, uint64 xid, HeapTupleHeader tuple) {
 
 // The buffer's partial index (on its TRUNCATE markers and sentinel), if any.
 Oid marker_index(Relation rel) {
-  List* indexes = RelationGetIndexList(rel);
-  Oid found = InvalidOid;
-  ListCell* lc;
-  foreach (lc, indexes) {
-    HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-    if (!HeapTupleIsValid(tup)) continue;
-    bool partial = !heap_attisnull(tup, Anum_pg_index_indpred, nullptr) &&
-                   reinterpret_cast<Form_pg_index>(GETSTRUCT(tup))->indisvalid;
-    ReleaseSysCache(tup);
-    if (partial) {
-      found = lfirst_oid(lc);
-      break;
-    }
-  }
-  list_free(indexes);
-  return found;
+  return pg::first_index(rel, [](HeapTuple row, Form_pg_index) {
+    return !heap_attisnull(row, Anum_pg_index_indpred, nullptr);
+  });
 }
 
 void read_buffer(Oid buffer, const Reader& r, Snapshot snapshot, BufferPending* out) {

@@ -11,6 +11,7 @@
 #include "common/sql_quote.h"
 #include "frontend/value_identity.h"
 #include "pg/boundary.h"
+#include "pg/index_lookup.h"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -192,30 +193,23 @@ Query* grouping_over_input(Query* q, const InputColumns& in) {
 // order) followed by arg; InvalidOid when there is none. Inside guard().
 Oid index_leading_with(Oid relid, const AttrNumber* keys, int nkeys, AttrNumber arg) {
   Relation rel = table_open(relid, AccessShareLock);
-  List* indexes = RelationGetIndexList(rel);
-  table_close(rel, AccessShareLock);
-  ListCell* lc;
-  foreach (lc, indexes) {
-    Oid index = lfirst_oid(lc);
-    HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
-    if (!HeapTupleIsValid(tuple)) continue;
-    auto* form = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
-    bool fits = form->indisvalid && form->indnkeyatts > nkeys && form->indkey.values[nkeys] == arg &&
-                heap_attisnull(tuple, Anum_pg_index_indexprs, nullptr) &&
-                heap_attisnull(tuple, Anum_pg_index_indpred, nullptr);
+  Oid index = pg::first_index(rel, [&](HeapTuple row, Form_pg_index form) {
+    bool fits = form->indnkeyatts > nkeys && form->indkey.values[nkeys] == arg &&
+                heap_attisnull(row, Anum_pg_index_indexprs, nullptr) &&
+                heap_attisnull(row, Anum_pg_index_indpred, nullptr);
     for (int i = 0; fits && i < nkeys; i++) {
       bool is_key = false;
       for (int k = 0; k < nkeys; k++) is_key = is_key || form->indkey.values[i] == keys[k];
       fits = is_key;
     }
-    ReleaseSysCache(tuple);
-    HeapTuple index_class = SearchSysCache1(RELOID, ObjectIdGetDatum(index));
-    if (!HeapTupleIsValid(index_class)) continue;
+    HeapTuple index_class = SearchSysCache1(RELOID, ObjectIdGetDatum(form->indexrelid));
+    if (!HeapTupleIsValid(index_class)) return false;
     fits = fits && reinterpret_cast<Form_pg_class>(GETSTRUCT(index_class))->relam == BTREE_AM_OID;
     ReleaseSysCache(index_class);
-    if (fits) return index;
-  }
-  return InvalidOid;
+    return fits;
+  });
+  table_close(rel, AccessShareLock);
+  return index;
 }
 
 // Whether every MIN / MAX of an algebraic grouping can be probed through an

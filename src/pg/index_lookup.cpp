@@ -8,33 +8,17 @@ extern "C" {
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_index.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 }
 
 namespace pgt::pg {
 
 Oid index_leading_with(Relation rel, AttrNumber attnum) {
-  List* indexes = RelationGetIndexList(rel);
-  Oid found = InvalidOid;
-  ListCell* lc;
-  foreach (lc, indexes) {
-    Oid index = lfirst_oid(lc);
-    HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
-    if (!HeapTupleIsValid(tup)) continue;
-    auto* form = reinterpret_cast<Form_pg_index>(GETSTRUCT(tup));
-    bool leads = form->indnatts >= 1 && form->indkey.values[0] == attnum && form->indisvalid;
-    ReleaseSysCache(tup);
-    if (leads) {
-      found = index;
-      break;
-    }
-  }
-  list_free(indexes);
-  return found;
+  return first_index(rel, [attnum](HeapTuple, Form_pg_index form) {
+    return form->indnatts >= 1 && form->indkey.values[0] == attnum;
+  });
 }
 
 Snapshot push_statement_snapshot() {

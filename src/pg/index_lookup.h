@@ -9,14 +9,39 @@
 #include "pg/spi.h"
 
 extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_index.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
+#include "utils/syscache.h"
 }
 
 namespace pgt::pg {
 
+// The first valid index of `rel` for whose pg_index row `fits(row, form)`
+// holds (InvalidOid if none). Plain PostgreSQL calls: for use under guard().
+template <typename Fits>
+Oid first_index(Relation rel, Fits fits) {
+  List* indexes = RelationGetIndexList(rel);
+  Oid found = InvalidOid;
+  ListCell* lc;
+  foreach (lc, indexes) {
+    HeapTuple row = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+    if (!HeapTupleIsValid(row)) continue;
+    auto* form = reinterpret_cast<Form_pg_index>(GETSTRUCT(row));
+    bool chosen = form->indisvalid && fits(row, form);
+    ReleaseSysCache(row);
+    if (chosen) {
+      found = lfirst_oid(lc);
+      break;
+    }
+  }
+  list_free(indexes);
+  return found;
+}
+
 // An index of `rel` whose first column is `attnum` (InvalidOid if none).
-// Plain PostgreSQL calls: for use under guard().
+// For use under guard().
 Oid index_leading_with(Relation rel, AttrNumber attnum);
 
 // Pushes the snapshot a statement would run with now (after a
