@@ -41,9 +41,17 @@ extern "C" void merge_count_executor_end(QueryDesc* query) {
 
 }  // namespace
 
-MergeCountCapture::MergeCountCapture(Oid target) { capture = Capture{true, false, target, {}}; }
+MergeCountCapture::MergeCountCapture(Oid target)
+    : outer_armed_(capture.armed),
+      outer_seen_(capture.seen),
+      outer_target_(capture.target),
+      outer_counts_(capture.counts) {
+  capture = Capture{true, false, target, {}};
+}
 
-MergeCountCapture::~MergeCountCapture() { capture.armed = false; }
+MergeCountCapture::~MergeCountCapture() {
+  capture = Capture{outer_armed_, outer_seen_, outer_target_, outer_counts_};
+}
 
 bool MergeCountCapture::seen() const { return capture.seen; }
 

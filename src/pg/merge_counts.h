@@ -20,7 +20,9 @@ struct MergeCounts {
 };
 
 // Armed for the MERGEs into `target` that end while it lives (the last one
-// wins); nesting captures is not supported (one refresh applies at a time).
+// wins). Captures nest: a refresh run from a trigger fired by the MERGE
+// (before that MERGE's ExecutorEnd) arms its own and, when done, gives the
+// outer one back.
 class MergeCountCapture {
  public:
   explicit MergeCountCapture(Oid target);
@@ -31,6 +33,13 @@ class MergeCountCapture {
   // Whether a MERGE into the target ended, and its counts.
   bool seen() const;
   MergeCounts counts() const;
+
+ private:
+  // The capture this one replaced (plain data, see merge_counts.cpp).
+  bool outer_armed_ = false;
+  bool outer_seen_ = false;
+  Oid outer_target_ = InvalidOid;
+  MergeCounts outer_counts_;
 };
 
 // From _PG_init: installs the ExecutorEnd hook.

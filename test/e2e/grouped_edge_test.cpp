@@ -825,5 +825,37 @@ TEST_F(GroupedEdge, HistoryCountsGroupsInsertedUpdatedDeleted) {
   EXPECT_EQ(counts("hc_scalar"), "0/1/0");
 }
 
+// A refresh run from a trigger on a stream table fires inside the outer
+// refresh's MERGE (its statement triggers run before the MERGE ends): both
+// refreshes keep their own row counts.
+TEST_F(GroupedEdge, RefreshFromATriggerDuringTheMergeKeepsBothCounts) {
+  conn().exec("CREATE TABLE nt_a (id int PRIMARY KEY, g int, v int)");
+  conn().exec("CREATE TABLE nt_b (id int PRIMARY KEY, g int, v int)");
+  conn().exec("INSERT INTO nt_a SELECT i, i % 3, i FROM generate_series(1, 300) i");
+  conn().exec("INSERT INTO nt_b SELECT i, i % 4, i FROM generate_series(1, 400) i");
+  const std::string qa = "SELECT g, sum(v) AS s, count(*) AS n FROM nt_a GROUP BY g";
+  const std::string qb = "SELECT g, sum(v) AS s, count(*) AS n FROM nt_b GROUP BY g";
+  ASSERT_TRUE(create_differential(conn(), "nt_sa", qa));
+  ASSERT_TRUE(create_differential(conn(), "nt_sb", qb));
+  std::string schema = text_of("SELECT current_schema()");
+  conn().exec("CREATE FUNCTION " + schema + ".nt_refresh_b() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+              "PERFORM pgtrickle.refresh_stream_table('" + schema + ".nt_sb'); RETURN NULL; END $$");
+  conn().exec("CREATE TRIGGER nt_after AFTER INSERT OR UPDATE OR DELETE ON nt_sa FOR EACH STATEMENT "
+              "EXECUTE FUNCTION " + schema + ".nt_refresh_b()");
+  conn().exec("INSERT INTO nt_a VALUES (1000, 7, 7)");
+  conn().exec("UPDATE nt_a SET v = v + 1 WHERE id <= 5");
+  conn().exec("INSERT INTO nt_b VALUES (1000, 9, 9), (1001, 9, 1)");
+  EXPECT_TRUE(refresh_matches(conn(), "nt_sa", qa));
+  RefreshRecord a = last_refresh(conn(), "nt_sa");
+  EXPECT_EQ(a.action, "DIFFERENTIAL") << describe(a);
+  EXPECT_EQ(std::to_string(a.rows_inserted) + "/" + std::to_string(a.rows_updated) + "/" +
+                std::to_string(a.rows_deleted),
+            "1/3/0");
+  EXPECT_TRUE(st_matches_query(conn(), "nt_sb", qb));
+  RefreshRecord b = refresh_history(conn(), "nt_sb").at(1);  // the trigger's first refresh
+  EXPECT_EQ(b.action, "DIFFERENTIAL") << describe(b);
+  EXPECT_EQ(b.rows_inserted, 1) << describe(b);
+}
+
 }  // namespace
 }  // namespace pgt_e2e
