@@ -442,12 +442,18 @@ void drop_unused_capture() {
   }
 }
 
+Oid change_buffer_oid(Oid relid) {
+  Oid buffer = InvalidOid;
+  const std::string name = "changes_" + std::to_string(relid);  // (no C++ temporaries under guard)
+  pg::guard([&] { buffer = get_relname_relid(name.c_str(), get_namespace_oid("pgtrickle_changes", false)); });
+  return buffer;
+}
+
 int64_t change_buffer_blocks(Oid relid) {
   int64_t blocks = 0;
-  const std::string name = "changes_" + std::to_string(relid);  // (no C++ temporaries under guard)
+  Oid buffer = change_buffer_oid(relid);
+  if (!OidIsValid(buffer)) return 0;
   pg::guard([&] {
-    Oid buffer = get_relname_relid(name.c_str(), get_namespace_oid("pgtrickle_changes", false));
-    if (!OidIsValid(buffer)) return;
     Relation rel = relation_open(buffer, AccessShareLock);
     blocks = RelationGetNumberOfBlocks(rel);
     relation_close(rel, AccessShareLock);
@@ -464,11 +470,10 @@ namespace {
 // skipped, as DELETE skips them.
 int64_t delete_rows_below(Oid relid, uint64 horizon, int64_t stop_at) {
   int64_t deleted = 0;
-  const std::string name = "changes_" + std::to_string(relid);  // (no C++ temporaries under guard)
   uint64 sentinel = std::stoull(dvm::kBufferSentinelXid);
+  Oid buffer = change_buffer_oid(relid);
+  if (!OidIsValid(buffer)) return 0;
   pg::guard([&] {
-    Oid buffer = get_relname_relid(name.c_str(), get_namespace_oid("pgtrickle_changes", false));
-    if (!OidIsValid(buffer)) return;
     Relation rel = table_open(buffer, RowExclusiveLock);
     AttrNumber xid_att = get_attnum(buffer, "xid");
     Snapshot snapshot = pg::push_statement_snapshot();

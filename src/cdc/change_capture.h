@@ -35,6 +35,9 @@ void drop_unused_capture();
 // truncated instead.
 void clean_consumed_changes(Oid relid);
 
+// The oid of `relid`'s change buffer (InvalidOid without one).
+Oid change_buffer_oid(Oid relid);
+
 // The size of `relid`'s change buffer in blocks (0 without one).
 int64_t change_buffer_blocks(Oid relid);
 

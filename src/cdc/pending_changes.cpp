@@ -1,6 +1,8 @@
 // Pending changes of change buffers, in C: see pending_changes.h.
 #include "cdc/pending_changes.h"
 
+#include "cdc/change_capture.h"
+#include "common/user_error.h"
 #include "dvm/delta_sql.h"
 #include "pg/boundary.h"
 #include "pg/index_lookup.h"
@@ -10,7 +12,6 @@ extern "C" {
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/transam.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_index.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
@@ -99,19 +100,20 @@ std::vector<BufferPending> read_pending_changes(const std::vector<Oid>& sources,
   if (r.has_own_cid) r.own_cid = std::stoll(*frontier.own_cid);
   r.sentinel_xid = std::stoull(dvm::kBufferSentinelXid);
   const char* frontier_text = frontier.snapshot ? frontier.snapshot->c_str() : nullptr;
-  std::vector<std::string> names;
-  for (Oid relid : sources) names.push_back("changes_" + std::to_string(relid));
+  std::vector<Oid> buffers;
+  for (Oid relid : sources) {
+    Oid buffer = change_buffer_oid(relid);
+    if (!OidIsValid(buffer))
+      throw Error(sqlstate::kUndefinedTable,
+                  "the change buffer of source table " + std::to_string(relid) + " does not exist", "",
+                  "Drop the stream table with pgtrickle.drop_stream_table() and create it again.");
+    buffers.push_back(buffer);
+  }
   BufferPending* results = out.data();
   pg::guard([&] {
     r.has_frontier = frontier_text != nullptr;
     if (r.has_frontier) r.frontier = DirectFunctionCall1(pg_snapshot_in, CStringGetDatum(frontier_text));
-    Oid ns = get_namespace_oid("pgtrickle_changes", false);
-    for (size_t i = 0; i < names.size(); i++) {
-      Oid buffer = get_relname_relid(names[i].c_str(), ns);
-      if (!OidIsValid(buffer))
-        elog(ERROR, "pg_trickle: the change buffer pgtrickle_changes.%s does not exist", names[i].c_str());
-      read_buffer(buffer, r, snapshot, &results[i]);
-    }
+    for (size_t i = 0; i < buffers.size(); i++) read_buffer(buffers[i], r, snapshot, &results[i]);
   });
   return out;
 }
