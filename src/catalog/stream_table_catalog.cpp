@@ -6,6 +6,7 @@
 #include "common/sql_quote.h"
 #include "common/user_error.h"
 #include "pg/index_lookup.h"
+#include "pg/row_write.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
 
@@ -23,13 +24,6 @@ pg::spi::Result write(const std::string& sql, const Params& params) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   return pg::spi::run_kept(sql, params);
 }
-
-constexpr const char* kSelectColumns =
-    "pgt_id, pgt_relid, pgt_schema, pgt_name, original_query, defining_query, schedule, "
-    "refresh_mode, effective_refresh_mode, effective_mode_reason, status, is_populated, "
-    "consecutive_errors, diamond_consistency, diamond_schedule_policy, cdc_mode, append_only, "
-    "pooler_compatibility_mode, frontier::text, frontier_own_xid::text, frontier_own_cid::text, "
-    "unique_row_ids, NULL::text, NULL::text, NULL::text, updated_at::text";  // (the stored SQL is for inspection only)
 
 StreamTable from_row(const pg::spi::Row& r) {
   StreamTable st;
@@ -62,32 +56,38 @@ StreamTable from_row(const pg::spi::Row& r) {
   return st;
 }
 
-}  // namespace
-
-std::string StreamTable::qualified_name() const { return quote_qualified(schema, name); }
-std::string StreamTable::display_name() const { return schema + "." + name; }
-
-std::optional<StreamTable> find_by_relid(Oid relid) {
-  // kSelectColumns' columns, read through the pgt_relid index (every refresh
-  // starts here; see pg/index_lookup.h).
+// The columns from_row() reads, in its order ("": not read; the stored SQL is
+// for inspection only).
+const std::vector<std::string>& row_columns() {
   static const std::vector<std::string> columns{
       "pgt_id", "pgt_relid", "pgt_schema", "pgt_name", "original_query", "defining_query", "schedule",
       "refresh_mode", "effective_refresh_mode", "effective_mode_reason", "status", "is_populated",
       "consecutive_errors", "diamond_consistency", "diamond_schedule_policy", "cdc_mode", "append_only",
       "pooler_compatibility_mode", "frontier", "frontier_own_xid", "frontier_own_cid", "unique_row_ids", "", "", "",
       "updated_at"};
-  auto row = pg::extension_row_by_oid("pgt_stream_tables", "pgt_relid", relid, columns);
+  return columns;
+}
+
+}  // namespace
+
+std::string StreamTable::qualified_name() const { return quote_qualified(schema, name); }
+std::string StreamTable::display_name() const { return schema + "." + name; }
+
+std::optional<StreamTable> find_by_relid(Oid relid) {
+  // Read through the pgt_relid index in C: every refresh starts here (see
+  // pg/index_lookup.h).
+  auto row = pg::extension_row_by_oid("pgt_stream_tables", "pgt_relid", relid, row_columns());
   if (!row) return std::nullopt;
   return from_row(*row);
 }
 
 StreamTable reload_for_refresh(int64_t pgt_id) {
-  auto result = write(std::string("SELECT ") + kSelectColumns +
-                          " FROM pgtrickle.pgt_stream_tables WHERE pgt_id = $1::bigint FOR UPDATE",
-                      {std::to_string(pgt_id)});
-  if (result.rows.empty())
-    throw Error(sqlstate::kUndefinedTable, "stream table was dropped while waiting to refresh it");
-  return from_row(result.rows[0]);
+  // FOR UPDATE, read in C (see find_by_relid): waits for a change of the row
+  // (the capture of a source ALTERed, a concurrent refresh) and reads what it
+  // left.
+  auto row = pg::lock_extension_row_by_id("pgt_stream_tables", "pgt_id", pgt_id, row_columns());
+  if (!row) throw Error(sqlstate::kUndefinedTable, "stream table was dropped while waiting to refresh it");
+  return from_row(*row);
 }
 
 bool is_stream_table(Oid relid) {
@@ -186,23 +186,28 @@ std::vector<Oid> stream_tables_reading(Oid relid) {
 }
 
 void record_refresh(int64_t pgt_id, const RefreshRecord& r) {
-  write(
-      "WITH h AS (INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time, "
-      "end_time, action, status, rows_inserted, rows_updated, rows_deleted, initiated_by, reason) "
-      "VALUES ($1::bigint, pg_catalog.now(), "
-      "pg_catalog.to_timestamp($2::float8 / 1000000), pg_catalog.clock_timestamp(), $3, "
-      "'COMPLETED', $4::bigint, $5::bigint, $6::bigint, $7, $8)) "
-      "UPDATE pgtrickle.pgt_stream_tables SET is_populated = true, "
-      "status = CASE WHEN status = 'SUSPENDED' THEN status ELSE 'ACTIVE' END, "
-      "consecutive_errors = 0, last_error_message = NULL, data_timestamp = pg_catalog.now(), "
-      "last_refresh_at = pg_catalog.clock_timestamp(), frontier = $9::pg_catalog.pg_snapshot, "
-      "frontier_own_xid = $10::pg_catalog.xid8, frontier_own_cid = $11::bigint "
-      "WHERE pgt_id = $1::bigint",
-      {std::to_string(pgt_id), std::to_string(r.start_unix_micros), std::string(r.action),
-       std::to_string(r.rows_inserted), std::to_string(r.rows_updated),
-       std::to_string(r.rows_deleted), std::string(r.initiated_by),
-       r.reason.empty() ? Value() : Value(r.reason), r.frontier, r.frontier_own_xid,
-       r.frontier_own_cid});
+  // Written in C (see pg/row_write.h): every refresh ends here.
+  using pg::ColumnValue;
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  pg::insert_extension_row(
+      "pgt_refresh_history",
+      {ColumnValue::of_text("pgt_id", std::to_string(pgt_id)), ColumnValue::transaction_start("data_timestamp"),
+       ColumnValue::of_timestamp("start_time", r.start_unix_micros), ColumnValue::clock("end_time"),
+       ColumnValue::of_text("action", r.action), ColumnValue::of_text("status", "COMPLETED"),
+       ColumnValue::of_text("rows_inserted", std::to_string(r.rows_inserted)),
+       ColumnValue::of_text("rows_updated", std::to_string(r.rows_updated)),
+       ColumnValue::of_text("rows_deleted", std::to_string(r.rows_deleted)),
+       ColumnValue::of_text("initiated_by", r.initiated_by),
+       ColumnValue::of_optional("reason", r.reason.empty() ? std::nullopt : std::optional<std::string>(r.reason))});
+  ColumnValue status = ColumnValue::of_text("status", "ACTIVE");
+  status.unless_old = "SUSPENDED";
+  pg::update_extension_row(
+      "pgt_stream_tables", "pgt_id", pgt_id,
+      {ColumnValue::of_text("is_populated", "true"), status, ColumnValue::of_text("consecutive_errors", "0"),
+       ColumnValue::null("last_error_message"), ColumnValue::transaction_start("data_timestamp"),
+       ColumnValue::clock("last_refresh_at"), ColumnValue::of_optional("frontier", r.frontier),
+       ColumnValue::of_optional("frontier_own_xid", r.frontier_own_xid),
+       ColumnValue::of_optional("frontier_own_cid", r.frontier_own_cid)});
 }
 
 int64_t now_unix_micros() {

@@ -96,7 +96,7 @@ struct RefreshRecord {
 
 // Inserts the history row (COMPLETED) and marks the stream table refreshed:
 // populated, ACTIVE unless SUSPENDED, errors cleared, timestamps and
-// frontier set; one statement. (A refresh runs in its caller's transaction, so
+// frontier set. (A refresh runs in its caller's transaction, so
 // a failed one leaves nothing to record: its error goes to the caller.)
 void record_refresh(int64_t pgt_id, const RefreshRecord& record);
 

@@ -82,3 +82,20 @@
     (rte)->securityQuals = NIL;            \
   } while (0)
 #endif
+
+// Executor state for a single-row write in C (pg/row_write.cpp): PostgreSQL
+// 16 added the permission-info list to ExecInitRangeTable and the result
+// relations to EvalPlanQualInit; 18 added the unpruned relations.
+#if PG_VERSION_NUM >= 180000
+#define pgt_exec_init_range_table(estate, rtable) \
+  ExecInitRangeTable((estate), (rtable), NIL, bms_make_singleton(1))
+#elif PG_VERSION_NUM >= 160000
+#define pgt_exec_init_range_table(estate, rtable) ExecInitRangeTable((estate), (rtable), NIL)
+#else
+#define pgt_exec_init_range_table(estate, rtable) ExecInitRangeTable((estate), (rtable))
+#endif
+#if PG_VERSION_NUM >= 160000
+#define pgt_eval_plan_qual_init(epq, estate) EvalPlanQualInit((epq), (estate), NULL, NIL, -1, NIL)
+#else
+#define pgt_eval_plan_qual_init(epq, estate) EvalPlanQualInit((epq), (estate), NULL, NIL, -1)
+#endif

@@ -312,5 +312,62 @@ TEST_F(DifferentialConcurrency, RefreshThatWaitedForAnotherConsumesOnlyWhatThatO
   EXPECT_EQ(history.back().action, "NO_DATA") << describe(history.back());
 }
 
+
+// The catalog row is read locked (FOR UPDATE semantics, in C): a refresh
+// waits for a transaction changing it, then starts from what that one left.
+TEST_F(DifferentialConcurrency, RefreshWaitsForAnUncommittedChangeOfItsCatalogRowAndReadsIt) {
+  drop_stream_tables_and_tables(conn(), {"cw_st"}, {"cw_src"});
+  conn().exec("CREATE TABLE cw_src (k int, v text)");
+  conn().exec("INSERT INTO cw_src SELECT g % 5, 'v' FROM generate_series(1, 40) g");
+  const std::string q = "SELECT k, v FROM cw_src";
+  create_stream_table(conn(), "cw_st", q, "DIFFERENTIAL");
+  conn().exec("INSERT INTO cw_src VALUES (1, 'new')");
+
+  // What a source's ALTER does to its readers: their frontier is dropped,
+  // without the stream table's lock.
+  auto writer = connect();
+  writer->exec("BEGIN");
+  writer->exec("UPDATE pgtrickle.pgt_stream_tables SET frontier = NULL WHERE pgt_name = 'cw_st'");
+  auto refresher = connect();
+  refresher->exec("SET pg_trickle.differential_max_change_ratio = 1000");
+  send_async(*refresher, refresh_stream_table_sql("cw_st"));
+  const bool waited = waits_for_lock(conn(), refresher->backend_pid());
+  writer->exec("COMMIT");
+  const ExecOutcome result = finish_async(*refresher);
+
+  EXPECT_TRUE(waited) << "the refresh did not wait for the change of its catalog row";
+  ASSERT_TRUE(result.ok) << "[" << result.sqlstate << "] " << result.message;
+  const RefreshRecord last = last_refresh(conn(), "cw_st");
+  EXPECT_EQ(last.action, "FULL") << "the refresh read the row as it was before the change: " << describe(last);
+  EXPECT_TRUE(st_matches_query(conn(), "cw_st", q));
+  EXPECT_EQ(conn().scalar("SELECT frontier IS NOT NULL FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'cw_st'"),
+            "t");
+}
+
+// Under REPEATABLE READ a refresh whose snapshot predates another refresh's
+// commit would start from a stale frontier and apply changes twice: it fails
+// to serialize instead, as SELECT ... FOR UPDATE does.
+TEST_F(DifferentialConcurrency, RepeatableReadRefreshAfterAnotherRefreshCommittedFailsToSerialize) {
+  drop_stream_tables_and_tables(conn(), {"rs_st"}, {"rs_src"});
+  conn().exec("CREATE TABLE rs_src (k int, v text)");
+  conn().exec("INSERT INTO rs_src SELECT g % 5, 'v' FROM generate_series(1, 40) g");
+  const std::string q = "SELECT k, v FROM rs_src";
+  create_stream_table(conn(), "rs_st", q, "DIFFERENTIAL");
+
+  auto rr = connect();
+  rr->exec("SET pg_trickle.differential_max_change_ratio = 1000");
+  rr->exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+  ASSERT_EQ(rr->scalar("SELECT count(*) FROM rs_st"), "40");
+  conn().exec("INSERT INTO rs_src VALUES (1, 'new'), (1, 'new')");
+  refresh_stream_table(conn(), "rs_st");
+  const ExecOutcome stale = rr->try_exec(refresh_stream_table_sql("rs_st"));
+  rr->exec("ROLLBACK");
+
+  EXPECT_FALSE(stale.ok) << "a refresh from a stale snapshot of the catalog row succeeded";
+  EXPECT_EQ(stale.sqlstate, "40001") << stale.message;
+  EXPECT_TRUE(st_matches_query(conn(), "rs_st", q));
+  EXPECT_EQ(count_in("rs_st", "v = 'new'"), "2");
+}
+
 }  // namespace
 }  // namespace pgt_e2e
