@@ -1,4 +1,5 @@
 // Module entry: PG_MODULE_MAGIC and _PG_init.
+#include "cdc/buffer_estimates.h"
 #include "pg/boundary.h"
 #include "pg/gucs.h"
 #include "pg/merge_counts.h"
@@ -24,6 +25,7 @@ extern "C" void _PG_init(void) {
   pgt::guc::define_gucs();
   pgt::pg::register_boundary_callbacks();
   pgt::pg::install_merge_count_hook();
+  pgt::cdc::install_buffer_estimate_hook();
   pgt::refresh::register_dml_guard_callbacks();
   pgt::scheduler::register_commit_signals();
   pgt::scheduler::install_database_ddl_hook();

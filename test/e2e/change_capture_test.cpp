@@ -124,6 +124,26 @@ TEST_F(ChangeCapture, LargeConsumedBufferIsEmptiedWithoutLosingLaterChanges) {
   EXPECT_EQ(last_refresh(conn(), "cc_large_st").action, "DIFFERENTIAL");
 }
 
+// The statistics of a buffer analyzed right after a refresh emptied it
+// describe one row (its sentinel) in one page; the planner must not scale that
+// to a buffer of a thousand changes as twenty rows (see cdc/buffer_estimates.h).
+TEST_F(ChangeCapture, PlannerEstimatesABufferFilledSinceItsLastAnalyzeFromItsSize) {
+  create_source("cc_est");
+  create_stream_table(conn(), "cc_est_st", "SELECT id, a FROM cc_est", "DIFFERENTIAL");
+  const std::string buffer = *change_buffer_of(conn(), "cc_est");
+  conn().exec("ANALYZE " + buffer);
+  ASSERT_EQ(conn().scalar("SELECT reltuples::int FROM pg_class WHERE oid = '" + buffer + "'::regclass"), "1");
+  conn().exec("INSERT INTO cc_est SELECT g, g % 7, 0, 'e' FROM generate_series(1001, 3000) g");
+  ASSERT_EQ(change_buffer_rows(conn(), "cc_est"), 2000);
+  const std::string plan = conn().scalar("EXPLAIN (FORMAT JSON) SELECT * FROM " + buffer);
+  const std::string key = "\"Plan Rows\": ";
+  const size_t at = plan.find(key);
+  ASSERT_NE(at, std::string::npos) << plan;
+  const long long estimated = std::stoll(plan.substr(at + key.size()));
+  EXPECT_GE(estimated, 1000) << "rows estimated for 2000 changes: " << estimated;
+  EXPECT_LE(estimated, 4000) << "rows estimated for 2000 changes: " << estimated;
+}
+
 TEST_F(ChangeCapture, TriggersAndBufferLiveExactlyAsLongAsADifferentialReader) {
   create_source("cc_life");
   create_source("cc_life_full");
