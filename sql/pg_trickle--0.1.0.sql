@@ -448,3 +448,20 @@ RETURNS void
 LANGUAGE c STRICT
 AS 'MODULE_PATHNAME', 'pgt_signal_scheduler';
 REVOKE ALL ON FUNCTION pgtrickle._signal_scheduler(oid) FROM PUBLIC;
+
+-- The filter of every statement that reads a change buffer: the change is
+-- not consumed by a reader with this frontier (not visible in its snapshot,
+-- not one of its own earlier commands). Its support function tells the
+-- planner that it keeps nearly every row (see src/cdc/unconsumed.h).
+CREATE FUNCTION pgtrickle._unconsumed_support(internal)
+RETURNS internal
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'pgt_unconsumed_support';
+REVOKE ALL ON FUNCTION pgtrickle._unconsumed_support(internal) FROM PUBLIC;
+
+CREATE FUNCTION pgtrickle._unconsumed(xid pg_catalog.xid8, cmin pg_catalog.cid, frontier pg_catalog.pg_snapshot,
+                                      own_xid pg_catalog.xid8, own_cid bigint)
+RETURNS boolean
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+SUPPORT pgtrickle._unconsumed_support
+AS 'MODULE_PATHNAME', 'pgt_unconsumed';

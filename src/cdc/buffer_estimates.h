@@ -8,12 +8,14 @@
 // over what is in fact a thousand changes). For change buffers this hook
 // estimates their rows as PostgreSQL does for a table never analyzed: pages
 // times the rows per page that the columns' widths give, or the statistics'
-// estimate when that is larger.
+// estimate when that is larger. Column statistics taken from the sentinel
+// alone (all NULL) are withheld from the planner, which then uses its
+// defaults instead of taking every change's value for NULL.
 #pragma once
 
 namespace pgt::cdc {
 
-// Installs the get_relation_info hook (from _PG_init).
+// Installs the get_relation_info and get_relation_stats hooks (from _PG_init).
 void install_buffer_estimate_hook();
 
 }  // namespace pgt::cdc

@@ -2,6 +2,7 @@
 #include "cdc/pending_changes.h"
 
 #include "cdc/change_capture.h"
+#include "cdc/unconsumed.h"
 #include "common/user_error.h"
 #include "dvm/delta_sql.h"
 #include "pg/boundary.h"
@@ -25,26 +26,12 @@ namespace {
 
 // Plain C state for one buffer's read (runs under guard()).
 struct Reader {
-  bool has_frontier = false;
-  Datum frontier = 0;  // pg_snapshot
-  bool has_own_xid = false;
-  uint64 own_xid = 0;
-  bool has_own_cid = false;
-  int64 own_cid = 0;
+  ReaderFrontier frontier;
   uint64 sentinel_xid = 0;
 };
 
-// Not consumed by the reader: its transaction is not visible in the
-// frontier, and it is not one of the reader's own earlier commands.
-// (dvm::unconsumed_changes_predicate; NULL parts make it false, as there.)
 bool unconsumed(const Reader& r, uint64 xid, HeapTupleHeader tuple) {
-  if (!r.has_frontier) return false;
-  if (DatumGetBool(DirectFunctionCall2(pg_visible_in_snapshot,
-                                       FullTransactionIdGetDatum(FullTransactionIdFromU64(xid)), r.frontier)))
-    return false;
-  bool own_earlier = r.has_own_xid && r.has_own_cid && xid == r.own_xid &&
-                     static_cast<int64>(HeapTupleHeaderGetRawCommandId(tuple)) < r.own_cid;
-  return !own_earlier;
+  return change_unconsumed(r.frontier, xid, HeapTupleHeaderGetRawCommandId(tuple));
 }
 
 // The buffer's partial index (on its TRUNCATE markers and sentinel), if any.
@@ -94,10 +81,10 @@ std::vector<BufferPending> read_pending_changes(const std::vector<Oid>& sources,
                                                 Snapshot snapshot) {
   std::vector<BufferPending> out(sources.size());
   Reader r;
-  r.has_own_xid = frontier.own_xid.has_value();
-  if (r.has_own_xid) r.own_xid = std::stoull(*frontier.own_xid);
-  r.has_own_cid = frontier.own_cid.has_value();
-  if (r.has_own_cid) r.own_cid = std::stoll(*frontier.own_cid);
+  r.frontier.has_own_xid = frontier.own_xid.has_value();
+  if (r.frontier.has_own_xid) r.frontier.own_xid = std::stoull(*frontier.own_xid);
+  r.frontier.has_own_cid = frontier.own_cid.has_value();
+  if (r.frontier.has_own_cid) r.frontier.own_cid = std::stoll(*frontier.own_cid);
   r.sentinel_xid = std::stoull(dvm::kBufferSentinelXid);
   const char* frontier_text = frontier.snapshot ? frontier.snapshot->c_str() : nullptr;
   std::vector<Oid> buffers;
@@ -111,8 +98,9 @@ std::vector<BufferPending> read_pending_changes(const std::vector<Oid>& sources,
   }
   BufferPending* results = out.data();
   pg::guard([&] {
-    r.has_frontier = frontier_text != nullptr;
-    if (r.has_frontier) r.frontier = DirectFunctionCall1(pg_snapshot_in, CStringGetDatum(frontier_text));
+    r.frontier.has_snapshot = frontier_text != nullptr;
+    if (r.frontier.has_snapshot)
+      r.frontier.snapshot = DirectFunctionCall1(pg_snapshot_in, CStringGetDatum(frontier_text));
     for (size_t i = 0; i < buffers.size(); i++) read_buffer(buffers[i], r, snapshot, &results[i]);
   });
   return out;

@@ -112,8 +112,7 @@ std::string full_insert_sql(const std::string& table, const std::vector<OutputCo
 }
 
 std::string unconsumed_changes_predicate(const std::string& a) {
-  return "NOT (pg_catalog.pg_visible_in_snapshot(" + a + ".xid, $1) OR (" + a + ".xid = $2 AND " + a +
-         ".cmin::pg_catalog.text::pg_catalog.int8 < $3) IS TRUE)";
+  return "pgtrickle._unconsumed(" + a + ".xid, " + a + ".cmin, $1, $2, $3)";
 }
 
 std::string pending_changes_sql(const std::vector<std::string>& buffers,
