@@ -377,6 +377,19 @@ std::string regrouped_sql(const GroupedShape& shape, const std::string& input_sq
   return "SELECT " + join(select, ", ") + from + " CROSS JOIN LATERAL pg_catalog.generate_series(1, o.__pgt_m) n(n)";
 }
 
+// The groups listed in CTE `groups` recomputed from I: the replacement rows
+// of exactly those groups. Restricting I to their rows is not enough on its
+// own: a grouping without GROUP BY returns its one row over no rows at all,
+// and with no group touched (the changes were filtered out by a WHERE, or
+// cancelled out before reaching the grouping) that row must not replace the
+// table's.
+std::string recomputed_groups_sql(const GroupedShape& shape, const std::string& input_full_sql,
+                                  const std::string& groups) {
+  std::string regrouped = regrouped_sql(shape, input_of_groups_sql(shape, input_full_sql, groups));
+  if (!shape.keys.empty()) return regrouped;
+  return "SELECT * FROM (" + regrouped + ") q WHERE EXISTS (SELECT 1 FROM " + groups + " g)";
+}
+
 // Rows repeated by multiplicity (see GroupedShape::multiplicity): the copies
 // of the touched groups that are gone are deleted, the new ones inserted
 // (every copy of a group shows the same values).
@@ -385,7 +398,7 @@ std::string multiplicity_apply_sql(const std::string& table, const GroupedShape&
   std::vector<OutputColumn> columns = output_columns(shape);
   std::vector<std::string> cols = column_refs("", columns);
   return "WITH a AS MATERIALIZED (" + touched_groups + "), "
-         "r AS MATERIALIZED (" + regrouped_sql(shape, input_of_groups_sql(shape, input_full_sql, "a")) + "), "
+         "r AS MATERIALIZED (" + recomputed_groups_sql(shape, input_full_sql, "a") + "), "
          "del AS (DELETE FROM " + table + " t USING a WHERE t.\"__pgt_group\" = a.__pgt_gid AND NOT EXISTS "
          "(SELECT 1 FROM r WHERE r.__pgt_rid = t." + kRowId + ") RETURNING 1), "
          "upd AS (SELECT 1 WHERE false), "
@@ -410,7 +423,7 @@ std::string rescan_apply_sql(const std::string& table, const GroupedShape& shape
                         (keys.empty() ? "" : ", " + join(keys, ", ")) + " FROM (" + input_delta_sql + ") x";
   if (shape.multiplicity) return multiplicity_apply_sql(table, shape, touched, input_full_sql);
   return "WITH a AS MATERIALIZED (" + touched + "), "
-         "r AS MATERIALIZED (" + regrouped_sql(shape, input_of_groups_sql(shape, input_full_sql, "a")) + "), "
+         "r AS MATERIALIZED (" + recomputed_groups_sql(shape, input_full_sql, "a") + "), "
          "del AS (DELETE FROM " + table + " t USING a WHERE t." + kRowId + " = a.__pgt_gid AND NOT EXISTS "
          "(SELECT 1 FROM r WHERE r.__pgt_gid = a.__pgt_gid) RETURNING 1), "
          "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM r WHERE t." + kRowId +

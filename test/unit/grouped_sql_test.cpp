@@ -163,3 +163,20 @@ TEST(GroupedSql, MultiplicityKeepsOneRowPerCopy) {
 }
 
 }  // namespace
+
+// A grouping without GROUP BY returns a row over no rows at all: the group
+// rescan must replace the table's one row only when a change reached it (a
+// change the WHERE rejected leaves the touched set empty).
+TEST(GroupedSql, ScalarGroupRescanRecomputesOnlyWhenTheGroupWasTouched) {
+  GroupedShape s;
+  s.scalar = true;
+  s.outputs = {GroupedOutput{"total", "numeric", true, -1, -1}};
+  s.grouping_sql = "SELECT sum(__pgt_a0_0) AS total FROM __pgt_input";
+  std::string sql = pgt::dvm::grouped_apply_sql("\"public\".\"st\"", s, "SELECT 1", "SELECT 2");
+  EXPECT_TRUE(contains(sql, "FROM __pgt_input) o) q WHERE EXISTS (SELECT 1 FROM a g)")) << sql;
+  s.scalar = false;
+  s.keys = {"__pgt_g0"};
+  s.key_texts = {KeyText::Plain};
+  sql = pgt::dvm::grouped_apply_sql("\"public\".\"st\"", s, "SELECT 1", "SELECT 2");
+  EXPECT_FALSE(contains(sql, ") q WHERE EXISTS")) << sql;  // the restricted input holds touched groups only
+}
