@@ -44,6 +44,10 @@ CREATE TABLE pgtrickle.pgt_stream_tables (
     last_refresh_at           timestamptz,
     consecutive_errors        integer NOT NULL DEFAULT 0,
     last_error_message        text,
+    -- Set when something the maintenance was derived from changed (a view the
+    -- query reads was redefined): the next refresh recomputes the table
+    -- (history action REINITIALIZE, with this as its reason) and clears it.
+    reinitialize_reason       text,
     diamond_consistency       text CHECK (diamond_consistency IN ('atomic', 'none')),
     diamond_schedule_policy   text CHECK (diamond_schedule_policy IN ('fastest', 'slowest')),
     cdc_mode                  text CHECK (cdc_mode IN ('auto', 'trigger', 'wal')),
@@ -87,7 +91,7 @@ CREATE TABLE pgtrickle.pgt_refresh_history (
     rows_updated   bigint NOT NULL DEFAULT 0,
     rows_deleted   bigint NOT NULL DEFAULT 0,
     initiated_by   text NOT NULL
-        CHECK (initiated_by IN ('MANUAL', 'SCHEDULER', 'INITIAL', 'ALTER')),
+        CHECK (initiated_by IN ('MANUAL', 'SCHEDULER', 'INITIAL', 'ALTER', 'DDL')),
     reason         text,
     error_message  text
 );
@@ -411,7 +415,10 @@ AS 'MODULE_PATHNAME', 'pgt_drop_unused_change_capture';
 REVOKE ALL ON FUNCTION pgtrickle._drop_unused_change_capture() FROM PUBLIC;
 
 -- ALTER TABLE ... RENAME / SET SCHEMA (and ALTER SCHEMA ... RENAME) of a stream
--- table keeps the catalog's names current.
+-- table keeps the catalog's names current. DDL on a source (ALTER TABLE,
+-- CREATE OR REPLACE VIEW, ALTER VIEW, CREATE RULE) is checked against every
+-- stream table reading it, and those whose maintenance it changes are
+-- reinitialized at their next refresh.
 CREATE FUNCTION pgtrickle._on_ddl_command_end()
 RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER
@@ -424,21 +431,23 @@ BEGIN
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = st.pgt_relid
        AND (st.pgt_schema, st.pgt_name) IS DISTINCT FROM (n.nspname::text, c.relname::text);
-    -- Sources: the change must not break a stream table's defining query ...
-    PERFORM pgtrickle._check_stream_tables_reading(d.objid)
-       FROM (SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
-              WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass) d
-      WHERE EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies dep WHERE dep.source_relid = d.objid);
-    -- ... and the capture function follows renamed or dropped columns.
+    -- Sources: the capture function follows renamed, retyped or dropped
+    -- columns ...
     PERFORM pgtrickle._sync_change_capture(t.source_relid)
        FROM pgtrickle.pgt_change_tracking t
       WHERE t.source_relid IN (SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
                                 WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass);
+    -- ... the change must not break a stream table's defining query, and the
+    -- stream tables whose maintenance it changes follow it.
+    PERFORM pgtrickle._check_stream_tables_reading(d.objid)
+       FROM (SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
+              WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass) d
+      WHERE EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies dep WHERE dep.source_relid = d.objid);
 END
 $$;
 REVOKE ALL ON FUNCTION pgtrickle._on_ddl_command_end() FROM PUBLIC;
 CREATE EVENT TRIGGER pgt_ddl_command_end ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA')
+    WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'CREATE VIEW', 'ALTER VIEW', 'CREATE RULE')
     EXECUTE FUNCTION pgtrickle._on_ddl_command_end();
 
 -- Called once per statement by the capture triggers: the scheduler of this

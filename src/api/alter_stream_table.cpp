@@ -85,12 +85,10 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
   }
   catalog::update_definition(st);
   if (def) {
-    api::record_sources(st, *def, true);
-    if (repopulate) {
-      catalog::set_frontier(st.pgt_id, std::nullopt, std::nullopt, std::nullopt);
-      api::prepare_row_identity(st);
-      api::install_change_capture(*def, pg::current_role(), &st);
-    }
+    if (repopulate)
+      api::reinstall_maintenance(*def, pg::current_role(), &st);
+    else
+      api::record_sources(st, *def, true);
     api::warn_if_fallback(*def, st.display_name());
   }
   if (status) {

@@ -126,6 +126,13 @@ void install_change_capture(const Definition& def, Oid owner, catalog::StreamTab
   catalog::update_definition(*st);
 }
 
+void reinstall_maintenance(const Definition& def, Oid owner, catalog::StreamTable* st) {
+  record_sources(*st, def, true);
+  catalog::set_frontier(st->pgt_id, std::nullopt, std::nullopt, std::nullopt);
+  prepare_row_identity(*st);
+  install_change_capture(def, owner, st);
+}
+
 void record_sources(const catalog::StreamTable& st, const Definition& def, bool replacing) {
   catalog::replace_dependencies(st.pgt_id, def.analysis.sources);
   if (replacing) catalog::remove_source_dependencies(st.relid);

@@ -38,6 +38,12 @@ void prepare_row_identity(const catalog::StreamTable& st);
 // owner), then the delta SQL, which reads the change buffers, into the record.
 void install_change_capture(const Definition& def, Oid owner, catalog::StreamTable* st);
 
+// After apply_definition of a stream table that exists: its sources recorded
+// again, its frontier cleared (the next refresh recomputes it), its row
+// identity and, for DIFFERENTIAL, change capture set up for the definition.
+// owner: the role that reads the change buffers (the stream table's owner).
+void reinstall_maintenance(const Definition& def, Oid owner, catalog::StreamTable* st);
+
 // WARNING when AUTO fell back to FULL, naming the reason.
 void warn_if_fallback(const Definition& def, const std::string& display_name);
 

@@ -14,6 +14,8 @@ std::string column_definition(const frontend::OutputColumn& c) {
   return def;
 }
 
+}  // namespace
+
 bool same_columns(const std::vector<frontend::OutputColumn>& a,
                   const std::vector<frontend::OutputColumn>& b) {
   if (a.size() != b.size()) return false;
@@ -23,8 +25,6 @@ bool same_columns(const std::vector<frontend::OutputColumn>& a,
       return false;
   return true;
 }
-
-}  // namespace
 
 Oid create_storage_table(const std::string& schema, const std::string& name,
                          const std::vector<frontend::OutputColumn>& columns) {

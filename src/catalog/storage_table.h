@@ -19,6 +19,10 @@ Oid create_storage_table(const std::string& schema, const std::string& name,
 // The user-visible columns of an existing storage table, in order, with types.
 std::vector<frontend::OutputColumn> storage_columns(Oid relid);
 
+// Same names, types and collations, in the same order.
+bool same_columns(const std::vector<frontend::OutputColumn>& a,
+                  const std::vector<frontend::OutputColumn>& b);
+
 // Makes the storage table's user columns equal `columns` (same relation: grants,
 // policies and indexes on unchanged columns survive). Returns false when the
 // columns were already equal.

@@ -53,6 +53,7 @@ StreamTable from_row(const pg::spi::Row& r) {
   st.delta_apply_sql = r[23];
   st.pending_changes_sql = r[24];
   st.version = std::to_string(st.pgt_id) + "@" + r[25].value_or("");
+  st.reinitialize_reason = r[26];
   return st;
 }
 
@@ -64,7 +65,7 @@ const std::vector<std::string>& row_columns() {
       "refresh_mode", "effective_refresh_mode", "effective_mode_reason", "status", "is_populated",
       "consecutive_errors", "diamond_consistency", "diamond_schedule_policy", "cdc_mode", "append_only",
       "pooler_compatibility_mode", "frontier", "frontier_own_xid", "frontier_own_cid", "unique_row_ids", "", "", "",
-      "updated_at"};
+      "updated_at", "reinitialize_reason"};
   return columns;
 }
 
@@ -140,6 +141,13 @@ void set_frontier(int64_t pgt_id, const std::optional<std::string>& snapshot,
       {std::to_string(pgt_id), snapshot, own_xid, own_cid});
 }
 
+void mark_for_reinitialize(int64_t pgt_id, const std::string& reason) {
+  write(
+      "UPDATE pgtrickle.pgt_stream_tables SET frontier = NULL, frontier_own_xid = NULL, "
+      "frontier_own_cid = NULL, reinitialize_reason = $2 WHERE pgt_id = $1::bigint",
+      {std::to_string(pgt_id), reason});
+}
+
 void set_status(int64_t pgt_id, const std::string& status) {
   write(
       "UPDATE pgtrickle.pgt_stream_tables SET status = $2, updated_at = pg_catalog.now(), "
@@ -207,7 +215,7 @@ void record_refresh(int64_t pgt_id, const RefreshRecord& r) {
        ColumnValue::null("last_error_message"), ColumnValue::transaction_start("data_timestamp"),
        ColumnValue::clock("last_refresh_at"), ColumnValue::of_optional("frontier", r.frontier),
        ColumnValue::of_optional("frontier_own_xid", r.frontier_own_xid),
-       ColumnValue::of_optional("frontier_own_cid", r.frontier_own_cid)});
+       ColumnValue::of_optional("frontier_own_cid", r.frontier_own_cid), ColumnValue::null("reinitialize_reason")});
 }
 
 int64_t now_unix_micros() {

@@ -41,6 +41,9 @@ struct StreamTable {
   std::optional<std::string> delta_apply_sql;
   std::optional<std::string> pending_changes_sql;
   std::string version;  // changes whenever the definition changes (cache key)
+  // Set when the next refresh must recompute the table because something its
+  // maintenance was derived from changed (history action REINITIALIZE).
+  std::optional<std::string> reinitialize_reason;
 
   bool differential() const { return effective_refresh_mode == "DIFFERENTIAL"; }
 
@@ -68,6 +71,10 @@ void set_frontier(int64_t pgt_id, const std::optional<std::string>& snapshot,
                   const std::optional<std::string>& own_xid,
                   const std::optional<std::string>& own_cid);
 
+// The next refresh recomputes the table (action REINITIALIZE, `reason` in
+// its history): the frontier is cleared, the reason kept until then.
+void mark_for_reinitialize(int64_t pgt_id, const std::string& reason);
+
 // Sets status (and resets consecutive_errors / last error when ACTIVE).
 void set_status(int64_t pgt_id, const std::string& status);
 
@@ -81,7 +88,7 @@ std::vector<Oid> stream_tables_reading(Oid relid);
 
 // What one refresh did, recorded with the stream table's new state.
 struct RefreshRecord {
-  const char* action = "FULL";       // NO_DATA / FULL / DIFFERENTIAL
+  const char* action = "FULL";       // NO_DATA / FULL / DIFFERENTIAL / REINITIALIZE
   const char* initiated_by = "MANUAL";
   std::string reason;
   int64_t start_unix_micros = 0;

@@ -208,7 +208,19 @@ Oid oid_of(const std::string& sql, const pg::spi::Params& params) {
   return v ? static_cast<Oid>(std::stoul(*v)) : InvalidOid;
 }
 
+// Set while capture's own ALTER TABLE of a source runs (see
+// running_capture_ddl()).
+int capture_ddl_depth = 0;
+
+struct CaptureDdl {
+  CaptureDdl() { ++capture_ddl_depth; }
+  ~CaptureDdl() { --capture_ddl_depth; }
+  CaptureDdl(const CaptureDdl&) = delete;
+  CaptureDdl& operator=(const CaptureDdl&) = delete;
+};
+
 void create_triggers(Oid relid, const std::string& source) {
+  CaptureDdl own_ddl;
   std::string fn = capture_function_name(relid);
   pg::spi::exec("CREATE TRIGGER pgt_cdc_ins AFTER INSERT ON " + source +
                 " REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
@@ -230,6 +242,8 @@ void create_triggers(Oid relid, const std::string& source) {
 }
 
 }  // namespace
+
+bool running_capture_ddl() { return capture_ddl_depth > 0; }
 
 namespace {
 

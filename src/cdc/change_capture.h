@@ -26,6 +26,10 @@ void ensure_capture(const frontend::ScannedTable& table, Oid reader);
 // column and makes the next refreshes FULL.
 void sync_capture_with_source(Oid relid);
 
+// True while capture itself alters a source (ENABLE ALWAYS of its triggers):
+// the DDL event trigger has nothing to check then.
+bool running_capture_ddl();
+
 // Removes buffers, triggers and capture functions of tables that no
 // DIFFERENTIAL stream table reads any more (or that were dropped).
 void drop_unused_capture();

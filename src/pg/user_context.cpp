@@ -1,6 +1,7 @@
 // Role switching: see user_context.h.
 #include "pg/user_context.h"
 
+#include "common/user_error.h"
 #include "pg/boundary.h"
 
 extern "C" {
@@ -24,16 +25,22 @@ AsRole::AsRole(Oid role, bool restricted) {
 
 AsRole::~AsRole() { SetUserIdAndSecContext(saved_role_, saved_sec_context_); }
 
-Oid catalog_owner() {
+Oid relation_owner(Oid relid) {
   Oid owner = InvalidOid;
   guard([&] {
-    Oid nsp = get_namespace_oid("pgtrickle", false);
-    Oid relid = get_relname_relid("pgt_stream_tables", nsp);
     HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-    if (!HeapTupleIsValid(tup)) elog(ERROR, "pg_trickle catalog table is missing");
+    if (!HeapTupleIsValid(tup)) return;
     owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
     ReleaseSysCache(tup);
   });
+  return owner;
+}
+
+Oid catalog_owner() {
+  Oid relid = InvalidOid;
+  guard([&] { relid = get_relname_relid("pgt_stream_tables", get_namespace_oid("pgtrickle", false)); });
+  Oid owner = relation_owner(relid);
+  if (!OidIsValid(owner)) throw Error(sqlstate::kInternalError, "pg_trickle catalog table is missing");
   return owner;
 }
 

@@ -21,6 +21,9 @@ class AsRole {
   int saved_sec_context_;
 };
 
+// The role that owns a relation (InvalidOid when there is no such relation).
+Oid relation_owner(Oid relid);
+
 // The role that owns the extension's catalog (who ran CREATE EXTENSION).
 Oid catalog_owner();
 

@@ -116,6 +116,11 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
 
 int64_t as_int(const pg::spi::Value& v) { return v ? std::stoll(*v) : 0; }
 
+// Whether a refresh with this action recomputes the whole table.
+bool recomputes(const char* action) {
+  return std::string(action) == "FULL" || std::string(action) == "REINITIALIZE";
+}
+
 // Rows in the sources (for the change ratio): statistics, or a count where a
 // table was never analyzed.
 double source_rows(const std::vector<Oid>& tables, Snapshot snapshot) {
@@ -258,6 +263,9 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     cdc::recover_reset_buffers(plans.sources);
     outcome.action = "FULL";
     outcome.reason = "a change buffer was emptied by a crash or failover (unlogged change buffers)";
+  } else if (st.reinitialize_reason) {
+    outcome.action = "REINITIALIZE";
+    outcome.reason = *st.reinitialize_reason;
   } else if (!st.frontier) {
     outcome.action = "FULL";
     outcome.reason = !why_full.empty() ? why_full
@@ -320,7 +328,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
             static_cast<int64_t>(plans.full_insert->run(previous, snapshot.get()).processed);
         catalog::create_row_id_index(st.qualified_name(), plans.unique_ids);
       };
-      if (std::string(outcome.action) == "FULL") {
+      if (recomputes(outcome.action)) {
         recompute();
       } else {
         std::string failure;
@@ -364,7 +372,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   // one moved the frontier over whatever the buffers hold.
   if (std::string(outcome.action) != "NO_DATA")
     for (size_t i = 0; i < plans.sources.size(); i++)
-      if (std::string(outcome.action) == "FULL" || pending.per_source[i])
+      if (recomputes(outcome.action) || pending.per_source[i])
         cdc::clean_consumed_changes(plans.sources[i]);
   return outcome;
 }

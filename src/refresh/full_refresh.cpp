@@ -23,15 +23,8 @@ namespace {
 }  // namespace
 
 Oid lock_storage_table(const catalog::StreamTable& st, int lockmode) {
-  Oid owner = InvalidOid;
-  pg::guard([&] {
-    LockRelationOid(st.relid, lockmode);
-    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(st.relid));
-    if (HeapTupleIsValid(tup)) {
-      owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
-      ReleaseSysCache(tup);
-    }
-  });
+  pg::guard([&] { LockRelationOid(st.relid, lockmode); });
+  Oid owner = pg::relation_owner(st.relid);
   if (!OidIsValid(owner))
     throw Error(sqlstate::kUndefinedTable,
                 "storage table of stream table \"" + st.display_name() + "\" does not exist", "",
@@ -86,9 +79,9 @@ RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initia
     throw;
   }
   catalog::RefreshRecord record;
-  record.action = "FULL";
+  record.action = st.reinitialize_reason ? "REINITIALIZE" : "FULL";
   record.initiated_by = initiated_by;
-  record.reason = reason;
+  record.reason = st.reinitialize_reason.value_or(reason);
   record.start_unix_micros = started;
   record.rows_inserted = result.rows_inserted;
   record.rows_deleted = result.rows_deleted;

@@ -21,7 +21,7 @@ Oid lock_storage_table(const catalog::StreamTable& st, int lockmode);
 // EXCLUSIVE lock (readers wait, then see the new contents; never an empty
 // table), running the query as the stream table's owner with search_path
 // pinned. Records a history row and marks the stream table refreshed.
-// initiated_by: MANUAL / SCHEDULER / INITIAL / ALTER.
+// initiated_by: MANUAL / SCHEDULER / INITIAL / ALTER / DDL (a source changed).
 RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated_by,
                            const std::string& reason = "");
 

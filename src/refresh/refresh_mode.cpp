@@ -33,7 +33,14 @@ ModeDecision decide_refresh_mode(RefreshMode requested, const QueryCapabilities&
   if (requested == RefreshMode::Full) return d;
 
   // A volatile function gives a different answer on every evaluation: a delta
-  // computed from it is meaningless, and a FULL refresh is the only honest mode.
+  // computed from it is meaningless, and a FULL refresh is the only honest
+  // mode (AUTO takes it, as for any query FULL maintains).
+  if (!caps.volatile_construct.empty() && requested == RefreshMode::Auto) {
+    d.reason = "it uses " + caps.volatile_construct +
+               ", whose result can differ each time the query is evaluated";
+    d.warn = true;
+    return d;
+  }
   if (!caps.volatile_construct.empty())
     throw Error(sqlstate::kFeatureNotSupported,
                 "defining query uses " + caps.volatile_construct + ", which refresh_mode '" +

@@ -9,7 +9,7 @@
 
 namespace pgt::refresh {
 
-// initiated_by: MANUAL / SCHEDULER / INITIAL / ALTER.
+// initiated_by: MANUAL / SCHEDULER / INITIAL / ALTER / DDL (a source changed).
 void refresh_now(const catalog::StreamTable& st, const char* initiated_by,
                  const std::string& reason = "");
 

@@ -70,10 +70,19 @@ TEST(DecideRefreshMode, DifferentialRefusesWhatItCannotMaintain) {
   EXPECT_EQ(d.effective, RefreshMode::Differential);
 }
 
-TEST(DecideRefreshMode, VolatileRefusedOutsideFull) {
+TEST(DecideRefreshMode, VolatileRefusedInDifferentialAndImmediate) {
   QueryCapabilities caps{"", "volatile function random()"};
-  for (RefreshMode m : {RefreshMode::Auto, RefreshMode::Differential, RefreshMode::Immediate})
+  for (RefreshMode m : {RefreshMode::Differential, RefreshMode::Immediate})
     EXPECT_STREQ(sqlstate_of([&] { pgt::decide_refresh_mode(m, caps); }), "0A000");
+}
+
+// AUTO accepts whatever FULL maintains: FULL, with the reason and a warning.
+TEST(DecideRefreshMode, VolatileInAutoFallsBackToFull) {
+  QueryCapabilities caps{"", "volatile function random()"};
+  ModeDecision d = pgt::decide_refresh_mode(RefreshMode::Auto, caps);
+  EXPECT_EQ(d.effective, RefreshMode::Full);
+  EXPECT_NE(d.reason.find("volatile function random()"), std::string::npos) << d.reason;
+  EXPECT_TRUE(d.warn);
 }
 
 TEST(DecideRefreshMode, ImmediateNotAvailableYet) {

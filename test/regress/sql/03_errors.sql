@@ -40,10 +40,15 @@ SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', schedule => '@fort
 SET pg_trickle.min_schedule_seconds = 60;
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', schedule => '30s', refresh_mode => 'FULL');
 RESET pg_trickle.min_schedule_seconds;
--- Volatile functions outside FULL mode.
-SELECT pgtrickle.create_stream_table('bad1', 'SELECT id, random() AS r FROM orders');
-SELECT pgtrickle.create_stream_table('bad1', 'SELECT clock_timestamp() AS t', refresh_mode => 'AUTO');
-SELECT pgtrickle.create_stream_table('bad1', 'SELECT * FROM orders TABLESAMPLE BERNOULLI (50)');
+-- Volatile functions: refused in DIFFERENTIAL; AUTO falls back to FULL with a
+-- WARNING and the reason.
+SELECT pgtrickle.create_stream_table('bad1', 'SELECT id, random() AS r FROM orders', refresh_mode => 'DIFFERENTIAL');
+SELECT pgtrickle.create_stream_table('vol1', 'SELECT id, random() AS r FROM orders');
+SELECT pgtrickle.create_stream_table('vol2', 'SELECT clock_timestamp() AS t', refresh_mode => 'AUTO');
+SELECT pgtrickle.create_stream_table('vol3', 'SELECT * FROM orders TABLESAMPLE BERNOULLI (50)');
+SELECT pgt_name, effective_refresh_mode, effective_mode_reason FROM pgtrickle.pgt_stream_tables
+ WHERE pgt_name LIKE 'vol_' ORDER BY pgt_name;
+SELECT pgtrickle.drop_stream_table(n) FROM unnest(ARRAY['vol1', 'vol2', 'vol3']) n;
 -- Columns a table cannot hold.
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT id, id FROM orders', refresh_mode => 'FULL');
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT id AS __pgt_row_id FROM orders', refresh_mode => 'FULL');

@@ -175,12 +175,15 @@ UPDATE items SET quantity = quantity + 1, price = price + 1 WHERE id = 1;
 SELECT captured_columns, captured_attnums FROM pgtrickle.pgt_change_tracking WHERE source_name = 'items';
 SELECT pgtrickle.refresh_stream_table('cheap_items');
 SELECT st_matches('cheap_items', 'SELECT id, cat, price * 2 FROM items WHERE price < 30') AS after_rename_ok;
--- A captured column changing type: the next refresh recomputes.
+-- A captured column changing type: the stream table's column follows at once
+-- (reinitialized by the DDL), and refreshes go on by delta.
 ALTER TABLE items ALTER COLUMN price TYPE float8;
 UPDATE items SET price = price + 1 WHERE id = 3;
 SELECT pgtrickle.refresh_stream_table('cheap_items');
-SELECT h.action FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables st USING (pgt_id)
- WHERE st.pgt_name = 'cheap_items' ORDER BY refresh_id DESC LIMIT 1;
+SELECT h.action, h.initiated_by, h.reason FROM pgtrickle.pgt_refresh_history h
+  JOIN pgtrickle.pgt_stream_tables st USING (pgt_id)
+ WHERE st.pgt_name = 'cheap_items' ORDER BY refresh_id DESC LIMIT 2;
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'cheap_items'::regclass AND attname = 'value';
 SELECT st_matches('cheap_items', 'SELECT id, cat, price * 2 FROM items WHERE price < 30') AS after_retype_ok;
 DROP FUNCTION buffered(regclass);
 DROP FUNCTION st_matches(text, text);
