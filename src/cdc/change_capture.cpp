@@ -61,16 +61,26 @@ std::string capture_function_name(Oid relid) {
   return quote_qualified("pgtrickle_changes", "capture_" + std::to_string(relid));
 }
 
+// The columns of a source, each with the type its buffer column gets: the
+// column's type, or for a domain its base type (a buffer stores plain
+// values: a domain's constraints, which may call functions its owner wrote,
+// are never evaluated by capture, which runs as the extension owner).
 std::vector<SourceColumn> source_columns(Oid relid) {
   auto result = pg::spi::run(
-      "SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) || "
+      "WITH RECURSIVE base(attnum, typ, typmod) AS ("
+      " SELECT a.attnum, a.atttypid, a.atttypmod FROM pg_catalog.pg_attribute a"
+      " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped"
+      " UNION ALL SELECT b.attnum, d.typbasetype, d.typtypmod FROM base b"
+      " JOIN pg_catalog.pg_type d ON d.oid = b.typ AND d.typtype = 'd') "
+      "SELECT a.attnum, a.attname, pg_catalog.format_type(b.typ, b.typmod) || "
       "CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN ' COLLATE ' || "
       "pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.collname) ELSE '' END, "
       "a.atttypid::int8, a.attcollation::int8 FROM pg_catalog.pg_attribute a "
-      "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+      "JOIN base b ON b.attnum = a.attnum "
+      "JOIN pg_catalog.pg_type t ON t.oid = b.typ AND t.typtype <> 'd' "
       "LEFT JOIN pg_catalog.pg_collation c ON c.oid = a.attcollation "
       "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = c.collnamespace "
-      "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+      "WHERE a.attrelid = $1::oid ORDER BY a.attnum",
       {std::to_string(relid)});
   std::vector<SourceColumn> out;
   for (const auto& r : result.rows)
@@ -124,6 +134,17 @@ std::string text_array(const std::vector<std::string>& items) {
 }
 
 
+// CREATE FUNCTION of a source's capture trigger function with this PL/pgSQL
+// body. The body holds the source's column names: it is one string literal
+// (quote_literal), which no name can end, never a dollar-quoted text (a
+// column named "$x$; ALTER ROLE ..." would close one, and what follows would
+// run as the extension owner).
+std::string capture_function_definition(Oid relid, const std::string& body) {
+  return "CREATE OR REPLACE FUNCTION " + capture_function_name(relid) +
+         "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+         "SET search_path = pg_catalog, pg_temp AS " + quote_literal(body);
+}
+
 // The PL/pgSQL body of the capture trigger function for the given columns.
 // A captured column whose source column was dropped has an empty name and is
 // recorded as NULL.
@@ -149,9 +170,7 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
     // The query reads no column of this table (SELECT 1 FROM t): only row
     // counts matter, and an UPDATE changes none.
     std::string insert = "INSERT INTO " + buffer + " (__pgt_w) ";
-    return "CREATE OR REPLACE FUNCTION " + capture_function_name(relid) +
-           "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
-           "SET search_path = pg_catalog, pg_temp AS $pgt$\n"
+    return capture_function_definition(relid,
            "BEGIN\n"
            "  IF TG_OP = 'INSERT' THEN\n    " + insert + "SELECT 1 FROM __pgt_new;\n"
            "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "SELECT -1 FROM __pgt_old;\n"
@@ -159,7 +178,7 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
            "  END IF;\n"
            "  PERFORM pgtrickle._signal_scheduler(TG_RELID);\n"  // wakes the scheduler at commit
            "  RETURN NULL;\n"
-           "END\n$pgt$";
+           "END\n");
   }
   std::string insert = "INSERT INTO " + buffer + " (__pgt_w, " + targets + ") ";
   // An UPDATE records only rows whose captured columns changed: the multiset
@@ -186,9 +205,7 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
                        " HAVING pg_catalog.sum(__pgt_s) <> 0"
                  : insert + "SELECT -1, " + cols + " FROM __pgt_old UNION ALL SELECT 1, " + cols +
                        " FROM __pgt_new";
-  return "CREATE OR REPLACE FUNCTION " + capture_function_name(relid) +
-         "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
-         "SET search_path = pg_catalog, pg_temp AS $pgt$\n"
+  return capture_function_definition(relid,
          // A source column may be named like a trigger variable (old, new,
          // found, tg_op, ...): in the statements it is the column.
          "#variable_conflict use_column\n"
@@ -200,7 +217,7 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
          "  END IF;\n"
          "  PERFORM pgtrickle._signal_scheduler(TG_RELID);\n"  // wakes the scheduler at commit
          "  RETURN NULL;\n"
-         "END\n$pgt$";
+         "END\n");
 }
 
 Oid oid_of(const std::string& sql, const pg::spi::Params& params) {
