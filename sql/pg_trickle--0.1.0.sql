@@ -132,7 +132,10 @@ REVOKE ALL ON pgtrickle.pgt_stream_tables, pgtrickle.pgt_dependencies,
               pgtrickle.pgt_refresh_history, pgtrickle.pgt_change_tracking FROM PUBLIC;
 GRANT SELECT ON pgtrickle.pgt_stream_tables, pgtrickle.pgt_dependencies,
                 pgtrickle.pgt_refresh_history, pgtrickle.pgt_change_tracking TO PUBLIC;
+-- Every role may look into the schema; what it may read there is decided per
+-- buffer and column (cdc/buffer_grants.h).
 REVOKE ALL ON SCHEMA pgtrickle_changes FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgtrickle_changes TO PUBLIC;
 GRANT USAGE ON SCHEMA pgtrickle TO PUBLIC;
 
 -------------------------------------------------------------------------------
@@ -408,6 +411,12 @@ LANGUAGE c STRICT
 AS 'MODULE_PATHNAME', 'pgt_sync_change_capture';
 REVOKE ALL ON FUNCTION pgtrickle._sync_change_capture(oid) FROM PUBLIC;
 
+CREATE FUNCTION pgtrickle._sync_buffer_grants(source oid)
+RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_sync_buffer_grants';
+REVOKE ALL ON FUNCTION pgtrickle._sync_buffer_grants(oid) FROM PUBLIC;
+
 CREATE FUNCTION pgtrickle._drop_unused_change_capture()
 RETURNS void
 LANGUAGE c
@@ -443,11 +452,16 @@ BEGIN
        FROM (SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
               WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass) d
       WHERE EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies dep WHERE dep.source_relid = d.objid);
+    -- Privileges on sources, or a stream table's owner, may have changed:
+    -- the buffers' readers follow.
+    IF TG_TAG IN ('GRANT', 'REVOKE', 'ALTER TABLE') THEN
+        PERFORM pgtrickle._sync_buffer_grants(NULL);
+    END IF;
 END
 $$;
 REVOKE ALL ON FUNCTION pgtrickle._on_ddl_command_end() FROM PUBLIC;
 CREATE EVENT TRIGGER pgt_ddl_command_end ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'CREATE VIEW', 'ALTER VIEW', 'CREATE RULE')
+    WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'CREATE VIEW', 'ALTER VIEW', 'CREATE RULE', 'GRANT', 'REVOKE')
     EXECUTE FUNCTION pgtrickle._on_ddl_command_end();
 
 -- Called once per statement by the capture triggers: the scheduler of this

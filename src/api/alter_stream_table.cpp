@@ -86,7 +86,7 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
   catalog::update_definition(st);
   if (def) {
     if (repopulate)
-      api::reinstall_maintenance(*def, pg::current_role(), &st);
+      api::reinstall_maintenance(*def, &st);
     else
       api::record_sources(st, *def, true);
     api::warn_if_fallback(*def, st.display_name());

@@ -49,7 +49,7 @@ PGT_SQL_FUNCTION(pgt_create_stream_table) {
   api::record_sources(st, def, false);
   if (st.differential()) {
     api::prepare_row_identity(st);
-    api::install_change_capture(def, pg::current_role(), &st);
+    api::install_change_capture(def, &st);
   }
 
   if (initialize)

@@ -80,7 +80,7 @@ void check_query_still_analyzes(const catalog::StreamTable& st) {
 api::Definition derive_again(const catalog::StreamTable& st, RefreshMode requested) {
   api::Definition def;
   try {
-    def = api::prepare_definition(st.defining_query, requested, st.display_name(), st.relid);
+    def = api::prepare_definition(st.defining_query, requested, st.display_name(), st.relid, false);
   } catch (const Error& e) {
     if (requested != RefreshMode::Differential || std::string(e.sqlstate()) != sqlstate::kFeatureNotSupported) throw;
     refuse_losing_differential(st, std::string(e.what()) + (e.detail().empty() ? "" : ". " + e.detail()));
@@ -141,7 +141,7 @@ bool follow_source_change(catalog::StreamTable st, Oid source) {
   if (columns_changed) catalog::reshape_storage_table(st.relid, st.qualified_name(), def.analysis.columns);
   api::apply_definition(def, st.original_query, &st);
   catalog::update_definition(st);
-  api::reinstall_maintenance(def, owner, &st);
+  api::reinstall_maintenance(def, &st);
   api::warn_if_fallback(def, st.display_name());
   catalog::mark_for_reinitialize(st.pgt_id, reason);
   if (columns_changed) {

@@ -61,21 +61,35 @@ void check_no_cycle(Oid self_relid, const std::string& display_name,
 
 }  // namespace
 
-// Why the current role cannot capture changes of a scanned table (it must own
-// it or hold TRIGGER on it: capture installs triggers there), or empty.
+// Why the current role cannot read the changes of a scanned table, or empty.
+// A DIFFERENTIAL refresh reads the tables under the query's views (and their
+// change buffers) directly, with its owner's privileges: it needs SELECT on
+// the columns it reads there, as a FULL refresh needs it on the query's own
+// relations. Capture itself is installed by the extension, for any reader.
 std::string capture_not_allowed(const frontend::DeltaDerivation& delta) {
   for (const auto& t : delta.tables) {
-    auto allowed = pg::spi::scalar("SELECT pg_catalog.has_table_privilege($1::oid, 'TRIGGER')::text",
-                                   {std::to_string(t.relid)});
-    if (allowed != std::optional<std::string>("true"))
-      return "capturing changes of table " + t.schema + "." + t.name +
-             " requires owning it or the TRIGGER privilege on it";
+    std::vector<std::string> denied;
+    for (const auto* list : {&t.key_columns, &t.used_columns})
+      for (const auto& column : *list) {
+        auto allowed = pg::spi::scalar("SELECT pg_catalog.has_column_privilege($1::oid, $2, 'SELECT')::text",
+                                       {std::to_string(t.relid), column});
+        if (allowed != std::optional<std::string>("true") &&
+            std::find(denied.begin(), denied.end(), quote_ident(column)) == denied.end())
+          denied.push_back(quote_ident(column));
+      }
+    if (!denied.empty()) {
+      std::string list;
+      for (const auto& d : denied) list += (list.empty() ? "" : ", ") + d;
+      return "reading the changes of table " + t.schema + "." + t.name + " requires SELECT on its column" +
+             (denied.size() > 1 ? "s " : " ") + list +
+             " (a DIFFERENTIAL refresh reads the tables under the query's views directly)";
+    }
   }
   return "";
 }
 
 Definition prepare_definition(const std::string& query, RefreshMode requested,
-                              const std::string& display_name, Oid self_relid) {
+                              const std::string& display_name, Oid self_relid, bool check_privileges) {
   Definition def;
   def.analysis = frontend::analyze_defining_query(query);
   check_no_cycle(self_relid, display_name, def.analysis.sources);
@@ -85,7 +99,7 @@ Definition prepare_definition(const std::string& query, RefreshMode requested,
       def.delta = frontend::derive_delta(def.analysis.normalized_sql, false);
     }
     def.analysis.caps.not_incremental_because = def.delta.not_differentiable_because;
-    if (def.analysis.caps.not_incremental_because.empty())
+    if (def.analysis.caps.not_incremental_because.empty() && check_privileges)
       def.analysis.caps.not_incremental_because = capture_not_allowed(def.delta);
   }
   def.mode = decide_refresh_mode(requested, def.analysis.caps);
@@ -113,9 +127,9 @@ void prepare_row_identity(const catalog::StreamTable& st) {
   catalog::set_row_id_column(st.relid, st.qualified_name(), st.differential(), st.unique_row_ids);
 }
 
-void install_change_capture(const Definition& def, Oid owner, catalog::StreamTable* st) {
+void install_change_capture(const Definition& def, catalog::StreamTable* st) {
   if (def.mode.effective != RefreshMode::Differential) return;
-  for (const auto& t : def.delta.tables) cdc::ensure_capture(t, owner);
+  for (const auto& t : def.delta.tables) cdc::ensure_capture(t);
   refresh::DeltaSql sql;
   {
     pg::PinnedSearchPath pinned;
@@ -126,11 +140,11 @@ void install_change_capture(const Definition& def, Oid owner, catalog::StreamTab
   catalog::update_definition(*st);
 }
 
-void reinstall_maintenance(const Definition& def, Oid owner, catalog::StreamTable* st) {
+void reinstall_maintenance(const Definition& def, catalog::StreamTable* st) {
   record_sources(*st, def, true);
   catalog::set_frontier(st->pgt_id, std::nullopt, std::nullopt, std::nullopt);
   prepare_row_identity(*st);
-  install_change_capture(def, owner, st);
+  install_change_capture(def, st);
 }
 
 void record_sources(const catalog::StreamTable& st, const Definition& def, bool replacing) {

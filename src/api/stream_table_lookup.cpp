@@ -1,6 +1,8 @@
 // Name resolution for the API: see stream_table_lookup.h.
 #include "api/stream_table_lookup.h"
 
+#include <cstring>
+
 #include "common/user_error.h"
 #include "pg/boundary.h"
 
@@ -42,6 +44,23 @@ RangeVar* parse_name(const std::string& name) {
 
 }  // namespace
 
+// A stream table is a permanent table outside pg_trickle's own schemas: a
+// temporary one would leave its catalog row behind when its session ends
+// (holding back the cleanup of every buffer it read).
+static void refuse_reserved_schema(const char* schema, const char* relname) {
+  bool temporary = false;
+  pg::guard([&] { temporary = isAnyTempNamespace(get_namespace_oid(schema, false)); });
+  std::string name = std::string(schema) + "." + relname;
+  if (temporary)
+    throw Error(sqlstate::kInvalidParameterValue, "stream table \"" + std::string(relname) + "\" cannot be temporary",
+                "", "Create it in a permanent schema; a stream table outlives the session that creates it.");
+  if (strcmp(schema, "pgtrickle") == 0 || strcmp(schema, "pgtrickle_changes") == 0 ||
+      strcmp(schema, "pg_catalog") == 0 || strcmp(schema, "information_schema") == 0)
+    throw Error(sqlstate::kInvalidParameterValue,
+                "stream table \"" + name + "\" cannot be created in schema \"" + schema + "\"",
+                "That schema belongs to pg_trickle or to PostgreSQL.", "Create it in a schema of your own.");
+}
+
 NewTableName resolve_new_stream_table_name(const std::string& name) {
   RangeVar* rv = parse_name(name);
   const char* schema = nullptr;
@@ -56,6 +75,7 @@ NewTableName resolve_new_stream_table_name(const std::string& name) {
     e.set_hint(kNameHint);
     throw;
   }
+  refuse_reserved_schema(schema, rv->relname);
   if (OidIsValid(existing))
     throw Error(sqlstate::kDuplicateTable,
                 std::string("relation \"") + schema + "." + rv->relname + "\" already exists", "",

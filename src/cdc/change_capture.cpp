@@ -2,8 +2,10 @@
 #include "cdc/change_capture.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "catalog/consumed_horizon.h"
+#include "cdc/buffer_grants.h"
 #include "catalog/object_dependencies.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
@@ -262,6 +264,25 @@ void create_triggers(Oid relid, const std::string& source) {
 
 bool running_capture_ddl() { return capture_ddl_depth > 0; }
 
+void check_capture_triggers(Oid relid) {
+  auto state = pg::spi::run(
+      "SELECT pg_catalog.count(*) FILTER (WHERE g.tgenabled = 'A'), "
+      "(SELECT pg_catalog.string_agg(DISTINCT st.pgt_schema || '.' || st.pgt_name, ', ') "
+      "FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "
+      "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL'), "
+      "$1::oid::pg_catalog.regclass::text "
+      "FROM pg_catalog.pg_trigger g WHERE g.tgrelid = $1::oid AND g.tgname = ANY ($2::text[])",
+      {std::to_string(relid), "{pgt_cdc_ins,pgt_cdc_upd,pgt_cdc_del,pgt_cdc_trunc}"});
+  const pg::spi::Row& row = state.rows.at(0);
+  if (row[0] == std::optional<std::string>(std::to_string(std::size(kTriggerNames)))) return;
+  throw Error(sqlstate::kDependentObjectsStillExist,
+              "the change capture of table " + row[2].value_or("?") + " cannot be dropped or disabled",
+              "Stream tables maintained from its changes: " + row[1].value_or("none") +
+                  ". Their refreshes would miss every change made meanwhile.",
+              "Drop those stream tables or alter them to refresh_mode => 'FULL' first; "
+              "pg_trickle removes its triggers itself when no stream table needs them.");
+}
+
 namespace {
 
 std::vector<int> captured_attnums(Oid relid, bool* tracked) {
@@ -333,7 +354,7 @@ void install_capture_function(Oid relid, const std::vector<SourceColumn>& column
 }
 }  // namespace
 
-void ensure_capture(const frontend::ScannedTable& table, Oid reader) {
+void ensure_capture(const frontend::ScannedTable& table) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string relid = std::to_string(table.relid);
   std::string source = quote_qualified(table.schema, table.name);
@@ -373,7 +394,7 @@ void ensure_capture(const frontend::ScannedTable& table, Oid reader) {
     if (!tracked) create_triggers(table.relid, source);
     record_tracking(relid, table.schema, table.name, buffer, columns, table.key_columns);
   }
-  pg::spi::exec("GRANT SELECT ON " + buffer + " TO " + quote_ident(pg::role_name(reader)));
+  sync_buffer_grants(table.relid);
 }
 
 void sync_capture_with_source(Oid relid) {
@@ -381,6 +402,7 @@ void sync_capture_with_source(Oid relid) {
   bool tracked = false;
   std::vector<int> attnums = captured_attnums(relid, &tracked);
   if (!tracked) return;
+  check_capture_triggers(relid);
   auto names = pg::spi::run(
       "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
@@ -471,6 +493,12 @@ void drop_unused_capture() {
     pg::spi::exec("DELETE FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
                   {std::to_string(relid)});
   }
+  // A DROP TRIGGER of a capture trigger on a source still in use ends here.
+  auto in_use = pg::spi::run(
+      "SELECT t.source_relid::int8 FROM pgtrickle.pgt_change_tracking t "
+      "WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t.source_relid)");
+  for (const auto& row : in_use.rows) check_capture_triggers(static_cast<Oid>(std::stoul(*row[0])));
+  sync_buffer_grants(InvalidOid);
 }
 
 Oid change_buffer_oid(Oid relid) {

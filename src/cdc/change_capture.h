@@ -16,10 +16,10 @@
 
 namespace pgt::cdc {
 
-// Makes sure `table` is captured with at least its used columns and key, and
-// lets `reader` (the stream table owner, whose refreshes read the buffer)
-// select from the buffer.
-void ensure_capture(const frontend::ScannedTable& table, Oid reader);
+// Makes sure `table` is captured with at least its used columns and key; the
+// buffer's readers are then those buffer_grants.h says (the stream table
+// reading it must be in the catalog already).
+void ensure_capture(const frontend::ScannedTable& table);
 
 // After ALTER TABLE of a captured source: the capture function follows column
 // renames and drops; a captured column's type change also retypes the buffer
@@ -30,8 +30,14 @@ void sync_capture_with_source(Oid relid);
 // the DDL event trigger has nothing to check then.
 bool running_capture_ddl();
 
+// Errors (2BP01, naming the stream tables) unless the four capture triggers
+// of a captured source exist and fire ALWAYS: dropping or disabling them
+// would make refreshes miss changes silently.
+void check_capture_triggers(Oid relid);
+
 // Removes buffers, triggers and capture functions of tables that no
-// DIFFERENTIAL stream table reads any more (or that were dropped).
+// DIFFERENTIAL stream table reads any more (or that were dropped), and
+// brings every remaining buffer's grants in line with its readers.
 void drop_unused_capture();
 
 // Rows of `relid`'s buffer consumed by every stream table reading it are

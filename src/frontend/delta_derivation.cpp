@@ -25,6 +25,7 @@ extern "C" {
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/catalog.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -227,6 +228,14 @@ const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
         bool rls = HeapTupleIsValid(tup) && reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;
         if (HeapTupleIsValid(tup)) ReleaseSysCache(tup);
         if (rls) return "row-level security on a source";
+        // Catalogs are written without triggers: their changes cannot be
+        // captured (system catalogs refuse triggers; pg_trickle writes its
+        // own catalog in C, bypassing them).
+        Oid nsp = get_rel_namespace(rte->relid);
+        if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp)) return "a system catalog as a source";
+        const char* nsp_name = get_namespace_name(nsp);
+        if (nsp_name != nullptr && (strcmp(nsp_name, "pgtrickle") == 0 || strcmp(nsp_name, "pgtrickle_changes") == 0))
+          return "pg_trickle's own catalog or change buffers as a source";
         Bitmapset* cols = pgt_rte_selected_cols(q, rte);
         int member = -1;
         while ((member = bms_next_member(cols, member)) >= 0)
@@ -717,7 +726,10 @@ std::string scan_sql(const Scan& scan, bool from_buffer) {
   std::string sql = "SELECT ";
   for (size_t i = 0; i < scan.attributes.size(); i++) {
     const Attribute& a = scan.attributes[i];
-    bool real = !a.dropped && (!from_buffer || scan_reads(scan, static_cast<AttrNumber>(i + 1)));
+    // Columns the query does not read are NULL placeholders (attribute
+    // numbers stay valid): the buffer does not hold them, and the owner may
+    // lack SELECT on them (column privileges).
+    bool real = !a.dropped && scan_reads(scan, static_cast<AttrNumber>(i + 1));
     std::string value = !real ? "NULL::" + a.type_sql
                         : from_buffer ? std::string(alias) + "." + quote_ident("c" + std::to_string(i + 1))
                                       : column_ref(alias, a);

@@ -66,7 +66,12 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   for (Oid relid : delta.full_refresh_sources) full_refresh_buffers.push_back(frontend::change_buffer_name(relid));
   sql.pending = dvm::pending_changes_sql(buffers, full_refresh_buffers);
   sql.pending_count = dvm::pending_count_sql(buffers);
-  for (const auto& t : delta.tables) sql.sources.push_back(t.relid);
+  for (const auto& t : delta.tables) {
+    sql.sources.push_back(t.relid);
+    std::vector<std::string> columns = t.key_columns;
+    columns.insert(columns.end(), t.used_columns.begin(), t.used_columns.end());
+    sql.read_columns.push_back(columns);
+  }
   sql.full_refresh_sources = delta.full_refresh_sources;
   sql.scanned_with_children = delta.scanned_with_children;
   sql.probe_indexes = delta.probe_indexes;

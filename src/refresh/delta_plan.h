@@ -27,6 +27,9 @@ struct DeltaSql {
   std::string pending;
   std::string pending_count;  // per buffer: how many unconsumed changes
   std::vector<Oid> sources;  // captured tables (in the order of `pending`'s rows)
+  // Per source (same order): the columns the refresh reads there or in its
+  // buffer, which the stream table's owner must be allowed to SELECT.
+  std::vector<std::vector<std::string>> read_columns;
   std::vector<Oid> full_refresh_sources;  // sources whose changes make a refresh FULL
   std::vector<Oid> scanned_with_children;  // sources read with inheritance (not ONLY)
   std::vector<Oid> probe_indexes;  // the MIN / MAX probes' indexes (see GroupedShape::extremum_probes)

@@ -14,12 +14,14 @@
 #include <unordered_map>
 
 #include "catalog/storage_table.h"
+#include "common/sql_quote.h"
 #include "cdc/change_capture.h"
 #include "cdc/pending_changes.h"
 #include "common/user_error.h"
 #include "frontend/delta_derivation.h"
 #include "pg/gucs.h"
 #include "pg/merge_counts.h"
+#include "pg/privileges.h"
 #include "pg/messages.h"
 #include "pg/search_path.h"
 #include "pg/spi.h"
@@ -46,6 +48,7 @@ namespace {
 struct DeltaPlans {
   std::string version;
   std::vector<Oid> sources;
+  std::vector<std::vector<std::string>> read_columns;  // per source
   std::vector<Oid> scanned_with_children;
   std::vector<Oid> probe_indexes;
   bool unique_ids = false;
@@ -104,6 +107,7 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
   plans.apply_for_changed = sql.apply_for_changed;
   plans.sources = sql.sources;
+  plans.read_columns = sql.read_columns;
   for (Oid relid : sql.sources)
     plans.forces_full.push_back(std::find(sql.full_refresh_sources.begin(), sql.full_refresh_sources.end(), relid) !=
                                 sql.full_refresh_sources.end());
@@ -202,6 +206,29 @@ const pg::spi::KeptPlan* apply_plan_for(DeltaPlans& plans, const std::vector<boo
              .first;
   }
   return it->second.get();
+}
+
+// A refresh reads the sources and their change buffers with the privileges
+// of the stream table's owner: one who may no longer SELECT a column it
+// reads (REVOKE) gets no more of its changes, exactly as a FULL refresh,
+// which runs the query, would fail. (The buffer itself is readable by the
+// owner only for the columns it may read: buffer_grants.h.)
+void check_owner_can_read_sources(const DeltaPlans& plans, const catalog::StreamTable& st, Oid owner) {
+  for (size_t i = 0; i < plans.sources.size(); i++) {
+    auto denied = pg::first_unreadable_column(owner, plans.sources[i], plans.read_columns[i]);
+    if (!denied) continue;
+    const char* schema = nullptr;
+    const char* name = nullptr;
+    pg::guard([&] {
+      name = get_rel_name(plans.sources[i]);
+      if (name) schema = get_namespace_name(get_rel_namespace(plans.sources[i]));
+    });
+    std::string table = name && schema ? std::string(schema) + "." + name : "?";
+    throw Error(sqlstate::kInsufficientPrivilege, "permission denied for table " + table,
+                "Stream table \"" + st.display_name() + "\" is refreshed with the privileges of its owner, role \"" +
+                    pg::role_name(owner) + "\", who may not read column " + quote_ident(*denied) + " of it.",
+                "Grant that role SELECT on the table again, or drop the stream table.");
+  }
 }
 
 // Applies the pending changes (on the refresh's snapshot).
@@ -306,6 +333,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   }
 
   if (std::string(outcome.action) != "NO_DATA") {
+    check_owner_can_read_sources(plans, st, owner);
     try {
       pg::AsRole as_owner(owner, true);
       pg::PinnedSearchPath pinned;
