@@ -132,6 +132,19 @@ REVOKE ALL ON pgtrickle.pgt_stream_tables, pgtrickle.pgt_dependencies,
               pgtrickle.pgt_refresh_history, pgtrickle.pgt_change_tracking FROM PUBLIC;
 GRANT SELECT ON pgtrickle.pgt_stream_tables, pgtrickle.pgt_dependencies,
                 pgtrickle.pgt_refresh_history, pgtrickle.pgt_change_tracking TO PUBLIC;
+-- A stream table's catalog rows (its definition, refresh history and errors,
+-- which can quote data) are visible to the roles that may read the stream
+-- table itself. Superusers and the catalog's owner (pg_trickle's own work)
+-- see every row.
+ALTER TABLE pgtrickle.pgt_stream_tables ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON pgtrickle.pgt_stream_tables FOR SELECT
+    USING (pg_catalog.has_any_column_privilege(pgt_relid, 'SELECT'));
+ALTER TABLE pgtrickle.pgt_dependencies ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON pgtrickle.pgt_dependencies FOR SELECT
+    USING (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = pgt_dependencies.pgt_id));
+ALTER TABLE pgtrickle.pgt_refresh_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON pgtrickle.pgt_refresh_history FOR SELECT
+    USING (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = pgt_refresh_history.pgt_id));
 -- Every role may look into the schema; what it may read there is decided per
 -- buffer and column (cdc/buffer_grants.h).
 REVOKE ALL ON SCHEMA pgtrickle_changes FROM PUBLIC;

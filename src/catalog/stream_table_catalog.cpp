@@ -91,7 +91,11 @@ StreamTable reload_for_refresh(int64_t pgt_id) {
   return from_row(*row);
 }
 
+// The catalog's rows are visible to the roles that may read their stream
+// table (row-level security); pg_trickle's own questions about the graph
+// read every row, as the catalog's owner.
 bool is_stream_table(Oid relid) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
   return pg::spi::scalar("SELECT 1 FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = $1::oid",
                          {std::to_string(relid)})
       .has_value();
@@ -184,6 +188,7 @@ void replace_dependencies(int64_t pgt_id, const std::vector<frontend::SourceRela
 }
 
 std::vector<Oid> stream_tables_reading(Oid relid) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
   auto result = pg::spi::run(
       "SELECT st.pgt_relid FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st "
       "USING (pgt_id) WHERE d.source_relid = $1::oid",
@@ -229,6 +234,7 @@ int64_t now_unix_micros() {
 namespace pgt::catalog {
 
 std::vector<Oid> sources_of(Oid st_relid) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
   auto result = pg::spi::run(
       "SELECT d.source_relid FROM pgtrickle.pgt_dependencies d "
       "JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) WHERE st.pgt_relid = $1::oid",

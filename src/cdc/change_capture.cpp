@@ -238,6 +238,12 @@ struct CaptureDdl {
   CaptureDdl& operator=(const CaptureDdl&) = delete;
 };
 
+bool source_is_unlogged(Oid relid) {
+  char persistence = 0;
+  pg::guard([&] { persistence = get_rel_persistence(relid); });
+  return persistence == RELPERSISTENCE_UNLOGGED;
+}
+
 void create_triggers(Oid relid, const std::string& source) {
   CaptureDdl own_ddl;
   std::string fn = capture_function_name(relid);
@@ -373,8 +379,11 @@ void ensure_capture(const frontend::ScannedTable& table) {
 
   if (!tracked) {
     // Unlogged: no WAL for capture and cleanup; a crash empties the buffer,
-    // which the missing sentinel tells (see recover_reset_buffers).
-    pg::spi::exec(std::string(guc::unlogged_change_buffers ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ") + buffer +
+    // which the missing sentinel tells (see recover_reset_buffers). The
+    // buffer of an unlogged source is always unlogged: a crash empties the
+    // source too, and only an emptied buffer makes its readers follow.
+    bool unlogged = guc::unlogged_change_buffers || source_is_unlogged(table.relid);
+    pg::spi::exec(std::string(unlogged ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ") + buffer +
                   " (xid pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(), "
                   "__pgt_w pg_catalog.int4 NOT NULL)");
     insert_sentinel(buffer);
@@ -455,6 +464,10 @@ void sync_capture_with_source(Oid relid) {
   }
   bool rekeyed = keys != (old_keys ? parse_text_array(*old_keys) : std::vector<std::string>{});
   if (retyped || rekeyed) pg::spi::exec("INSERT INTO " + buffer + " (__pgt_w) VALUES (0)");
+  // ALTER TABLE ... SET UNLOGGED of a source: its buffer must be emptied by
+  // a crash with it (see ensure_capture).
+  if (source_is_unlogged(relid) && !source_is_unlogged(change_buffer_oid(relid)))
+    pg::spi::exec("ALTER TABLE " + buffer + " SET UNLOGGED");
   install_capture_function(relid, columns);
   record_tracking(std::to_string(relid), *names.rows[0][0], *names.rows[0][1], buffer, columns, keys);
   // The readers' delta SQL is derived from the table as it is now: make

@@ -181,6 +181,29 @@ TEST_F(RoleSecurity, OwnerToHandsTheStreamTableOver) {
   expect_refused(alice->try_exec(refresh_stream_table_sql("rs_handed")), "42501", "a refresh by the former owner");
 }
 
+// Catalog rows (definitions, history, errors that can quote data) are
+// visible to the roles that may read the stream table, no others.
+TEST_F(RoleSecurity, CatalogRowsAreVisibleToTheStreamTablesReadersOnly) {
+  make_source("rs_cat");
+  auto alice = connect(kAlice);
+  create_stream_table(*alice, "rs_cat_st", "SELECT id, pub FROM rs_cat", "DIFFERENTIAL");
+  refresh_stream_table(*alice, "rs_cat_st");
+  const std::string id = conn().scalar("SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'rs_cat_st'");
+  auto eve = connect(kEve);
+  auto visible = [&](PgConn& c) {
+    return c.scalar("SELECT (SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE pgt_id = " + id + ") || ',' || "
+                    "(SELECT count(*) FROM pgtrickle.pgt_refresh_history WHERE pgt_id = " + id + ") || ',' || "
+                    "(SELECT count(*) FROM pgtrickle.pgt_dependencies WHERE pgt_id = " + id + ") || ',' || "
+                    "(SELECT count(*) FROM pgtrickle.pgt_status() WHERE name = 'public.rs_cat_st')");
+  };
+  EXPECT_EQ(visible(*alice), "1,2,1,1");
+  EXPECT_EQ(visible(*eve), "0,0,0,0");
+  ExecOutcome history = eve->try_exec("SELECT * FROM pgtrickle.get_refresh_history('rs_cat_st')");
+  EXPECT_FALSE(history.ok && !eve->query("SELECT * FROM pgtrickle.get_refresh_history('rs_cat_st')").empty());
+  alice->exec(std::string("GRANT SELECT ON rs_cat_st TO ") + kEve);
+  EXPECT_EQ(visible(*eve), "1,2,1,1");
+}
+
 TEST_F(RoleSecurity, PlacementAndCatalogSourcesAreRefused) {
   for (const char* name : {"pg_temp.rs_tmp", "pgtrickle.rs_in_ext", "pgtrickle_changes.rs_in_buffers"}) {
     expect_refused(conn().try_exec(create_stream_table_sql(name, "SELECT 1 AS a")), "22023", name);

@@ -2,7 +2,9 @@
 // (crash recovery), the launcher starts the scheduler again, the refresh the
 // dead scheduler was running is marked FAILED, and refreshing goes on.
 // Crash recovery also empties the (unlogged) change buffers: the stream
-// tables whose changes were lost are refreshed FULL.
+// tables whose changes were lost are refreshed FULL. It empties unlogged
+// sources too: their stream tables follow (their buffers are unlogged even
+// with pg_trickle.unlogged_change_buffers off).
 //
 // DISABLED_: it takes the whole cluster down, so it must not run while other
 // tests do. scripts/test.sh runs it in a phase of its own
@@ -48,6 +50,16 @@ TEST_F(SchedulerCrash, DISABLED_SchedulerKilledWithSigkillComesBackAfterCrashRec
   conn().exec("INSERT INTO sk_lost_src SELECT i, i FROM generate_series(1, 10) i");
   create_scheduled(conn(), "sk_lost", "SELECT v % 3 AS k, sum(v) AS s FROM sk_lost_src GROUP BY v % 3", "1h",
                    "refresh_mode => 'DIFFERENTIAL'");
+  conn().exec("SET pg_trickle.unlogged_change_buffers = off");
+  conn().exec("CREATE UNLOGGED TABLE sk_unlogged_src (id int PRIMARY KEY, v int)");
+  conn().exec("INSERT INTO sk_unlogged_src SELECT i, i FROM generate_series(1, 10) i");
+  create_scheduled(conn(), "sk_unlogged", "SELECT id, v FROM sk_unlogged_src", "1h", "refresh_mode => 'DIFFERENTIAL'");
+  conn().exec("CREATE TABLE sk_made_unlogged_src (id int PRIMARY KEY, v int)");
+  conn().exec("INSERT INTO sk_made_unlogged_src SELECT i, i FROM generate_series(1, 10) i");
+  create_scheduled(conn(), "sk_made_unlogged", "SELECT id, v FROM sk_made_unlogged_src", "1h",
+                   "refresh_mode => 'DIFFERENTIAL'");
+  conn().exec("ALTER TABLE sk_made_unlogged_src SET UNLOGGED");
+  conn().exec("RESET pg_trickle.unlogged_change_buffers");
   conn().exec("UPDATE sk_lost_src SET v = v * 10 WHERE id <= 5");
   conn().exec("DELETE FROM sk_lost_src WHERE id = 10");
   ASSERT_GT(change_buffer_rows(conn(), "sk_lost_src"), 0);
@@ -90,6 +102,18 @@ TEST_F(SchedulerCrash, DISABLED_SchedulerKilledWithSigkillComesBackAfterCrashRec
   c->exec("SELECT pgtrickle.refresh_stream_table('sk_lost')");
   EXPECT_EQ(last_refresh(*c, "sk_lost").action, "DIFFERENTIAL");
   EXPECT_TRUE(st_matches_query(*c, "sk_lost", "SELECT v % 3 AS k, sum(v) AS s FROM sk_lost_src GROUP BY v % 3"));
+
+  // The unlogged sources are empty: so are their stream tables, after a FULL
+  // refresh that says why.
+  for (const char* st : {"sk_unlogged", "sk_made_unlogged"}) {
+    SCOPED_TRACE(st);
+    c->exec(std::string("SELECT pgtrickle.refresh_stream_table('") + st + "')");
+    EXPECT_EQ(last_refresh(*c, st).action, "FULL");
+    EXPECT_EQ(c->scalar(std::string("SELECT count(*) FROM ") + st), "0");
+  }
+  c->exec("INSERT INTO sk_unlogged_src VALUES (1, 1)");
+  c->exec("SELECT pgtrickle.refresh_stream_table('sk_unlogged')");
+  EXPECT_TRUE(st_matches_query(*c, "sk_unlogged", "SELECT id, v FROM sk_unlogged_src"));
 
   c->exec("SELECT pgtrickle.alter_stream_table('sk_slow', status => 'SUSPENDED')");
   c->exec("INSERT INTO sk_src VALUES (6)");
