@@ -57,4 +57,8 @@ if tail -n +"$((logged + 1))" "$work/server.log" | grep -E "$crashes" \
   exit 1
 fi
 
+# On a cluster of its own whose background worker slots run out.
+echo "== scheduler starvation is visible"
+test/scheduler_starvation.sh
+
 echo "== all tiers passed in $(( $(date +%s) - start ))s"

@@ -199,6 +199,12 @@ AS 'MODULE_PATHNAME', 'pgt_refresh_stream_table';
 -------------------------------------------------------------------------------
 -- Monitoring.
 
+-- Whether this database's background scheduler runs; if not, why and what to do.
+CREATE FUNCTION pgtrickle.scheduler_status(OUT state text, OUT detail text, OUT hint text)
+RETURNS record
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'pgt_scheduler_status';
+
 CREATE FUNCTION pgtrickle.pgt_status()
 RETURNS TABLE (
     name                   text,

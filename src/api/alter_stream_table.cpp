@@ -6,6 +6,7 @@
 // oid, grants, policies) and repopulates it with a FULL refresh; the whole call
 // is one transaction.
 #include "api/arguments.h"
+#include "api/scheduler_status.h"
 #include "api/stream_table_definition.h"
 #include "api/stream_table_lookup.h"
 #include "api/stream_table_options.h"
@@ -95,6 +96,7 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
     catalog::set_status(st.pgt_id, *status);
     st.status = *status;
   }
+  api::warn_if_not_scheduled();
   if (repopulate) {
     refresh::refresh_now(*catalog::find_by_relid(st.relid), "ALTER",
                          query ? "defining query changed" : "refresh mode changed");

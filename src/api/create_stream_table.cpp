@@ -4,6 +4,7 @@
 //
 // The whole call is one transaction: any error leaves nothing behind.
 #include "api/arguments.h"
+#include "api/scheduler_status.h"
 #include "api/stream_table_definition.h"
 #include "api/stream_table_lookup.h"
 #include "api/stream_table_options.h"
@@ -58,5 +59,6 @@ PGT_SQL_FUNCTION(pgt_create_stream_table) {
     api::check_can_read_sources(def);
 
   api::warn_if_fallback(def, st.display_name());
+  api::warn_if_not_scheduled();
   PG_RETURN_VOID();
 }

@@ -95,10 +95,23 @@ void start_scheduler(int index, Oid dboid) {
   if (handles[index] != nullptr) pfree(handles[index]);
   handles[index] = nullptr;
   last_start[index] = GetCurrentTimestamp();
-  if (!RegisterDynamicBackgroundWorker(&worker, &handles[index]))
-    ereport(WARNING, (errmsg("pg_trickle: could not start the scheduler of database %u", dboid),
-                      errhint("Raise max_worker_processes.")));
+  bool started = RegisterDynamicBackgroundWorker(&worker, &handles[index]);
   MemoryContextSwitchTo(old);
+  // Remembered for the database's sessions (pgtrickle.scheduler_status(), and
+  // a WARNING when they create or alter stream tables there).
+  SharedState* s = shared();
+  LWLockAcquire(s->lock, LW_EXCLUSIVE);
+  if (DatabaseSlot* slot = find_slot(dboid)) {
+    if (!started && slot->no_worker_since == 0) slot->no_worker_since = GetCurrentTimestamp();
+    if (started) slot->no_worker_since = 0;
+  }
+  LWLockRelease(s->lock);
+  if (!started)
+    ereport(WARNING, (errmsg("pg_trickle: could not start the scheduler of database %u: no background worker slot "
+                             "is free", dboid),
+                      errhint("Raise max_worker_processes (now %d): each database with pg_trickle needs one for "
+                              "its scheduler, plus pg_trickle.max_dynamic_refresh_workers while refreshing.",
+                              max_worker_processes)));
 }
 
 // One pass: start what should run, stop what should not. Returns how long to

@@ -128,6 +128,22 @@ void database_settings_changed(Oid dboid) {
   wake_launcher();
 }
 
+SchedulerState scheduler_state(Oid dboid) {
+  if (state == nullptr) return SchedulerState::NotLoaded;
+  SchedulerState out = SchedulerState::Starting;
+  LWLockAcquire(state->lock, LW_SHARED);
+  if (DatabaseSlot* slot = find_slot(dboid)) {
+    if (slot->worker_pid != 0)
+      out = SchedulerState::Running;
+    else if (slot->disabled)
+      out = SchedulerState::Disabled;
+    else if (slot->no_worker_since != 0)
+      out = SchedulerState::NoWorkerSlot;
+  }
+  LWLockRelease(state->lock);
+  return out;
+}
+
 void wake_launcher() {
   if (state == nullptr) return;
   Latch* latch = nullptr;

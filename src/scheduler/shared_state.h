@@ -32,6 +32,8 @@ struct DatabaseSlot {
   bool disabled;             // pg_trickle.enabled is off in this database (same rule)
   bool stop_requested;       // the worker exits at its next look (launcher / DDL hook)
   TimestampTz blocked_until; // DDL on the database needs it without our worker
+  TimestampTz no_worker_since; // the launcher found no free background worker slot
+                               // for it (0: it did, or did not try yet)
   pid_t blocked_by;          // the backend running that DDL
   bool changes_overflow;     // more relids than fit: every table may have changed
   int nchanged;
@@ -108,5 +110,10 @@ void database_settings_changed(Oid dboid);
 
 // Sets the launcher's latch (no-op without a launcher).
 void wake_launcher();
+
+// Whether this database's scheduler runs, and if not, why (for users: see
+// pgtrickle.scheduler_status()).
+enum class SchedulerState { Running, Starting, NoWorkerSlot, Disabled, NotLoaded };
+SchedulerState scheduler_state(Oid dboid);
 
 }  // namespace pgt::scheduler
