@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/scoped_flag.h"
 #include "common/sql_quote.h"
 #include "pg/boundary.h"
 #include "pg/spi.h"
@@ -77,10 +78,7 @@ void sync_buffer_grants(Oid source) {
   // Its own GRANTs and REVOKEs fire the DDL event trigger, which asks again.
   static bool running = false;
   if (running) return;
-  struct Running {
-    Running() { running = true; }
-    ~Running() { running = false; }
-  } mark;
+  ScopedFlag mark(running);
   pg::AsRole as_owner(pg::catalog_owner(), false);
   auto changes = pg::spi::run(kGrantChanges, {std::to_string(source)});
   for (const auto& row : changes.rows) {

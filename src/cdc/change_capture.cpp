@@ -7,6 +7,7 @@
 #include "catalog/consumed_horizon.h"
 #include "cdc/buffer_grants.h"
 #include "catalog/object_dependencies.h"
+#include "common/scoped_flag.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
 #include "dvm/delta_sql.h"
@@ -229,14 +230,7 @@ Oid oid_of(const std::string& sql, const pg::spi::Params& params) {
 
 // Set while capture's own ALTER TABLE of a source runs (see
 // running_capture_ddl()).
-int capture_ddl_depth = 0;
-
-struct CaptureDdl {
-  CaptureDdl() { ++capture_ddl_depth; }
-  ~CaptureDdl() { --capture_ddl_depth; }
-  CaptureDdl(const CaptureDdl&) = delete;
-  CaptureDdl& operator=(const CaptureDdl&) = delete;
-};
+bool capture_ddl_running = false;
 
 bool source_is_unlogged(Oid relid) {
   char persistence = 0;
@@ -245,7 +239,7 @@ bool source_is_unlogged(Oid relid) {
 }
 
 void create_triggers(Oid relid, const std::string& source) {
-  CaptureDdl own_ddl;
+  ScopedFlag own_ddl(capture_ddl_running);
   std::string fn = capture_function_name(relid);
   pg::spi::exec("CREATE TRIGGER pgt_cdc_ins AFTER INSERT ON " + source +
                 " REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
@@ -268,7 +262,7 @@ void create_triggers(Oid relid, const std::string& source) {
 
 }  // namespace
 
-bool running_capture_ddl() { return capture_ddl_depth > 0; }
+bool running_capture_ddl() { return capture_ddl_running; }
 
 void check_capture_triggers(Oid relid) {
   auto state = pg::spi::run(
@@ -482,10 +476,7 @@ void drop_unused_capture() {
   // The DROPs below fire the sql_drop event trigger, which calls this again.
   static bool running = false;
   if (running) return;
-  struct Running {
-    Running() { running = true; }
-    ~Running() { running = false; }
-  } mark;
+  ScopedFlag mark(running);
   pg::AsRole as_owner(pg::catalog_owner(), false);
   auto unused = pg::spi::run(
       "SELECT t.source_relid::int8, c.oid IS NOT NULL, "
