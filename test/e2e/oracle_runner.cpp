@@ -18,15 +18,18 @@ int cycles_for(const OracleRun& run) {
   return env && *env ? std::atoi(env) : run.cycles;
 }
 
-std::string describe_batch(const std::vector<std::string>& batch) {
-  std::string text = "last batch (one transaction):";
+std::string describe_batch(const std::vector<std::string>& batch, const BatchShape& shape) {
+  std::string text = shape.focused ? std::string("last batch (one transaction, focused on the rejected region, ") +
+                                         batch_kind_name(shape.kind) + "):"
+                                   : "last batch (one transaction):";
   for (const std::string& sql : batch) text += "\n    " + sql + ";";
   return text;
 }
 
 }  // namespace
 
-void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const OracleRun& run, std::uint64_t seed) {
+void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const OracleRun& run, std::uint64_t seed,
+                       FocusedBatchStats* stats) {
   std::mt19937_64 rng(seed);
   std::vector<DmlGenerator> tables;
   for (const TableSpec& spec : scenario.tables) tables.emplace_back(spec, rng);
@@ -39,19 +42,29 @@ void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const Oracl
   ASSERT_TRUE(st_matches_query(conn, st, scenario.query)) << "after create_stream_table";
 
   const int cycles = cycles_for(run);
+  if (stats) stats->cycles = cycles;
   for (int cycle = 1; cycle <= cycles; ++cycle) {
+    BatchShape shape;
     const std::vector<std::string> batch =
-        random_batch(tables, scenario.links, rng, run.min_statements, run.max_statements);
-    SCOPED_TRACE("cycle " + std::to_string(cycle) + " of " + std::to_string(cycles) + "; " + describe_batch(batch));
+        random_batch(tables, scenario.links, rng, run.min_statements, run.max_statements, &shape);
+    SCOPED_TRACE("cycle " + std::to_string(cycle) + " of " + std::to_string(cycles) + "; " +
+                 describe_batch(batch, shape));
     run_in_transaction(conn, batch);
     refresh_stream_table(conn, st);
     ASSERT_TRUE(st_matches_query(conn, st, scenario.query));
+    const bool count_focused = stats && shape.focused;
+    if (run.allowed_actions.empty() && !count_focused) continue;
+    const RefreshRecord last = last_refresh(conn, st);
     if (!run.allowed_actions.empty()) {
-      const RefreshRecord last = last_refresh(conn, st);
       ASSERT_TRUE(std::find(run.allowed_actions.begin(), run.allowed_actions.end(), last.action) !=
                   run.allowed_actions.end())
           << "refresh recorded action " << last.action << " (reason: " << last.reason.value_or("none")
           << "), expected one of " << ::testing::PrintToString(run.allowed_actions);
+    }
+    if (count_focused) {
+      ++stats->batches;
+      ++stats->by_kind[shape.kind];
+      if (last.action == "DIFFERENTIAL" && stats->differential++ == 0) stats->first_differential_cycle = cycle;
     }
   }
 }

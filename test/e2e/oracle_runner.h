@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,21 @@ struct OracleRun {
   std::vector<std::string> allowed_actions = {};
 };
 
-void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const OracleRun& run, std::uint64_t seed);
+// What the loop saw of focused batches (see random_batch; only scenarios
+// with a rejected region have them).
+struct FocusedBatchStats {
+  int cycles = 0;   // cycles run
+  int batches = 0;  // focused batches
+  std::map<BatchKind, int> by_kind;
+  // Focused batches whose refresh took the delta path (history action
+  // DIFFERENTIAL, not NO_DATA: changes reached the refresh and were all
+  // rejected on the way), and the first cycle with one.
+  int differential = 0;
+  int first_differential_cycle = 0;
+};
+
+// With `stats`, the refresh history is read after every focused batch.
+void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const OracleRun& run, std::uint64_t seed,
+                       FocusedBatchStats* stats = nullptr);
 
 }  // namespace pgt_e2e

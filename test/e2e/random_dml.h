@@ -14,6 +14,13 @@
 // several successive changes to one row within the batch (values, key, and
 // sometimes a final delete), and deleting both sides of a join in one batch
 // (JoinLink).
+//
+// Focused batches: when a table declares a rejected region (TableSpec::
+// rejected, values its scenario's WHERE rejects), about a third of the
+// batches change only rows in that region and keep them in it, sometimes with
+// statements of one kind only (inserts, updates or deletes). The refresh then
+// sees changes that all vanish at the WHERE, which a batch spread over the
+// whole table almost never gives.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +33,18 @@
 #include "table_spec.h"
 
 namespace pgt_e2e {
+
+// The statements a focused batch may contain. Mixed: any operation but the
+// linked deletes; the other three: only statements of that kind.
+enum class BatchKind { Mixed, Inserts, Updates, Deletes };
+
+// What random_batch made of one batch.
+struct BatchShape {
+  bool focused = false;  // every statement stayed inside its table's rejected region
+  BatchKind kind = BatchKind::Mixed;
+};
+
+const char* batch_kind_name(BatchKind kind);
 
 class DmlGenerator {
  public:
@@ -52,10 +71,20 @@ class DmlGenerator {
   bool can_change_by_value() const { return spec_.key || !deferred_in_batch_; }
   std::string delete_where_equal(const std::string& column, const std::string& literal);
 
-  // The batch's statements have all run: keys held for deferred deletes are free.
+  // Whether spec().rejected is set, and whether a live row lies in it.
+  bool has_region() const { return region_column_.has_value(); }
+  bool region_has_rows() const;
+  // Until end_batch(), every operation only touches rows in the rejected
+  // region and draws new values of its column from it, and only operations
+  // of `kind` run (has_region() must be true).
+  void focus(BatchKind kind);
+
+  // The batch's statements have all run: keys held for deferred deletes are
+  // free, and the focus (if any) ends.
   void end_batch() {
     reserved_keys_.clear();
     deferred_in_batch_ = false;
+    focus_.reset();
   }
 
  private:
@@ -67,6 +96,17 @@ class DmlGenerator {
   std::string identity_predicate(const ModelRow& row) const;  // WHERE clause body for one row
   std::size_t column_index(const std::string& column) const;
   std::size_t random_row_index();
+
+  // Focus helpers: outside a focused batch they do what the unfocused
+  // generator always did (and draw the same random numbers).
+  bool in_region(const ModelRow& row) const;
+  bool allows(BatchKind kind) const { return !focus_ || *focus_ == BatchKind::Mixed || *focus_ == kind; }
+  bool has_target() const;            // a row an update or delete may pick
+  std::size_t random_target_index();  // such a row (has_target() must hold)
+  std::string new_literal(std::size_t c);        // a new value of column c (NULL included)
+  std::string new_value_literal(std::size_t c);  // a new non-NULL value of column c
+  void fallback_insert(std::vector<std::string>& now);
+  void random_single_kind_op(std::vector<std::string>& now);
 
   void op_insert(std::vector<std::string>& now);
   void op_insert_duplicate(std::vector<std::string>& now);
@@ -91,6 +131,8 @@ class DmlGenerator {
   // deleting rows by value could hit that row first (then the deferred delete
   // would take another), so such statements wait for the next batch.
   bool deferred_in_batch_ = false;
+  std::optional<std::size_t> region_column_;  // index into columns_ of spec_.rejected->column
+  std::optional<BatchKind> focus_;            // set: this batch is focused
 };
 
 // Two generated tables joined on left_col = right_col: a batch may delete the
@@ -104,7 +146,13 @@ struct JoinLink {
 
 // One transaction's statements: between min_statements and max_statements
 // operations spread over `tables`, deferred follow-ups placed later in it.
+// When some table has a rejected region, about a third of the batches are
+// focused: their operations go only to such tables and stay in their regions
+// (see DmlGenerator::focus); 40% of those are Mixed, 20% each of one kind.
+// `shape`, if given, receives what the batch was. Without a rejected region
+// the batches are exactly what they were before focused batches existed.
 std::vector<std::string> random_batch(std::vector<DmlGenerator>& tables, const std::vector<JoinLink>& links,
-                                      std::mt19937_64& rng, int min_statements, int max_statements);
+                                      std::mt19937_64& rng, int min_statements, int max_statements,
+                                      BatchShape* shape = nullptr);
 
 }  // namespace pgt_e2e

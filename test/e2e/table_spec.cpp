@@ -29,6 +29,12 @@ ColumnSpec ColumnSpec::numeric(std::string name, std::int64_t lo, std::int64_t h
   return c;
 }
 
+ColumnSpec ColumnSpec::numeric_unconstrained(std::string name, std::int64_t lo, std::int64_t hi, double nulls) {
+  ColumnSpec c = numeric(std::move(name), lo, hi, nulls);
+  c.unconstrained = true;
+  return c;
+}
+
 ColumnSpec ColumnSpec::text(std::string name, std::vector<std::string> words, double nulls) {
   if (words.empty()) throw std::invalid_argument("text column needs at least one word");
   ColumnSpec c;
@@ -42,26 +48,57 @@ ColumnSpec ColumnSpec::text(std::string name, std::vector<std::string> words, do
 std::string ColumnSpec::sql_type() const {
   switch (type) {
     case ColType::Int: return "bigint";
-    case ColType::Numeric: return "numeric(12,2)";
+    case ColType::Numeric: return unconstrained ? "numeric" : "numeric(12,2)";
     case ColType::Text: return "text";
   }
   return "text";
 }
 
 std::string ColumnSpec::random_value_literal(std::mt19937_64& rng) const {
+  if (type == ColType::Text) return quote_literal(words[uniform(rng, 0, static_cast<std::int64_t>(words.size()) - 1)]);
+  return value_literal_between(rng, lo, hi);
+}
+
+std::string ColumnSpec::value_literal_between(std::mt19937_64& rng, std::int64_t from, std::int64_t to) const {
   switch (type) {
-    case ColType::Int: return std::to_string(uniform(rng, lo, hi));
+    case ColType::Int: return std::to_string(uniform(rng, from, to));
     case ColType::Numeric: {
-      // Whole cents, so the literal is exact and canonical ("-3.07").
-      std::int64_t cents = uniform(rng, lo * 100, hi * 100);
+      // Whole cents, so the literal is exact and canonical ("-3.07"): the
+      // generator's model compares values by their literal.
+      std::int64_t cents = uniform(rng, from * 100, to * 100);
       std::int64_t mag = std::llabs(cents);
       std::string frac = std::to_string(mag % 100);
       if (frac.size() < 2) frac = "0" + frac;
       return (cents < 0 ? "-" : "") + std::to_string(mag / 100) + "." + frac;
     }
-    case ColType::Text: return quote_literal(words[uniform(rng, 0, static_cast<std::int64_t>(words.size()) - 1)]);
+    case ColType::Text: break;
   }
-  return "NULL";
+  throw std::logic_error("no value range for text column " + name);
+}
+
+bool ColumnSpec::literal_between(const std::string& literal, std::int64_t from, std::int64_t to) const {
+  if (literal == "NULL") return false;
+  switch (type) {
+    case ColType::Int: {
+      const std::int64_t v = std::stoll(literal);
+      return from <= v && v <= to;
+    }
+    case ColType::Numeric: {
+      // Literals from value_literal_between: [-]whole.cc, compared in cents.
+      const bool negative = literal[0] == '-';
+      const std::size_t dot = literal.find('.');
+      const std::int64_t mag = std::stoll(literal.substr(negative ? 1 : 0, dot - (negative ? 1 : 0))) * 100 +
+                               std::stoll(literal.substr(dot + 1));
+      const std::int64_t cents = negative ? -mag : mag;
+      return from * 100 <= cents && cents <= to * 100;
+    }
+    case ColType::Text: break;
+  }
+  throw std::logic_error("no value range for text column " + name);
+}
+
+std::string RejectedRegion::sql() const {
+  return quote_ident(column) + " BETWEEN " + std::to_string(lo) + " AND " + std::to_string(hi);
 }
 
 std::string ColumnSpec::random_literal(std::mt19937_64& rng) const {

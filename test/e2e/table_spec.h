@@ -3,6 +3,8 @@
 // value is NULL, and whether the table has an integer primary key or none.
 // Small domains are deliberate: they make duplicates, join matches, groups
 // that vanish and come back, and NULL group keys frequent.
+// A table may also declare a rejected region (values of one column that the
+// scenario's WHERE rejects): some batches then change only rows in it.
 #pragma once
 
 #include <cstdint>
@@ -22,9 +24,14 @@ struct ColumnSpec {
   std::int64_t hi = 9;             //   (Numeric adds two random decimals)
   std::vector<std::string> words;  // Text: values from this list
   double null_fraction = 0.0;
+  // Numeric: declared "numeric" (no typmod) instead of numeric(12,2). The
+  // values still have two decimals; what changes is how the extension may
+  // maintain sum / avg over the column (no declared scale: group rescan).
+  bool unconstrained = false;
 
   static ColumnSpec integer(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
   static ColumnSpec numeric(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
+  static ColumnSpec numeric_unconstrained(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
   static ColumnSpec text(std::string name, std::vector<std::string> words, double nulls = 0.0);
 
   std::string sql_type() const;
@@ -32,6 +39,26 @@ struct ColumnSpec {
   std::string random_literal(std::mt19937_64& rng) const;
   // A random non-NULL value as a SQL literal.
   std::string random_value_literal(std::mt19937_64& rng) const;
+  // Int / Numeric: a random value in [lo, hi] (not the column's own range).
+  std::string value_literal_between(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) const;
+  // Int / Numeric: whether a literal this column made lies in [lo, hi]
+  // ("NULL" never does).
+  bool literal_between(const std::string& literal, std::int64_t lo, std::int64_t hi) const;
+};
+
+// Values of one non-key Int or Numeric column that a scenario's WHERE
+// rejects: a row whose `column` is in [lo, hi] never reaches the query's
+// output. A batch changing only such rows (and keeping them there) must leave
+// the query's result as it is, yet its changes still reach the refresh, which
+// must find that they change nothing: random_batch makes such "focused"
+// batches, which a random spread over the whole table almost never is.
+struct RejectedRegion {
+  std::string column;
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+
+  // "column BETWEEN lo AND hi" (quoted), for checks in SQL.
+  std::string sql() const;
 };
 
 struct TableSpec {
@@ -39,6 +66,7 @@ struct TableSpec {
   std::optional<ColumnSpec> key;  // integer PRIMARY KEY (unique in [lo, hi]); nullopt: keyless
   std::vector<ColumnSpec> columns;  // the non-key columns
   int initial_rows = 100;
+  std::optional<RejectedRegion> rejected = std::nullopt;
 
   std::string create_sql() const;
   std::string qualified_name() const;  // quoted
