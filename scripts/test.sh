@@ -18,6 +18,9 @@ echo "== build"
 make -s -j"$JOBS"
 $SUDO make -s install >/dev/null
 
+echo "== layers"
+scripts/check_layers.sh
+
 echo "== unit tests"
 make -s unit
 

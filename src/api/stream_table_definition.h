@@ -8,7 +8,7 @@
 #include "catalog/stream_table_catalog.h"
 #include "frontend/delta_derivation.h"
 #include "frontend/query_analysis.h"
-#include "refresh/refresh_mode.h"
+#include "common/refresh_mode.h"
 
 namespace pgt::api {
 

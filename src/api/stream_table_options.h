@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "refresh/refresh_mode.h"
+#include "common/refresh_mode.h"
 
 namespace pgt::api {
 

@@ -152,7 +152,7 @@ std::string capture_function_definition(Oid relid, const std::string& body) {
 // A captured column whose source column was dropped has an empty name and is
 // recorded as NULL.
 std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& columns) {
-  std::string buffer = frontend::change_buffer_name(relid);
+  std::string buffer = dvm::change_buffer_name(relid);
   std::string cols, targets, images;
   bool comparable = true;
   for (size_t i = 0; i < columns.size(); i++) {
@@ -302,7 +302,7 @@ std::vector<SourceColumn> current_capture(Oid relid, const std::vector<int>& att
   auto types = pg::spi::run(
       "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
       "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-      {frontend::change_buffer_name(relid)});
+      {dvm::change_buffer_name(relid)});
   std::vector<SourceColumn> out;
   for (int attnum : attnums) {
     auto it = std::find_if(source.begin(), source.end(),
@@ -358,7 +358,7 @@ void ensure_capture(const frontend::ScannedTable& table) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string relid = std::to_string(table.relid);
   std::string source = quote_qualified(table.schema, table.name);
-  std::string buffer = frontend::change_buffer_name(table.relid);
+  std::string buffer = dvm::change_buffer_name(table.relid);
 
   bool tracked = false;
   std::vector<int> attnums = captured_attnums(table.relid, &tracked);
@@ -411,7 +411,7 @@ void sync_capture_with_source(Oid relid) {
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
       {std::to_string(relid)});
   if (names.rows.empty()) return;
-  std::string buffer = frontend::change_buffer_name(relid);
+  std::string buffer = dvm::change_buffer_name(relid);
   std::vector<SourceColumn> all = source_columns(relid);
   std::vector<SourceColumn> columns = current_capture(relid, attnums, all);
   // A captured column whose type changed: the buffer column follows, and its
@@ -493,7 +493,7 @@ void drop_unused_capture() {
       for (const char* name : kTriggerNames)
         pg::spi::exec(std::string("DROP TRIGGER IF EXISTS ") + name + " ON " + *row[2]);
     pg::spi::exec("DROP FUNCTION IF EXISTS " + capture_function_name(relid) + "()");
-    pg::spi::exec("DROP TABLE IF EXISTS " + frontend::change_buffer_name(relid));
+    pg::spi::exec("DROP TABLE IF EXISTS " + dvm::change_buffer_name(relid));
     pg::spi::exec("DELETE FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
                   {std::to_string(relid)});
   }
@@ -567,7 +567,7 @@ int64_t delete_rows_below(Oid relid, uint64 horizon, int64_t stop_at) {
 
 void clean_consumed_changes(Oid relid) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
-  std::string buffer = frontend::change_buffer_name(relid);
+  std::string buffer = dvm::change_buffer_name(relid);
   // Every reader's frontier makes visible all transactions below its xmin;
   // their rows are consumed by all (rows of aborted ones are dead anyway).
   // No horizon while some reader has no frontier.

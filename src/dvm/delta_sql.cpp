@@ -149,4 +149,8 @@ std::string pending_count_sql(const std::vector<std::string>& buffers) {
   return join(parts, " UNION ALL ");
 }
 
+std::string change_buffer_name(unsigned relid) {
+  return quote_qualified("pgtrickle_changes", "changes_" + std::to_string(relid));
+}
+
 }  // namespace pgt::dvm

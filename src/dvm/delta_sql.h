@@ -72,6 +72,11 @@ std::string full_insert_sql(const std::string& qualified_table,
 // refresh's own transaction that it already saw (transaction $2, commands < $3).
 std::string unconsumed_changes_predicate(const std::string& alias);
 
+// The change buffer of the table with this oid:
+// "pgtrickle_changes"."changes_<relid>". Every layer that names a buffer
+// (capture, the delta's scans, the scheduler's pending check) asks here.
+std::string change_buffer_name(unsigned relid);
+
 // Transaction id of the sentinel row every change buffer holds: 2, the
 // frozen one, visible to every snapshot (so never a change to consume). A
 // buffer without it was emptied by a crash or failover (UNLOGGED buffers).

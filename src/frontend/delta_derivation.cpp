@@ -3,6 +3,7 @@
 // The PostgreSQL-facing work runs inside guard() on Query trees and plain C
 // data; C++ strings are assembled outside, between guarded calls.
 #include "frontend/delta_derivation.h"
+#include "dvm/delta_sql.h"
 
 #include <tuple>
 
@@ -46,10 +47,6 @@ extern "C" {
 namespace pgt::frontend {
 
 const Oid kDeltaParamTypes[kDeltaParamCount] = {PG_SNAPSHOTOID, XID8OID, INT8OID};
-
-std::string change_buffer_name(Oid relid) {
-  return quote_qualified("pgtrickle_changes", "changes_" + std::to_string(relid));
-}
 
 namespace {
 
@@ -713,7 +710,7 @@ std::string distinct_keys_sql(const Scan& scan, bool from_buffer) {
            " FROM " + relation + " t WHERE " + dvm::join(not_null_t, " AND ") + ") k";
   return select + ", k." + kWeightColumn + " FROM (SELECT " + dvm::join(group, ", ") +
          ", CASE WHEN n.cnt > 0 THEN 1 ELSE -1 END::pg_catalog.int8 AS " + kWeightColumn + " FROM (SELECT " +
-         dvm::join(keys_b, ", ") + ", pg_catalog.sum(b.__pgt_w) AS s FROM " + change_buffer_name(scan.relid) +
+         dvm::join(keys_b, ", ") + ", pg_catalog.sum(b.__pgt_w) AS s FROM " + dvm::change_buffer_name(scan.relid) +
          " b WHERE b.__pgt_w <> 0 AND " + dvm::unconsumed_changes_predicate("b") + " AND " +
          dvm::join(not_null_b, " AND ") + " GROUP BY " + dvm::join(positions, ", ") +
          ") d CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS cnt FROM " + relation + " t WHERE " +
@@ -751,7 +748,7 @@ std::string scan_sql(const Scan& scan, bool from_buffer) {
   // and not consumed by an earlier refresh: not visible in its snapshot ($1),
   // and not one of its own transaction's changes it already saw ($2, $3).
   return sql + "b.__pgt_w::pg_catalog.int8 AS " + kWeightColumn + " FROM " +
-         change_buffer_name(scan.relid) + " b WHERE b.__pgt_w <> 0 AND " +
+         dvm::change_buffer_name(scan.relid) + " b WHERE b.__pgt_w <> 0 AND " +
          dvm::unconsumed_changes_predicate("b");
 }
 

@@ -71,9 +71,6 @@ extern const Oid kDeltaParamTypes[kDeltaParamCount];
 // produced (the change buffers the terms read need not exist yet).
 DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sql);
 
-// "pgtrickle_changes"."changes_<relid>"
-std::string change_buffer_name(Oid relid);
-
 // Scans beyond this many make the term count (2^n - 1) too large.
 constexpr int kMaxDifferentialScans = 8;
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "pg/pg_headers.h"
-#include "refresh/refresh_mode.h"
+#include "common/refresh_mode.h"
 
 namespace pgt::frontend {
 

@@ -38,7 +38,7 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
                 "stream table can no longer be maintained in DIFFERENTIAL mode: " + delta.not_differentiable_because,
                 "", "Alter it to refresh_mode => 'FULL' (pgtrickle.alter_stream_table), or change its query.");
   std::vector<std::string> buffers;
-  for (const auto& t : delta.tables) buffers.push_back(frontend::change_buffer_name(t.relid));
+  for (const auto& t : delta.tables) buffers.push_back(dvm::change_buffer_name(t.relid));
   DeltaSql sql;
   sql.unique_ids = delta.unique_ids;
   if (delta.partitioned) {
@@ -63,7 +63,7 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
     };
   }
   std::vector<std::string> full_refresh_buffers;
-  for (Oid relid : delta.full_refresh_sources) full_refresh_buffers.push_back(frontend::change_buffer_name(relid));
+  for (Oid relid : delta.full_refresh_sources) full_refresh_buffers.push_back(dvm::change_buffer_name(relid));
   sql.pending = dvm::pending_changes_sql(buffers, full_refresh_buffers);
   sql.pending_count = dvm::pending_count_sql(buffers);
   for (const auto& t : delta.tables) {

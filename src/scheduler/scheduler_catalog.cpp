@@ -4,12 +4,12 @@
 // user's but may write the catalog; refreshes switch to each table's owner.
 #include "scheduler/scheduler_catalog.h"
 
-#include "dvm/delta_sql.h"
-#include "frontend/delta_derivation.h"
+#include "cdc/pending_changes.h"
 #include "pg/spi.h"
 
 extern "C" {
 #include "catalog/pg_type.h"
+#include "utils/snapmgr.h"
 }
 
 namespace pgt::scheduler {
@@ -89,15 +89,14 @@ std::vector<ScheduledTable> load_scheduled_tables() {
 bool has_pending_changes(const ScheduledTable& t) {
   if (!t.frontier) return true;
   if (t.captured_sources.empty()) return false;
-  // The refresh's own rule for "not consumed yet", so the two cannot disagree.
-  std::string sql = "SELECT ";
-  for (size_t i = 0; i < t.captured_sources.size(); i++)
-    sql += std::string(i ? " OR " : "") + "EXISTS (SELECT 1 FROM " +
-           frontend::change_buffer_name(t.captured_sources[i]) + " b WHERE " +
-           dvm::unconsumed_changes_predicate("b") + ")";
-  pg::spi::KeptPlan check(sql, {PG_SNAPSHOTOID, XID8OID, INT8OID});
-  auto result = check.run({t.frontier, t.frontier_own_xid, t.frontier_own_cid});
-  return !result.rows.empty() && result.rows[0][0] == std::optional<std::string>("t");
+  // The refresh's own reader (cdc), so the two cannot disagree: a change, a
+  // TRUNCATE marker, or a buffer a crash emptied (its readers recompute).
+  Snapshot snapshot = nullptr;
+  pg::guard([&] { snapshot = GetActiveSnapshot(); });
+  for (const cdc::BufferPending& b :
+       cdc::read_pending_changes(t.captured_sources, {t.frontier, t.frontier_own_xid, t.frontier_own_cid}, snapshot))
+    if (b.changes || b.marker || !b.sentinel) return true;
+  return false;
 }
 
 int64_t fail_interrupted_refreshes() {

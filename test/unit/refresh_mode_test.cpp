@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/user_error.h"
-#include "refresh/refresh_mode.h"
+#include "common/refresh_mode.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Refresh mode parsing and choice: see refresh_mode.h.
-#include "refresh/refresh_mode.h"
+#include "common/refresh_mode.h"
 
 
 #include "common/text_case.h"
