@@ -206,7 +206,7 @@ void record_refresh(int64_t pgt_id, const RefreshRecord& r) {
       "pgt_refresh_history",
       {ColumnValue::of_text("pgt_id", std::to_string(pgt_id)), ColumnValue::transaction_start("data_timestamp"),
        ColumnValue::of_timestamp("start_time", r.start_unix_micros), ColumnValue::clock("end_time"),
-       ColumnValue::of_text("action", r.action), ColumnValue::of_text("status", "COMPLETED"),
+       ColumnValue::of_text("action", refresh_action_name(r.action)), ColumnValue::of_text("status", "COMPLETED"),
        ColumnValue::of_text("rows_inserted", std::to_string(r.rows_inserted)),
        ColumnValue::of_text("rows_updated", std::to_string(r.rows_updated)),
        ColumnValue::of_text("rows_deleted", std::to_string(r.rows_deleted)),

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/refresh_mode.h"
 #include "frontend/query_analysis.h"
 #include "pg/pg_headers.h"
 
@@ -88,7 +89,7 @@ std::vector<Oid> stream_tables_reading(Oid relid);
 
 // What one refresh did, recorded with the stream table's new state.
 struct RefreshRecord {
-  const char* action = "FULL";       // NO_DATA / FULL / DIFFERENTIAL / REINITIALIZE
+  RefreshAction action = RefreshAction::Full;
   const char* initiated_by = "MANUAL";
   std::string reason;
   int64_t start_unix_micros = 0;

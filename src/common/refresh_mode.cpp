@@ -70,4 +70,14 @@ ModeDecision decide_refresh_mode(RefreshMode requested, const QueryCapabilities&
   return d;
 }
 
+const char* refresh_action_name(RefreshAction action) {
+  switch (action) {
+    case RefreshAction::NoData: return "NO_DATA";
+    case RefreshAction::Full: return "FULL";
+    case RefreshAction::Differential: return "DIFFERENTIAL";
+    case RefreshAction::Reinitialize: return "REINITIALIZE";
+  }
+  return "FULL";
+}
+
 }  // namespace pgt

@@ -12,6 +12,19 @@ namespace pgt {
 
 enum class RefreshMode { Full, Differential, Auto, Immediate };
 
+// What one refresh did (pgt_refresh_history.action).
+enum class RefreshAction {
+  NoData,        // nothing pending: nothing done
+  Full,          // recomputed
+  Differential,  // the changes applied
+  Reinitialize,  // recomputed because its maintenance was derived again
+};
+const char* refresh_action_name(RefreshAction action);  // "NO_DATA", "FULL", ...
+// Whether the action recomputes the whole table.
+inline bool recomputes(RefreshAction action) {
+  return action == RefreshAction::Full || action == RefreshAction::Reinitialize;
+}
+
 // Case-insensitive; throws pgt::Error (22023) with a HINT for anything else.
 RefreshMode parse_refresh_mode(const std::string& text);
 const char* refresh_mode_name(RefreshMode mode);  // "FULL", "DIFFERENTIAL", ...

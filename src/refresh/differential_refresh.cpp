@@ -120,10 +120,7 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
 
 int64_t as_int(const pg::spi::Value& v) { return v ? std::stoll(*v) : 0; }
 
-// Whether a refresh with this action recomputes the whole table.
-bool recomputes(const char* action) {
-  return std::string(action) == "FULL" || std::string(action) == "REINITIALIZE";
-}
+
 
 // Rows in the sources (for the change ratio): statistics, or a count where a
 // table was never analyzed.
@@ -272,7 +269,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   DeltaPlans& plans = plans_for(st);
 
   pg::spi::RegisteredSnapshot snapshot;
-  DifferentialOutcome outcome{"DIFFERENTIAL", {}, ""};
+  DifferentialOutcome outcome{RefreshAction::Differential, {}, ""};
   SnapshotFrontier next = frontier_of(snapshot.get());
   std::string next_own_cid = std::to_string(snapshot.get()->curcid);
   pg::spi::Params previous{st.frontier, st.frontier_own_xid, st.frontier_own_cid};
@@ -288,32 +285,32 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     // An unlogged buffer emptied by a crash or failover: its changes are
     // lost for every reader of it, not only this one.
     cdc::recover_reset_buffers(plans.sources);
-    outcome.action = "FULL";
+    outcome.action = RefreshAction::Full;
     outcome.reason = "a change buffer was emptied by a crash or failover (unlogged change buffers)";
   } else if (st.reinitialize_reason) {
-    outcome.action = "REINITIALIZE";
+    outcome.action = RefreshAction::Reinitialize;
     outcome.reason = *st.reinitialize_reason;
   } else if (!st.frontier) {
-    outcome.action = "FULL";
+    outcome.action = RefreshAction::Full;
     outcome.reason = !why_full.empty() ? why_full
                      : st.is_populated
                          ? "no frontier: first refresh since the stream table was redefined, or its change "
                            "buffers were emptied by a crash or failover"
                          : "first refresh (no frontier yet)";
   } else if (hierarchy_changed) {
-    outcome.action = "FULL";
+    outcome.action = RefreshAction::Full;
     outcome.reason = "a source table gained inheritance children or became a partition; their changes "
                      "are not captured (recreate the stream table, or use refresh_mode => 'FULL')";
     pg::warning("stream table \"" + st.display_name() + "\" was refreshed FULL", outcome.reason + ".",
                 "Recreate it, or alter it to refresh_mode => 'FULL'.");
   } else if (pending.subquery_source_changed) {
-    outcome.action = "FULL";
+    outcome.action = RefreshAction::Full;
     outcome.reason = "a table read by a subquery in an expression (scalar subquery, EXISTS / IN) changed";
   } else if (pending.truncated) {
-    outcome.action = "FULL";
+    outcome.action = RefreshAction::Full;
     outcome.reason = "a source table was truncated (or a captured column changed type)";
   } else if (!pending.any) {
-    outcome.action = "NO_DATA";
+    outcome.action = RefreshAction::NoData;
   } else {
     double rows = source_rows(plans.sources, snapshot.get());
     std::optional<int64_t> too_many;
@@ -324,7 +321,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
                                     guc::differential_max_change_ratio * std::max(rows, 1.0));
     }
     if (too_many) {
-      outcome.action = "FULL";
+      outcome.action = RefreshAction::Full;
       outcome.reason = std::to_string(*too_many) + " pending changes exceed " +
                        std::to_string(guc::differential_max_change_ratio) +
                        " (pg_trickle.differential_max_change_ratio) of the sources' " +
@@ -332,7 +329,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     }
   }
 
-  if (std::string(outcome.action) != "NO_DATA") {
+  if (outcome.action != RefreshAction::NoData) {
     check_owner_can_read_sources(plans, st, owner);
     try {
       pg::AsRole as_owner(owner, true);
@@ -371,7 +368,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
           failure = e.what();
         }
         if (!failure.empty()) {
-          outcome.action = "FULL";
+          outcome.action = RefreshAction::Full;
           outcome.reason = "the delta failed on changed rows (" + failure + "); recomputed";
           outcome.rows = {};
           recompute();
@@ -398,7 +395,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   // buffers it consumed changes from (a buffer's consumed rows wait for its
   // last reader, which consumed them too, so it cleans them then). A FULL
   // one moved the frontier over whatever the buffers hold.
-  if (std::string(outcome.action) != "NO_DATA")
+  if (outcome.action != RefreshAction::NoData)
     for (size_t i = 0; i < plans.sources.size(); i++)
       if (recomputes(outcome.action) || pending.per_source[i])
         cdc::clean_consumed_changes(plans.sources[i]);

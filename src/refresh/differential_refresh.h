@@ -10,7 +10,7 @@
 namespace pgt::refresh {
 
 struct DifferentialOutcome {
-  const char* action;  // "NO_DATA", "DIFFERENTIAL", "FULL"
+  RefreshAction action;
   RefreshResult rows;
   std::string reason;  // why FULL, when it was
 };

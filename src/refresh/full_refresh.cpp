@@ -79,7 +79,7 @@ RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initia
     throw;
   }
   catalog::RefreshRecord record;
-  record.action = st.reinitialize_reason ? "REINITIALIZE" : "FULL";
+  record.action = st.reinitialize_reason ? RefreshAction::Reinitialize : RefreshAction::Full;
   record.initiated_by = initiated_by;
   record.reason = st.reinitialize_reason.value_or(reason);
   record.start_unix_micros = started;

@@ -240,7 +240,7 @@ UnitTask DatabaseScheduler::prepare(const Unit& unit) {
       refreshing.insert(t->id);
       task.members.push_back({t->id, t->relid, t->differential, t->display_name()});
       task.running_ids.push_back(
-          insert_running_row(t->id, t->differential && t->populated ? "DIFFERENTIAL" : "FULL"));
+          insert_running_row(t->id, t->differential && t->populated ? RefreshAction::Differential : RefreshAction::Full));
     }
     std::set<Oid> read;
     for (const auto& m : task.members)

@@ -109,11 +109,11 @@ int64_t fail_interrupted_refreshes() {
       "WHERE status = 'RUNNING' FOR UPDATE SKIP LOCKED)"));
 }
 
-int64_t insert_running_row(int64_t pgt_id, const char* action) {
+int64_t insert_running_row(int64_t pgt_id, RefreshAction action) {
   auto id = pg::spi::scalar(
       "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, status, initiated_by) "
       "VALUES ($1::int8, $2, 'RUNNING', 'SCHEDULER') RETURNING refresh_id",
-      {std::to_string(pgt_id), std::string(action)});
+      {std::to_string(pgt_id), std::string(refresh_action_name(action))});
   return std::stoll(*id);
 }
 

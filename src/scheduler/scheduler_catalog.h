@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/refresh_mode.h"
 #include "pg/pg_headers.h"
 
 namespace pgt::scheduler {
@@ -44,7 +45,7 @@ int64_t fail_interrupted_refreshes();
 
 // A RUNNING history row (committed before the refresh starts, so that a crash
 // leaves a trace); returns its refresh_id.
-int64_t insert_running_row(int64_t pgt_id, const char* action);
+int64_t insert_running_row(int64_t pgt_id, RefreshAction action);
 // The refresh holds its RUNNING rows locked while it runs.
 void lock_running_rows(const std::vector<int64_t>& refresh_ids);
 // The refresh recorded its own COMPLETED row: the RUNNING rows go.

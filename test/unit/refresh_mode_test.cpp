@@ -92,3 +92,19 @@ TEST(DecideRefreshMode, ImmediateNotAvailableYet) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RefreshAction, NamesAndRecomputation) {
+  using pgt::RefreshAction;
+  EXPECT_STREQ(pgt::refresh_action_name(RefreshAction::NoData), "NO_DATA");
+  EXPECT_STREQ(pgt::refresh_action_name(RefreshAction::Full), "FULL");
+  EXPECT_STREQ(pgt::refresh_action_name(RefreshAction::Differential), "DIFFERENTIAL");
+  EXPECT_STREQ(pgt::refresh_action_name(RefreshAction::Reinitialize), "REINITIALIZE");
+  EXPECT_TRUE(pgt::recomputes(RefreshAction::Full));
+  EXPECT_TRUE(pgt::recomputes(RefreshAction::Reinitialize));
+  EXPECT_FALSE(pgt::recomputes(RefreshAction::Differential));
+  EXPECT_FALSE(pgt::recomputes(RefreshAction::NoData));
+}
+
+}  // namespace
