@@ -471,6 +471,15 @@ BEGIN
        FROM (SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
               WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass) d
       WHERE EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies dep WHERE dep.source_relid = d.objid);
+    -- A source that joined a hierarchy by DDL on another table (ATTACH
+    -- PARTITION, CREATE TABLE ... INHERITS / PARTITION OF): statements aimed
+    -- at the other end bypass its capture, so its readers follow too.
+    PERFORM pgtrickle._check_stream_tables_reading(s.source_relid)
+       FROM (SELECT DISTINCT dep.source_relid FROM pgtrickle.pgt_dependencies dep
+              WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                             WHERE i.inhrelid = dep.source_relid OR i.inhparent = dep.source_relid)) s
+      WHERE s.source_relid NOT IN (SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
+                                    WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass);
     -- Privileges on sources, or a stream table's owner, may have changed:
     -- the buffers' readers follow.
     IF TG_TAG IN ('GRANT', 'REVOKE', 'ALTER TABLE') THEN
@@ -480,7 +489,8 @@ END
 $$;
 REVOKE ALL ON FUNCTION pgtrickle._on_ddl_command_end() FROM PUBLIC;
 CREATE EVENT TRIGGER pgt_ddl_command_end ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'CREATE VIEW', 'ALTER VIEW', 'CREATE RULE', 'GRANT', 'REVOKE')
+    WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'CREATE TABLE', 'CREATE VIEW', 'ALTER VIEW', 'CREATE RULE',
+                 'GRANT', 'REVOKE')
     EXECUTE FUNCTION pgtrickle._on_ddl_command_end();
 
 -- Called once per statement by the capture triggers: the scheduler of this

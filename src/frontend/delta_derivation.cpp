@@ -221,6 +221,9 @@ const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
         if (rte->relkind != RELKIND_RELATION) return "a source that is not a table";
         if (rte->inh && has_subclass(rte->relid)) return "a table with inheritance children as a source";
         if (get_rel_relispartition(rte->relid)) return "a partition as a source";
+        // Statements on its parent change its rows without firing its
+        // statement triggers.
+        if (has_superclass(rte->relid)) return "an inheritance child as a source";
         HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
         bool rls = HeapTupleIsValid(tup) && reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;
         if (HeapTupleIsValid(tup)) ReleaseSysCache(tup);
