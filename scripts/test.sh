@@ -48,6 +48,9 @@ if grep -E "$crashes" "$work/server.log"; then
   exit 1
 fi
 
+echo "== pg_dump / pg_restore round trip"
+test/dump_restore.sh
+
 # Last, alone (it takes the cluster through crash recovery): a scheduler
 # killed with SIGKILL comes back. Its own death is the only crash allowed in
 # the log from here on.

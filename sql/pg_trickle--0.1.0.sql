@@ -58,6 +58,10 @@ CREATE TABLE pgtrickle.pgt_stream_tables (
     UNIQUE (pgt_schema, pgt_name)
 );
 COMMENT ON TABLE pgtrickle.pgt_stream_tables IS 'pg_trickle: one row per stream table';
+-- pg_dump dumps its rows (what each stream table is); after pg_restore,
+-- pgtrickle.restore_stream_tables() links them to the restored tables.
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_stream_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_stream_tables_pgt_id_seq', '');
 
 CREATE TABLE pgtrickle.pgt_dependencies (
     pgt_id        bigint NOT NULL REFERENCES pgtrickle.pgt_stream_tables ON DELETE CASCADE,
@@ -198,6 +202,13 @@ AS 'MODULE_PATHNAME', 'pgt_refresh_stream_table';
 
 -------------------------------------------------------------------------------
 -- Monitoring.
+
+-- After pg_restore of a database with stream tables: links the restored
+-- catalog rows to the restored tables and makes them maintained again.
+CREATE FUNCTION pgtrickle.restore_stream_tables(OUT name text, OUT outcome text)
+RETURNS SETOF record
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_restore_stream_tables';
 
 -- Whether this database's background scheduler runs; if not, why and what to do.
 CREATE FUNCTION pgtrickle.scheduler_status(OUT state text, OUT detail text, OUT hint text)

@@ -5,6 +5,7 @@
 
 #include "common/user_error.h"
 #include "pg/boundary.h"
+#include "pg/spi.h"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -92,9 +93,18 @@ catalog::StreamTable lookup_stream_table(const std::string& name) {
     throw Error(sqlstate::kUndefinedTable, "stream table \"" + name + "\" does not exist", "",
                 kListHint);
   auto st = catalog::find_by_relid(relid);
-  if (!st)
+  if (!st) {
+    // A stream table's storage restored from a dump keeps its guard trigger
+    // until restore_stream_tables() links it again.
+    bool restored = pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = "
+                                    "'pgt_guard_dml'",
+                                    {std::to_string(relid)})
+                        .has_value();
     throw Error(sqlstate::kWrongObjectType, "\"" + name + "\" is not a stream table", "",
-                kListHint);
+                restored ? "It looks restored from a dump: run SELECT * FROM pgtrickle.restore_stream_tables(); "
+                           "as a superuser to make its stream tables maintained again."
+                         : kListHint);
+  }
   return *st;
 }
 

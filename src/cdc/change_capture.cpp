@@ -241,6 +241,13 @@ bool source_is_unlogged(Oid relid) {
 void create_triggers(Oid relid, const std::string& source) {
   ScopedFlag own_ddl(capture_ddl_running);
   std::string fn = capture_function_name(relid);
+  // Triggers of an earlier capture restored from a dump (they call the
+  // capture function of the table's old oid): replaced.
+  auto restored = pg::spi::run(
+      "SELECT pg_catalog.quote_ident(tgname) FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid "
+      "AND tgname = ANY ('{pgt_cdc_ins,pgt_cdc_upd,pgt_cdc_del,pgt_cdc_trunc}')",
+      {std::to_string(relid)});
+  for (const auto& row : restored.rows) pg::spi::exec("DROP TRIGGER " + *row[0] + " ON " + source);
   pg::spi::exec("CREATE TRIGGER pgt_cdc_ins AFTER INSERT ON " + source +
                 " REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
   pg::spi::exec("CREATE TRIGGER pgt_cdc_upd AFTER UPDATE ON " + source +
