@@ -117,7 +117,8 @@ void apply_definition(const Definition& def, const std::string& original_query,
   st->frontier.reset();
   st->frontier_own_xid.reset();
   st->frontier_own_cid.reset();
-  st->unique_row_ids = def.mode.effective == RefreshMode::Differential && def.delta.unique_ids;
+  st->unique_row_ids =
+      def.mode.effective == RefreshMode::Differential && def.delta.unique_ids && def.delta.bounded_ids;
   st->full_refresh_sql.reset();
   st->delta_apply_sql.reset();
   st->pending_changes_sql.reset();

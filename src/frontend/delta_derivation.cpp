@@ -562,6 +562,7 @@ struct Attribute {
   std::string name;
   std::string type_sql;
   bool dropped = false;
+  bool fixed_width = false;  // its type's values have one size (int4, date, uuid, ...)
 };
 
 struct Scan {
@@ -588,6 +589,7 @@ std::vector<Attribute> relation_attributes(Oid relid) {
     const char* name = nullptr;
     const char* type = nullptr;
     bool dropped = true;
+    bool fixed_width = false;
     pg::guard([&] {
       HeapTuple tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
       if (!HeapTupleIsValid(tup)) return;
@@ -595,10 +597,11 @@ std::vector<Attribute> relation_attributes(Oid relid) {
       dropped = att->attisdropped;
       name = pstrdup(NameStr(att->attname));
       if (!dropped) type = format_type_with_typemod(att->atttypid, att->atttypmod);
+      fixed_width = att->attlen > 0;
       ReleaseSysCache(tup);
     });
     out.push_back(Attribute{dropped ? "__pgt_dropped_" + std::to_string(attnum) : name,
-                            dropped ? "pg_catalog.int4" : type, dropped});
+                            dropped ? "pg_catalog.int4" : type, dropped, fixed_width});
   }
   return out;
 }
@@ -796,6 +799,9 @@ std::vector<Scan> collect_scans(Query* query, const OuterJoinExpansion& expansio
 // Adds a scan's table (and the columns it reads) to what CDC must capture.
 void record_scanned_table(const Scan& scan, DeltaDerivation* result) {
   if (scan.key_attnums.empty() && scan.distinct_keys.empty()) result->unique_ids = false;
+  if (scan.distinct_keys.empty())
+    for (AttrNumber key : scan.key_attnums)
+      if (!scan.attributes[key - 1].fixed_width) result->bounded_ids = false;
   if (scan.inherit && std::find(result->scanned_with_children.begin(), result->scanned_with_children.end(),
                                 scan.relid) == result->scanned_with_children.end())
     result->scanned_with_children.push_back(scan.relid);
@@ -971,6 +977,7 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
       result.grouped = std::move(g.shape);
       result.probe_indexes = g.probe_indexes;
       result.unique_ids = true;  // one row per group
+      result.bounded_ids = g.bounded_keys;
     }
     return result;
   }
@@ -1045,9 +1052,10 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
       AttrNumber attnum = static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber);
       if (attnum > 0) watched.used_attnums.push_back(attnum);
     }
-    bool unique_ids = result.unique_ids;
+    bool unique_ids = result.unique_ids, bounded_ids = result.bounded_ids;
     record_scanned_table(watched, &result);
     result.unique_ids = unique_ids;  // its rows are not the stream table's
+    result.bounded_ids = bounded_ids;
     if (std::find(result.full_refresh_sources.begin(), result.full_refresh_sources.end(), t.relid) ==
         result.full_refresh_sources.end())
       result.full_refresh_sources.push_back(t.relid);

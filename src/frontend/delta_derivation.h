@@ -38,6 +38,10 @@ struct DeltaDerivation {
   std::vector<ScannedTable> tables;
   std::vector<dvm::OutputColumn> columns;
   bool unique_ids = false;            // every scanned table has a primary key
+  // Every identity is made of fixed-width values (integer keys, ...): it can
+  // be indexed by a btree, whose entries are limited to a third of a page. A
+  // text key of a few kilobytes cannot.
+  bool bounded_ids = true;
   std::vector<Oid> scanned_with_children;  // tables scanned with inheritance (not ONLY)
   // Tables read only through subqueries in expressions (a scalar subquery,
   // EXISTS / IN that is not a semi-join): the delta terms evaluate those

@@ -377,6 +377,7 @@ GroupedDerivation derive_set_operation(Query* q) {
         refused_type = type;
         return;
       }
+      if (get_typlen(exprType(expr)) <= 0) result.bounded_keys = false;
       shape.keys.push_back("__pgt_g" + std::to_string(i));
       shape.key_texts.push_back(kind);
       shape.outputs.emplace_back();
@@ -506,6 +507,7 @@ GroupedDerivation derive_grouping(Query* q) {
           refused_type += " with a nondeterministic collation";
         return;
       }
+      if (get_typlen(exprType(key)) <= 0) result.bounded_keys = false;
       shape.keys.push_back("__pgt_g" + std::to_string(i++));
       shape.key_texts.push_back(kind);
       // The group shows the form (1 or 1.0, 0 or -0) of one of its rows: when

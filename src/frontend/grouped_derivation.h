@@ -23,6 +23,7 @@ struct GroupedDerivation {
   std::string input_sql;  // I, deparsed (fully qualified)
   // The indexes the shape's MIN / MAX probes rely on (shape.extremum_probes).
   std::vector<Oid> probe_indexes;
+  bool bounded_keys = true;  // every grouping key has a fixed-width type
 };
 
 // A copy of q without its grouping (GROUP BY, HAVING, aggregates, DISTINCT,

@@ -40,7 +40,7 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   std::vector<std::string> buffers;
   for (const auto& t : delta.tables) buffers.push_back(dvm::change_buffer_name(t.relid));
   DeltaSql sql;
-  sql.unique_ids = delta.unique_ids;
+  sql.unique_index = delta.unique_ids && delta.bounded_ids;
   if (delta.partitioned) {
     sql.full_insert = dvm::partition_full_insert_sql(table, *delta.partitioned);
     sql.touched_partitions = dvm::partition_touched_sql(*delta.partitioned);
@@ -79,7 +79,7 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
 }
 
 void store_delta_sql(const DeltaSql& sql, catalog::StreamTable* st) {
-  st->unique_row_ids = sql.unique_ids;
+  st->unique_row_ids = sql.unique_index;
   st->full_refresh_sql = sql.full_insert;
   st->delta_apply_sql = sql.touched_partitions.empty()
                             ? sql.apply

@@ -12,7 +12,9 @@
 namespace pgt::refresh {
 
 struct DeltaSql {
-  bool unique_ids = false;
+  // The stream table's __pgt_row_id index is a unique btree (every identity
+  // is unique and of bounded width); else a hash index (no size limit).
+  bool unique_index = false;
   std::string full_insert;  // INSERT of the whole result (FULL / first refresh)
   std::string apply;        // the delta, consolidated and applied; returns counts
   // The same for a refresh where only the `changed` sources have changes: the

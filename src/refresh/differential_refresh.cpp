@@ -51,7 +51,7 @@ struct DeltaPlans {
   std::vector<std::vector<std::string>> read_columns;  // per source
   std::vector<Oid> scanned_with_children;
   std::vector<Oid> probe_indexes;
-  bool unique_ids = false;
+  bool unique_index = false;
   std::vector<bool> forces_full;  // per source: its changes make the refresh FULL
   std::unique_ptr<pg::spi::KeptPlan> pending_count;  // per source
   std::unique_ptr<pg::spi::KeptPlan> apply;
@@ -113,7 +113,7 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
                                 sql.full_refresh_sources.end());
   plans.scanned_with_children = sql.scanned_with_children;
   plans.probe_indexes = sql.probe_indexes;
-  plans.unique_ids = sql.unique_ids;
+  plans.unique_index = sql.unique_index;
   plans.version = st.version;
   return plans;
 }
@@ -351,7 +351,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
         pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
         outcome.rows.rows_inserted =
             static_cast<int64_t>(plans.full_insert->run(previous, snapshot.get()).processed);
-        catalog::create_row_id_index(st.qualified_name(), plans.unique_ids);
+        catalog::create_row_id_index(st.qualified_name(), plans.unique_index);
       };
       if (recomputes(outcome.action)) {
         recompute();
