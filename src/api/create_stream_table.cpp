@@ -43,7 +43,7 @@ PGT_SQL_FUNCTION(pgt_create_stream_table) {
   api::apply_definition(def, query, &st);
 
   st.relid = catalog::create_storage_table(st.schema, st.name, def.analysis.columns);
-  pg::spi::exec(refresh::guard_trigger_sql(st.qualified_name()));
+  for (const std::string& sql : refresh::guard_trigger_sql(st.qualified_name())) pg::spi::exec(sql);
   catalog::record_extension_dependency(st.relid);
   st.status = "INITIALIZING";
   st.pgt_id = catalog::insert_stream_table(st);

@@ -52,11 +52,11 @@ ApplyPermit::~ApplyPermit() {
   }
 }
 
-std::string guard_trigger_sql(const std::string& qualified_table) {
-  return "CREATE TRIGGER pgt_guard_dml BEFORE INSERT OR UPDATE OR DELETE ON " + qualified_table +
-         " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table_dml(); "
-         "CREATE TRIGGER pgt_guard_truncate BEFORE TRUNCATE ON " + qualified_table +
-         " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table_dml()";
+std::vector<std::string> guard_trigger_sql(const std::string& qualified_table) {
+  return {"CREATE TRIGGER pgt_guard_dml BEFORE INSERT OR UPDATE OR DELETE ON " + qualified_table +
+              " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table_dml()",
+          "CREATE TRIGGER pgt_guard_truncate BEFORE TRUNCATE ON " + qualified_table +
+              " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._guard_stream_table_dml()"};
 }
 
 void register_dml_guard_callbacks() { RegisterXactCallback(clear_permits_at_xact_end, nullptr); }

@@ -3,6 +3,9 @@
 // extension itself is writing that table, which it declares with ApplyPermit.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "pg/pg_headers.h"
 
 namespace pgt::refresh {
@@ -19,8 +22,9 @@ class ApplyPermit {
   Oid relid_;
 };
 
-// SQL to install the guard triggers on a new stream table.
-std::string guard_trigger_sql(const std::string& qualified_table);
+// The statements (one per execution) that install the guard triggers on a
+// new stream table.
+std::vector<std::string> guard_trigger_sql(const std::string& qualified_table);
 
 // Clears all permits at transaction end (registered from _PG_init).
 void register_dml_guard_callbacks();
