@@ -242,5 +242,27 @@ TEST_F(SourceRedefinition, AlteredColumnTypeReinitializesAtOnce) {
   refresh_expecting("sn_full", scan, "FULL");
 }
 
+// A materialized view as a source: DIFFERENTIAL refuses it (nothing
+// captures a REFRESH MATERIALIZED VIEW), AUTO maintains the stream table FULL
+// with a WARNING and the reason, and its next refresh sees the matview's.
+TEST_F(SourceRedefinition, MaterializedViewSourceIsFullAndSeesItsRefresh) {
+  conn().exec("CREATE TABLE mt (id int PRIMARY KEY, v int)");
+  conn().exec("INSERT INTO mt SELECT i, i FROM generate_series(1, 10) i");
+  conn().exec("CREATE MATERIALIZED VIEW mv AS SELECT id, v * 2 AS v2 FROM mt");
+  const std::string q = "SELECT id, v2 FROM mv WHERE v2 > 4";
+  ExecOutcome refused = conn().try_exec(create_stream_table_sql("mv_diff", q, "DIFFERENTIAL"));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(refused.sqlstate, "0A000") << refused.message;
+  EXPECT_NE(refused.message.find("materialized view"), std::string::npos) << refused.message;
+  conn().clear_notices();
+  create("mv_auto", q, "AUTO");
+  EXPECT_TRUE(conn().has_notice("WARNING", "mv_auto"));
+  EXPECT_EQ(effective_mode("mv_auto"), "FULL");
+  conn().exec("INSERT INTO mt VALUES (11, 11)");
+  conn().exec("REFRESH MATERIALIZED VIEW mv");
+  refresh_expecting("mv_auto", q, "FULL");
+  EXPECT_EQ(text_of("SELECT count(*) FROM mv_auto"), "9");
+}
+
 }  // namespace
 }  // namespace pgt_e2e
