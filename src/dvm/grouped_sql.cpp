@@ -223,9 +223,13 @@ std::string extrema_rescan_sql(const GroupedShape& shape, const std::string& inp
                                  filter) +
                      " AS __pgt_r" + std::to_string(j));
   }
-  return "SELECT " + join(select, ", ") + " FROM (" +
-         input_of_groups_sql(shape, input_full_sql, "(SELECT * FROM o WHERE o.__pgt_rescan)") + ") i" +
-         group_by(shape, "i");
+  const std::string groups = "(SELECT * FROM o WHERE o.__pgt_rescan)";
+  std::string sql = "SELECT " + join(select, ", ") + " FROM (" + input_of_groups_sql(shape, input_full_sql, groups) +
+                    ") i" + group_by(shape, "i");
+  // As in recomputed_groups_sql: without GROUP BY the extrema over no rows
+  // are one row, which must stand for no group when none needs them.
+  if (shape.keys.empty()) sql += " HAVING EXISTS (SELECT 1 FROM " + groups + " g)";
+  return sql;
 }
 
 // A group's new state as expressions: its row count, each aggregate's value
