@@ -50,7 +50,15 @@ void drop_orphaned_capture() {
       "WHERE p.pronamespace = 'pgtrickle_changes'::pg_catalog.regnamespace AND p.proname LIKE 'capture\\_%' "
       "AND NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_change_tracking t "
       "WHERE p.proname = 'capture_' || t.source_relid::text)");
-  for (const auto& row : functions.rows) pg::spi::exec("DROP FUNCTION " + *row[0] + " CASCADE");
+  for (const auto& row : functions.rows) {
+    // Their triggers on the sources first (a CASCADE would say so in NOTICEs).
+    auto triggers = pg::spi::run(
+        "SELECT pg_catalog.quote_ident(g.tgname), g.tgrelid::pg_catalog.regclass::text FROM pg_catalog.pg_trigger g "
+        "WHERE g.tgfoid = $1::pg_catalog.regprocedure",
+        {*row[0]});
+    for (const auto& t : triggers.rows) pg::spi::exec("DROP TRIGGER " + *t[0] + " ON " + *t[1]);
+    pg::spi::exec("DROP FUNCTION " + *row[0]);
+  }
   auto buffers = pg::spi::run(
       "SELECT c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c "
       "WHERE c.relnamespace = 'pgtrickle_changes'::pg_catalog.regnamespace AND c.relkind = 'r' "
