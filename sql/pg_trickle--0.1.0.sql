@@ -482,12 +482,17 @@ BEGIN
        FROM (SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
               WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass) d
       WHERE EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies dep WHERE dep.source_relid = d.objid);
-    -- A source that joined a hierarchy by DDL on another table (ATTACH
-    -- PARTITION, CREATE TABLE ... INHERITS / PARTITION OF): statements aimed
-    -- at the other end bypass its capture, so its readers follow too.
+    -- A source of a DIFFERENTIAL stream table that joined a hierarchy by DDL
+    -- on another table (ATTACH PARTITION, CREATE TABLE ... INHERITS /
+    -- PARTITION OF): statements aimed at the other end bypass its capture,
+    -- so its readers follow too. (Only DIFFERENTIAL readers: a FULL one has
+    -- nothing to follow, and partitions created under sources read FULL,
+    -- pg_partman-style, cost no re-derivation.)
     PERFORM pgtrickle._check_stream_tables_reading(s.source_relid)
        FROM (SELECT DISTINCT dep.source_relid FROM pgtrickle.pgt_dependencies dep
-              WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+               JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = dep.pgt_id
+              WHERE st.effective_refresh_mode = 'DIFFERENTIAL'
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
                              WHERE i.inhrelid = dep.source_relid OR i.inhparent = dep.source_relid)) s
       WHERE s.source_relid NOT IN (SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
                                     WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass);
