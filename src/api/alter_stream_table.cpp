@@ -27,10 +27,11 @@ using namespace pgt;
 
 namespace {
 
-std::string validate_status(const std::string& status) {
+StreamTableStatus validate_status(const std::string& status) {
   std::string s;
   for (char c : status) s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (s == "ACTIVE" || s == "SUSPENDED") return s;
+  if (s == stream_table_status_name(StreamTableStatus::Active)) return StreamTableStatus::Active;
+  if (s == stream_table_status_name(StreamTableStatus::Suspended)) return StreamTableStatus::Suspended;
   throw Error(sqlstate::kInvalidParameterValue, "invalid status \"" + status + "\"",
               "INITIALIZING and ERROR are set by pg_trickle itself.",
               "Use status => 'SUSPENDED' to stop refreshes or 'ACTIVE' to resume them.");
@@ -57,7 +58,7 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
   pg::guard([&] { LockRelationOid(st.relid, AccessExclusiveLock); });
   st = *catalog::find_by_relid(st.relid);
 
-  std::optional<std::string> status;
+  std::optional<StreamTableStatus> status;
   if (status_text) status = validate_status(*status_text);
   if (schedule) st.schedule = api::validate_schedule(schedule);
   if (diamond) st.diamond_consistency = api::validate_diamond_consistency(diamond);
@@ -66,7 +67,7 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
   if (pooler) st.pooler_compatibility_mode = *pooler;
 
   RefreshMode requested =
-      mode_text ? parse_refresh_mode(*mode_text) : parse_refresh_mode(st.refresh_mode);
+      mode_text ? parse_refresh_mode(*mode_text) : st.refresh_mode;
   if (append_only) st.append_only = *append_only;
   api::validate_append_only(st.append_only, requested);
 
@@ -77,7 +78,7 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
     // the caller's search_path cannot change its meaning) against the new mode.
     const std::string& text = query ? *query : st.defining_query;
     def = api::prepare_definition(text, requested, st.display_name(), st.relid);
-    std::string old_mode = st.effective_refresh_mode;
+    RefreshMode old_mode = st.effective_refresh_mode;
     api::apply_definition(*def, query ? *query : st.original_query, &st);
     if (query && catalog::reshape_storage_table(st.relid, st.qualified_name(), def->analysis.columns))
       pg::notice("columns of stream table \"" + st.display_name() + "\" were replaced",

@@ -45,7 +45,7 @@ PGT_SQL_FUNCTION(pgt_create_stream_table) {
   st.relid = catalog::create_storage_table(st.schema, st.name, def.analysis.columns);
   for (const std::string& sql : refresh::guard_trigger_sql(st.qualified_name())) pg::spi::exec(sql);
   catalog::record_extension_dependency(st.relid);
-  st.status = "INITIALIZING";
+  st.status = StreamTableStatus::Initializing;
   st.pgt_id = catalog::insert_stream_table(st);
   api::record_sources(st, def, false);
   if (st.differential()) {

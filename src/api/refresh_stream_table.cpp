@@ -15,7 +15,7 @@ PGT_SQL_FUNCTION(pgt_refresh_stream_table) {
   std::string name = api::required_text_arg(fcinfo, 0, "name");
   catalog::StreamTable st = api::lookup_stream_table(name);
   api::require_owner(st, "refresh it");
-  if (st.status == "SUSPENDED")
+  if (st.status == StreamTableStatus::Suspended)
     throw Error(sqlstate::kObjectNotInPrerequisiteState,
                 "stream table \"" + st.display_name() + "\" is suspended", "",
                 "Resume it first: SELECT pgtrickle.alter_stream_table(" +

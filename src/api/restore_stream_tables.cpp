@@ -107,7 +107,7 @@ void relink(const CatalogRow& row) {
   catalog::record_extension_dependency(st.relid);
   pg::AsRole as_owner(pg::relation_owner(st.relid), false);
   api::Definition def =
-      api::prepare_definition(st.defining_query, parse_refresh_mode(st.refresh_mode), st.display_name(), st.relid);
+      api::prepare_definition(st.defining_query, st.refresh_mode, st.display_name(), st.relid);
   api::apply_definition(def, st.original_query, &st);
   catalog::update_definition(st);
   api::reinstall_maintenance(def, &st);

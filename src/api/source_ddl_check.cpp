@@ -103,7 +103,7 @@ bool same_relids(std::vector<Oid> a, std::vector<Oid> b) {
 // table's columns, but refreshes re-plan it from that text, and a captured
 // column that changed type makes the next refresh FULL (cdc).
 bool maintenance_changed(const catalog::StreamTable& st, const api::Definition& def, Oid source) {
-  if (refresh_mode_name(def.mode.effective) != st.effective_refresh_mode) return true;
+  if (def.mode.effective != st.effective_refresh_mode) return true;
   std::vector<Oid> now;
   for (const auto& s : def.analysis.sources) now.push_back(s.relid);
   if (!same_relids(now, catalog::sources_of(st.relid))) return true;
@@ -124,7 +124,7 @@ bool maintenance_changed(const catalog::StreamTable& st, const api::Definition& 
 // Derives the stream table's maintenance again (see the file comment); true
 // when it changed.
 bool follow_source_change(catalog::StreamTable st, Oid source) {
-  RefreshMode requested = parse_refresh_mode(st.refresh_mode);
+  RefreshMode requested = st.refresh_mode;
   Oid owner = pg::relation_owner(st.relid);
   pg::AsRole as_owner(owner, false);
   api::Definition def = derive_again(st, requested);

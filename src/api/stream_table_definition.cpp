@@ -110,8 +110,8 @@ void apply_definition(const Definition& def, const std::string& original_query,
                       catalog::StreamTable* st) {
   st->original_query = original_query;
   st->defining_query = def.analysis.normalized_sql;
-  st->refresh_mode = refresh_mode_name(def.mode.requested);
-  st->effective_refresh_mode = refresh_mode_name(def.mode.effective);
+  st->refresh_mode = def.mode.requested;
+  st->effective_refresh_mode = def.mode.effective;
   st->effective_mode_reason =
       def.mode.reason.empty() ? std::nullopt : std::optional<std::string>(def.mode.reason);
   st->frontier.reset();

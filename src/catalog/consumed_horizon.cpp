@@ -1,6 +1,8 @@
 // The consumed horizon of a change buffer: see consumed_horizon.h.
 #include "catalog/consumed_horizon.h"
 
+#include "common/refresh_mode.h"
+
 #include "pg/boundary.h"
 #include "pg/index_lookup.h"
 
@@ -61,7 +63,7 @@ void read_horizon(Oid source_relid, Horizon* out) {
     HeapTuple table = systable_getnext(table_scan);
     if (HeapTupleIsValid(table)) {
       Datum mode = heap_getattr(table, table_mode, tables_desc, &isnull);
-      if (!isnull && strcmp(TextDatumGetCString(mode), "DIFFERENTIAL") == 0) {
+      if (!isnull && strcmp(TextDatumGetCString(mode), refresh_mode_name(RefreshMode::Differential)) == 0) {
         Datum frontier = heap_getattr(table, table_frontier, tables_desc, &isnull);
         if (isnull) {
           every_frontier = false;

@@ -34,10 +34,10 @@ StreamTable from_row(const pg::spi::Row& r) {
   st.original_query = *r[4];
   st.defining_query = *r[5];
   st.schedule = *r[6];
-  st.refresh_mode = *r[7];
-  st.effective_refresh_mode = *r[8];
+  st.refresh_mode = parse_refresh_mode(*r[7]);
+  st.effective_refresh_mode = parse_refresh_mode(*r[8]);
   st.effective_mode_reason = r[9];
-  st.status = *r[10];
+  st.status = parse_stream_table_status(*r[10]);
   st.is_populated = *r[11] == "t";
   st.consecutive_errors = std::stoi(*r[12]);
   st.diamond_consistency = r[13];
@@ -111,8 +111,9 @@ int64_t insert_stream_table(const StreamTable& st) {
       "$11::boolean, $12, $13, $14, $15::boolean, $16::boolean, $17::boolean, $18, $19, $20) "
       "RETURNING pgt_id",
       {std::to_string(st.relid), st.schema, st.name, st.original_query, st.defining_query,
-       st.schedule, st.refresh_mode, st.effective_refresh_mode, st.effective_mode_reason,
-       st.status, bool_text(st.is_populated), st.diamond_consistency, st.diamond_schedule_policy,
+       st.schedule, std::string(refresh_mode_name(st.refresh_mode)),
+       std::string(refresh_mode_name(st.effective_refresh_mode)), st.effective_mode_reason,
+       std::string(stream_table_status_name(st.status)), bool_text(st.is_populated), st.diamond_consistency, st.diamond_schedule_policy,
        st.cdc_mode, bool_text(st.append_only), bool_text(st.pooler_compatibility_mode),
        bool_text(st.unique_row_ids), st.full_refresh_sql, st.delta_apply_sql,
        st.pending_changes_sql});
@@ -129,7 +130,8 @@ void update_definition(const StreamTable& st) {
       "pending_changes_sql = $16, updated_at = pg_catalog.clock_timestamp() "
       "WHERE pgt_id = $1::bigint",
       {std::to_string(st.pgt_id), st.original_query, st.defining_query, st.schedule,
-       st.refresh_mode, st.effective_refresh_mode, st.effective_mode_reason,
+       std::string(refresh_mode_name(st.refresh_mode)), std::string(refresh_mode_name(st.effective_refresh_mode)),
+       st.effective_mode_reason,
        st.diamond_consistency, st.diamond_schedule_policy, st.cdc_mode, bool_text(st.append_only),
        bool_text(st.pooler_compatibility_mode), bool_text(st.unique_row_ids), st.full_refresh_sql,
        st.delta_apply_sql, st.pending_changes_sql});
@@ -152,13 +154,13 @@ void mark_for_reinitialize(int64_t pgt_id, const std::string& reason) {
       {std::to_string(pgt_id), reason});
 }
 
-void set_status(int64_t pgt_id, const std::string& status) {
+void set_status(int64_t pgt_id, StreamTableStatus status) {
   write(
       "UPDATE pgtrickle.pgt_stream_tables SET status = $2, updated_at = pg_catalog.now(), "
       "consecutive_errors = CASE WHEN $2 = 'ACTIVE' THEN 0 ELSE consecutive_errors END, "
       "last_error_message = CASE WHEN $2 = 'ACTIVE' THEN NULL ELSE last_error_message END "
       "WHERE pgt_id = $1::bigint",
-      {std::to_string(pgt_id), status});
+      {std::to_string(pgt_id), std::string(stream_table_status_name(status))});
 }
 
 void replace_dependencies(int64_t pgt_id, const std::vector<frontend::SourceRelation>& sources) {
@@ -212,8 +214,8 @@ void record_refresh(int64_t pgt_id, const RefreshRecord& r) {
        ColumnValue::of_text("rows_deleted", std::to_string(r.rows_deleted)),
        ColumnValue::of_text("initiated_by", r.initiated_by),
        ColumnValue::of_optional("reason", r.reason.empty() ? std::nullopt : std::optional<std::string>(r.reason))});
-  ColumnValue status = ColumnValue::of_text("status", "ACTIVE");
-  status.unless_old = "SUSPENDED";
+  ColumnValue status = ColumnValue::of_text("status", stream_table_status_name(StreamTableStatus::Active));
+  status.unless_old = stream_table_status_name(StreamTableStatus::Suspended);
   pg::update_extension_row(
       "pgt_stream_tables", "pgt_id", pgt_id,
       {ColumnValue::of_text("is_populated", "true"), status, ColumnValue::of_text("consecutive_errors", "0"),

@@ -21,10 +21,10 @@ struct StreamTable {
   std::string original_query;   // as the user gave it
   std::string defining_query;   // normalized: schema-qualified, what refreshes run
   std::string schedule;
-  std::string refresh_mode;             // requested: AUTO / FULL / DIFFERENTIAL / IMMEDIATE
-  std::string effective_refresh_mode;   // FULL / DIFFERENTIAL / IMMEDIATE
+  RefreshMode refresh_mode = RefreshMode::Auto;            // requested
+  RefreshMode effective_refresh_mode = RefreshMode::Full;  // FULL / DIFFERENTIAL / IMMEDIATE
   std::optional<std::string> effective_mode_reason;
-  std::string status = "INITIALIZING";
+  StreamTableStatus status = StreamTableStatus::Initializing;
   bool is_populated = false;
   int consecutive_errors = 0;
   std::optional<std::string> diamond_consistency;
@@ -46,7 +46,7 @@ struct StreamTable {
   // maintenance was derived from changed (history action REINITIALIZE).
   std::optional<std::string> reinitialize_reason;
 
-  bool differential() const { return effective_refresh_mode == "DIFFERENTIAL"; }
+  bool differential() const { return effective_refresh_mode == RefreshMode::Differential; }
 
   std::string qualified_name() const;  // "schema"."name", quoted
   std::string display_name() const;    // schema.name, for messages
@@ -77,7 +77,7 @@ void set_frontier(int64_t pgt_id, const std::optional<std::string>& snapshot,
 void mark_for_reinitialize(int64_t pgt_id, const std::string& reason);
 
 // Sets status (and resets consecutive_errors / last error when ACTIVE).
-void set_status(int64_t pgt_id, const std::string& status);
+void set_status(int64_t pgt_id, StreamTableStatus status);
 
 // Replaces the pgt_dependencies rows of pgt_id.
 void replace_dependencies(int64_t pgt_id, const std::vector<frontend::SourceRelation>& sources);

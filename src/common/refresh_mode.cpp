@@ -80,4 +80,22 @@ const char* refresh_action_name(RefreshAction action) {
   return "FULL";
 }
 
+const char* stream_table_status_name(StreamTableStatus status) {
+  switch (status) {
+    case StreamTableStatus::Initializing: return "INITIALIZING";
+    case StreamTableStatus::Active: return "ACTIVE";
+    case StreamTableStatus::Suspended: return "SUSPENDED";
+    case StreamTableStatus::Error: return "ERROR";
+  }
+  return "ERROR";
+}
+
+StreamTableStatus parse_stream_table_status(const std::string& text) {
+  for (StreamTableStatus s : {StreamTableStatus::Initializing, StreamTableStatus::Active, StreamTableStatus::Suspended,
+                              StreamTableStatus::Error})
+    if (text == stream_table_status_name(s)) return s;
+  throw Error(sqlstate::kInvalidParameterValue, "invalid stream table status \"" + text + "\"", "",
+              "A status is INITIALIZING, ACTIVE, SUSPENDED or ERROR.");
+}
+
 }  // namespace pgt

@@ -12,6 +12,21 @@ namespace pgt {
 
 enum class RefreshMode { Full, Differential, Auto, Immediate };
 
+// Where a stream table stands (pgt_stream_tables.status).
+enum class StreamTableStatus {
+  Initializing,  // created with initialize => false: the scheduler populates it
+  Active,
+  Suspended,     // by the user, or after pg_trickle.max_consecutive_errors failures
+  Error,         // reserved
+};
+const char* stream_table_status_name(StreamTableStatus status);  // "INITIALIZING", "ACTIVE", ...
+// The catalog's text; throws pgt::Error (22023) for anything else.
+StreamTableStatus parse_stream_table_status(const std::string& text);
+// Whether the scheduler refreshes a table in this status.
+inline bool scheduled(StreamTableStatus status) {
+  return status == StreamTableStatus::Active || status == StreamTableStatus::Initializing;
+}
+
 // What one refresh did (pgt_refresh_history.action).
 enum class RefreshAction {
   NoData,        // nothing pending: nothing done

@@ -131,7 +131,7 @@ void DatabaseScheduler::note_signals(const ChangeSignals& signals, int64_t now) 
 }
 
 int64_t DatabaseScheduler::due_at(const ScheduledTable& t) const {
-  if (t.status != "ACTIVE" && t.status != "INITIALIZING") return kNever;
+  if (!scheduled(t.status)) return kNever;
   auto s = schedules_.find(t.id);
   if (s == schedules_.end()) return kNever;
   const Memory& m = memory_.at(t.id);
@@ -168,7 +168,7 @@ long DatabaseScheduler::tick() {
     nodes.push_back({t.id, t.display_name(), t.upstream, t.atomic_diamonds});
     bool fresh = memory_.emplace(t.id, Memory{}).second;
     // Suspended: when resumed it starts afresh (no backoff left over).
-    if (t.status != "ACTIVE" && t.status != "INITIALIZING") memory_[t.id] = Memory{};
+    if (!scheduled(t.status)) memory_[t.id] = Memory{};
     if (fresh) memory_[t.id].cron_considered_ms = now;
     try {
       schedule::Schedule s = schedule::parse(t.schedule);
@@ -231,7 +231,7 @@ UnitTask DatabaseScheduler::prepare(const Unit& unit) {
     // downstream of one that refreshes, so that the group moves as one.
     std::set<int64_t> refreshing;
     for (const auto* t : unit) {
-      if (t->status != "ACTIVE" && t->status != "INITIALIZING") continue;
+      if (!scheduled(t->status)) continue;
       Memory& m = memory_[t->id];
       bool work = !t->differential || !t->populated || (m.pending && has_pending_changes(*t));
       if (t->differential && !work) m.pending = false;

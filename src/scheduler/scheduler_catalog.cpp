@@ -70,7 +70,7 @@ std::vector<ScheduledTable> load_scheduled_tables() {
     t.name = *r[3];
     t.schedule = *r[4];
     t.differential = *r[5] == "t";
-    t.status = *r[6];
+    t.status = parse_stream_table_status(*r[6]);
     t.populated = *r[7] == "t";
     t.last_refresh_ms = std::stoll(*r[8]);
     t.atomic_diamonds = *r[9] == "t";
@@ -145,7 +145,8 @@ bool record_refresh_failure(int64_t pgt_id, const std::string& error, const std:
       "ELSE status END, updated_at = pg_catalog.now() "
       "WHERE pgt_id = $1::int8 RETURNING status, consecutive_errors, pgt_schema, pgt_name",
       {std::to_string(pgt_id), error, counted ? "true" : "false", std::to_string(max_errors)});
-  if (row.rows.empty() || *row.rows[0][0] != "SUSPENDED" || !counted) return false;
+  if (row.rows.empty() || parse_stream_table_status(*row.rows[0][0]) != StreamTableStatus::Suspended || !counted)
+    return false;
   // Delivered when the transaction commits, with the status change.
   pg::spi::exec(
       "SELECT pg_catalog.pg_notify('pg_trickle_alert', pg_catalog.json_build_object("

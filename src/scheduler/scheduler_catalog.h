@@ -20,7 +20,7 @@ struct ScheduledTable {
   std::string name;
   std::string schedule;
   bool differential = false;
-  std::string status;
+  StreamTableStatus status = StreamTableStatus::Active;
   bool populated = false;
   int64_t last_refresh_ms = 0;  // data_timestamp; 0: never refreshed
   bool atomic_diamonds = true;  // diamond_consistency is not 'none'

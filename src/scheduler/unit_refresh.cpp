@@ -48,7 +48,7 @@ UnitOutcome refresh_unit(const UnitTask& task) {
             for (const auto& m : task.members) {
               out.failed_id = m.id;
               auto st = catalog::find_by_relid(m.relid);
-              if (!st || (st->status != "ACTIVE" && st->status != "INITIALIZING")) continue;
+              if (!st || !scheduled(st->status)) continue;
               refresh::refresh_now(*st, "SCHEDULER");
             }
           });

@@ -108,3 +108,19 @@ TEST(RefreshAction, NamesAndRecomputation) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(StreamTableStatus, RoundTripsAndSchedules) {
+  using pgt::StreamTableStatus;
+  for (StreamTableStatus s : {StreamTableStatus::Initializing, StreamTableStatus::Active,
+                              StreamTableStatus::Suspended, StreamTableStatus::Error})
+    EXPECT_EQ(pgt::parse_stream_table_status(pgt::stream_table_status_name(s)), s);
+  EXPECT_TRUE(pgt::scheduled(StreamTableStatus::Active));
+  EXPECT_TRUE(pgt::scheduled(StreamTableStatus::Initializing));
+  EXPECT_FALSE(pgt::scheduled(StreamTableStatus::Suspended));
+  EXPECT_FALSE(pgt::scheduled(StreamTableStatus::Error));
+  EXPECT_STREQ(sqlstate_of([] { pgt::parse_stream_table_status("active"); }), "22023");
+}
+
+}  // namespace
