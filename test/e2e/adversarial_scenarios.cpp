@@ -1,17 +1,8 @@
 #include "adversarial_scenarios.h"
+#include "scenario_domains.h"
 
 namespace pgt_e2e {
 namespace {
-
-ColumnSpec key(std::int64_t hi) { return ColumnSpec::integer("id", 1, hi); }
-
-const std::vector<std::string> kWords{"alpha", "beta", "gamma", "o'brien", ""};
-const std::vector<std::string> kCased{"Alpha", "alpha", "ALPHA", "beta", "Beta", "gamma", ""};
-const std::vector<std::string> kRegions{"north", "south", "east", "west"};
-
-// Without statistics the planner joins the 2^n - 1 terms of a many-scan delta
-// badly enough to take seconds per refresh on tables of a hundred rows.
-const std::vector<std::string> kAnalyze{"ANALYZE"};
 
 AdversarialScenario expressions_over_join() {
   TableSpec customers{"ex_customers", key(30),

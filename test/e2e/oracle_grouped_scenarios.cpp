@@ -1,18 +1,8 @@
 #include "oracle_grouped_scenarios.h"
+#include "scenario_domains.h"
 
 namespace pgt_e2e {
 namespace {
-
-// Key columns draw unique values from [1, hi] (see oracle_scenarios.cpp).
-ColumnSpec key(std::int64_t hi) { return ColumnSpec::integer("id", 1, hi); }
-
-const std::vector<std::string> kWords{"alpha", "beta", "gamma", "o'brien", ""};
-const std::vector<std::string> kCased{"Alpha", "alpha", "ALPHA", "beta", "Beta", "gamma", ""};
-const std::vector<std::string> kRegions{"north", "south", "east", "west"};
-
-// Without statistics the planner may join the terms of a multi-scan delta
-// badly (seconds per refresh on tables of a hundred rows).
-const std::vector<std::string> kAnalyze{"ANALYZE"};
 
 // --- Algebraic aggregates (hidden state columns) -----------------------------
 

@@ -1,23 +1,15 @@
 #include "oracle_nested_grouping_scenarios.h"
+#include "scenario_domains.h"
 
 namespace pgt_e2e {
 namespace {
 
-// Key columns draw unique values from [1, hi] (see oracle_scenarios.cpp).
-ColumnSpec key(std::int64_t hi) { return ColumnSpec::integer("id", 1, hi); }
-
-const std::vector<std::string> kWords{"alpha", "beta", "gamma", "o'brien", ""};
-const std::vector<std::string> kRegions{"north", "south", "east", "west"};
 const std::vector<std::string> kTags{"p", "q", "r"};
 // Many groups; values an array's text form must quote ("NULL", braces,
 // commas, blanks, a double quote, a backslash, '').
 const std::vector<std::string> kManyWords{"alpha", "beta", "gamma", "delta", "o'brien", "",     " ",
                                           "Alpha", "NULL", "{b}",   "iota",  "kappa",   "a,b",  "x y",
                                           "q\"t",  "back\\slash"};
-
-// Without statistics the planner may join the terms of a multi-scan delta
-// badly (seconds per refresh on tables of a hundred rows).
-const std::vector<std::string> kAnalyze{"ANALYZE"};
 
 // --- HAVING over DISTINCT ---------------------------------------------------------
 

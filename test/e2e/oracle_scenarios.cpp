@@ -1,13 +1,9 @@
 #include "oracle_scenarios.h"
+#include "scenario_domains.h"
 
 namespace pgt_e2e {
 namespace {
 
-// Key columns draw unique values from [1, hi]: dimension tables use a small
-// range so deleted keys come back and join partners appear and disappear.
-ColumnSpec key(std::int64_t hi) { return ColumnSpec::integer("id", 1, hi); }
-
-const std::vector<std::string> kWords{"alpha", "beta", "gamma", "o'brien", ""};
 const std::vector<std::string> kGroups{"north", "south", "east", "west"};
 
 OracleScenario filter_project() {

@@ -1,11 +1,9 @@
 #include "oracle_semi_join_scenarios.h"
+#include "scenario_domains.h"
 
 namespace pgt_e2e {
 namespace {
 
-ColumnSpec key(std::int64_t hi) { return ColumnSpec::integer("id", 1, hi); }
-
-const std::vector<std::string> kWords{"alpha", "beta", "gamma", "o'brien", ""};
 const std::vector<std::string> kGroups{"north", "south", "east", "west"};
 
 OracleScenario exists_one_key() {

@@ -1,9 +1,8 @@
 #include "oracle_setop_scenarios.h"
+#include "scenario_domains.h"
 
 namespace pgt_e2e {
 namespace {
-
-ColumnSpec key(std::int64_t hi) { return ColumnSpec::integer("id", 1, hi); }
 
 const std::vector<std::string> kTags{"x", "y", "o'k", ""};
 const std::vector<std::string> kGroups{"north", "south", "east"};
