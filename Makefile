@@ -53,12 +53,16 @@ unit: $(UNIT_BIN)
 
 # ---------------------------------------------------------------------------
 # e2e tests: C++ against a live cluster (see scripts/test.sh for the cluster).
-# One object per source (test/e2e/*.o, header dependencies in *.d), so
-# `make -j2 e2e` rebuilds only what changed, in parallel.
-E2E_SRCS = $(sort $(wildcard test/e2e/*.cpp))
+# Sources live in sub-folders (support/ helpers, oracle/, scheduler/, edge/,
+# security/ tests; see test/e2e/README.md). One object per source (next to
+# it, header dependencies in *.d), so `make -j2 e2e` rebuilds only what
+# changed, in parallel. Headers are all in support/, hence -Itest/e2e/support.
+# Linked in order of file name, whatever the folder: that order registers the
+# suites, so it is the order they are listed and run in.
+E2E_SRCS = $(foreach f,$(sort $(notdir $(wildcard test/e2e/*/*.cpp))),$(wildcard test/e2e/*/$(f)))
 E2E_OBJS = $(E2E_SRCS:.cpp=.o)
 E2E_BIN  = test/e2e/pgt_e2e_tests
-E2E_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -Werror -MMD -MP -Itest/e2e -I$(shell $(PG_CONFIG) --includedir) -pthread
+E2E_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -Werror -MMD -MP -Itest/e2e/support -I$(shell $(PG_CONFIG) --includedir) -pthread
 
 test/e2e/%.o: test/e2e/%.cpp
 	$(CXX) $(E2E_CXXFLAGS) -c -o $@ $<
