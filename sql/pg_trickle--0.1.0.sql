@@ -41,6 +41,9 @@ CREATE TABLE pgtrickle.pgt_stream_tables (
     full_refresh_sql          text,
     delta_apply_sql           text,
     pending_changes_sql       text,
+    -- How the query is maintained: the maintenance plan's text form (see
+    -- pgtrickle.maintenance_plan()).
+    maintenance_plan          text,
     last_refresh_at           timestamptz,
     consecutive_errors        integer NOT NULL DEFAULT 0,
     last_error_message        text,
@@ -281,6 +284,29 @@ BEGIN
      WHERE h.pgt_id OPERATOR(pg_catalog.=) id
      ORDER BY h.refresh_id DESC
      LIMIT max_rows;
+END
+$$;
+
+-- How a stream table is maintained: one line per node of its maintenance
+-- plan (operator, strategy, what it consumes and produces, cost class, the
+-- tables it reads), or why it is refreshed FULL.
+CREATE FUNCTION pgtrickle.maintenance_plan(name text)
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT
+AS $$
+DECLARE
+    target oid := pg_catalog.to_regclass(name);
+    found boolean;
+    plan text;
+BEGIN
+    SELECT true, st.maintenance_plan INTO found, plan
+      FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_relid OPERATOR(pg_catalog.=) target;
+    IF found IS NULL THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    RETURN plan;
 END
 $$;
 

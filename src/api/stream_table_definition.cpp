@@ -8,6 +8,7 @@
 #include "catalog/object_dependencies.h"
 #include "catalog/storage_table.h"
 #include "cdc/change_capture.h"
+#include "frontend/plan_builder.h"
 #include "refresh/delta_plan.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
@@ -66,8 +67,8 @@ void check_no_cycle(Oid self_relid, const std::string& display_name,
 // change buffers) directly, with its owner's privileges: it needs SELECT on
 // the columns it reads there, as a FULL refresh needs it on the query's own
 // relations. Capture itself is installed by the extension, for any reader.
-std::string capture_not_allowed(const frontend::DeltaDerivation& delta) {
-  for (const auto& t : delta.tables) {
+std::string capture_not_allowed(const dvm::MaintenancePlan& plan) {
+  for (const auto& t : plan.tables) {
     std::vector<std::string> denied;
     for (const auto* list : {&t.key_columns, &t.used_columns})
       for (const auto& column : *list) {
@@ -88,6 +89,29 @@ std::string capture_not_allowed(const frontend::DeltaDerivation& delta) {
   return "";
 }
 
+namespace {
+
+// The plan text of a stream table refreshed FULL: why, and for AUTO the
+// plan that says where the query cannot be maintained.
+std::string full_refresh_plan_text(const Definition& def) {
+  std::string cost = std::string("  [consumes nothing; produces table rows; cost ") +
+                     dvm::cost_class_name(dvm::CostClass::WholeResult) + "]\n";
+  if (def.mode.requested == RefreshMode::Full) return "Full: refresh_mode => 'FULL', the query recomputed" + cost;
+  std::string text = "Full: AUTO fell back to FULL refresh: " + def.mode.reason + cost;
+  // The plan is built unless the query is volatile.
+  if (def.plan.not_differentiable_because().empty()) return text;
+  std::string tree = dvm::plan_text(def.plan.root);
+  // The tree under it, indented one level.
+  text += "  ";
+  for (size_t i = 0; i < tree.size(); i++) {
+    text += tree[i];
+    if (tree[i] == '\n' && i + 1 < tree.size()) text += "  ";
+  }
+  return text;
+}
+
+}  // namespace
+
 Definition prepare_definition(const std::string& query, RefreshMode requested,
                               const std::string& display_name, Oid self_relid, bool check_privileges) {
   Definition def;
@@ -96,11 +120,12 @@ Definition prepare_definition(const std::string& query, RefreshMode requested,
   if (requested != RefreshMode::Full && def.analysis.caps.volatile_construct.empty()) {
     {
       pg::PinnedSearchPath pinned;
-      def.delta = frontend::derive_delta(def.analysis.normalized_sql, false);
+      def.plan = frontend::build_maintenance_plan(def.analysis.normalized_sql, false);
     }
-    def.analysis.caps.not_incremental_because = def.delta.not_differentiable_because;
+    def.analysis.caps.not_incremental_because = def.plan.not_differentiable_because();
+    def.analysis.caps.not_incremental_hint = def.plan.hint();
     if (def.analysis.caps.not_incremental_because.empty() && check_privileges)
-      def.analysis.caps.not_incremental_because = capture_not_allowed(def.delta);
+      def.analysis.caps.not_incremental_because = capture_not_allowed(def.plan);
   }
   def.mode = decide_refresh_mode(requested, def.analysis.caps);
   return def;
@@ -118,10 +143,13 @@ void apply_definition(const Definition& def, const std::string& original_query,
   st->frontier_own_xid.reset();
   st->frontier_own_cid.reset();
   st->unique_row_ids =
-      def.mode.effective == RefreshMode::Differential && def.delta.unique_ids && def.delta.bounded_ids;
+      def.mode.effective == RefreshMode::Differential && def.plan.root.unique_ids && def.plan.root.bounded_ids;
   st->full_refresh_sql.reset();
   st->delta_apply_sql.reset();
   st->pending_changes_sql.reset();
+  // DIFFERENTIAL: stored with the generated SQL (install_change_capture).
+  st->maintenance_plan.reset();
+  if (def.mode.effective == RefreshMode::Full) st->maintenance_plan = full_refresh_plan_text(def);
 }
 
 void prepare_row_identity(const catalog::StreamTable& st) {
@@ -130,7 +158,7 @@ void prepare_row_identity(const catalog::StreamTable& st) {
 
 void install_change_capture(const Definition& def, catalog::StreamTable* st) {
   if (def.mode.effective != RefreshMode::Differential) return;
-  for (const auto& t : def.delta.tables) cdc::ensure_capture(t);
+  for (const auto& t : def.plan.tables) cdc::ensure_capture(t);
   refresh::DeltaSql sql;
   {
     pg::PinnedSearchPath pinned;

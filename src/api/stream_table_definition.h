@@ -6,7 +6,7 @@
 #include <string>
 
 #include "catalog/stream_table_catalog.h"
-#include "frontend/delta_derivation.h"
+#include "dvm/maintenance_plan.h"
 #include "frontend/query_analysis.h"
 #include "common/refresh_mode.h"
 
@@ -14,7 +14,7 @@ namespace pgt::api {
 
 struct Definition {
   frontend::AnalyzedQuery analysis;
-  frontend::DeltaDerivation delta;  // derived unless FULL was requested
+  dvm::MaintenancePlan plan;  // built (without SQL) unless FULL was requested
   ModeDecision mode;
 };
 

@@ -8,7 +8,7 @@ namespace pgt::catalog {
 
 namespace {
 
-std::string column_definition(const frontend::OutputColumn& c) {
+std::string column_definition(const OutputColumn& c) {
   std::string def = quote_ident(c.name) + " " + c.type_sql;
   if (!c.collation_sql.empty()) def += " " + c.collation_sql;
   return def;
@@ -16,8 +16,8 @@ std::string column_definition(const frontend::OutputColumn& c) {
 
 }  // namespace
 
-bool same_columns(const std::vector<frontend::OutputColumn>& a,
-                  const std::vector<frontend::OutputColumn>& b) {
+bool same_columns(const std::vector<OutputColumn>& a,
+                  const std::vector<OutputColumn>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); i++)
     if (a[i].name != b[i].name || a[i].type_sql != b[i].type_sql ||
@@ -27,7 +27,7 @@ bool same_columns(const std::vector<frontend::OutputColumn>& a,
 }
 
 Oid create_storage_table(const std::string& schema, const std::string& name,
-                         const std::vector<frontend::OutputColumn>& columns) {
+                         const std::vector<OutputColumn>& columns) {
   std::string qualified = quote_qualified(schema, name);
   std::string sql = "CREATE TABLE " + qualified + " (";
   for (const auto& c : columns) sql += column_definition(c) + ", ";
@@ -48,7 +48,7 @@ Oid create_storage_table(const std::string& schema, const std::string& name,
   return static_cast<Oid>(std::stoul(*relid));
 }
 
-std::vector<frontend::OutputColumn> storage_columns(Oid relid) {
+std::vector<OutputColumn> storage_columns(Oid relid) {
   auto result = pg::spi::run(
       "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
       "CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN "
@@ -60,14 +60,14 @@ std::vector<frontend::OutputColumn> storage_columns(Oid relid) {
       "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped "
       "AND a.attname::text NOT LIKE '\\_\\_pgt\\_%' ORDER BY a.attnum",
       {std::to_string(relid)});
-  std::vector<frontend::OutputColumn> out;
+  std::vector<OutputColumn> out;
   for (const auto& r : result.rows) out.push_back({*r[0], *r[1], *r[2]});
   return out;
 }
 
 bool reshape_storage_table(Oid relid, const std::string& qualified_name,
-                           const std::vector<frontend::OutputColumn>& columns) {
-  std::vector<frontend::OutputColumn> current = storage_columns(relid);
+                           const std::vector<OutputColumn>& columns) {
+  std::vector<OutputColumn> current = storage_columns(relid);
   if (same_columns(current, columns)) return false;
   // Dropping every old column and adding the new ones keeps the relation (and
   // its oid, grants, dependents on the table) while giving the columns the

@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "dvm/grouped_sql.h"
-#include "frontend/query_analysis.h"
+#include "common/output_column.h"
+#include "pg/pg_headers.h"
 
 namespace pgt::catalog {
 
@@ -14,20 +15,20 @@ constexpr const char* kRowIdColumn = "__pgt_row_id";
 
 // CREATE TABLE (as the calling user); returns the new relation's oid.
 Oid create_storage_table(const std::string& schema, const std::string& name,
-                         const std::vector<frontend::OutputColumn>& columns);
+                         const std::vector<OutputColumn>& columns);
 
 // The user-visible columns of an existing storage table, in order, with types.
-std::vector<frontend::OutputColumn> storage_columns(Oid relid);
+std::vector<OutputColumn> storage_columns(Oid relid);
 
 // Same names, types and collations, in the same order.
-bool same_columns(const std::vector<frontend::OutputColumn>& a,
-                  const std::vector<frontend::OutputColumn>& b);
+bool same_columns(const std::vector<OutputColumn>& a,
+                  const std::vector<OutputColumn>& b);
 
 // Makes the storage table's user columns equal `columns` (same relation: grants,
 // policies and indexes on unchanged columns survive). Returns false when the
 // columns were already equal.
 bool reshape_storage_table(Oid relid, const std::string& qualified_name,
-                           const std::vector<frontend::OutputColumn>& columns);
+                           const std::vector<OutputColumn>& columns);
 
 // The index on __pgt_row_id of a DIFFERENTIAL stream table: unique btree when
 // every row's identity is unique, else hash (keyless identities can be long).

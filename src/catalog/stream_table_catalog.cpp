@@ -54,18 +54,20 @@ StreamTable from_row(const pg::spi::Row& r) {
   st.pending_changes_sql = r[24];
   st.version = std::to_string(st.pgt_id) + "@" + r[25].value_or("");
   st.reinitialize_reason = r[26];
+  st.maintenance_plan = r[27];
   return st;
 }
 
-// The columns from_row() reads, in its order ("": not read; the stored SQL is
-// for inspection only).
+// The columns from_row() reads, in its order. (The stored SQL and plan are
+// for inspection only, but a record written back must keep them.)
 const std::vector<std::string>& row_columns() {
   static const std::vector<std::string> columns{
       "pgt_id", "pgt_relid", "pgt_schema", "pgt_name", "original_query", "defining_query", "schedule",
       "refresh_mode", "effective_refresh_mode", "effective_mode_reason", "status", "is_populated",
       "consecutive_errors", "diamond_consistency", "diamond_schedule_policy", "cdc_mode", "append_only",
-      "pooler_compatibility_mode", "frontier", "frontier_own_xid", "frontier_own_cid", "unique_row_ids", "", "", "",
-      "updated_at", "reinitialize_reason"};
+      "pooler_compatibility_mode", "frontier", "frontier_own_xid", "frontier_own_cid", "unique_row_ids",
+      "full_refresh_sql", "delta_apply_sql", "pending_changes_sql", "updated_at", "reinitialize_reason",
+      "maintenance_plan"};
   return columns;
 }
 
@@ -107,8 +109,8 @@ int64_t insert_stream_table(const StreamTable& st) {
       "defining_query, schedule, refresh_mode, effective_refresh_mode, effective_mode_reason, "
       "status, is_populated, diamond_consistency, diamond_schedule_policy, cdc_mode, append_only, "
       "pooler_compatibility_mode, unique_row_ids, full_refresh_sql, delta_apply_sql, "
-      "pending_changes_sql) VALUES ($1::oid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-      "$11::boolean, $12, $13, $14, $15::boolean, $16::boolean, $17::boolean, $18, $19, $20) "
+      "pending_changes_sql, maintenance_plan) VALUES ($1::oid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "$11::boolean, $12, $13, $14, $15::boolean, $16::boolean, $17::boolean, $18, $19, $20, $21) "
       "RETURNING pgt_id",
       {std::to_string(st.relid), st.schema, st.name, st.original_query, st.defining_query,
        st.schedule, std::string(refresh_mode_name(st.refresh_mode)),
@@ -116,7 +118,7 @@ int64_t insert_stream_table(const StreamTable& st) {
        std::string(stream_table_status_name(st.status)), bool_text(st.is_populated), st.diamond_consistency, st.diamond_schedule_policy,
        st.cdc_mode, bool_text(st.append_only), bool_text(st.pooler_compatibility_mode),
        bool_text(st.unique_row_ids), st.full_refresh_sql, st.delta_apply_sql,
-       st.pending_changes_sql});
+       st.pending_changes_sql, st.maintenance_plan});
   return std::stoll(*result.rows.at(0).at(0));
 }
 
@@ -127,14 +129,14 @@ void update_definition(const StreamTable& st) {
       "diamond_consistency = $8, diamond_schedule_policy = $9, cdc_mode = $10, "
       "append_only = $11::boolean, pooler_compatibility_mode = $12::boolean, "
       "unique_row_ids = $13::boolean, full_refresh_sql = $14, delta_apply_sql = $15, "
-      "pending_changes_sql = $16, updated_at = pg_catalog.clock_timestamp() "
+      "pending_changes_sql = $16, maintenance_plan = $17, updated_at = pg_catalog.clock_timestamp() "
       "WHERE pgt_id = $1::bigint",
       {std::to_string(st.pgt_id), st.original_query, st.defining_query, st.schedule,
        std::string(refresh_mode_name(st.refresh_mode)), std::string(refresh_mode_name(st.effective_refresh_mode)),
        st.effective_mode_reason,
        st.diamond_consistency, st.diamond_schedule_policy, st.cdc_mode, bool_text(st.append_only),
        bool_text(st.pooler_compatibility_mode), bool_text(st.unique_row_ids), st.full_refresh_sql,
-       st.delta_apply_sql, st.pending_changes_sql});
+       st.delta_apply_sql, st.pending_changes_sql, st.maintenance_plan});
 }
 
 void set_frontier(int64_t pgt_id, const std::optional<std::string>& snapshot,

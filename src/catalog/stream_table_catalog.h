@@ -41,6 +41,9 @@ struct StreamTable {
   std::optional<std::string> full_refresh_sql;
   std::optional<std::string> delta_apply_sql;
   std::optional<std::string> pending_changes_sql;
+  // How the query is maintained (dvm::plan_text), or why it is FULL. Written
+  // with the definition; for inspection only (not read back).
+  std::optional<std::string> maintenance_plan;
   std::string version;  // changes whenever the definition changes (cache key)
   // Set when the next refresh must recompute the table because something its
   // maintenance was derived from changed (history action REINITIALIZE).

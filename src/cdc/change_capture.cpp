@@ -361,7 +361,7 @@ void install_capture_function(Oid relid, const std::vector<SourceColumn>& column
 }
 }  // namespace
 
-void ensure_capture(const frontend::ScannedTable& table) {
+void ensure_capture(const dvm::SourceTable& table) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string relid = std::to_string(table.relid);
   std::string source = quote_qualified(table.schema, table.name);

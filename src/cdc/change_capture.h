@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/delta_derivation.h"
+#include "dvm/maintenance_plan.h"
 #include "pg/pg_headers.h"
 
 namespace pgt::cdc {
@@ -19,7 +19,7 @@ namespace pgt::cdc {
 // Makes sure `table` is captured with at least its used columns and key; the
 // buffer's readers are then those buffer_grants.h says (the stream table
 // reading it must be in the catalog already).
-void ensure_capture(const frontend::ScannedTable& table);
+void ensure_capture(const dvm::SourceTable& table);
 
 // After ALTER TABLE of a captured source: the capture function follows column
 // renames and drops; a captured column's type change also retypes the buffer

@@ -63,8 +63,10 @@ ModeDecision decide_refresh_mode(RefreshMode requested, const QueryCapabilities&
     throw Error(sqlstate::kFeatureNotSupported,
                 "defining query cannot be maintained in DIFFERENTIAL mode: " +
                     caps.not_incremental_because,
-                "", "Use refresh_mode => 'AUTO' to fall back to FULL refresh automatically, or "
-                "'FULL'.");
+                "",
+                caps.not_incremental_hint.empty()
+                    ? "Use refresh_mode => 'AUTO' to fall back to FULL refresh automatically, or 'FULL'."
+                    : caps.not_incremental_hint);
   d.reason = caps.not_incremental_because;
   d.warn = true;
   return d;

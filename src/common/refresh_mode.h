@@ -52,6 +52,9 @@ struct QueryCapabilities {
   // A volatile construct the query uses, as a phrase ("volatile function
   // random()", "TABLESAMPLE"); empty if none.
   std::string volatile_construct;
+  // What to do instead of DIFFERENTIAL (the HINT of its refusal); empty: the
+  // generic one.
+  std::string not_incremental_hint = {};
 };
 
 struct ModeDecision {

@@ -14,20 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "common/output_column.h"
+
 namespace pgt::dvm {
 
-struct OutputColumn {
-  std::string name;
-  // Whether equal values of the type are identical to a query (int, text with
-  // a deterministic collation, ...). Others (numeric 1 = 1.0, floats -0 = 0,
-  // nondeterministic collations, types without equality) are grouped and
-  // compared through their text form too.
-  bool comparable = true;
-  // Whether the type has an equality usable for grouping (json, point and xml
-  // do not): values of such a type are carried through their text form.
-  bool has_equality = true;
-  std::string type_sql;  // format_type of the column, to read a text form back
-};
+using pgt::OutputColumn;
 
 struct DeltaTerm {
   unsigned leaf_mask = 0;  // which relations read their delta

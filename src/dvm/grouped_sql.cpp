@@ -74,7 +74,7 @@ std::string group_by(const GroupedShape& shape, const std::string& alias) {
 
 std::vector<OutputColumn> output_columns(const GroupedShape& shape) {
   std::vector<OutputColumn> out;
-  for (const auto& o : shape.outputs) out.push_back({o.name, o.comparable, true, o.type_sql});
+  for (const auto& o : shape.outputs) out.push_back({o.name, o.type_sql, "", o.comparable, true});
   return out;
 }
 
@@ -320,7 +320,7 @@ std::string merge_groups_sql(const std::string& table, const GroupedShape& shape
       insert_vals.push_back(col(s, shape.keys[o.key]));
       continue;
     }
-    OutputColumn oc{o.name, o.comparable, true, o.type_sql};
+    OutputColumn oc{o.name, o.type_sql, "", o.comparable, true};
     const std::string& v = matched.values[o.aggregate];
     insert_vals.push_back(added.values[o.aggregate]);
     sets.push_back(quote_ident(o.name) + " = " + v);

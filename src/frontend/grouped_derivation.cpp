@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/sql_quote.h"
+#include "frontend/query_tree.h"
 #include "frontend/value_identity.h"
 #include "pg/boundary.h"
 #include "pg/index_lookup.h"
@@ -45,24 +46,33 @@ constexpr const char* kInputCte = "__pgt_input";
 
 // What the grouping reads from I: keys first, then each aggregate's
 // arguments and FILTER, numbered as I's columns (1-based).
+// (PostgreSQL lists: filled inside guard().)
 struct InputColumns {
-  List* keys = NIL;               // key expressions (TargetEntry exprs of the grouping clause)
-  std::vector<Aggref*> aggrefs;   // every aggregate call, as found in q
-  std::vector<std::vector<AttrNumber>> arg_columns;
-  std::vector<AttrNumber> filter_columns;  // 0: no FILTER
-  List* targets = NIL;            // I's target list
+  List* keys = NIL;            // key expressions (TargetEntry exprs of the grouping clause)
+  List* aggrefs = NIL;         // Aggref*: every aggregate call, as found in q
+  List* arg_columns = NIL;     // per aggregate: List of int, I's columns of its arguments
+  List* filter_columns = NIL;  // per aggregate: int, I's column of its FILTER, or 0
+  List* targets = NIL;         // I's target list
 };
 
-bool collect_aggrefs(Node* node, std::vector<Aggref*>* out) {
+bool collect_aggrefs(Node* node, List** out) {
   if (node == nullptr) return false;
   if (IsA(node, Aggref)) {
-    auto* a = reinterpret_cast<Aggref*>(node);
-    for (Aggref* seen : *out)
-      if (equal(seen, a)) return false;
-    out->push_back(a);
+    if (!list_member(*out, node)) *out = lappend(*out, node);  // list_member compares with equal()
     return false;  // aggregates do not nest
   }
   return expression_tree_walker(node, PGT_WALKER(collect_aggrefs), out);
+}
+
+// The aggregate call's number in `in`, or -1.
+int aggref_number(const InputColumns& in, Node* expr) {
+  int m = 0;
+  ListCell* lc;
+  foreach (lc, in.aggrefs) {
+    if (equal(lfirst(lc), expr)) return m;
+    m++;
+  }
+  return -1;
 }
 
 List* grouping_clause(Query* q) { return q->groupClause != NIL ? q->groupClause : q->distinctClause; }
@@ -83,16 +93,18 @@ void input_columns(Query* q, InputColumns* in) {
   }
   foreach (lc, q->targetList) collect_aggrefs(reinterpret_cast<Node*>(static_cast<TargetEntry*>(lfirst(lc))->expr), &in->aggrefs);
   collect_aggrefs(q->havingQual, &in->aggrefs);
-  for (size_t m = 0; m < in->aggrefs.size(); m++) {
-    in->arg_columns.emplace_back();
+  int m = 0;
+  foreach (lc, in->aggrefs) {
+    auto* aggref = static_cast<Aggref*>(lfirst(lc));
+    List* args = NIL;
     ListCell* ac;
     int k = 0;
-    foreach (ac, in->aggrefs[m]->args)
-      in->arg_columns.back().push_back(
-          add(static_cast<TargetEntry*>(lfirst(ac))->expr, psprintf("__pgt_a%d_%d", static_cast<int>(m), k++)));
-    in->filter_columns.push_back(in->aggrefs[m]->aggfilter != nullptr
-                                     ? add(in->aggrefs[m]->aggfilter, psprintf("__pgt_f%d", static_cast<int>(m)))
-                                     : 0);
+    foreach (ac, aggref->args)
+      args = lappend_int(args, add(static_cast<TargetEntry*>(lfirst(ac))->expr, psprintf("__pgt_a%d_%d", m, k++)));
+    in->arg_columns = lappend(in->arg_columns, args);
+    in->filter_columns =
+        lappend_int(in->filter_columns, aggref->aggfilter != nullptr ? add(aggref->aggfilter, psprintf("__pgt_f%d", m)) : 0);
+    m++;
   }
   // count(*) alone reads no column: I still needs one.
   if (in->targets == NIL) add(reinterpret_cast<Expr*>(makeBoolConst(true, false)), pstrdup("__pgt_row"));
@@ -118,18 +130,20 @@ Node* map_over_input(Node* node, OverInput* ctx) {
   }
   if (IsA(node, Aggref)) {
     auto* a = static_cast<Aggref*>(copyObjectImpl(node));
-    for (size_t m = 0; m < ctx->in->aggrefs.size(); m++) {
-      if (!equal(ctx->in->aggrefs[m], node)) continue;
+    int m = aggref_number(*ctx->in, node);
+    if (m >= 0) {
+      List* arg_columns = static_cast<List*>(list_nth(ctx->in->arg_columns, m));
       int k = 0;
       ListCell* ac;
       foreach (ac, a->args) {
         auto* tle = static_cast<TargetEntry*>(lfirst(ac));
         Node* e = reinterpret_cast<Node*>(tle->expr);
-        tle->expr = reinterpret_cast<Expr*>(makeVar(1, ctx->in->arg_columns[m][k++], exprType(e), exprTypmod(e),
-                                                    exprCollation(e), 0));
+        tle->expr = reinterpret_cast<Expr*>(makeVar(1, static_cast<AttrNumber>(list_nth_int(arg_columns, k++)),
+                                                    exprType(e), exprTypmod(e), exprCollation(e), 0));
       }
       if (a->aggfilter != nullptr)
-        a->aggfilter = reinterpret_cast<Expr*>(makeVar(1, ctx->in->filter_columns[m], BOOLOID, -1, InvalidOid, 0));
+        a->aggfilter = reinterpret_cast<Expr*>(makeVar(1, static_cast<AttrNumber>(list_nth_int(ctx->in->filter_columns, m)),
+                                                       BOOLOID, -1, InvalidOid, 0));
       // Direct arguments (ordered-set aggregates) are per group: map them too.
       a->aggdirectargs = reinterpret_cast<List*>(map_over_input(reinterpret_cast<Node*>(a->aggdirectargs), ctx));
       return reinterpret_cast<Node*>(a);
@@ -215,18 +229,18 @@ Oid index_leading_with(Oid relid, const AttrNumber* keys, int nkeys, AttrNumber 
 // Whether every MIN / MAX of an algebraic grouping can be probed through an
 // index (see GroupedShape::extremum_probes); the indexes are appended to
 // *indexes. Inside guard(): only PostgreSQL objects in this frame.
-bool extremum_probes_possible(Query* q, const InputColumns& in, std::vector<Oid>* indexes) {
+bool extremum_probes_possible(Query* q, const InputColumns& in, List** indexes) {
   if (q->jointree == nullptr || list_length(q->jointree->fromlist) != 1) return false;
   Node* item = static_cast<Node*>(linitial(q->jointree->fromlist));
   if (!IsA(item, RangeTblRef)) return false;
-  int rti = reinterpret_cast<RangeTblRef*>(item)->rtindex;
+  int rti = castNode(RangeTblRef, item)->rtindex;
   RangeTblEntry* rte = rt_fetch(rti, q->rtable);
   if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->tablesample != nullptr ||
       checkExprHasSubLink(q->jointree->quals))
     return false;
   auto column_of = [rti](Node* e) -> AttrNumber {
     if (e == nullptr || !IsA(e, Var)) return InvalidAttrNumber;
-    auto* v = reinterpret_cast<Var*>(e);
+    auto* v = castNode(Var, e);
     return v->varno == rti && v->varlevelsup == 0 && v->varattno > 0 ? v->varattno : InvalidAttrNumber;
   };
   AttrNumber keys[INDEX_MAX_KEYS];
@@ -241,7 +255,8 @@ bool extremum_probes_possible(Query* q, const InputColumns& in, std::vector<Oid>
     keys[nkeys++] = key;
   }
   bool any = false;
-  for (Aggref* a : in.aggrefs) {
+  foreach (lc, in.aggrefs) {
+    auto* a = static_cast<Aggref*>(lfirst(lc));
     const char* fn = get_func_name(a->aggfnoid);
     if (get_func_namespace(a->aggfnoid) != PG_CATALOG_NAMESPACE || (strcmp(fn, "min") != 0 && strcmp(fn, "max") != 0))
       continue;
@@ -249,13 +264,22 @@ bool extremum_probes_possible(Query* q, const InputColumns& in, std::vector<Oid>
     AttrNumber arg = column_of(reinterpret_cast<Node*>(static_cast<TargetEntry*>(linitial(a->args))->expr));
     Oid index = arg == InvalidAttrNumber ? InvalidOid : index_leading_with(rte->relid, keys, nkeys, arg);
     if (!OidIsValid(index)) return false;
-    indexes->push_back(index);
+    *indexes = lappend_oid(*indexes, index);
     any = true;
   }
   return any;
 }
 
-bool algebraic_kind(Aggref* a, dvm::AggregateOutput* out) {
+// How an algebraic aggregate is kept (C strings: found inside guard()).
+struct AggregateFacts {
+  dvm::AggregateKind kind;
+  const char* sum_type;       // see dvm::AggregateOutput
+  const char* weighted_type;
+  const char* arg;            // column of I, or nullptr (COUNT(*))
+  const char* filter;         // column of I holding FILTER, or nullptr
+};
+
+bool algebraic_kind(Aggref* a, AggregateFacts* out) {
   if (a->aggdistinct != NIL || a->aggorder != NIL || a->aggkind != AGGKIND_NORMAL || a->aggdirectargs != NIL ||
       a->aggvariadic || get_func_namespace(a->aggfnoid) != PG_CATALOG_NAMESPACE)
     return false;
@@ -297,22 +321,9 @@ bool algebraic_kind(Aggref* a, dvm::AggregateOutput* out) {
 }
 
 
-bool is_union_all(Node* node) {
-  if (node == nullptr || IsA(node, RangeTblRef)) return true;
-  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
-  return setop->op == SETOP_UNION && setop->all && is_union_all(setop->larg) && is_union_all(setop->rarg);
-}
-
-// Whether every node of a set operation tree is a UNION (ALL or not).
-bool only_unions(Node* node) {
-  if (node == nullptr || IsA(node, RangeTblRef)) return true;
-  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
-  return setop->op == SETOP_UNION && only_unions(setop->larg) && only_unions(setop->rarg);
-}
-
 void make_union_all(Node* node) {
   if (node == nullptr || IsA(node, RangeTblRef)) return;
-  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+  auto* setop = castNode(SetOperationStmt, node);
   setop->all = true;
   make_union_all(setop->larg);
   make_union_all(setop->rarg);
@@ -320,8 +331,62 @@ void make_union_all(Node* node) {
 
 // The branch a leaf of a set operation reads, deparsed.
 const char* leaf_sql(Query* q, Node* leaf) {
-  auto* rte = static_cast<RangeTblEntry*>(list_nth(q->rtable, reinterpret_cast<RangeTblRef*>(leaf)->rtindex - 1));
+  auto* rte = static_cast<RangeTblEntry*>(list_nth(q->rtable, castNode(RangeTblRef, leaf)->rtindex - 1));
   return pg_get_querydef(rte->subquery, false);
+}
+
+// A visible output of a grouping, described inside guard() (palloc'd).
+struct OutputFacts {
+  const char* name;
+  const char* type_sql;
+  bool comparable;
+  int key;                    // index into the grouping keys, or -1
+  AggregateFacts* aggregate;  // algebraic: how it is kept; nullptr for a key or another expression
+};
+
+// A grouping key, described inside guard().
+struct KeyFacts {
+  dvm::KeyText kind;
+  bool fixed_width;
+};
+
+OutputFacts* output_facts(TargetEntry* tle, int key) {
+  Node* expr = reinterpret_cast<Node*>(tle->expr);
+  auto* out = static_cast<OutputFacts*>(palloc0(sizeof(OutputFacts)));
+  out->name = tle->resname != nullptr ? tle->resname : "?column?";
+  out->type_sql = format_type_with_typemod(exprType(expr), exprTypmod(expr));
+  out->comparable = equality_means_identical(exprType(expr), exprCollation(expr)) && type_has_equality(exprType(expr));
+  out->key = key;
+  return out;
+}
+
+// The shape's keys and outputs from their facts (outside guard()).
+void fill_shape(List* keys, List* outputs, dvm::GroupedShape* shape) {
+  ListCell* lc;
+  int i = 0;
+  foreach (lc, keys) {
+    shape->keys.push_back("__pgt_g" + std::to_string(i++));
+    shape->key_texts.push_back(static_cast<KeyFacts*>(lfirst(lc))->kind);
+  }
+  foreach (lc, outputs) {
+    const auto* facts = static_cast<const OutputFacts*>(lfirst(lc));
+    dvm::GroupedOutput out;
+    out.name = facts->name;
+    out.type_sql = facts->type_sql;
+    out.comparable = facts->comparable;
+    out.key = facts->key;
+    if (const AggregateFacts* a = facts->aggregate) {
+      dvm::AggregateOutput agg;
+      agg.kind = a->kind;
+      if (a->arg != nullptr) agg.arg = a->arg;
+      if (a->filter != nullptr) agg.filter = a->filter;
+      if (a->sum_type != nullptr) agg.sum_type = a->sum_type;
+      if (a->weighted_type != nullptr) agg.weighted_type = a->weighted_type;
+      shape->aggregates.push_back(std::move(agg));
+      out.aggregate = static_cast<int>(shape->aggregates.size()) - 1;
+    }
+    shape->outputs.push_back(std::move(out));
+  }
 }
 
 // Set operations that remove duplicates, as a grouping of their branches'
@@ -335,8 +400,11 @@ GroupedDerivation derive_set_operation(Query* q) {
   const char* refused_type = nullptr;
   bool intersect = false;
   bool all = false;
+  bool bounded_keys = true;
+  List* key_facts = NIL;  // KeyFacts*
+  List* outputs = NIL;    // OutputFacts*
   pg::guard([&] {
-    auto* root = reinterpret_cast<SetOperationStmt*>(q->setOperations);
+    auto* root = castNode(SetOperationStmt, q->setOperations);
     if (q->limitCount != nullptr || q->limitOffset != nullptr) {
       reason = "LIMIT / OFFSET";
       return;
@@ -372,22 +440,20 @@ GroupedDerivation derive_set_operation(Query* q) {
     foreach (lc, q->targetList) {
       auto* tle = static_cast<TargetEntry*>(lfirst(lc));
       Node* expr = reinterpret_cast<Node*>(tle->expr);
-      dvm::KeyText kind = dvm::KeyText::Plain;
-      if (const char* type = key_text_of(exprType(expr), exprCollation(expr), &kind)) {
+      auto* key = static_cast<KeyFacts*>(palloc(sizeof(KeyFacts)));
+      key->kind = dvm::KeyText::Plain;
+      if (const char* type = key_text_of(exprType(expr), exprCollation(expr), &key->kind)) {
         refused_type = type;
         return;
       }
-      if (get_typlen(exprType(expr)) <= 0) result.bounded_keys = false;
-      shape.keys.push_back("__pgt_g" + std::to_string(i));
-      shape.key_texts.push_back(kind);
-      shape.outputs.emplace_back();
-      dvm::GroupedOutput& out = shape.outputs.back();
-      out.name = tle->resname != nullptr ? tle->resname : "?column?";
-      out.type_sql = format_type_with_typemod(exprType(expr), exprTypmod(expr));
-      out.comparable = equality_means_identical(exprType(expr), exprCollation(expr)) && type_has_equality(exprType(expr));
-      out.key = i++;
+      key->fixed_width = get_typlen(exprType(expr)) > 0;
+      if (!key->fixed_width) bounded_keys = false;
+      key_facts = lappend(key_facts, key);
+      outputs = lappend(outputs, output_facts(tle, i++));
     }
   });
+  result.bounded_keys = bounded_keys;
+  fill_shape(key_facts, outputs, &shape);
   if (reason != nullptr || refused_type != nullptr) {
     result.not_differentiable_because =
         reason != nullptr ? reason
@@ -462,14 +528,13 @@ const char* key_text_of(Oid type, Oid collation, dvm::KeyText* out) {
 
 bool is_grouping_query(Query* q) {
   return q->hasAggs || q->groupClause != NIL || q->groupingSets != NIL || q->havingQual != nullptr ||
-         q->distinctClause != NIL || (q->setOperations != nullptr && !is_union_all(q->setOperations));
+         q->distinctClause != NIL || (q->setOperations != nullptr && !is_union_all_tree(q->setOperations));
 }
 
 GroupedDerivation derive_grouping(Query* q) {
   if (q->setOperations != nullptr) return derive_set_operation(q);
   GroupedDerivation result;
   const char* reason = nullptr;
-  std::string refused_type;
   Query* input = nullptr;
   Query* grouping = nullptr;
   InputColumns in;
@@ -495,69 +560,72 @@ GroupedDerivation derive_grouping(Query* q) {
 
   dvm::GroupedShape& shape = result.shape;
   bool algebraic = q->havingQual == nullptr;
+  bool bounded_keys = true;
+  const char* refused_type = nullptr;
+  bool nondeterministic = false;
+  List* key_facts = NIL;  // KeyFacts*
+  List* outputs = NIL;    // OutputFacts*
   pg::guard([&] {
     ListCell* lc;
-    int i = 0;
     foreach (lc, in.keys) {
       Node* key = static_cast<Node*>(lfirst(lc));
-      dvm::KeyText kind = dvm::KeyText::Plain;
-      if (const char* type = key_text_of(exprType(key), exprCollation(key), &kind)) {
+      auto* facts = static_cast<KeyFacts*>(palloc(sizeof(KeyFacts)));
+      facts->kind = dvm::KeyText::Plain;
+      if (const char* type = key_text_of(exprType(key), exprCollation(key), &facts->kind)) {
         refused_type = type;
-        if (OidIsValid(exprCollation(key)) && !get_collation_isdeterministic(exprCollation(key)))
-          refused_type += " with a nondeterministic collation";
+        nondeterministic = OidIsValid(exprCollation(key)) && !get_collation_isdeterministic(exprCollation(key));
         return;
       }
-      if (get_typlen(exprType(key)) <= 0) result.bounded_keys = false;
-      shape.keys.push_back("__pgt_g" + std::to_string(i++));
-      shape.key_texts.push_back(kind);
+      facts->fixed_width = get_typlen(exprType(key)) > 0;
+      if (!facts->fixed_width) bounded_keys = false;
+      key_facts = lappend(key_facts, facts);
       // The group shows the form (1 or 1.0, 0 or -0) of one of its rows: when
       // rows leave, only a recomputation knows which forms are left.
-      if (!dvm::key_has_one_form(kind)) algebraic = false;
+      if (!dvm::key_has_one_form(facts->kind)) algebraic = false;
     }
-    shape.scalar = q->groupClause == NIL && q->distinctClause == NIL;
     foreach (lc, q->targetList) {
       auto* tle = static_cast<TargetEntry*>(lfirst(lc));
       if (tle->resjunk) continue;
       Node* expr = reinterpret_cast<Node*>(tle->expr);
-      // Filled in place: no C++ object lives in this frame across a PostgreSQL call.
-      shape.outputs.emplace_back();
-      dvm::GroupedOutput& out = shape.outputs.back();
-      out.name = tle->resname != nullptr ? tle->resname : "?column?";
-      out.type_sql = format_type_with_typemod(exprType(expr), exprTypmod(expr));
-      out.comparable = equality_means_identical(exprType(expr), exprCollation(expr)) && type_has_equality(exprType(expr));
-      int k = 0;
+      int key = -1, k = 0;
       ListCell* kc;
       foreach (kc, in.keys) {
-        if (tle->ressortgroupref != 0 && equal(expr, lfirst(kc))) out.key = k;
+        if (tle->ressortgroupref != 0 && equal(expr, lfirst(kc))) key = k;
         k++;
       }
-      if (out.key < 0 && algebraic) {
-        shape.aggregates.emplace_back();
-        dvm::AggregateOutput& agg = shape.aggregates.back();
-        if (IsA(expr, Aggref) && algebraic_kind(reinterpret_cast<Aggref*>(expr), &agg)) {
-          for (size_t m = 0; m < in.aggrefs.size(); m++) {
-            if (!equal(in.aggrefs[m], expr)) continue;
-            if (!in.arg_columns[m].empty())
-              agg.arg = static_cast<TargetEntry*>(list_nth(in.targets, in.arg_columns[m][0] - 1))->resname;
-            if (in.filter_columns[m] != 0)
-              agg.filter = static_cast<TargetEntry*>(list_nth(in.targets, in.filter_columns[m] - 1))->resname;
-          }
-          out.aggregate = static_cast<int>(shape.aggregates.size()) - 1;
-        } else {
-          shape.aggregates.pop_back();
-          algebraic = false;
-        }
+      OutputFacts* out = output_facts(tle, key);
+      outputs = lappend(outputs, out);
+      if (key >= 0 || !algebraic) continue;
+      auto* agg = static_cast<AggregateFacts*>(palloc0(sizeof(AggregateFacts)));
+      int m = IsA(expr, Aggref) && algebraic_kind(castNode(Aggref, expr), agg) ? aggref_number(in, expr) : -1;
+      if (m < 0) {
+        algebraic = false;
+        continue;
       }
+      List* args = static_cast<List*>(list_nth(in.arg_columns, m));
+      if (args != NIL) agg->arg = static_cast<TargetEntry*>(list_nth(in.targets, linitial_int(args) - 1))->resname;
+      int filter = list_nth_int(in.filter_columns, m);
+      if (filter != 0) agg->filter = static_cast<TargetEntry*>(list_nth(in.targets, filter - 1))->resname;
+      out->aggregate = agg;
     }
     if (!algebraic) grouping = grouping_over_input(q, in);
   });
-  if (!refused_type.empty()) {
-    result.not_differentiable_because = "GROUP BY / DISTINCT on a value of type " + refused_type +
+  if (refused_type != nullptr) {
+    result.not_differentiable_because = std::string("GROUP BY / DISTINCT on a value of type ") + refused_type +
+                                        (nondeterministic ? " with a nondeterministic collation" : "") +
                                         " (equal values of it can differ)";
     return result;
   }
+  result.bounded_keys = bounded_keys;
+  fill_shape(key_facts, outputs, &shape);
+  shape.scalar = q->groupClause == NIL && q->distinctClause == NIL;
   shape.algebraic = algebraic;
-  if (algebraic) pg::guard([&] { shape.extremum_probes = extremum_probes_possible(q, in, &result.probe_indexes); });
+  if (algebraic) {
+    List* indexes = NIL;
+    pg::guard([&] { shape.extremum_probes = extremum_probes_possible(q, in, &indexes); });
+    ListCell* lc;
+    foreach (lc, indexes) result.probe_indexes.push_back(lfirst_oid(lc));
+  }
   if (!algebraic) {
     shape.aggregates.clear();
     for (auto& o : shape.outputs) o.aggregate = -1;

@@ -29,6 +29,21 @@ namespace {
 // Variants multiply (3 per LEFT / RIGHT JOIN, 5 per FULL JOIN).
 constexpr int kMaxVariants = 27;
 
+// A distinct-keys leaf while expanding (palloc'd).
+struct KeysLeaf {
+  Oid relid;
+  bool inherit;
+  List* attnos;  // int: the table's join-key columns
+};
+
+// What the expansion found, in PostgreSQL memory (it runs inside guard()).
+struct Expansion {
+  const char* not_supported;
+  List* variants;          // OuterJoinVariant*
+  Bitmapset* nullable_rtis;
+  List* distinct_keys;     // KeysLeaf*
+};
+
 struct VarUse {
   Index rti;
   bool uses_rti = false;
@@ -38,7 +53,7 @@ struct VarUse {
 bool find_var_use(Node* node, VarUse* use) {
   if (node == nullptr) return false;
   if (IsA(node, Var)) {
-    auto* var = reinterpret_cast<Var*>(node);
+    auto* var = castNode(Var, node);
     if (var->varlevelsup == 0) (static_cast<Index>(var->varno) == use->rti ? use->uses_rti : use->uses_other) = true;
     return false;
   }
@@ -49,20 +64,20 @@ JoinExpr* find_join(Node* node, int rtindex, bool outer_only) {
   if (node == nullptr) return nullptr;
   if (IsA(node, FromExpr)) {
     ListCell* lc;
-    foreach (lc, reinterpret_cast<FromExpr*>(node)->fromlist)
+    foreach (lc, castNode(FromExpr, node)->fromlist)
       if (JoinExpr* j = find_join(static_cast<Node*>(lfirst(lc)), rtindex, outer_only)) return j;
     return nullptr;
   }
   if (!IsA(node, JoinExpr)) return nullptr;
-  auto* join = reinterpret_cast<JoinExpr*>(node);
+  auto* join = castNode(JoinExpr, node);
   if (outer_only ? join->jointype != JOIN_INNER : join->rtindex == rtindex) return join;
   if (JoinExpr* j = find_join(join->larg, rtindex, outer_only)) return j;
   return find_join(join->rarg, rtindex, outer_only);
 }
 
 Var* plain_var(Node* node) {
-  while (node != nullptr && IsA(node, RelabelType)) node = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(node)->arg);
-  return node != nullptr && IsA(node, Var) ? reinterpret_cast<Var*>(node) : nullptr;
+  while (node != nullptr && IsA(node, RelabelType)) node = reinterpret_cast<Node*>(castNode(RelabelType, node)->arg);
+  return node != nullptr && IsA(node, Var) ? castNode(Var, node) : nullptr;
 }
 
 // ON split into equalities "other side = nullable.column" and conditions on
@@ -84,8 +99,8 @@ bool split_condition(Node* quals, Index nullable, bool allow_other_side, JoinCon
       c->other_side = lappend(c->other_side, conjunct);
       continue;
     }
-    if (!IsA(conjunct, OpExpr) || list_length(reinterpret_cast<OpExpr*>(conjunct)->args) != 2) return false;
-    auto* op = reinterpret_cast<OpExpr*>(conjunct);
+    if (!IsA(conjunct, OpExpr) || list_length(castNode(OpExpr, conjunct)->args) != 2) return false;
+    auto* op = castNode(OpExpr, conjunct);
     Node* left = static_cast<Node*>(linitial(op->args));
     Node* right = static_cast<Node*>(lsecond(op->args));
     if (!op_mergejoinable(op->opno, exprType(left)) && !op_hashjoinable(op->opno, exprType(left))) return false;
@@ -217,21 +232,23 @@ Query* keys_variant(Query* q, int join_rti, Index nullable, const JoinCondition&
 // The nullable side of a join, if it is a table.
 Index nullable_table(Query* q, Node* side) {
   if (!IsA(side, RangeTblRef)) return 0;
-  Index rti = reinterpret_cast<RangeTblRef*>(side)->rtindex;
+  Index rti = castNode(RangeTblRef, side)->rtindex;
   RangeTblEntry* rte = rt_fetch(rti, q->rtable);
   return rte->rtekind == RTE_RELATION ? rti : 0;
 }
 
-int add_distinct_keys(Query* q, Index nullable, const JoinCondition& c, OuterJoinExpansion* out) {
+// Adds a distinct-keys leaf; returns its number.
+int add_keys_leaf(Oid relid, bool inherit, List* attnos, Expansion* out) {
+  auto* keys = static_cast<KeysLeaf*>(palloc(sizeof(KeysLeaf)));
+  *keys = {relid, inherit, list_copy(attnos)};
+  out->distinct_keys = lappend(out->distinct_keys, keys);
+  return list_length(out->distinct_keys) - 1;
+}
+
+int add_distinct_keys(Query* q, Index nullable, const JoinCondition& c, Expansion* out) {
   RangeTblEntry* rte = rt_fetch(nullable, q->rtable);
-  out->distinct_keys.emplace_back();
-  DistinctKeys& keys = out->distinct_keys.back();
-  keys.relid = rte->relid;
-  keys.inherit = rte->inh;
-  ListCell* lc;
-  foreach (lc, c.attnos) keys.key_attnums.push_back(static_cast<AttrNumber>(lfirst_int(lc)));
   out->nullable_rtis = bms_add_member(out->nullable_rtis, static_cast<int>(nullable));
-  return static_cast<int>(out->distinct_keys.size()) - 1;
+  return add_keys_leaf(rte->relid, rte->inh, c.attnos, out);
 }
 
 // ---------------------------------------------------------------------------
@@ -266,8 +283,8 @@ bool read_correlated_subquery(Query* sub, Correlation* c) {
   ListCell* lc;
   foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(sub->jointree->quals))) {
     Node* conjunct = static_cast<Node*>(lfirst(lc));
-    if (!IsA(conjunct, OpExpr) || list_length(reinterpret_cast<OpExpr*>(conjunct)->args) != 2) return false;
-    auto* op = reinterpret_cast<OpExpr*>(conjunct);
+    if (!IsA(conjunct, OpExpr) || list_length(castNode(OpExpr, conjunct)->args) != 2) return false;
+    auto* op = castNode(OpExpr, conjunct);
     Node* sides[2] = {static_cast<Node*>(linitial(op->args)), static_cast<Node*>(lsecond(op->args))};
     if (!is_equality(op->opno, sides[0])) return false;
     bool matched = false;
@@ -295,17 +312,17 @@ bool read_correlated_subquery(Query* sub, Correlation* c) {
 // (then it is NOT EXISTS).
 bool read_sublink_conjunct(Query* q, Node* conjunct, Correlation* c, bool* negated, const char** why) {
   *negated = false;
-  if (IsA(conjunct, BoolExpr) && reinterpret_cast<BoolExpr*>(conjunct)->boolop == NOT_EXPR) {
-    conjunct = static_cast<Node*>(linitial(reinterpret_cast<BoolExpr*>(conjunct)->args));
+  if (IsA(conjunct, BoolExpr) && castNode(BoolExpr, conjunct)->boolop == NOT_EXPR) {
+    conjunct = static_cast<Node*>(linitial(castNode(BoolExpr, conjunct)->args));
     *negated = true;
   }
   if (!IsA(conjunct, SubLink)) return false;
-  auto* link = reinterpret_cast<SubLink*>(conjunct);
-  Query* sub = reinterpret_cast<Query*>(link->subselect);
+  auto* link = castNode(SubLink, conjunct);
+  Query* sub = castNode(Query, link->subselect);
   *why = "EXISTS / IN subqueries other than of one table correlated by equalities";
   if (link->subLinkType == EXISTS_SUBLINK) return read_correlated_subquery(sub, c);
   if (link->subLinkType != ANY_SUBLINK || link->testexpr == nullptr || !IsA(link->testexpr, OpExpr)) return false;
-  auto* test = reinterpret_cast<OpExpr*>(link->testexpr);
+  auto* test = castNode(OpExpr, link->testexpr);
   if (list_length(test->args) != 2 || !IsA(lsecond(test->args), Param)) return false;
   Node* outer = static_cast<Node*>(linitial(test->args));
   auto* target = static_cast<TargetEntry*>(linitial(sub->targetList));
@@ -383,20 +400,22 @@ Query* semi_join_variant(Query* q, int index, const Correlation& c, int keys, Qu
 }
 
 // Expands the first [NOT] EXISTS / IN conjunct of WHERE; false if there is none.
-bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion* out);
+bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), Expansion* out);
 
-void expand(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion* out) {
+void expand(Query* q, int sign, Query* (*parse)(const char*), Expansion* out) {
   if (out->not_supported != nullptr) return;
   JoinExpr* join = find_join(reinterpret_cast<Node*>(q->jointree), 0, true);
   if (join == nullptr) {
     // Other subqueries in expressions stay: the refresh is FULL when a table
-    // they read changes (see DeltaDerivation::full_refresh_sources).
+    // they read changes (WatchedTable nodes of the maintenance plan).
     if (q->hasSubLinks && expand_sublink(q, sign, parse, out)) return;
-    if (static_cast<int>(out->variants.size()) >= kMaxVariants) {
+    if (list_length(out->variants) >= kMaxVariants) {
       out->not_supported = "more than three outer joins or EXISTS / IN subqueries in one query";
       return;
     }
-    out->variants.push_back({q, sign});
+    auto* variant = static_cast<OuterJoinVariant*>(palloc(sizeof(OuterJoinVariant)));
+    *variant = {q, sign};
+    out->variants = lappend(out->variants, variant);
     return;
   }
   int join_rti = join->rtindex;
@@ -441,7 +460,7 @@ void expand(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion
   out->not_supported = "this kind of join";
 }
 
-bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), OuterJoinExpansion* out) {
+bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), Expansion* out) {
   int index = 0;
   ListCell* lc;
   foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(q->jointree->quals))) {
@@ -457,13 +476,7 @@ bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), OuterJoinE
       index++;
       continue;
     }
-    out->distinct_keys.emplace_back();
-    DistinctKeys& keys = out->distinct_keys.back();
-    keys.relid = c.relid;
-    keys.inherit = c.inherit;
-    ListCell* ac;
-    foreach (ac, c.attnos) keys.key_attnums.push_back(static_cast<AttrNumber>(lfirst_int(ac)));
-    int k = static_cast<int>(out->distinct_keys.size()) - 1;
+    int k = add_keys_leaf(c.relid, c.inherit, c.attnos, out);
     expand(semi_join_variant(q, index, c, k, parse), negated ? -sign : sign, parse, out);
     if (negated) expand(semi_join_variant(q, index, c, -1, parse), sign, parse, out);
     return true;
@@ -504,7 +517,7 @@ bool visit_query_tables(Query* q, SublinkTables* t);
 // subqueries and sublinks.
 bool visit_tables_walker(Node* node, SublinkTables* t) {
   if (node == nullptr) return false;
-  if (IsA(node, Query)) return visit_query_tables(reinterpret_cast<Query*>(node), t);
+  if (IsA(node, Query)) return visit_query_tables(castNode(Query, node), t);
   return expression_tree_walker(node, PGT_WALKER(visit_tables_walker), t);
 }
 
@@ -520,7 +533,7 @@ bool visit_query_tables(Query* q, SublinkTables* t) {
 // At the top level: only what is below a SubLink.
 bool find_sublinks_walker(Node* node, SublinkTables* t) {
   if (node == nullptr) return false;
-  if (IsA(node, SubLink)) return visit_query_tables(reinterpret_cast<Query*>(reinterpret_cast<SubLink*>(node)->subselect), t);
+  if (IsA(node, SubLink)) return visit_query_tables(reinterpret_cast<Query*>(castNode(SubLink, node)->subselect), t);
   return expression_tree_walker(node, PGT_WALKER(find_sublinks_walker), t);
 }
 
@@ -534,10 +547,30 @@ void for_each_table_in_sublinks(Query* q, void (*visit)(RangeTblEntry*, Query*, 
   find_sublinks_walker(q->havingQual, &t);
 }
 
-void expand_outer_joins(Query* q, Query* (*parse)(const char*), OuterJoinExpansion* out) {
-  if (find_join(reinterpret_cast<Node*>(q->jointree), 0, true) == nullptr && !q->hasSubLinks) return;
-  expand(copy_query(q), 1, parse, out);
-  if (out->not_supported != nullptr) out->variants.clear();
+OuterJoinExpansion expand_outer_joins(Query* q, Query* (*parse)(const char*)) {
+  Expansion found{};
+  pg::guard([&] {
+    if (find_join(reinterpret_cast<Node*>(q->jointree), 0, true) == nullptr && !q->hasSubLinks) return;
+    expand(copy_query(q), 1, parse, &found);
+  });
+  // Converted outside guard(): no C++ container grows while PostgreSQL can
+  // raise an error.
+  OuterJoinExpansion out;
+  out.not_supported = found.not_supported;
+  out.nullable_rtis = found.nullable_rtis;
+  if (out.not_supported != nullptr) return out;
+  ListCell* lc;
+  foreach (lc, found.variants) out.variants.push_back(*static_cast<OuterJoinVariant*>(lfirst(lc)));
+  foreach (lc, found.distinct_keys) {
+    const auto* leaf = static_cast<const KeysLeaf*>(lfirst(lc));
+    DistinctKeys keys;
+    keys.relid = leaf->relid;
+    keys.inherit = leaf->inherit;
+    ListCell* ac;
+    foreach (ac, leaf->attnos) keys.key_attnums.push_back(static_cast<AttrNumber>(lfirst_int(ac)));
+    out.distinct_keys.push_back(std::move(keys));
+  }
+  return out;
 }
 
 }  // namespace pgt::frontend

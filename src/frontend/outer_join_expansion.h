@@ -63,8 +63,9 @@ void replace_with_subquery(RangeTblEntry* rte, Query* sub, const char* alias);
 // subqueries, EXISTS / IN not made semi-joins, ...), at any depth.
 void for_each_table_in_sublinks(Query* q, void (*visit)(RangeTblEntry* rte, Query* owner, void* ctx), void* ctx);
 
-// Expands the outer joins of q's top level (inside guard(); parse parses and
-// rewrites a query text with the delta parameters). Fills *out.
-void expand_outer_joins(Query* q, Query* (*parse)(const char*), OuterJoinExpansion* out);
+// Expands the outer joins (and EXISTS / IN) of q's top level; parse parses
+// and rewrites a query text with the delta parameters. Not inside guard():
+// it guards its PostgreSQL work itself.
+OuterJoinExpansion expand_outer_joins(Query* q, Query* (*parse)(const char*));
 
 }  // namespace pgt::frontend

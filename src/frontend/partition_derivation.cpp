@@ -5,6 +5,7 @@
 #include "frontend/partition_derivation.h"
 
 #include "frontend/grouped_derivation.h"
+#include "frontend/query_tree.h"
 #include "frontend/value_identity.h"
 #include "pg/boundary.h"
 
@@ -40,15 +41,9 @@ struct Trace {
 };
 
 bool is_set_operation_leaf_pair(Node* setops) {
-  auto* root = reinterpret_cast<SetOperationStmt*>(setops);
+  auto* root = castNode(SetOperationStmt, setops);
   return (root->op == SETOP_INTERSECT || root->op == SETOP_EXCEPT) && IsA(root->larg, RangeTblRef) &&
          IsA(root->rarg, RangeTblRef);
-}
-
-bool only_unions(Node* node) {
-  if (node == nullptr || IsA(node, RangeTblRef)) return true;
-  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
-  return setop->op == SETOP_UNION && only_unions(setop->larg) && only_unions(setop->rarg);
 }
 
 // Whether a subquery the query reads (FROM, set-operation branch) groups,
@@ -63,47 +58,18 @@ bool grouping_below(Query* q) {
   return false;
 }
 
-void collect_items(Node* node, List** rtis) {
-  if (node == nullptr) return;
-  if (IsA(node, RangeTblRef)) {
-    *rtis = lappend_int(*rtis, reinterpret_cast<RangeTblRef*>(node)->rtindex);
-  } else if (IsA(node, FromExpr)) {
-    ListCell* lc;
-    foreach (lc, reinterpret_cast<FromExpr*>(node)->fromlist) collect_items(static_cast<Node*>(lfirst(lc)), rtis);
-  } else if (IsA(node, JoinExpr)) {
-    collect_items(reinterpret_cast<JoinExpr*>(node)->larg, rtis);
-    collect_items(reinterpret_cast<JoinExpr*>(node)->rarg, rtis);
-  } else if (IsA(node, SetOperationStmt)) {
-    collect_items(reinterpret_cast<SetOperationStmt*>(node)->larg, rtis);
-    collect_items(reinterpret_cast<SetOperationStmt*>(node)->rarg, rtis);
-  }
-}
-
-List* items_of(Node* node) {
-  List* rtis = NIL;
-  collect_items(node, &rtis);
-  return rtis;
-}
-
-Bitmapset* item_set(Node* node) {
-  Bitmapset* set = nullptr;
-  ListCell* lc;
-  foreach (lc, items_of(node)) set = bms_add_member(set, lfirst_int(lc));
-  return set;
-}
-
 // The items on the nullable side of an outer join.
 void collect_nullable(Node* node, Bitmapset** nullable) {
   if (node == nullptr) return;
   if (IsA(node, FromExpr)) {
     ListCell* lc;
-    foreach (lc, reinterpret_cast<FromExpr*>(node)->fromlist) collect_nullable(static_cast<Node*>(lfirst(lc)), nullable);
+    foreach (lc, castNode(FromExpr, node)->fromlist) collect_nullable(static_cast<Node*>(lfirst(lc)), nullable);
   } else if (IsA(node, JoinExpr)) {
-    auto* join = reinterpret_cast<JoinExpr*>(node);
+    auto* join = castNode(JoinExpr, node);
     if (join->jointype == JOIN_LEFT || join->jointype == JOIN_FULL)
-      *nullable = bms_add_members(*nullable, item_set(join->rarg));
+      *nullable = bms_add_members(*nullable, from_item_set(join->rarg));
     if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL)
-      *nullable = bms_add_members(*nullable, item_set(join->larg));
+      *nullable = bms_add_members(*nullable, from_item_set(join->larg));
     collect_nullable(join->larg, nullable);
     collect_nullable(join->rarg, nullable);
   }
@@ -113,9 +79,9 @@ void collect_nullable(Node* node, Bitmapset** nullable) {
 // for anything else (a FULL JOIN's merged USING column is a COALESCE).
 Var* base_var(Query* q, Node* node) {
   for (;;) {
-    while (node != nullptr && IsA(node, RelabelType)) node = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(node)->arg);
+    while (node != nullptr && IsA(node, RelabelType)) node = reinterpret_cast<Node*>(castNode(RelabelType, node)->arg);
     if (node == nullptr || !IsA(node, Var)) return nullptr;
-    auto* var = reinterpret_cast<Var*>(node);
+    auto* var = castNode(Var, node);
     if (var->varlevelsup != 0 || var->varattno <= 0) return nullptr;
     RangeTblEntry* rte = rt_fetch(var->varno, q->rtable);
     if (rte->rtekind != RTE_JOIN) return var;
@@ -132,15 +98,15 @@ void collect_links(Query* q, Node* node, List** links) {
   Node* quals = nullptr;
   Bitmapset* nullable_side = nullptr;
   if (IsA(node, FromExpr)) {
-    auto* from = reinterpret_cast<FromExpr*>(node);
+    auto* from = castNode(FromExpr, node);
     quals = from->quals;
     ListCell* lc;
     foreach (lc, from->fromlist) collect_links(q, static_cast<Node*>(lfirst(lc)), links);
   } else if (IsA(node, JoinExpr)) {
-    auto* join = reinterpret_cast<JoinExpr*>(node);
+    auto* join = castNode(JoinExpr, node);
     quals = join->quals;
-    if (join->jointype == JOIN_LEFT || join->jointype == JOIN_FULL) nullable_side = bms_add_members(nullable_side, item_set(join->rarg));
-    if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL) nullable_side = bms_add_members(nullable_side, item_set(join->larg));
+    if (join->jointype == JOIN_LEFT || join->jointype == JOIN_FULL) nullable_side = bms_add_members(nullable_side, from_item_set(join->rarg));
+    if (join->jointype == JOIN_RIGHT || join->jointype == JOIN_FULL) nullable_side = bms_add_members(nullable_side, from_item_set(join->larg));
     if (join->jointype != JOIN_INNER && nullable_side == nullptr) return;
     collect_links(q, join->larg, links);
     collect_links(q, join->rarg, links);
@@ -149,8 +115,8 @@ void collect_links(Query* q, Node* node, List** links) {
   ListCell* lc;
   foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(quals))) {
     Node* conjunct = static_cast<Node*>(lfirst(lc));
-    if (!IsA(conjunct, OpExpr) || list_length(reinterpret_cast<OpExpr*>(conjunct)->args) != 2) continue;
-    auto* op = reinterpret_cast<OpExpr*>(conjunct);
+    if (!IsA(conjunct, OpExpr) || list_length(castNode(OpExpr, conjunct)->args) != 2) continue;
+    auto* op = castNode(OpExpr, conjunct);
     Var* l = base_var(q, static_cast<Node*>(linitial(op->args)));
     Var* r = base_var(q, static_cast<Node*>(lsecond(op->args)));
     if (l == nullptr || r == nullptr || l->vartype != r->vartype) continue;
@@ -292,7 +258,7 @@ bool trace(Query* q, AttrNumber attno, Trace* t) {
   ListCell* lc;
   if (q->setOperations != nullptr) {
     // Rows are combined by their whole value: by each column alike.
-    foreach (lc, items_of(q->setOperations))
+    foreach (lc, from_items(q->setOperations))
       if (!trace(rt_fetch(lfirst_int(lc), q->rtable)->subquery, attno, t)) return false;
     return true;
   }
@@ -315,7 +281,7 @@ bool trace(Query* q, AttrNumber attno, Trace* t) {
     t->refused = "subqueries in expressions above a grouped subquery";
     return false;
   }
-  List* items = items_of(reinterpret_cast<Node*>(q->jointree));
+  List* items = from_items(reinterpret_cast<Node*>(q->jointree));
   if (tle == nullptr) {
     foreach (lc, items)
       if (!trace_item(q, lfirst_int(lc), 0, t)) return false;

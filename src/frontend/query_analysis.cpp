@@ -86,7 +86,7 @@ bool collect_relations_walker(Node* node, void* context) {
   if (node == nullptr) return false;
   auto* collector = static_cast<RelationCollector*>(context);
   if (IsA(node, Query)) {
-    Query* query = reinterpret_cast<Query*>(node);
+    Query* query = castNode(Query, node);
     ListCell* lc;
     foreach (lc, query->rtable) {
       RangeTblEntry* rte = static_cast<RangeTblEntry*>(lfirst(lc));
@@ -115,7 +115,7 @@ bool find_volatile_walker(Node* node, void* context) {
   if (node == nullptr) return false;
   if (check_functions_in_node(node, is_volatile_function, context)) return true;
   if (IsA(node, Query))
-    return query_tree_walker(reinterpret_cast<Query*>(node), PGT_WALKER(find_volatile_walker),
+    return query_tree_walker(castNode(Query, node), PGT_WALKER(find_volatile_walker),
                              context, 0);
   return expression_tree_walker(node, PGT_WALKER(find_volatile_walker), context);
 }
@@ -131,7 +131,7 @@ void check_statement_kind(RawStmt* raw) {
                 std::string("defining query must be a SELECT statement, not ") + tag, "",
                 kSingleSelectHint);
   }
-  auto* select = reinterpret_cast<SelectStmt*>(stmt);
+  auto* select = castNode(SelectStmt, stmt);
   if (select->intoClause != nullptr)
     throw Error(sqlstate::kFeatureNotSupported, "defining query must not use SELECT ... INTO", "",
                 "Remove the INTO clause: the stream table itself receives the rows.");
@@ -271,7 +271,7 @@ std::string deparse_qualified(Query* query) {
 // Whether the top-level select list has a `*` (t.* or *).
 bool selects_star(RawStmt* raw) {
   if (!IsA(raw->stmt, SelectStmt)) return false;
-  auto* select = reinterpret_cast<SelectStmt*>(raw->stmt);
+  auto* select = castNode(SelectStmt, raw->stmt);
   if (select->op != SETOP_NONE) return false;
   ListCell* lc;
   foreach (lc, select->targetList) {
@@ -289,7 +289,7 @@ Oid hidden_column_table(Query* query, TargetEntry* tle) {
   if (tle->resjunk || tle->ressortgroupref != 0 || tle->resname == nullptr ||
       strncmp(tle->resname, "__pgt_", 6) != 0 || !IsA(tle->expr, Var))
     return InvalidOid;
-  auto* var = reinterpret_cast<Var*>(tle->expr);
+  auto* var = castNode(Var, tle->expr);
   if (var->varlevelsup != 0) return InvalidOid;
   RangeTblEntry* rte = rt_fetch(var->varno, query->rtable);
   return rte->rtekind == RTE_RELATION ? rte->relid : InvalidOid;

@@ -7,15 +7,12 @@
 #include <vector>
 
 #include "pg/pg_headers.h"
+#include "common/output_column.h"
 #include "common/refresh_mode.h"
 
 namespace pgt::frontend {
 
-struct OutputColumn {
-  std::string name;
-  std::string type_sql;       // format_type_with_typemod: "integer", "numeric(10,2)"
-  std::string collation_sql;  // "COLLATE \"de_DE\"" when not the type's default, else empty
-};
+using pgt::OutputColumn;
 
 struct SourceRelation {
   Oid relid = InvalidOid;

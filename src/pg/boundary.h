@@ -10,10 +10,12 @@
 //    guard() is re-raised exactly as it was).
 //
 //  * guard(): C++ code calls PostgreSQL functions that can ereport only inside
-//    guard(). The PostgreSQL error is caught (PG_TRY), copied into the
-//    caller's memory context and thrown as PgError. The lambda given to guard()
-//    must not itself own C++ objects with destructors across the PostgreSQL
-//    call: keep it to the call and plain values.
+//    guard(). The PostgreSQL error is caught (PG_TRY), copied into a memory
+//    context of the boundary's own (reset at transaction end) and thrown as
+//    PgError. The lambda given to guard() must not own C++ objects with
+//    destructors across the PostgreSQL call, nor grow C++ containers: keep it
+//    to the call and plain values, collect into PostgreSQL lists (palloc'd
+//    structs) and convert to C++ after guard() returns.
 //
 // After a PgError the transaction is aborted: the only legal continuation is
 // to unwind to run_entry() (which re-raises it), unless the failing work ran
@@ -24,10 +26,11 @@
 
 namespace pgt::pg {
 
-// A PostgreSQL error, copied out of the error stack. The ErrorData lives in the
-// memory context that was current when guard() was entered.
-// Owns the copied ErrorData: freed when the last copy of the exception goes
-// away, unless run_entry() took it to re-raise.
+// A PostgreSQL error, copied out of the error stack into the boundary's copy
+// context (boundary.cpp: not the caller's, which SPI may delete while the
+// exception unwinds). Owns the copied ErrorData: freed when the last copy of
+// the exception goes away, unless run_entry() took it to re-raise; whatever
+// is left goes with the context's reset at transaction end.
 class PgError : public std::exception {
  public:
   explicit PgError(ErrorData* edata);

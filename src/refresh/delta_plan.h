@@ -1,5 +1,6 @@
-// The SQL a DIFFERENTIAL stream table is refreshed with, generated from its
-// normalized defining query and the storage table's current name.
+// The SQL a DIFFERENTIAL stream table is refreshed with: its normalized
+// defining query -> maintenance plan (frontend/plan_builder.h) -> statements
+// (dvm/plan_sql.h) for the storage table's current name.
 #pragma once
 
 #include <functional>
@@ -12,6 +13,7 @@
 namespace pgt::refresh {
 
 struct DeltaSql {
+  std::string plan_text;  // the maintenance plan's text form (dvm::plan_text)
   // The stream table's __pgt_row_id index is a unique btree (every identity
   // is unique and of bounded width); else a hash index (no size limit).
   bool unique_index = false;

@@ -18,7 +18,7 @@
 #include "cdc/change_capture.h"
 #include "cdc/pending_changes.h"
 #include "common/user_error.h"
-#include "frontend/delta_derivation.h"
+#include "frontend/query_tree.h"
 #include "pg/gucs.h"
 #include "pg/merge_counts.h"
 #include "pg/privileges.h"

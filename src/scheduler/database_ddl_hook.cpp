@@ -29,20 +29,20 @@ ProcessUtility_hook_type previous_hook = nullptr;
 const char* database_needed_alone(Node* stmt) {
   switch (nodeTag(stmt)) {
     case T_DropdbStmt:
-      return reinterpret_cast<DropdbStmt*>(stmt)->dbname;
+      return castNode(DropdbStmt, stmt)->dbname;
     case T_RenameStmt: {
-      auto* s = reinterpret_cast<RenameStmt*>(stmt);
+      auto* s = castNode(RenameStmt, stmt);
       return s->renameType == OBJECT_DATABASE ? s->subname : nullptr;
     }
     case T_AlterDatabaseStmt: {
-      auto* s = reinterpret_cast<AlterDatabaseStmt*>(stmt);
+      auto* s = castNode(AlterDatabaseStmt, stmt);
       ListCell* lc;
       foreach (lc, s->options)
         if (strcmp(static_cast<DefElem*>(lfirst(lc))->defname, "tablespace") == 0) return s->dbname;
       return nullptr;
     }
     case T_CreatedbStmt: {
-      auto* s = reinterpret_cast<CreatedbStmt*>(stmt);
+      auto* s = castNode(CreatedbStmt, stmt);
       ListCell* lc;
       foreach (lc, s->options) {
         auto* d = static_cast<DefElem*>(lfirst(lc));
@@ -105,20 +105,22 @@ void process_utility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
                      DestReceiver* dest, QueryCompletion* qc) {
   Node* stmt = pstmt->utilityStmt;
   if (IsA(stmt, CreateExtensionStmt) &&
-      strcmp(reinterpret_cast<CreateExtensionStmt*>(stmt)->extname, "pg_trickle") == 0)
+      strcmp(castNode(CreateExtensionStmt, stmt)->extname, "pg_trickle") == 0)
     note_extension_created();
 
   if (IsA(stmt, AlterDatabaseSetStmt)) {
-    Oid target = get_database_oid(reinterpret_cast<AlterDatabaseSetStmt*>(stmt)->dbname, true);
+    Oid target = get_database_oid(castNode(AlterDatabaseSetStmt, stmt)->dbname, true);
     if (OidIsValid(target)) note_database_settings_changed(target);
   }
 
   const char* dbname = database_needed_alone(stmt);
   Oid dboid = dbname != nullptr ? get_database_oid(dbname, true) : InvalidOid;
-  if (OidIsValid(dboid)) send_scheduler_away(dboid);
 
+  // The wait is inside PG_TRY: a cancel while waiting unblocks the scheduler
+  // at once instead of after the block's 60 s expiry.
   PG_TRY();
   {
+    if (OidIsValid(dboid)) send_scheduler_away(dboid);
     if (previous_hook)
       previous_hook(pstmt, query, read_only_tree, context, params, env, dest, qc);
     else

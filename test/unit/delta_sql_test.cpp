@@ -28,7 +28,7 @@ TEST(TermSign, NegatedTermsOfAnOuterJoinVariant) {
 }
 
 TEST(ConsolidatedDelta, NegatesEvenTermsAndGroupsByIdAndValues) {
-  std::vector<OutputColumn> cols{{"a", true, true, "integer"}, {"b c", true, true, "integer"}};
+  std::vector<OutputColumn> cols{{"a", "integer", "", true, true}, {"b c", "integer", "", true, true}};
   std::string sql = pgt::dvm::consolidated_delta_sql(
       cols, {DeltaTerm{0b01, "SELECT 1 AS a, 2 AS \"b c\", 'x' AS __pgt_id, 1 AS __pgt_w"},
              DeltaTerm{0b11, "SELECT 1, 2, 'x', 1"}});
@@ -40,20 +40,20 @@ TEST(ConsolidatedDelta, NegatesEvenTermsAndGroupsByIdAndValues) {
 }
 
 TEST(ConsolidatedDelta, TypesWithoutEqualityGroupByTextAndReadItBack) {
-  std::vector<OutputColumn> cols{{"doc", false, false, "json"}};
+  std::vector<OutputColumn> cols{{"doc", "json", "", false, false}};
   std::string sql = pgt::dvm::consolidated_delta_sql(cols, {DeltaTerm{1, "SELECT 1"}});
   EXPECT_TRUE(contains(sql, "(pg_catalog.min((\"doc\")::pg_catalog.text COLLATE \"C\"))::json AS \"doc\""));
   EXPECT_TRUE(contains(sql, "GROUP BY __pgt_id, (\"doc\")::pg_catalog.text COLLATE \"C\""));
 }
 
 TEST(ConsolidatedDelta, EqualButDistinctValuesGroupByValueAndText) {
-  std::vector<OutputColumn> cols{{"n", false, true, "numeric"}};
+  std::vector<OutputColumn> cols{{"n", "numeric", "", false, true}};
   std::string sql = pgt::dvm::consolidated_delta_sql(cols, {DeltaTerm{1, "SELECT 1"}});
   EXPECT_TRUE(contains(sql, "GROUP BY __pgt_id, \"n\", (\"n\")::pg_catalog.text COLLATE \"C\""));
 }
 
 TEST(ApplyDelta, UniqueIdsDeleteUpdateInsertWithCounts) {
-  std::vector<OutputColumn> cols{{"a", true, true, "integer"}, {"j", false, false, "json"}};
+  std::vector<OutputColumn> cols{{"a", "integer", "", true, true}, {"j", "json", "", false, false}};
   std::string sql = pgt::dvm::apply_delta_sql("\"s\".\"t\"", cols, "SELECT 1", true);
   EXPECT_TRUE(contains(sql, "DISTINCT ON (__pgt_id)"));
   EXPECT_TRUE(contains(sql, "count(*) OVER (PARTITION BY __pgt_id"));
@@ -68,7 +68,7 @@ TEST(ApplyDelta, UniqueIdsDeleteUpdateInsertWithCounts) {
 }
 
 TEST(ApplyDelta, CountedCopiesDeleteByCtidAndInsertCopies) {
-  std::vector<OutputColumn> cols{{"a", true, true, "integer"}};
+  std::vector<OutputColumn> cols{{"a", "integer", "", true, true}};
   std::string sql = pgt::dvm::apply_delta_sql("\"t\"", cols, "SELECT 1", false);
   EXPECT_TRUE(contains(sql, "row_number() OVER (PARTITION BY t.\"__pgt_row_id\")"));
   EXPECT_TRUE(contains(sql, "t.ctid = ANY (ARRAY(SELECT tid FROM victims))"));
@@ -77,7 +77,7 @@ TEST(ApplyDelta, CountedCopiesDeleteByCtidAndInsertCopies) {
 }
 
 TEST(FullInsert, CopiesColumnsAndIdentity) {
-  std::string sql = pgt::dvm::full_insert_sql("\"t\"", {{"a", true, true, "integer"}}, "SELECT 1 AS a, '1' AS __pgt_id");
+  std::string sql = pgt::dvm::full_insert_sql("\"t\"", {{"a", "integer", "", true, true}}, "SELECT 1 AS a, '1' AS __pgt_id");
   EXPECT_EQ(sql,
             "INSERT INTO \"t\" (\"a\", \"__pgt_row_id\") SELECT q.\"a\", q.__pgt_id FROM "
             "(SELECT 1 AS a, '1' AS __pgt_id) q");

@@ -17,7 +17,7 @@ PartitionShape region_shape() {
   s.column = "region";
   s.type_sql = "numeric";
   s.key_text = KeyText::Numeric;
-  s.columns = {{"region", false, true, "numeric"}, {"n", true, true, "bigint"}};
+  s.columns = {{"region", "numeric", "", false, true}, {"n", "bigint", "", true, true}};
   s.query_sql = "SELECT region, count(*) AS n FROM q_all";
   s.restricted_sql = "SELECT region, count(*) AS n FROM q_restricted";
   s.leaf_deltas = {"SELECT 1 AS __pgt_p FROM leaf_one", "SELECT 2 AS __pgt_p FROM leaf_two"};

@@ -70,6 +70,17 @@ TEST(DecideRefreshMode, DifferentialRefusesWhatItCannotMaintain) {
   EXPECT_EQ(d.effective, RefreshMode::Differential);
 }
 
+TEST(DecideRefreshMode, RefusalCarriesTheHintOfTheConstruct) {
+  QueryCapabilities caps{"window functions", "", "Keep the window in a view."};
+  try {
+    pgt::decide_refresh_mode(RefreshMode::Differential, caps);
+    ADD_FAILURE() << "no error";
+  } catch (const pgt::Error& e) {
+    EXPECT_EQ(e.hint(), "Keep the window in a view.");
+    EXPECT_NE(std::string(e.what()).find("window functions"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DecideRefreshMode, VolatileRefusedInDifferentialAndImmediate) {
   QueryCapabilities caps{"", "volatile function random()"};
   for (RefreshMode m : {RefreshMode::Differential, RefreshMode::Immediate})

@@ -1,18 +1,16 @@
-// Delta derivation by substitution in the Query tree: see delta_derivation.h.
+// Select-project-join plans, delta terms by substitution in the Query tree:
+// see spj_derivation.h.
 //
 // The PostgreSQL-facing work runs inside guard() on Query trees and plain C
 // data; C++ strings are assembled outside, between guarded calls.
-#include "frontend/delta_derivation.h"
-#include "dvm/delta_sql.h"
-
-#include <tuple>
-
-#include "frontend/grouped_derivation.h"
-#include "frontend/outer_join_expansion.h"
-#include "frontend/partition_derivation.h"
-#include "frontend/value_identity.h"
+#include "frontend/spj_derivation.h"
 
 #include <algorithm>
+
+#include "dvm/delta_sql.h"
+#include "frontend/outer_join_expansion.h"
+#include "frontend/query_tree.h"
+#include "frontend/value_identity.h"
 
 #include "common/sql_quote.h"
 #include "common/user_error.h"
@@ -46,8 +44,6 @@ extern "C" {
 
 namespace pgt::frontend {
 
-const Oid kDeltaParamTypes[kDeltaParamCount] = {PG_SNAPSHOTOID, XID8OID, INT8OID};
-
 namespace {
 
 constexpr const char* kIdColumn = "__pgt_id";
@@ -56,120 +52,10 @@ constexpr const char* kWeightColumn = "__pgt_w";
 // ---------------------------------------------------------------------------
 // Plain-C helpers over Query trees (called inside guard()).
 
-Query* parse_and_rewrite(const char* sql) {
-  List* raw = raw_parser(sql, RAW_PARSE_DEFAULT);
-  Query* query = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, kDeltaParamTypes,
-                                           kDeltaParamCount, nullptr);
-  List* rewritten = QueryRewrite(query);
-  if (list_length(rewritten) != 1) elog(ERROR, "pg_trickle: rewrite produced %d queries", list_length(rewritten));
-  return linitial_node(Query, rewritten);
-}
-
-void collect_from_rtis(Node* node, Bitmapset** rtis) {
-  if (node == nullptr) return;
-  if (IsA(node, RangeTblRef)) {
-    *rtis = bms_add_member(*rtis, reinterpret_cast<RangeTblRef*>(node)->rtindex);
-  } else if (IsA(node, FromExpr)) {
-    ListCell* lc;
-    foreach (lc, reinterpret_cast<FromExpr*>(node)->fromlist)
-      collect_from_rtis(static_cast<Node*>(lfirst(lc)), rtis);
-  } else if (IsA(node, JoinExpr)) {
-    auto* join = reinterpret_cast<JoinExpr*>(node);
-    collect_from_rtis(join->larg, rtis);
-    collect_from_rtis(join->rarg, rtis);
-  } else if (IsA(node, SetOperationStmt)) {
-    auto* setop = reinterpret_cast<SetOperationStmt*>(node);
-    collect_from_rtis(setop->larg, rtis);
-    collect_from_rtis(setop->rarg, rtis);
-  }
-}
-
-// WITH: each non-recursive common table expression becomes a subquery at
-// each place it is read (as the planner itself inlines them), so the delta
-// rules see ordinary subqueries. Only SELECT bodies reach here; a
-// MATERIALIZED one computes the same rows (volatile functions are refused).
-struct CteInline {
-  CommonTableExpr* cte;
-  int levelsup;
-};
-
-bool inline_cte_walker(Node* node, CteInline* ctx) {
-  if (node == nullptr) return false;
-  if (IsA(node, Query)) {
-    ctx->levelsup++;
-    bool stop = query_tree_walker(reinterpret_cast<Query*>(node), PGT_WALKER(inline_cte_walker), ctx,
-                                  QTW_EXAMINE_RTES_AFTER);
-    ctx->levelsup--;
-    return stop;
-  }
-  if (IsA(node, RangeTblEntry)) {
-    auto* rte = reinterpret_cast<RangeTblEntry*>(node);
-    if (rte->rtekind == RTE_CTE && static_cast<int>(rte->ctelevelsup) == ctx->levelsup &&
-        strcmp(rte->ctename, ctx->cte->ctename) == 0) {
-      auto* body = static_cast<Query*>(copyObjectImpl(ctx->cte->ctequery));
-      if (ctx->levelsup > 0) IncrementVarSublevelsUp(reinterpret_cast<Node*>(body), ctx->levelsup, 1);
-      rte->rtekind = RTE_SUBQUERY;
-      rte->subquery = body;
-      rte->security_barrier = false;
-      rte->ctename = nullptr;
-      rte->ctelevelsup = 0;
-      rte->self_reference = false;
-      rte->coltypes = NIL;
-      rte->coltypmods = NIL;
-      rte->colcollations = NIL;
-    }
-    return false;
-  }
-  return expression_tree_walker(node, PGT_WALKER(inline_cte_walker), ctx);
-}
-
-bool inline_ctes_walker(Node* node, void* ctx);
-
-// Inlines q's own CTEs (unless one is recursive), then those of every query
-// below it.
-void inline_ctes(Query* q) {
-  bool recursive = false;
-  ListCell* lc;
-  foreach (lc, q->cteList) recursive = recursive || static_cast<CommonTableExpr*>(lfirst(lc))->cterecursive;
-  if (!recursive && q->cteList != NIL) {
-    foreach (lc, q->cteList) {
-      CteInline ctx{static_cast<CommonTableExpr*>(lfirst(lc)), 0};
-      query_tree_walker(q, PGT_WALKER(inline_cte_walker), &ctx, QTW_EXAMINE_RTES_AFTER);
-    }
-    q->cteList = NIL;
-  }
-  query_tree_walker(q, PGT_WALKER(inline_ctes_walker), nullptr, 0);
-}
-
-bool inline_ctes_walker(Node* node, void* ctx) {
-  if (node == nullptr) return false;
-  if (IsA(node, Query)) {
-    inline_ctes(reinterpret_cast<Query*>(node));
-    return false;
-  }
-  return expression_tree_walker(node, PGT_WALKER(inline_ctes_walker), ctx);
-}
-
-// The entries a query reads: its FROM clause, or the branches of a set operation.
-Bitmapset* from_rtis(Query* q) {
-  Bitmapset* rtis = nullptr;
-  collect_from_rtis(q->setOperations != nullptr ? q->setOperations : reinterpret_cast<Node*>(q->jointree), &rtis);
-  return rtis;
-}
-
-// UNION ALL is a sum of its branches (multilinear like a join); other set
-// operations are not.
-bool is_union_all_tree(Node* node) {
-  if (node == nullptr || IsA(node, RangeTblRef)) return true;
-  if (!IsA(node, SetOperationStmt)) return false;
-  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
-  return setop->op == SETOP_UNION && setop->all && is_union_all_tree(setop->larg) && is_union_all_tree(setop->rarg);
-}
-
 // Appends a column of the given type to every node of a set operation tree.
 void add_setop_column(Node* node, Oid type, Oid collation) {
   if (node == nullptr || !IsA(node, SetOperationStmt)) return;
-  auto* setop = reinterpret_cast<SetOperationStmt*>(node);
+  auto* setop = castNode(SetOperationStmt, node);
   setop->colTypes = lappend_oid(setop->colTypes, type);
   setop->colTypmods = lappend_int(setop->colTypmods, -1);
   setop->colCollations = lappend_oid(setop->colCollations, collation);
@@ -177,23 +63,6 @@ void add_setop_column(Node* node, Oid type, Oid collation) {
   add_setop_column(setop->rarg, type, collation);
 }
 
-// Calls fn(rti, rte) for each range-table entry the query's FROM clause reads
-// (join entries included), in range-table order; stops at the first non-null
-// result of fn and returns it. Entries outside FROM (the OLD/NEW placeholders
-// of a PostgreSQL 15 view) are skipped.
-template <typename Fn>
-const char* for_each_from_entry(Query* q, Fn&& fn) {
-  Bitmapset* from = from_rtis(q);
-  int rti = 0;
-  ListCell* lc;
-  foreach (lc, q->rtable) {
-    rti++;
-    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
-    if (!bms_is_member(rti, from) && rte->rtekind != RTE_JOIN) continue;
-    if (const char* stop = fn(rti, rte)) return stop;
-  }
-  return nullptr;
-}
 
 // Why (if at all) a query is not select-project-join over tables. Returns a
 // static phrase, and the relation concerned where there is one.
@@ -264,46 +133,6 @@ const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
   });
 }
 
-// A whole-row reference (t.*, row_to_json(t), t as a value) anywhere: the
-// subqueries a delta reads carry bookkeeping columns it would show.
-bool has_whole_row_var(Node* node, void* context) {
-  if (node == nullptr) return false;
-  if (IsA(node, Var) && reinterpret_cast<Var*>(node)->varattno == 0) return true;
-  if (IsA(node, Query))
-    return query_tree_walker(reinterpret_cast<Query*>(node), PGT_WALKER(has_whole_row_var), context, 0);
-  return expression_tree_walker(node, PGT_WALKER(has_whole_row_var), context);
-}
-
-// Functions whose result changes with the clock: a stream table maintained by
-// deltas cannot follow them (rows would not leave a "WHERE t > now()" window).
-bool is_time_dependent_function(Oid func_id, void*) {
-  return func_id == F_NOW || func_id == F_STATEMENT_TIMESTAMP || func_id == F_TRANSACTION_TIMESTAMP;
-}
-
-bool has_time_dependence(Node* node, void* context) {
-  if (node == nullptr) return false;
-  if (IsA(node, SQLValueFunction)) {
-    switch (reinterpret_cast<SQLValueFunction*>(node)->op) {
-      case SVFOP_CURRENT_DATE:
-      case SVFOP_CURRENT_TIME:
-      case SVFOP_CURRENT_TIME_N:
-      case SVFOP_CURRENT_TIMESTAMP:
-      case SVFOP_CURRENT_TIMESTAMP_N:
-      case SVFOP_LOCALTIME:
-      case SVFOP_LOCALTIME_N:
-      case SVFOP_LOCALTIMESTAMP:
-      case SVFOP_LOCALTIMESTAMP_N:
-        return true;
-      default:
-        break;
-    }
-  }
-  if (check_functions_in_node(node, is_time_dependent_function, context)) return true;
-  if (IsA(node, Query))
-    return query_tree_walker(reinterpret_cast<Query*>(node), PGT_WALKER(has_time_dependence), context, 0);
-  return expression_tree_walker(node, PGT_WALKER(has_time_dependence), context);
-}
-
 // Calls visit(query, rte) for each scanned table, in a fixed order.
 template <typename Visit>
 void walk_scans(Query* q, Visit& visit) {
@@ -353,24 +182,29 @@ bool keep_union_branches_of_term(Query* q, unsigned mask, int* next) {
     });
     return nonempty;
   }
-  struct Branch { Query* q; int first; int count; bool has_delta; };
-  std::vector<Branch> branches;
+  // (palloc'd: this runs inside guard())
+  struct Branch { Query* q; int first; bool has_delta; };
+  List* branches = NIL;
   int first = *next;
   for_each_from_entry(q, [&](int, RangeTblEntry* rte) -> const char* {
     int n = count_scans(rte->subquery);
     unsigned bits = n >= 32 ? ~0u : ((1u << n) - 1) << first;
-    branches.push_back({rte->subquery, first, n, (mask & bits) != 0});
+    auto* branch = static_cast<Branch*>(palloc(sizeof(Branch)));
+    *branch = {rte->subquery, first, (mask & bits) != 0};
+    branches = lappend(branches, branch);
     first += n;
     return nullptr;
   });
   int with_delta = 0;
-  for (const Branch& b : branches) with_delta += b.has_delta ? 1 : 0;
+  ListCell* lc;
+  foreach (lc, branches) with_delta += static_cast<Branch*>(lfirst(lc))->has_delta ? 1 : 0;
   if (with_delta > 1) return false;
-  for (const Branch& b : branches) {
-    int start = b.first;
-    if (with_delta == 1 && !b.has_delta)
-      make_empty(b.q);
-    else if (!keep_union_branches_of_term(b.q, mask, &start))
+  foreach (lc, branches) {
+    const auto* b = static_cast<Branch*>(lfirst(lc));
+    int start = b->first;
+    if (with_delta == 1 && !b->has_delta)
+      make_empty(b->q);
+    else if (!keep_union_branches_of_term(b->q, mask, &start))
       nonempty = false;
   }
   *next = first;
@@ -669,25 +503,12 @@ bool scan_reads(const Scan& scan, AttrNumber attnum) {
          std::find(scan.key_attnums.begin(), scan.key_attnums.end(), attnum) != scan.key_attnums.end();
 }
 
-// SELECT of every attribute (so attribute numbers stay valid), the identity
-// and the multiplicity: from the table (current state) or from its change
-// buffer (the changes not consumed yet).
-std::string qualified_scan_relation(const Scan& scan) {
-  const char* schema = nullptr;
-  const char* name = nullptr;
-  pg::guard([&] {
-    name = get_rel_name(scan.relid);
-    schema = get_namespace_name(get_rel_namespace(scan.relid));
-  });
-  return (scan.inherit ? "" : "ONLY ") + quote_qualified(schema, name);
-}
-
 // A distinct-keys leaf (outer joins): every attribute of the table (NULL but
 // the keys), identity NULL, and weight 1 (current state: the distinct
 // non-NULL keys) or +1 / -1 (delta: the keys whose first row appeared or
 // whose last row left, counted in the table at its new state).
 std::string distinct_keys_sql(const Scan& scan, bool from_buffer) {
-  std::string relation = qualified_scan_relation(scan);
+  std::string relation = qualified_relation(scan.relid, scan.inherit);
   std::vector<std::string> columns, keys_t, keys_b, not_null_t, not_null_b, match, group, positions;
   for (size_t i = 0; i < scan.attributes.size(); i++) {
     const Attribute& a = scan.attributes[i];
@@ -723,6 +544,9 @@ std::string distinct_keys_sql(const Scan& scan, bool from_buffer) {
          dvm::join(match, " AND ") + ") n WHERE (n.cnt > 0) <> (n.cnt - d.s > 0)) k";
 }
 
+// SELECT of every attribute (so attribute numbers stay valid), the identity
+// and the multiplicity: from the table (current state) or from its change
+// buffer (the changes not consumed yet).
 std::string scan_sql(const Scan& scan, bool from_buffer) {
   if (!scan.distinct_keys.empty()) return distinct_keys_sql(scan, from_buffer);
   const char* alias = from_buffer ? "b" : "t";
@@ -739,17 +563,9 @@ std::string scan_sql(const Scan& scan, bool from_buffer) {
     sql += value + " AS " + quote_ident(a.name) + ", ";
   }
   sql += identity_expr(scan, alias, from_buffer) + " AS " + kIdColumn + ", ";
-  if (!from_buffer) {
-    const char* only = scan.inherit ? "" : "ONLY ";
-    const char* schema = nullptr;
-    const char* name = nullptr;
-    pg::guard([&] {
-      name = get_rel_name(scan.relid);
-      schema = get_namespace_name(get_rel_namespace(scan.relid));
-    });
-    return sql + "1::pg_catalog.int8 AS " + kWeightColumn + " FROM " + only +
-           quote_qualified(schema, name) + " t";
-  }
+  if (!from_buffer)
+    return sql + "1::pg_catalog.int8 AS " + kWeightColumn + " FROM " + qualified_relation(scan.relid, scan.inherit) +
+           " t";
   // Consumed now: committed before this refresh's snapshot (MVCC visibility)
   // and not consumed by an earlier refresh: not visible in its snapshot ($1),
   // and not one of its own transaction's changes it already saw ($2, $3).
@@ -764,69 +580,93 @@ std::string deparse(Query* q) {
   return text;
 }
 
+// One scan as the walk finds it (palloc'd: collected inside guard()).
+struct ScanRef {
+  Oid relid;
+  bool inherit;
+  Bitmapset* used;       // selected columns (offset by FirstLowInvalidHeapAttributeNumber)
+  int distinct_keys;     // number of the distinct-keys leaf, or -1
+};
+
 // The scans of a query in walk order, with their catalog metadata.
 std::vector<Scan> collect_scans(Query* query, const OuterJoinExpansion& expansion) {
-  std::vector<std::pair<Oid, bool>> scan_refs;  // relid, inh
-  std::vector<std::vector<AttrNumber>> scan_used;
-  std::vector<int> scan_keys;  // number of the distinct-keys leaf, or -1
+  List* refs = NIL;
   auto collect = [&](Query* q, RangeTblEntry* rte) {
     (void)q;  // read by PostgreSQL 16+'s pgt_rte_selected_cols
-    scan_refs.emplace_back(rte->relid, rte->inh);
-    scan_used.emplace_back();
-    Bitmapset* cols = pgt_rte_selected_cols(q, rte);
-    int member = -1;
-    while ((member = bms_next_member(cols, member)) >= 0)
-      scan_used.back().push_back(static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber));
+    auto* ref = static_cast<ScanRef*>(palloc0(sizeof(ScanRef)));
+    ref->relid = rte->relid;
+    ref->inherit = rte->inh;
+    ref->used = bms_copy(pgt_rte_selected_cols(q, rte));
     const char* alias = rte->alias != nullptr ? rte->alias->aliasname : "";
     size_t prefix = strlen(kDistinctKeysAlias);
-    scan_keys.push_back(strncmp(alias, kDistinctKeysAlias, prefix) == 0 ? atoi(alias + prefix) : -1);
+    ref->distinct_keys = strncmp(alias, kDistinctKeysAlias, prefix) == 0 ? atoi(alias + prefix) : -1;
+    refs = lappend(refs, ref);
   };
   pg::guard([&] { walk_scans(query, collect); });
   std::vector<Scan> scans;
-  for (size_t k = 0; k < scan_refs.size(); k++) {
+  ListCell* lc;
+  foreach (lc, refs) {
+    const auto* ref = static_cast<const ScanRef*>(lfirst(lc));
     Scan scan;
-    scan.relid = scan_refs[k].first;
-    scan.inherit = scan_refs[k].second;
+    scan.relid = ref->relid;
+    scan.inherit = ref->inherit;
     scan.attributes = relation_attributes(scan.relid);
     scan.key_attnums = primary_key_attnums(scan.relid);
-    scan.used_attnums = scan_used[k];
-    if (scan_keys[k] >= 0) scan.distinct_keys = expansion.distinct_keys.at(scan_keys[k]).key_attnums;
+    int member = -1;
+    while ((member = bms_next_member(ref->used, member)) >= 0)
+      scan.used_attnums.push_back(static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber));
+    if (ref->distinct_keys >= 0) scan.distinct_keys = expansion.distinct_keys.at(ref->distinct_keys).key_attnums;
     scans.push_back(std::move(scan));
   }
   return scans;
 }
 
-// Adds a scan's table (and the columns it reads) to what CDC must capture.
-void record_scanned_table(const Scan& scan, DeltaDerivation* result) {
-  if (scan.key_attnums.empty() && scan.distinct_keys.empty()) result->unique_ids = false;
+// The Scan (or WatchedTable) node of a table, added to `nodes` or merged
+// into the one already there (the columns read are their union).
+dvm::PlanNode& table_node(const Scan& scan, dvm::PlanNodeKind kind, std::vector<dvm::PlanNode>* nodes) {
+  for (dvm::PlanNode& node : *nodes) {
+    if (node.kind != kind || node.table->relid != scan.relid) continue;
+    for (AttrNumber a : scan.used_attnums) {
+      const std::string& col = scan.attributes[a - 1].name;
+      if (std::find(node.table->used_columns.begin(), node.table->used_columns.end(), col) ==
+          node.table->used_columns.end())
+        node.table->used_columns.push_back(col);
+    }
+    node.inherit = node.inherit || scan.inherit;
+    return node;
+  }
+  dvm::PlanNode node;
+  node.kind = kind;
+  node.inherit = scan.inherit;
+  if (kind == dvm::PlanNodeKind::Scan) {
+    node.consumes = dvm::Flow::Changes;
+    node.produces = dvm::Flow::SignedDelta;
+    node.cost = dvm::CostClass::PerChange;
+    if (scan.key_attnums.empty()) node.strategy = "rows identified by their values";
+  } else {
+    node.consumes = dvm::Flow::Changes;
+    node.produces = dvm::Flow::Nothing;
+    node.cost = dvm::CostClass::WholeResult;
+    node.strategy = "read by a subquery in an expression: a change to it makes the refresh FULL";
+  }
+  dvm::SourceTable table;
+  table.relid = scan.relid;
+  RelationName name = relation_name(scan.relid);
+  table.schema = name.schema;
+  table.name = name.name;
+  for (AttrNumber a : scan.key_attnums) table.key_columns.push_back(scan.attributes[a - 1].name);
+  node.table = std::move(table);
+  nodes->push_back(std::move(node));
+  return table_node(scan, kind, nodes);
+}
+
+// What a scan means for the identities of the rows: unique only when every
+// table read is keyed (or a distinct-keys leaf), bounded when its key is.
+void account_identity(const Scan& scan, dvm::PlanNode* spj) {
+  if (scan.key_attnums.empty() && scan.distinct_keys.empty()) spj->unique_ids = false;
   if (scan.distinct_keys.empty())
     for (AttrNumber key : scan.key_attnums)
-      if (!scan.attributes[key - 1].fixed_width) result->bounded_ids = false;
-  if (scan.inherit && std::find(result->scanned_with_children.begin(), result->scanned_with_children.end(),
-                                scan.relid) == result->scanned_with_children.end())
-    result->scanned_with_children.push_back(scan.relid);
-  auto it = std::find_if(result->tables.begin(), result->tables.end(),
-                         [&](const ScannedTable& t) { return t.relid == scan.relid; });
-  if (it == result->tables.end()) {
-    ScannedTable table;
-    table.relid = scan.relid;
-    const char* schema = nullptr;
-    const char* name = nullptr;
-    pg::guard([&] {
-      name = get_rel_name(scan.relid);
-      schema = get_namespace_name(get_rel_namespace(scan.relid));
-    });
-    table.schema = schema;
-    table.name = name;
-    for (AttrNumber a : scan.key_attnums) table.key_columns.push_back(scan.attributes[a - 1].name);
-    result->tables.push_back(std::move(table));
-    it = result->tables.end() - 1;
-  }
-  for (AttrNumber a : scan.used_attnums) {
-    const std::string& col = scan.attributes[a - 1].name;
-    if (std::find(it->used_columns.begin(), it->used_columns.end(), col) == it->used_columns.end())
-      it->used_columns.push_back(col);
-  }
+      if (!scan.attributes[key - 1].fixed_width) spj->bounded_ids = false;
 }
 
 // Parsed scan queries: [2k] current state, [2k+1] change buffer.
@@ -862,213 +702,159 @@ std::string term_sql(Query* query, unsigned mask, std::vector<Query*>& scan_quer
   return nonempty ? deparse(term) : std::string();
 }
 
-// The query's output columns (and whether their type has equality).
-std::vector<dvm::OutputColumn> visible_columns(Query* query) {
-  std::vector<std::tuple<const char*, Oid, Oid, const char*>> outputs;  // name, type, collation, type text
+}  // namespace
+
+std::vector<OutputColumn> visible_columns(Query* query) {
+  struct Output {
+    const char* name;
+    Oid type;
+    Oid collation;
+    const char* type_sql;
+  };
+  List* outputs = NIL;  // of Output*
   pg::guard([&] {
     ListCell* lc;
     foreach (lc, query->targetList) {
       auto* te = static_cast<TargetEntry*>(lfirst(lc));
       if (te->resjunk) continue;
       Node* expr = reinterpret_cast<Node*>(te->expr);
-      outputs.emplace_back(te->resname != nullptr ? te->resname : "?column?", exprType(expr),
-                           exprCollation(expr), format_type_with_typemod(exprType(expr), exprTypmod(expr)));
+      auto* out = static_cast<Output*>(palloc(sizeof(Output)));
+      *out = {te->resname != nullptr ? te->resname : "?column?", exprType(expr), exprCollation(expr),
+              format_type_with_typemod(exprType(expr), exprTypmod(expr))};
+      outputs = lappend(outputs, out);
     }
   });
   // Columns are grouped and compared by value only where equal values are
   // identical (else by their text form too: numeric 1 -> 1.0 is a change).
-  std::vector<dvm::OutputColumn> columns;
-  for (const auto& [name, type, collation, type_sql] : outputs)
-    columns.push_back({name, equality_means_identical(type, collation), type_has_equality(type), type_sql});
+  std::vector<OutputColumn> columns;
+  ListCell* lc;
+  foreach (lc, outputs) {
+    const auto* out = static_cast<const Output*>(lfirst(lc));
+    columns.push_back({out->name, out->type_sql, "", equality_means_identical(out->type, out->collation),
+                       type_has_equality(out->type)});
+  }
   return columns;
 }
 
-// A query with a grouping below another operator: partition rescan over the
-// deltas of its select-project-join leaves (see dvm/partition_sql.h).
-DeltaDerivation derive_partitioned(Query* query, const std::string& normalized_sql, bool generate_sql) {
-  DeltaDerivation result;
-  PartitionDerivation partition = derive_partition(query);
-  if (!partition.not_differentiable_because.empty()) {
-    result.not_differentiable_because = partition.not_differentiable_because;
-    return result;
-  }
-  dvm::PartitionShape shape;
-  shape.columns = visible_columns(query);
-  if (partition.column >= 0) {
-    shape.column = shape.columns.at(partition.column).name;
-    shape.type_sql = partition.type_sql;
-    shape.key_text = partition.key_text;
-    shape.restricted_sql = partition.restricted_sql;
-  }
-  shape.query_sql = normalized_sql;
-  for (const std::string& leaf_sql : partition.leaf_sql) {
-    DeltaDerivation leaf = derive_delta(leaf_sql, generate_sql);
-    if (!leaf.not_differentiable_because.empty()) {
-      result.not_differentiable_because = leaf.not_differentiable_because;
-      return result;
-    }
-    for (const ScannedTable& t : leaf.tables) {
-      auto it = std::find_if(result.tables.begin(), result.tables.end(),
-                             [&](const ScannedTable& seen) { return seen.relid == t.relid; });
-      if (it == result.tables.end()) {
-        result.tables.push_back(t);
-        continue;
-      }
-      for (const std::string& col : t.used_columns)
-        if (std::find(it->used_columns.begin(), it->used_columns.end(), col) == it->used_columns.end())
-          it->used_columns.push_back(col);
-    }
-    for (Oid relid : leaf.scanned_with_children)
-      if (std::find(result.scanned_with_children.begin(), result.scanned_with_children.end(), relid) ==
-          result.scanned_with_children.end())
-        result.scanned_with_children.push_back(relid);
-    for (Oid relid : leaf.full_refresh_sources)
-      if (std::find(result.full_refresh_sources.begin(), result.full_refresh_sources.end(), relid) ==
-          result.full_refresh_sources.end())
-        result.full_refresh_sources.push_back(relid);
-    if (generate_sql) shape.leaf_deltas.push_back(dvm::signed_terms_sql(leaf.columns, leaf.terms));
-  }
-  result.unique_ids = false;  // a partition's rows are replaced together
-  result.columns = shape.columns;
-  result.full_sql = normalized_sql;
-  result.partitioned = std::move(shape);
-  return result;
-}
-
-}  // namespace
-
-DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sql) {
-  DeltaDerivation result;
-  Query* query = nullptr;
+dvm::PlanNode plan_select_project_join(Query* query, bool generate_sql) {
   const char* reason = nullptr;
   Oid reason_relid = InvalidOid;
-  bool grouping = false;
-  bool nested = false;
-  pg::guard([&] {
-    query = parse_and_rewrite(normalized_sql.c_str());
-    inline_ctes(query);
-    nested = has_nested_grouping(query);
-    grouping = !nested && is_grouping_query(query);
-    if (!grouping && !nested) reason = not_spj_reason(query, &reason_relid, true);
-    if (reason == nullptr && has_whole_row_var(reinterpret_cast<Node*>(query), nullptr))
-      reason = "whole-row references (t.*, row_to_json(t), a table or subquery as a value)";
-    if (reason == nullptr && has_time_dependence(reinterpret_cast<Node*>(query), nullptr))
-      reason = "time-dependent functions (now(), CURRENT_DATE, CURRENT_TIMESTAMP, ...)";
-  });
+  pg::guard([&] { reason = not_spj_reason(query, &reason_relid, true); });
   if (reason != nullptr) {
-    result.not_differentiable_because = reason;
-    if (OidIsValid(reason_relid)) {
-      const char* name = nullptr;
-      pg::guard([&] { name = get_rel_name(reason_relid); });
-      if (name != nullptr) result.not_differentiable_because += std::string(" (") + name + ")";
-    }
-    return result;
-  }
-  if (nested) return derive_partitioned(query, normalized_sql, generate_sql);
-  if (grouping) {
-    GroupedDerivation g = derive_grouping(query);
-    if (!g.not_differentiable_because.empty()) {
-      result.not_differentiable_because = g.not_differentiable_because;
-      return result;
-    }
-    // The input is select-project-join, or says why not.
-    result = derive_delta(g.input_sql, generate_sql);
-    if (result.not_differentiable_because.empty()) {
-      result.grouped = std::move(g.shape);
-      result.probe_indexes = g.probe_indexes;
-      result.unique_ids = true;  // one row per group
-      result.bounded_ids = g.bounded_keys;
-    }
-    return result;
+    std::string because = reason;
+    if (OidIsValid(reason_relid)) because += " (" + relation_name(reason_relid).name + ")";
+    return dvm::unmaintainable_node(because, "");
   }
 
   // Outer joins: the query as a signed sum of inner-join variants.
-  OuterJoinExpansion expansion;
-  pg::guard([&] { expand_outer_joins(query, parse_and_rewrite, &expansion); });
-  if (expansion.not_supported != nullptr) {
-    result.not_differentiable_because = expansion.not_supported;
-    return result;
-  }
+  OuterJoinExpansion expansion = expand_outer_joins(query, parse_and_rewrite);
+  if (expansion.not_supported != nullptr) return dvm::unmaintainable_node(expansion.not_supported, "");
   std::vector<OuterJoinVariant> variants = expansion.variants;
   if (variants.empty()) variants.push_back({query, 1});
 
-  // Tables read by the subqueries left in expressions.
+  // Tables read by the subqueries left in expressions (palloc'd: collected
+  // inside guard()).
   struct SublinkTable {
     Oid relid;
     const char* refused;  // why the table cannot be watched, or nullptr
     Bitmapset* cols;
   };
-  std::vector<SublinkTable> sublink_tables;
+  List* sublink_tables = NIL;
   pg::guard([&] {
     auto visit = [](RangeTblEntry* rte, Query* owner, void* ctx) {
-      auto* out = static_cast<std::vector<SublinkTable>*>(ctx);
+      (void)owner;  // read by PostgreSQL 16+'s pgt_rte_selected_cols
+      auto* out = static_cast<List**>(ctx);
       const char* refused = nullptr;
       // A view's own entry (kept by the rewriter for permission checks) is not read.
       if (rte->relkind == RELKIND_VIEW) return;
       if (rte->relkind != RELKIND_RELATION) refused = "a subquery in an expression reading something other than a table";
       else if (rte->inh && has_subclass(rte->relid)) refused = "a subquery in an expression reading a table with inheritance children";
       else if (get_rel_relispartition(rte->relid)) refused = "a subquery in an expression reading a partition";
-      out->push_back({rte->relid, refused, bms_copy(pgt_rte_selected_cols(owner, rte))});
-      (void)owner;
+      auto* t = static_cast<SublinkTable*>(palloc(sizeof(SublinkTable)));
+      *t = {rte->relid, refused, bms_copy(pgt_rte_selected_cols(owner, rte))};
+      *out = lappend(*out, t);
     };
     for (const auto& v : variants) for_each_table_in_sublinks(v.query, visit, &sublink_tables);
   });
-  for (const SublinkTable& t : sublink_tables) {
-    if (t.refused != nullptr) {
-      result.not_differentiable_because = t.refused;
-      return result;
-    }
-  }
+  ListCell* lc;
+  foreach (lc, sublink_tables)
+    if (const char* refused = static_cast<const SublinkTable*>(lfirst(lc))->refused)
+      return dvm::unmaintainable_node(refused, "");
 
   // The scans of the query (for its full result) and of each variant.
   std::vector<Scan> query_scans = collect_scans(query, expansion);
   std::vector<std::vector<Scan>> variant_scans;
   for (const auto& v : variants) variant_scans.push_back(collect_scans(v.query, expansion));
-  if (query_scans.empty()) {
-    result.not_differentiable_because = "a query that reads no table";
-    return result;
-  }
-  for (const auto& scans : variant_scans) {
-    if (scans.size() > static_cast<size_t>(kMaxDifferentialScans)) {
-      result.not_differentiable_because =
-          "more than " + std::to_string(kMaxDifferentialScans) + " table scans in one query";
-      return result;
-    }
-  }
-
-  // One entry per distinct table: what CDC must capture.
-  result.unique_ids = true;
-  for (const Scan& scan : query_scans) record_scanned_table(scan, &result);
+  if (query_scans.empty()) return dvm::unmaintainable_node("a query that reads no table", "");
   for (const auto& scans : variant_scans)
-    for (const Scan& scan : scans) record_scanned_table(scan, &result);
-  for (const SublinkTable& t : sublink_tables) {
-    Scan watched;
-    watched.relid = t.relid;
-    watched.inherit = false;
-    watched.attributes = relation_attributes(t.relid);
-    watched.key_attnums = primary_key_attnums(t.relid);
-    int member = -1;
-    while ((member = bms_next_member(t.cols, member)) >= 0) {
-      AttrNumber attnum = static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber);
-      if (attnum > 0) watched.used_attnums.push_back(attnum);
+    if (scans.size() > static_cast<size_t>(kMaxDifferentialScans))
+      return dvm::unmaintainable_node(
+          "more than " + std::to_string(kMaxDifferentialScans) + " table scans in one query", "");
+
+  dvm::PlanNode spj;
+  spj.kind = dvm::PlanNodeKind::SelectProjectJoin;
+  spj.consumes = dvm::Flow::Changes;
+  spj.produces = dvm::Flow::SignedDelta;
+  spj.cost = dvm::CostClass::PerChange;
+  spj.unique_ids = true;
+  // One Scan node per table (what CDC must capture), then the watched tables.
+  std::vector<dvm::PlanNode> scans, watched;
+  for (const Scan& scan : query_scans) {
+    account_identity(scan, &spj);
+    table_node(scan, dvm::PlanNodeKind::Scan, &scans);
+  }
+  size_t distinct_key_leaves = 0;
+  for (const auto& vs : variant_scans)
+    for (const Scan& scan : vs) {
+      account_identity(scan, &spj);
+      table_node(scan, dvm::PlanNodeKind::Scan, &scans);
+      if (!scan.distinct_keys.empty()) distinct_key_leaves++;
     }
-    bool unique_ids = result.unique_ids, bounded_ids = result.bounded_ids;
-    record_scanned_table(watched, &result);
-    result.unique_ids = unique_ids;  // its rows are not the stream table's
-    result.bounded_ids = bounded_ids;
-    if (std::find(result.full_refresh_sources.begin(), result.full_refresh_sources.end(), t.relid) ==
-        result.full_refresh_sources.end())
-      result.full_refresh_sources.push_back(t.relid);
+  foreach (lc, sublink_tables) {
+    const auto* t = static_cast<const SublinkTable*>(lfirst(lc));
+    Scan read;
+    read.relid = t->relid;
+    read.inherit = false;
+    read.attributes = relation_attributes(t->relid);
+    read.key_attnums = primary_key_attnums(t->relid);
+    int member = -1;
+    while ((member = bms_next_member(t->cols, member)) >= 0) {
+      AttrNumber attnum = static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber);
+      if (attnum > 0) read.used_attnums.push_back(attnum);
+    }
+    table_node(read, dvm::PlanNodeKind::WatchedTable, &watched);  // its rows are not the stream table's
+  }
+  spj.children = std::move(scans);
+  int negative = 0;
+  for (const auto& v : expansion.variants) negative += v.sign < 0 ? 1 : 0;
+  // Shown when it changes the terms: several variants, or distinct join keys
+  // read as a leaf (semi-joins).
+  if (expansion.variants.size() > 1 || distinct_key_leaves > 0) {
+    dvm::PlanNode expanded;
+    expanded.kind = dvm::PlanNodeKind::OuterJoinExpansion;
+    expanded.consumes = dvm::Flow::Changes;
+    expanded.produces = dvm::Flow::SignedDelta;
+    expanded.cost = dvm::CostClass::PerChange;
+    size_t count = expansion.variants.size();
+    expanded.strategy = "outer joins / EXISTS / IN as " + std::to_string(count) + " inner-join variant" +
+                        (count == 1 ? "" : "s") + " (" + std::to_string(count - negative) + " added, " +
+                        std::to_string(negative) + " subtracted), reading distinct join keys " +
+                        std::to_string(distinct_key_leaves) + " time" + (distinct_key_leaves == 1 ? "" : "s");
+    spj.children.insert(spj.children.begin(), std::move(expanded));
+  }
+  for (dvm::PlanNode& w : watched) spj.children.push_back(std::move(w));
+
+  if (!generate_sql) {
+    spj.strategy = "inclusion-exclusion over " + std::to_string(query_scans.size()) + " scan" +
+                   (query_scans.size() == 1 ? "" : "s");
+    return spj;
   }
 
-  if (!generate_sql) return result;
-
-  result.columns = visible_columns(query);
-
+  spj.columns = visible_columns(query);
   // The full query (no delta), and Q[S] for every nonempty subset S of each
   // variant's scans, with the variant's sign.
   std::vector<Query*> query_scan_queries = parse_scan_queries(query_scans, expansion);
-  result.full_sql = term_sql(query, 0, query_scan_queries, expansion.nullable_rtis);
+  spj.full_sql = term_sql(query, 0, query_scan_queries, expansion.nullable_rtis);
   for (size_t v = 0; v < variants.size(); v++) {
     std::vector<Query*> scan_queries = parse_scan_queries(variant_scans[v], expansion);
     unsigned term_count = 1u << variant_scans[v].size();
@@ -1078,10 +864,13 @@ DeltaDerivation derive_delta(const std::string& normalized_sql, bool generate_sq
       dvm::DeltaTerm term{mask, sql, variants[v].sign < 0};
       for (size_t k = 0; k < variant_scans[v].size(); k++)
         if ((mask >> k) & 1u) term.delta_tables.push_back(variant_scans[v][k].relid);
-      result.terms.push_back(std::move(term));
+      spj.terms.push_back(std::move(term));
     }
   }
-  return result;
+  spj.strategy = "inclusion-exclusion over " + std::to_string(query_scans.size()) + " scan" +
+                 (query_scans.size() == 1 ? "" : "s") + ", " + std::to_string(spj.terms.size()) + " term" +
+                 (spj.terms.size() == 1 ? "" : "s");
+  return spj;
 }
 
 }  // namespace pgt::frontend
