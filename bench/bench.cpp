@@ -285,6 +285,9 @@ struct Options {
   // while DIFFERENTIAL does not exist yet (the report then warns about it).
   std::string diff_mode = "DIFFERENTIAL";
   std::string out_dir = "bench/results";
+  // What a batch of changes is: "mixed" (70% updates, 15% deletes, 15%
+  // inserts) or "inserts" (inserts only: the append-only path).
+  std::string mix = "mixed";
 };
 
 template <typename T>
@@ -318,6 +321,7 @@ Options parse_options(int argc, char** argv) {
     else if (a == "--seed") o.seed = static_cast<unsigned>(std::stoul(value()));
     else if (a == "--out") o.out_dir = value();
     else if (a == "--diff-mode") o.diff_mode = value();
+    else if (a == "--mix") o.mix = value();
     else throw std::runtime_error("unknown option " + a);
   }
   return o;
@@ -449,7 +453,7 @@ class Bench {
     // One unrecorded warm-up cycle (first-use costs: plan caches, buffer creation).
     {
       Case warm;
-      warm.scenario = sc.name;
+      warm.scenario = label(sc);
       warm.n_rows = n;
       warm.rate = 0.01;
       run_cycle(sc, warm, 0, false);
@@ -457,7 +461,7 @@ class Bench {
 
     for (double rate : opt_.rates) {
       Case c;
-      c.scenario = sc.name;
+      c.scenario = label(sc);
       c.n_rows = n;
       c.rate = rate;
       c.cycles = rate >= 0.5 ? opt_.cycles_heavy : (n <= 10000 ? opt_.cycles_small
@@ -505,9 +509,13 @@ class Bench {
     int insert_from = 0, insert_to = -1;
   };
 
+  // The scenario's name in the report ("scan+ins" for insert-only batches).
+  std::string label(const Scenario& sc) const { return opt_.mix == "inserts" ? sc.name + "+ins" : sc.name; }
+
   Batch make_batch(int changes) {
-    int n_upd = static_cast<int>(std::lround(changes * 0.70));
-    int n_del = static_cast<int>(std::lround(changes * 0.15));
+    bool inserts_only = opt_.mix == "inserts";
+    int n_upd = inserts_only ? 0 : static_cast<int>(std::lround(changes * 0.70));
+    int n_del = inserts_only ? 0 : static_cast<int>(std::lround(changes * 0.15));
     int n_ins = changes - n_upd - n_del;
     n_upd = std::min<int>(n_upd, static_cast<int>(live_.size()));
     n_del = std::min<int>(n_del, static_cast<int>(live_.size()) - n_upd);

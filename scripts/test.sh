@@ -67,4 +67,10 @@ fi
 echo "== scheduler starvation is visible"
 test/scheduler_starvation.sh
 
+# The short variant of the partitioned-source benchmark (its own cluster):
+# stream tables over a partitioned and a plain table stay equal to their
+# queries under changes, inserts and a rolling window, every refresh a delta.
+echo "== partitioned sources (bench/partitioned.sh, short)"
+bench/partitioned.sh --rows 100000 --cycles 3
+
 echo "== all tiers passed in $(( $(date +%s) - start ))s"

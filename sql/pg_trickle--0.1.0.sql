@@ -131,6 +131,9 @@ CREATE TABLE pgtrickle.pgt_change_tracking (
     captured_columns  text[] NOT NULL,   -- names now (empty: dropped)
     captured_attnums  int2[] NOT NULL,   -- buffer column c<attnum> holds each
     key_columns       text[] NOT NULL,
+    -- The partitions / inheritance children whose capture triggers write into
+    -- this buffer (every member of the source's hierarchy, at any depth).
+    member_relids     oid[] NOT NULL DEFAULT '{}',
     created_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE pgtrickle.pgt_change_tracking IS 'pg_trickle: change buffers of source tables';
@@ -447,6 +450,14 @@ BEGIN
      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.objsubid = 0
        AND st.pgt_relid = d.objid;
+    -- A dropped partition or child of a captured table: its rows left
+    -- without a trigger seeing them (its readers' next refresh is FULL).
+    PERFORM pgtrickle._sync_change_capture(t.source_relid)
+       FROM pgtrickle.pgt_change_tracking t
+      WHERE t.member_relids OPERATOR(pg_catalog.&&) ARRAY(
+                SELECT d.objid FROM pg_catalog.pg_event_trigger_dropped_objects() d
+                 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0)
+        AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t.source_relid);
     -- Change capture no stream table needs any more (or of a dropped source).
     PERFORM pgtrickle._drop_unused_change_capture();
 END
@@ -497,11 +508,13 @@ BEGIN
      WHERE c.oid = st.pgt_relid
        AND (st.pgt_schema, st.pgt_name) IS DISTINCT FROM (n.nspname::text, c.relname::text);
     -- Sources: the capture function follows renamed, retyped or dropped
-    -- columns ...
-    PERFORM pgtrickle._sync_change_capture(t.source_relid)
-       FROM pgtrickle.pgt_change_tracking t
-      WHERE t.source_relid IN (SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
-                                WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass);
+    -- columns, and the capture of a partitioned table or inheritance parent
+    -- follows partitions and children created, attached, detached (the
+    -- function finds the captured table a changed relation belongs to) ...
+    PERFORM pgtrickle._sync_change_capture(d.objid)
+       FROM (SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
+              WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass) d
+      WHERE EXISTS (SELECT 1 FROM pgtrickle.pgt_change_tracking);
     -- ... the change must not break a stream table's defining query, and the
     -- stream tables whose maintenance it changes follow it.
     PERFORM pgtrickle._check_stream_tables_reading(d.objid)

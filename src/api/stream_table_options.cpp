@@ -60,9 +60,9 @@ void validate_append_only(bool append_only, RefreshMode requested) {
                 "append_only is not compatible with refresh_mode 'FULL'",
                 "A FULL refresh recomputes the whole table; there is no append path.",
                 "Remove append_only => true, or use refresh_mode => 'DIFFERENTIAL'.");
-  throw Error(sqlstate::kFeatureNotSupported,
-              "append_only stream tables are not available in this version of pg_trickle", "",
-              "Remove append_only => true.");
+  // Accepted otherwise: batches of inserts are appended whether declared or
+  // not; the declaration asks for a WARNING when a delete or update shows up
+  // (and is then withdrawn; see differential_refresh.cpp).
 }
 
 }  // namespace pgt::api

@@ -156,6 +156,11 @@ void mark_for_reinitialize(int64_t pgt_id, const std::string& reason) {
       {std::to_string(pgt_id), reason});
 }
 
+void set_append_only(int64_t pgt_id, bool append_only) {
+  write("UPDATE pgtrickle.pgt_stream_tables SET append_only = $2::boolean WHERE pgt_id = $1::bigint",
+        {std::to_string(pgt_id), bool_text(append_only)});
+}
+
 void set_status(int64_t pgt_id, StreamTableStatus status) {
   write(
       "UPDATE pgtrickle.pgt_stream_tables SET status = $2, updated_at = pg_catalog.now(), "

@@ -79,6 +79,9 @@ void set_frontier(int64_t pgt_id, const std::optional<std::string>& snapshot,
 // its history): the frontier is cleared, the reason kept until then.
 void mark_for_reinitialize(int64_t pgt_id, const std::string& reason);
 
+// Sets append_only (a refresh found a delete in a source declared append-only).
+void set_append_only(int64_t pgt_id, bool append_only);
+
 // Sets status (and resets consecutive_errors / last error when ACTIVE).
 void set_status(int64_t pgt_id, StreamTableStatus status);
 

@@ -6,6 +6,7 @@
 
 #include "catalog/consumed_horizon.h"
 #include "cdc/buffer_grants.h"
+#include "cdc/capture_triggers.h"
 #include "catalog/object_dependencies.h"
 #include "common/scoped_flag.h"
 #include "common/sql_quote.h"
@@ -27,6 +28,7 @@ extern "C" {
 #include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
 #include "storage/bufmgr.h"
@@ -45,9 +47,6 @@ void insert_sentinel(const std::string& buffer) {
                 "'::pg_catalog.xid8, 0)");
 }
 
-constexpr const char* kTriggerNames[] = {"pgt_cdc_ins", "pgt_cdc_upd", "pgt_cdc_del",
-                                         "pgt_cdc_trunc"};
-
 struct SourceColumn {
   int attnum = 0;
   std::string name;
@@ -59,10 +58,6 @@ struct SourceColumn {
 // Buffer columns are named by the source column's attribute number, so that
 // renaming a source column only changes the capture function.
 std::string buffer_column(int attnum) { return quote_ident("c" + std::to_string(attnum)); }
-
-std::string capture_function_name(Oid relid) {
-  return quote_qualified("pgtrickle_changes", "capture_" + std::to_string(relid));
-}
 
 // The columns of a source, each with the type its buffer column gets: the
 // column's type, or for a domain its base type (a buffer stores plain
@@ -179,7 +174,7 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
            "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "SELECT -1 FROM __pgt_old;\n"
            "  ELSIF TG_OP = 'TRUNCATE' THEN\n    " + insert + "VALUES (0);\n"
            "  END IF;\n"
-           "  PERFORM pgtrickle._signal_scheduler(TG_RELID);\n"  // wakes the scheduler at commit
+           "  PERFORM pgtrickle._signal_scheduler(" + std::to_string(relid) + "::pg_catalog.oid);\n"  // wakes the scheduler at commit
            "  RETURN NULL;\n"
            "END\n");
   }
@@ -218,7 +213,7 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
          "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "SELECT -1, " + cols + " FROM __pgt_old;\n"
          "  ELSE\n    INSERT INTO " + buffer + " (__pgt_w) VALUES (0);\n"
          "  END IF;\n"
-         "  PERFORM pgtrickle._signal_scheduler(TG_RELID);\n"  // wakes the scheduler at commit
+         "  PERFORM pgtrickle._signal_scheduler(" + std::to_string(relid) + "::pg_catalog.oid);\n"  // wakes the scheduler at commit
          "  RETURN NULL;\n"
          "END\n");
 }
@@ -238,54 +233,61 @@ bool source_is_unlogged(Oid relid) {
   return persistence == RELPERSISTENCE_UNLOGGED;
 }
 
-void create_triggers(Oid relid, const std::string& source) {
-  ScopedFlag own_ddl(capture_ddl_running);
-  std::string fn = capture_function_name(relid);
-  // Triggers of an earlier capture restored from a dump (they call the
-  // capture function of the table's old oid): replaced.
-  auto restored = pg::spi::run(
-      "SELECT pg_catalog.quote_ident(tgname) FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid "
-      "AND tgname = ANY ('{pgt_cdc_ins,pgt_cdc_upd,pgt_cdc_del,pgt_cdc_trunc}')",
-      {std::to_string(relid)});
-  for (const auto& row : restored.rows) pg::spi::exec("DROP TRIGGER " + *row[0] + " ON " + source);
-  pg::spi::exec("CREATE TRIGGER pgt_cdc_ins AFTER INSERT ON " + source +
-                " REFERENCING NEW TABLE AS __pgt_new FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
-  pg::spi::exec("CREATE TRIGGER pgt_cdc_upd AFTER UPDATE ON " + source +
-                " REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new "
-                "FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
-  pg::spi::exec("CREATE TRIGGER pgt_cdc_del AFTER DELETE ON " + source +
-                " REFERENCING OLD TABLE AS __pgt_old FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
-  pg::spi::exec("CREATE TRIGGER pgt_cdc_trunc AFTER TRUNCATE ON " + source +
-                " FOR EACH STATEMENT EXECUTE FUNCTION " + fn + "()");
-  for (const char* name : kTriggerNames) {
-    // ALWAYS: changes must be captured also when applied with
-    // session_replication_role = replica (logical replication into a source).
-    pg::spi::exec("ALTER TABLE " + source + " ENABLE ALWAYS TRIGGER " + name);
-    Oid trigger = oid_of("SELECT oid::int8 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = $2",
-                         {std::to_string(relid), std::string(name)});
-    catalog::record_extension_dependency(TriggerRelationId, trigger);
-  }
-}
-
 }  // namespace
 
 bool running_capture_ddl() { return capture_ddl_running; }
 
+namespace {
+
+std::vector<Oid> parse_oid_array(const std::optional<std::string>& text) {
+  std::vector<Oid> out;
+  if (text)
+    for (const auto& item : parse_text_array(*text)) out.push_back(static_cast<Oid>(std::stoul(item)));
+  return out;
+}
+
+// The members whose capture triggers write into root's buffer, as recorded.
+std::vector<Oid> recorded_members(Oid root) {
+  return parse_oid_array(pg::spi::scalar(
+      "SELECT member_relids::text FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
+      {std::to_string(root)}));
+}
+
+void record_members(Oid root, const std::vector<Oid>& members) {
+  std::vector<std::string> items;
+  for (Oid m : members) items.push_back(std::to_string(m));
+  pg::spi::exec("UPDATE pgtrickle.pgt_change_tracking SET member_relids = $2::oid[] WHERE source_relid = $1::oid",
+                {std::to_string(root), text_array(items)});
+}
+
+bool relation_exists(Oid relid) {
+  return pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1::oid", {std::to_string(relid)})
+      .has_value();
+}
+
+bool contains(const std::vector<Oid>& list, Oid relid) {
+  return std::find(list.begin(), list.end(), relid) != list.end();
+}
+
+}  // namespace
+
 void check_capture_triggers(Oid relid) {
+  bool intact = capture_triggers_intact(relid, relid);
+  for (Oid member : recorded_members(relid))
+    if (intact && relation_exists(member)) intact = capture_triggers_intact(relid, member);
+  if (intact) return;
   auto state = pg::spi::run(
-      "SELECT pg_catalog.count(*) FILTER (WHERE g.tgenabled = 'A'), "
-      "(SELECT pg_catalog.string_agg(DISTINCT st.pgt_schema || '.' || st.pgt_name, ', ') "
+      "SELECT (SELECT pg_catalog.string_agg(DISTINCT st.pgt_schema || '.' || st.pgt_name, ', ') "
       "FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "
       "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL'), "
-      "$1::oid::pg_catalog.regclass::text "
-      "FROM pg_catalog.pg_trigger g WHERE g.tgrelid = $1::oid AND g.tgname = ANY ($2::text[])",
-      {std::to_string(relid), "{pgt_cdc_ins,pgt_cdc_upd,pgt_cdc_del,pgt_cdc_trunc}"});
+      "$1::oid::pg_catalog.regclass::text",
+      {std::to_string(relid)});
   const pg::spi::Row& row = state.rows.at(0);
-  if (row[0] == std::optional<std::string>(std::to_string(std::size(kTriggerNames)))) return;
   throw Error(sqlstate::kDependentObjectsStillExist,
-              "the change capture of table " + row[2].value_or("?") + " cannot be dropped or disabled",
-              "Stream tables maintained from its changes: " + row[1].value_or("none") +
-                  ". Their refreshes would miss every change made meanwhile.",
+              "the change capture of table " + row[1].value_or("?") + " cannot be dropped or disabled",
+              "Stream tables maintained from its changes: " + row[0].value_or("none") +
+                  ". Their refreshes would miss every change made meanwhile (the capture triggers are on the "
+                  "table and on each of its partitions or inheritance children).",
               "Drop those stream tables or alter them to refresh_mode => 'FULL' first; "
               "pg_trickle removes its triggers itself when no stream table needs them.");
 }
@@ -361,6 +363,58 @@ void install_capture_function(Oid relid, const std::vector<SourceColumn>& column
 }
 }  // namespace
 
+namespace {
+
+// One member's own rows (ONLY: not its members') into root's buffer with
+// weight w: rows that joined (+1) or left (-1) root's hierarchy.
+void emit_member_rows(Oid root, Oid member, const std::vector<SourceColumn>& columns, int weight) {
+  std::string targets = "__pgt_w", values = std::to_string(weight);
+  for (const SourceColumn& c : columns) {
+    targets += ", " + buffer_column(c.attnum);
+    values += ", " + (c.name.empty() ? "NULL::" + c.type_sql : quote_ident(c.name));
+  }
+  pg::spi::exec("INSERT INTO " + dvm::change_buffer_name(root) + " (" + targets + ") SELECT " + values +
+                " FROM ONLY " + qualified_table_name(member));
+}
+
+// Follows root's hierarchy: a partition or child that joined (created,
+// attached, INHERIT) gets the capture triggers and, with emit_rows, its rows
+// enter the buffer as inserts; one that left (detached, NO INHERIT) loses
+// them and its rows leave as deletes; one that was dropped took its rows
+// with it unseen: a TRUNCATE marker makes the readers' next refresh FULL.
+void sync_members(Oid root, const std::vector<SourceColumn>& columns, bool emit_rows) {
+  std::vector<Oid> recorded = recorded_members(root);
+  std::vector<Oid> now = hierarchy_members(root);
+  if (recorded == now) return;
+  ScopedFlag own_ddl(capture_ddl_running);
+  for (Oid member : now) {
+    if (contains(recorded, member)) continue;
+    auto kind = pg::spi::scalar("SELECT relkind::text FROM pg_catalog.pg_class WHERE oid = $1::oid",
+                                {std::to_string(member)});
+    if (kind == std::optional<std::string>("f"))
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "a foreign table cannot join the hierarchy of " + qualified_table_name(root) +
+                      ", whose changes are captured",
+                  "Changes to a foreign table cannot be captured by triggers.",
+                  "Alter the stream tables reading " + qualified_table_name(root) +
+                      " to refresh_mode => 'FULL' first.");
+    create_capture_triggers(root, member);
+    if (emit_rows) emit_member_rows(root, member, columns, 1);
+  }
+  for (Oid member : recorded) {
+    if (contains(now, member)) continue;
+    if (relation_exists(member)) {
+      drop_capture_triggers(root, member);
+      if (emit_rows) emit_member_rows(root, member, columns, -1);
+    } else if (emit_rows) {
+      pg::spi::exec("INSERT INTO " + dvm::change_buffer_name(root) + " (__pgt_w) VALUES (0)");
+    }
+  }
+  record_members(root, now);
+}
+
+}  // namespace
+
 void ensure_capture(const dvm::SourceTable& table) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string relid = std::to_string(table.relid);
@@ -401,18 +455,45 @@ void ensure_capture(const dvm::SourceTable& table) {
   if (!tracked || attnums.size() != before) {
     std::vector<SourceColumn> columns = current_capture(table.relid, attnums, all);
     install_capture_function(table.relid, columns);
-    if (!tracked) create_triggers(table.relid, source);
+    if (!tracked) {
+      ScopedFlag own_ddl(capture_ddl_running);
+      create_capture_triggers(table.relid, table.relid);
+    }
     record_tracking(relid, table.schema, table.name, buffer, columns, table.key_columns);
+    // Its partitions / children: capture from now on (their rows are in the
+    // stream table's first, FULL refresh).
+    if (!tracked) sync_members(table.relid, columns, false);
   }
   sync_buffer_grants(table.relid);
+}
+
+bool hierarchy_captured(Oid root) {
+  bool children = false;
+  pg::guard([&] { children = has_subclass(root); });
+  if (!children) return true;
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  std::vector<Oid> recorded = recorded_members(root);
+  for (Oid member : hierarchy_members(root))
+    if (!contains(recorded, member)) return false;
+  return true;
 }
 
 void sync_capture_with_source(Oid relid) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   bool tracked = false;
   std::vector<int> attnums = captured_attnums(relid, &tracked);
-  if (!tracked) return;
-  check_capture_triggers(relid);
+  if (!tracked) {
+    // A partition or child (now or until this DDL) of captured tables:
+    // those follow.
+    std::vector<std::string> ancestors;
+    for (Oid a : hierarchy_ancestors(relid)) ancestors.push_back(std::to_string(a));
+    auto roots = pg::spi::run(
+        "SELECT source_relid::int8 FROM pgtrickle.pgt_change_tracking "
+        "WHERE source_relid = ANY ($1::oid[]) OR $2::oid = ANY (member_relids) ORDER BY 1",
+        {text_array(ancestors), std::to_string(relid)});
+    for (const auto& row : roots.rows) sync_capture_with_source(static_cast<Oid>(std::stoul(*row[0])));
+    return;
+  }
   auto names = pg::spi::run(
       "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
@@ -471,6 +552,8 @@ void sync_capture_with_source(Oid relid) {
     pg::spi::exec("ALTER TABLE " + buffer + " SET UNLOGGED");
   install_capture_function(relid, columns);
   record_tracking(std::to_string(relid), *names.rows[0][0], *names.rows[0][1], buffer, columns, keys);
+  sync_members(relid, columns, true);
+  check_capture_triggers(relid);
   // The readers' delta SQL is derived from the table as it is now: make
   // every session rebuild its plans.
   pg::spi::exec(
@@ -496,9 +579,9 @@ void drop_unused_capture() {
       "WHERE d.source_relid = t.source_relid AND st.effective_refresh_mode = 'DIFFERENTIAL')");
   for (const auto& row : unused.rows) {
     Oid relid = static_cast<Oid>(std::stoul(*row[0]));
-    if (*row[1] == "t")
-      for (const char* name : kTriggerNames)
-        pg::spi::exec(std::string("DROP TRIGGER IF EXISTS ") + name + " ON " + *row[2]);
+    for (Oid member : recorded_members(relid))
+      if (relation_exists(member)) drop_capture_triggers(relid, member);
+    if (*row[1] == "t") drop_capture_triggers(relid, relid);
     pg::spi::exec("DROP FUNCTION IF EXISTS " + capture_function_name(relid) + "()");
     pg::spi::exec("DROP TABLE IF EXISTS " + dvm::change_buffer_name(relid));
     pg::spi::exec("DELETE FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
@@ -637,12 +720,16 @@ int recover_reset_buffers(const std::vector<Oid>& sources) {
 }  // namespace pgt::cdc
 
 PGT_SQL_FUNCTION(pgt_sync_change_capture) {
+  // Capture's own DDL (its triggers on a source and its members) fires the
+  // event triggers again: nothing to follow then.
+  if (pgt::cdc::running_capture_ddl()) PG_RETURN_VOID();
   pgt::pg::spi::Connection spi;
   pgt::cdc::sync_capture_with_source(PG_GETARG_OID(0));
   PG_RETURN_VOID();
 }
 
 PGT_SQL_FUNCTION(pgt_drop_unused_change_capture) {
+  if (pgt::cdc::running_capture_ddl()) PG_RETURN_VOID();
   pgt::pg::spi::Connection spi;
   pgt::cdc::drop_unused_capture();
   PG_RETURN_VOID();

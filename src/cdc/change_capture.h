@@ -26,6 +26,11 @@ void ensure_capture(const dvm::SourceTable& table);
 // column and makes the next refreshes FULL.
 void sync_capture_with_source(Oid relid);
 
+// Whether every partition / child of a captured table (at any depth) has its
+// capture triggers: false when one joined the hierarchy without the DDL
+// event trigger seeing it (the refresh is then FULL).
+bool hierarchy_captured(Oid root);
+
 // True while capture itself alters a source (ENABLE ALWAYS of its triggers):
 // the DDL event trigger has nothing to check then.
 bool running_capture_ddl();

@@ -41,7 +41,7 @@ Oid marker_index(Relation rel) {
   });
 }
 
-void read_buffer(Oid buffer, const Reader& r, Snapshot snapshot, BufferPending* out) {
+void read_buffer(Oid buffer, const Reader& r, Snapshot snapshot, bool look_for_retractions, BufferPending* out) {
   Relation rel = table_open(buffer, AccessShareLock);
   TupleDesc desc = RelationGetDescr(rel);
   AttrNumber xid_att = get_attnum(buffer, "xid"), w_att = get_attnum(buffer, "__pgt_w");
@@ -52,12 +52,16 @@ void read_buffer(Oid buffer, const Reader& r, Snapshot snapshot, BufferPending* 
   };
   uint64 xid;
   int32 w;
-  // Changes: up to the first unconsumed one.
+  // Changes: up to the first unconsumed one (with look_for_retractions: up
+  // to the first unconsumed retraction, or the end).
   SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, snapshot, 0, nullptr);
   HeapTuple tup;
-  while (!out->changes && HeapTupleIsValid(tup = systable_getnext(scan))) {
+  while (HeapTupleIsValid(tup = systable_getnext(scan))) {
     read(tup, &xid, &w);
-    out->changes = w != 0 && unconsumed(r, xid, tup->t_data);
+    if (w == 0 || (out->changes && w > 0) || !unconsumed(r, xid, tup->t_data)) continue;
+    out->changes = true;
+    out->retractions = w < 0;
+    if (!look_for_retractions || out->retractions) break;
   }
   systable_endscan(scan);
   // Markers and the sentinel (__pgt_w = 0): through the partial index.
@@ -78,7 +82,7 @@ void read_buffer(Oid buffer, const Reader& r, Snapshot snapshot, BufferPending* 
 }  // namespace
 
 std::vector<BufferPending> read_pending_changes(const std::vector<Oid>& sources, const ConsumedFrontier& frontier,
-                                                Snapshot snapshot) {
+                                                Snapshot snapshot, bool look_for_retractions) {
   std::vector<BufferPending> out(sources.size());
   Reader r;
   r.frontier.has_own_xid = frontier.own_xid.has_value();
@@ -101,7 +105,7 @@ std::vector<BufferPending> read_pending_changes(const std::vector<Oid>& sources,
     r.frontier.has_snapshot = frontier_text != nullptr;
     if (r.frontier.has_snapshot)
       r.frontier.snapshot = DirectFunctionCall1(pg_snapshot_in, CStringGetDatum(frontier_text));
-    for (size_t i = 0; i < buffers.size(); i++) read_buffer(buffers[i], r, snapshot, &results[i]);
+    for (size_t i = 0; i < buffers.size(); i++) read_buffer(buffers[i], r, snapshot, look_for_retractions, &results[i]);
   });
   return out;
 }

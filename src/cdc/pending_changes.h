@@ -33,10 +33,13 @@ struct BufferPending {
   bool changes = false;   // an unconsumed change
   bool marker = false;    // an unconsumed TRUNCATE marker
   bool sentinel = false;  // the sentinel row (gone after a crash emptied the unlogged buffer)
+  // An unconsumed retraction (a delete, the old row of an update): looked
+  // for only when asked (it reads every unconsumed change).
+  bool retractions = false;
 };
 
 // Per source (its buffer pgtrickle_changes.changes_<relid>), as `snapshot` sees it.
 std::vector<BufferPending> read_pending_changes(const std::vector<Oid>& sources, const ConsumedFrontier& frontier,
-                                                Snapshot snapshot);
+                                                Snapshot snapshot, bool look_for_retractions = false);
 
 }  // namespace pgt::cdc

@@ -104,6 +104,20 @@ std::string apply_delta_sql(const std::string& table, const std::vector<OutputCo
          "SELECT (SELECT pg_catalog.count(*) FROM ins), 0::int8, (SELECT pg_catalog.count(*) FROM del)";
 }
 
+std::string append_delta_sql(const std::string& table, const std::vector<OutputColumn>& columns,
+                             const std::vector<DeltaTerm>& terms, bool unique_ids) {
+  bool all_positive = true;
+  for (const DeltaTerm& term : terms) all_positive = all_positive && term_sign(term) > 0;
+  // Positive terms of inserts hold each new row once, with weight 1 (a
+  // keyless duplicate is another row); otherwise consolidate (a join's
+  // two-delta term subtracts what two one-delta terms both counted).
+  std::string rows = all_positive ? signed_terms_sql(columns, terms) : consolidated_delta_sql(columns, terms);
+  std::string copies = unique_ids ? "" : ", pg_catalog.generate_series(1, d." + std::string(kWeight) + ") g";
+  return "WITH ins AS (INSERT INTO " + table + " (" + join(column_refs("", columns), ", ") + ", " + kRowId +
+         ") SELECT " + join(column_refs("d", columns), ", ") + ", d." + kId + " FROM (" + rows + ") d" + copies +
+         " WHERE d." + kWeight + " > 0 RETURNING 1) SELECT pg_catalog.count(*), 0::int8, 0::int8 FROM ins";
+}
+
 std::string full_insert_sql(const std::string& table, const std::vector<OutputColumn>& columns,
                             const std::string& full_query_sql) {
   std::vector<std::string> cols = column_refs("", columns);

@@ -51,6 +51,15 @@ std::string apply_delta_sql(const std::string& qualified_table,
                             const std::vector<OutputColumn>& columns,
                             const std::string& consolidated_sql, bool unique_ids);
 
+// The statement that applies a delta of inserts only, to a query whose result
+// only grows with inserts (no outer or anti join): its rows are inserted (as
+// many copies as their weight where ids are not unique), nothing is deleted
+// or updated, and no id is looked up in the table. Terms that each read one
+// table's inserts (every term positive) are not even consolidated. Returns
+// one row (inserted, 0, 0).
+std::string append_delta_sql(const std::string& qualified_table, const std::vector<OutputColumn>& columns,
+                             const std::vector<DeltaTerm>& terms, bool unique_ids);
+
 // INSERT ... SELECT of the full query (the term with no delta relation) into
 // the storage table.
 std::string full_insert_sql(const std::string& qualified_table,

@@ -97,6 +97,11 @@ struct PlanNode {
   // or one row per group), and of bounded width (a btree can index them).
   bool unique_ids = false;
   bool bounded_ids = true;
+  // SelectProjectJoin: inserts into its tables only add rows to its result
+  // (no outer join, EXISTS / IN: an insert can remove a padded or anti-joined
+  // row there). Then a batch of inserts only is applied by plain INSERTs
+  // (plan_append_sql).
+  bool grows_with_inserts = false;
 
   // What the node's SQL is generated from (filled when SQL is asked for).
   std::vector<OutputColumn> columns;  // the rows it produces

@@ -60,6 +60,13 @@ std::string plan_apply_sql(const std::string& table, const PlanNode& root, const
   return apply_delta_sql(table, root.columns, consolidated_delta_sql(root.columns, terms), root.unique_ids);
 }
 
+std::string plan_append_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed) {
+  if (root.kind != PlanNodeKind::SelectProjectJoin || !root.grows_with_inserts) return "";
+  std::vector<DeltaTerm> terms = needed_terms(root, changed);
+  if (terms.empty()) return "";
+  return append_delta_sql(table, root.columns, terms, root.unique_ids);
+}
+
 bool plan_apply_depends_on_changed(const PlanNode& root) { return root.kind != PlanNodeKind::PartitionRescan; }
 
 std::string plan_touched_partitions_sql(const PlanNode& root) {

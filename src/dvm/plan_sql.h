@@ -26,6 +26,11 @@ std::string plan_full_insert_sql(const std::string& table, const PlanNode& root)
 // nullptr: all. "" when no term is left.
 std::string plan_apply_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed);
 
+// For a batch of inserts only: the statement that appends them (see
+// dvm::append_delta_sql), or "" when the plan's result can lose rows on
+// inserts (or no term is left).
+std::string plan_append_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed);
+
 // Whether plan_apply_sql depends on `changed` (not for partition rescan,
 // whose touched partitions are read from every leaf's delta).
 bool plan_apply_depends_on_changed(const PlanNode& root);

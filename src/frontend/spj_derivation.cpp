@@ -64,6 +64,46 @@ void add_setop_column(Node* node, Oid type, Oid collation) {
 }
 
 
+// Why a table the query reads cannot be followed through its changes, or
+// nullptr. watched: read by a subquery in an expression (a change to it
+// makes the refresh FULL, which reads it as a FULL refresh does).
+//
+// A table is captured by statement triggers on it and on every member of
+// its partition tree or inheritance hierarchy, all writing into its buffer
+// (cdc/change_capture.h): a statement on the table itself reports the rows
+// of its partitions / children too, a statement on a member reports that
+// member's. So a hierarchy is read whole; a member alone (a partition, a
+// child, ONLY the parent) cannot be: the transition tables of a statement
+// on an ancestor do not say which member a row is in.
+const char* unmaintainable_source(RangeTblEntry* rte, bool watched) {
+  if (rte->relkind == RELKIND_MATVIEW) return "a materialized view as a source";
+  if (rte->relkind == RELKIND_FOREIGN_TABLE) return "a foreign table as a source";
+  if (rte->relkind == RELKIND_PARTITIONED_TABLE) {
+    if (!rte->inh) return "ONLY on a partitioned table";
+  } else if (rte->relkind != RELKIND_RELATION) {
+    return "a source that is not a table";
+  } else if (!rte->inh && has_subclass(rte->relid) && find_inheritance_children(rte->relid, NoLock) != NIL) {
+    return "ONLY on a table with inheritance children";
+  }
+  if (get_rel_relispartition(rte->relid)) return "a single partition as a source";
+  if (has_superclass(rte->relid)) return "an inheritance child as a source";
+  if (!watched) {
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
+    bool rls = HeapTupleIsValid(tup) && reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;
+    if (HeapTupleIsValid(tup)) ReleaseSysCache(tup);
+    if (rls) return "row-level security on a source";
+  }
+  // Catalogs are written without triggers: their changes cannot be captured
+  // (system catalogs refuse triggers; pg_trickle writes its own catalog in C,
+  // bypassing them).
+  Oid nsp = get_rel_namespace(rte->relid);
+  if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp)) return "a system catalog as a source";
+  const char* nsp_name = get_namespace_name(nsp);
+  if (nsp_name != nullptr && (strcmp(nsp_name, "pgtrickle") == 0 || strcmp(nsp_name, "pgtrickle_changes") == 0))
+    return "pg_trickle's own catalog or change buffers as a source";
+  return nullptr;
+}
+
 // Why (if at all) a query is not select-project-join over tables. Returns a
 // static phrase, and the relation concerned where there is one.
 // top: outer joins of the top level are allowed (see outer_join_expansion.h).
@@ -82,29 +122,7 @@ const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
     switch (rte->rtekind) {
       case RTE_RELATION: {
         *relid = rte->relid;
-        if (rte->relkind == RELKIND_MATVIEW) return "a materialized view as a source";
-        if (rte->relkind == RELKIND_FOREIGN_TABLE) return "a foreign table as a source";
-        // Statement triggers on a partitioned or inheritance parent do not see
-        // statements aimed at its partitions or children directly.
-        if (rte->relkind == RELKIND_PARTITIONED_TABLE) return "a partitioned table as a source";
-        if (rte->relkind != RELKIND_RELATION) return "a source that is not a table";
-        if (rte->inh && has_subclass(rte->relid)) return "a table with inheritance children as a source";
-        if (get_rel_relispartition(rte->relid)) return "a partition as a source";
-        // Statements on its parent change its rows without firing its
-        // statement triggers.
-        if (has_superclass(rte->relid)) return "an inheritance child as a source";
-        HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
-        bool rls = HeapTupleIsValid(tup) && reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;
-        if (HeapTupleIsValid(tup)) ReleaseSysCache(tup);
-        if (rls) return "row-level security on a source";
-        // Catalogs are written without triggers: their changes cannot be
-        // captured (system catalogs refuse triggers; pg_trickle writes its
-        // own catalog in C, bypassing them).
-        Oid nsp = get_rel_namespace(rte->relid);
-        if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp)) return "a system catalog as a source";
-        const char* nsp_name = get_namespace_name(nsp);
-        if (nsp_name != nullptr && (strcmp(nsp_name, "pgtrickle") == 0 || strcmp(nsp_name, "pgtrickle_changes") == 0))
-          return "pg_trickle's own catalog or change buffers as a source";
+        if (const char* refused = unmaintainable_source(rte, false)) return refused;
         Bitmapset* cols = pgt_rte_selected_cols(q, rte);
         int member = -1;
         while ((member = bms_next_member(cols, member)) >= 0)
@@ -764,12 +782,9 @@ dvm::PlanNode plan_select_project_join(Query* query, bool generate_sql) {
     auto visit = [](RangeTblEntry* rte, Query* owner, void* ctx) {
       (void)owner;  // read by PostgreSQL 16+'s pgt_rte_selected_cols
       auto* out = static_cast<List**>(ctx);
-      const char* refused = nullptr;
       // A view's own entry (kept by the rewriter for permission checks) is not read.
       if (rte->relkind == RELKIND_VIEW) return;
-      if (rte->relkind != RELKIND_RELATION) refused = "a subquery in an expression reading something other than a table";
-      else if (rte->inh && has_subclass(rte->relid)) refused = "a subquery in an expression reading a table with inheritance children";
-      else if (get_rel_relispartition(rte->relid)) refused = "a subquery in an expression reading a partition";
+      const char* refused = unmaintainable_source(rte, true);
       auto* t = static_cast<SublinkTable*>(palloc(sizeof(SublinkTable)));
       *t = {rte->relid, refused, bms_copy(pgt_rte_selected_cols(owner, rte))};
       *out = lappend(*out, t);
@@ -843,6 +858,7 @@ dvm::PlanNode plan_select_project_join(Query* query, bool generate_sql) {
     spj.children.insert(spj.children.begin(), std::move(expanded));
   }
   for (dvm::PlanNode& w : watched) spj.children.push_back(std::move(w));
+  spj.grows_with_inserts = negative == 0 && distinct_key_leaves == 0;
 
   if (!generate_sql) {
     spj.strategy = "inclusion-exclusion over " + std::to_string(query_scans.size()) + " scan" +
@@ -869,7 +885,7 @@ dvm::PlanNode plan_select_project_join(Query* query, bool generate_sql) {
   }
   spj.strategy = "inclusion-exclusion over " + std::to_string(query_scans.size()) + " scan" +
                  (query_scans.size() == 1 ? "" : "s") + ", " + std::to_string(spj.terms.size()) + " term" +
-                 (spj.terms.size() == 1 ? "" : "s");
+                 (spj.terms.size() == 1 ? "" : "s") + (spj.grows_with_inserts ? "; batches of inserts appended" : "");
   return spj;
 }
 

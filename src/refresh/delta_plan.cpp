@@ -33,6 +33,11 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
       std::vector<unsigned> relids(changed.begin(), changed.end());
       return dvm::plan_apply_sql(table, plan->root, &relids);
     };
+  if (!dvm::plan_append_sql(table, root, nullptr).empty())
+    sql.append_for_changed = [plan, table](const std::vector<Oid>& changed) {
+      std::vector<unsigned> relids(changed.begin(), changed.end());
+      return dvm::plan_append_sql(table, plan->root, &relids);
+    };
   std::vector<std::string> buffers, full_refresh_buffers;
   for (const auto& t : plan->tables) buffers.push_back(dvm::change_buffer_name(t.relid));
   for (unsigned relid : plan->full_refresh_sources) full_refresh_buffers.push_back(dvm::change_buffer_name(relid));

@@ -23,6 +23,9 @@ struct DeltaSql {
   // terms reading another source's changes left out ("" when none is left).
   // Unset for partition rescan (it runs every leaf's terms).
   std::function<std::string(const std::vector<Oid>& changed)> apply_for_changed;
+  // The same for a batch of inserts only, appended (dvm::plan_append_sql);
+  // unset when the query's result can lose rows on inserts.
+  std::function<std::string(const std::vector<Oid>& changed)> append_for_changed;
   // Partition rescan only (see dvm/partition_sql.h): the touched partitions,
   // whose three values follow the delta parameters of `apply`.
   std::string touched_partitions;

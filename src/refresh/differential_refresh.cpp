@@ -59,6 +59,9 @@ struct DeltaPlans {
   // changed sources (bit i: sources[i]); null: no term reads their changes.
   std::function<std::string(const std::vector<Oid>&)> apply_for_changed;
   std::unordered_map<uint64_t, std::unique_ptr<pg::spi::KeptPlan>> apply_for_changed_plans;
+  // For batches of inserts only (unset: the result can lose rows on inserts).
+  std::function<std::string(const std::vector<Oid>&)> append_for_changed;
+  std::unordered_map<uint64_t, std::unique_ptr<pg::spi::KeptPlan>> append_plans;
   std::unique_ptr<pg::spi::KeptPlan> touched_partitions;  // partition rescan only
   std::unique_ptr<pg::spi::KeptPlan> full_insert;
 };
@@ -106,6 +109,7 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
   }
   plans.full_insert = std::make_unique<pg::spi::KeptPlan>(sql.full_insert, delta_param_types());
   plans.apply_for_changed = sql.apply_for_changed;
+  plans.append_for_changed = sql.append_for_changed;
   plans.sources = sql.sources;
   plans.read_columns = sql.read_columns;
   for (Oid relid : sql.sources)
@@ -151,12 +155,17 @@ struct PendingChanges {
   bool truncated = false;                // a TRUNCATE marker
   bool subquery_source_changed = false;  // a change to a table read by an expression's subquery
   bool buffer_reset = false;             // a buffer lost its sentinel
+  // An unconsumed delete (or the old row of an update); only looked for
+  // where a batch of inserts alone has a faster path.
+  bool retractions = false;
 
   static PendingChanges read(const DeltaPlans& plans, const catalog::StreamTable& st, Snapshot snapshot) {
     PendingChanges p;
     p.per_source.assign(plans.sources.size(), false);
+    bool look_for_retractions = static_cast<bool>(plans.append_for_changed) || st.append_only;
     auto buffers = cdc::read_pending_changes(plans.sources, {st.frontier, st.frontier_own_xid, st.frontier_own_cid},
-                                             snapshot);
+                                             snapshot, look_for_retractions);
+    p.retractions = !look_for_retractions;
     for (size_t i = 0; i < buffers.size(); i++) {
       const cdc::BufferPending& b = buffers[i];
       p.per_source[i] = b.changes;
@@ -164,6 +173,7 @@ struct PendingChanges {
       p.truncated = p.truncated || b.marker;
       p.subquery_source_changed = p.subquery_source_changed || (plans.forces_full[i] && (b.changes || b.marker));
       p.buffer_reset = p.buffer_reset || !b.sentinel;
+      p.retractions = p.retractions || b.retractions;
     }
     return p;
   }
@@ -183,11 +193,11 @@ std::optional<int64_t> pending_count_over(const DeltaPlans& plans, const pg::spi
   return count;
 }
 
-// The apply statement for the sources that changed: the one with every
-// term when all did; nullptr when no term reads a changed source.
-const pg::spi::KeptPlan* apply_plan_for(DeltaPlans& plans, const std::vector<bool>& changed) {
-  bool all = std::find(changed.begin(), changed.end(), false) == changed.end();
-  if (all || !plans.apply_for_changed || changed.size() > 64) return plans.apply.get();
+// The statement (kept per set of changed sources) that make(changed
+// sources) returns; nullptr when it is "".
+const pg::spi::KeptPlan* kept_plan_for(DeltaPlans& plans, const std::vector<bool>& changed,
+                                       const std::function<std::string(const std::vector<Oid>&)>& make,
+                                       std::unordered_map<uint64_t, std::unique_ptr<pg::spi::KeptPlan>>* kept) {
   uint64_t mask = 0;
   std::vector<Oid> relids;
   for (size_t i = 0; i < changed.size(); i++)
@@ -195,14 +205,21 @@ const pg::spi::KeptPlan* apply_plan_for(DeltaPlans& plans, const std::vector<boo
       mask |= uint64_t{1} << i;
       relids.push_back(plans.sources[i]);
     }
-  auto it = plans.apply_for_changed_plans.find(mask);
-  if (it == plans.apply_for_changed_plans.end()) {
-    std::string sql = plans.apply_for_changed(relids);
-    it = plans.apply_for_changed_plans
-             .emplace(mask, sql.empty() ? nullptr : std::make_unique<pg::spi::KeptPlan>(sql, delta_param_types()))
+  auto it = kept->find(mask);
+  if (it == kept->end()) {
+    std::string sql = make(relids);
+    it = kept->emplace(mask, sql.empty() ? nullptr : std::make_unique<pg::spi::KeptPlan>(sql, delta_param_types()))
              .first;
   }
   return it->second.get();
+}
+
+// The apply statement for the sources that changed: the one with every
+// term when all did; nullptr when no term reads a changed source.
+const pg::spi::KeptPlan* apply_plan_for(DeltaPlans& plans, const std::vector<bool>& changed) {
+  bool all = std::find(changed.begin(), changed.end(), false) == changed.end();
+  if (all || !plans.apply_for_changed || changed.size() > 64) return plans.apply.get();
+  return kept_plan_for(plans, changed, plans.apply_for_changed, &plans.apply_for_changed_plans);
 }
 
 // A refresh reads the sources and their change buffers with the privileges
@@ -228,8 +245,9 @@ void check_owner_can_read_sources(const DeltaPlans& plans, const catalog::Stream
   }
 }
 
-// Applies the pending changes (on the refresh's snapshot).
-RefreshResult apply_delta(Oid storage_relid, DeltaPlans& plans, const std::vector<bool>& changed,
+// Applies the pending changes (on the refresh's snapshot); append: they are
+// inserts only, into a query whose result only grows with them.
+RefreshResult apply_delta(Oid storage_relid, DeltaPlans& plans, const std::vector<bool>& changed, bool append,
                           const pg::spi::Params& previous, Snapshot snapshot) {
   pg::spi::Params params = previous;
   if (plans.touched_partitions) {
@@ -238,7 +256,9 @@ RefreshResult apply_delta(Oid storage_relid, DeltaPlans& plans, const std::vecto
     if (!row.at(0)) return {};  // the changes cancelled out before reaching a partition
     params.insert(params.end(), row.begin(), row.end());
   }
-  const pg::spi::KeptPlan* apply = apply_plan_for(plans, changed);
+  const pg::spi::KeptPlan* apply =
+      append && changed.size() <= 64 ? kept_plan_for(plans, changed, plans.append_for_changed, &plans.append_plans)
+                                     : apply_plan_for(plans, changed);
   if (!apply) return {};
   pg::MergeCountCapture merged(storage_relid);
   auto counts = apply->run(params, snapshot);
@@ -299,8 +319,9 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
                          : "first refresh (no frontier yet)";
   } else if (hierarchy_changed) {
     outcome.action = RefreshAction::Full;
-    outcome.reason = "a source table gained inheritance children or became a partition; their changes "
-                     "are not captured (recreate the stream table, or use refresh_mode => 'FULL')";
+    outcome.reason = "a source table became a partition or inheritance child, or one of its partitions / "
+                     "children is not captured; statements on those are not seen (recreate the stream table, or "
+                     "use refresh_mode => 'FULL')";
     pg::warning("stream table \"" + st.display_name() + "\" was refreshed FULL", outcome.reason + ".",
                 "Recreate it, or alter it to refresh_mode => 'FULL'.");
   } else if (pending.subquery_source_changed) {
@@ -308,7 +329,8 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     outcome.reason = "a table read by a subquery in an expression (scalar subquery, EXISTS / IN) changed";
   } else if (pending.truncated) {
     outcome.action = RefreshAction::Full;
-    outcome.reason = "a source table was truncated (or a captured column changed type)";
+    outcome.reason = "a source table (or one of its partitions / children) was truncated or dropped, or a captured "
+                     "column changed type";
   } else if (!pending.any) {
     outcome.action = RefreshAction::NoData;
   } else {
@@ -327,6 +349,20 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
                        " (pg_trickle.differential_max_change_ratio) of the sources' " +
                        std::to_string(static_cast<int64_t>(rows)) + " rows";
     }
+  }
+
+  // Inserts only, into a query whose result only grows with them: appended.
+  bool append = outcome.action == RefreshAction::Differential && plans.append_for_changed && !pending.retractions;
+  if (append) outcome.reason = "append-only: every pending change is an insert (appended without lookups)";
+  if (outcome.action == RefreshAction::Differential && st.append_only && pending.retractions) {
+    // append_only => true declared the sources insert-only: say that it
+    // was wrong, and stop expecting it.
+    catalog::set_append_only(st.pgt_id, false);
+    pg::warning("stream table \"" + st.display_name() + "\" is no longer append-only",
+                "A source of it had a delete or an update; the change was applied in full and append_only was "
+                "set to false.",
+                "Inserts alone are still appended without any declaration; append_only => true only asks to be "
+                "told when that stops.");
   }
 
   if (outcome.action != RefreshAction::NoData) {
@@ -358,7 +394,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
       } else {
         std::string failure;
         try {
-          pg::guard_subtransaction([&] { outcome.rows = apply_delta(st.relid, plans, pending.per_source, previous, snapshot.get()); });
+          pg::guard_subtransaction([&] { outcome.rows = apply_delta(st.relid, plans, pending.per_source, append, previous, snapshot.get()); });
         } catch (const pg::PgError& e) {
           // An expression can fail (60 / 0) on changes that cancel out (a row
           // inserted and deleted again) or on rows the sources no longer

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "cdc/change_capture.h"
 #include "pg/boundary.h"
 
 extern "C" {
@@ -82,12 +83,11 @@ SnapshotFrontier frontier_of(Snapshot snapshot) {
 bool source_hierarchy_changed(const std::vector<Oid>& scanned_with_children, const std::vector<Oid>& sources) {
   bool changed = false;
   pg::guard([&] {
-    for (Oid relid : scanned_with_children)
-      // relhassubclass may stay set after the last child is gone: look.
-      if (has_subclass(relid) && find_inheritance_children(relid, NoLock) != NIL) changed = true;
     for (Oid relid : sources)
       if (has_superclass(relid)) changed = true;
   });
+  for (Oid relid : scanned_with_children)
+    if (!cdc::hierarchy_captured(relid)) changed = true;
   return changed;
 }
 

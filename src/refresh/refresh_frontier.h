@@ -28,9 +28,10 @@ struct SnapshotFrontier {
 // Of the given (registered) snapshot.
 SnapshotFrontier frontier_of(Snapshot snapshot);
 
-// Whether a source gained inheritance children (of those scanned with
-// children) or became a child (of any): statement triggers do not see
-// statements aimed at those, so the refresh must be FULL.
+// Whether a source became a partition or child (of any), or a partitioned /
+// inheritance source read with its members has a member without capture
+// triggers (cdc::hierarchy_captured): statements aimed at those are not
+// seen, so the refresh must be FULL.
 bool source_hierarchy_changed(const std::vector<Oid>& scanned_with_children, const std::vector<Oid>& sources);
 
 // Rows in the table per statistics; nullopt when it was never analyzed.

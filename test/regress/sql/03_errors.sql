@@ -62,7 +62,6 @@ SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', refresh_mode => 'F
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', refresh_mode => 'FULL', diamond_consistency => 'sometimes');
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', refresh_mode => 'FULL', diamond_schedule_policy => 'random');
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', refresh_mode => 'FULL', append_only => true);
-SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', append_only => true);
 -- NULL arguments.
 SELECT pgtrickle.create_stream_table(NULL, 'SELECT 1 AS x');
 SELECT pgtrickle.create_stream_table('bad1', NULL);

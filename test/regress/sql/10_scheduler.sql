@@ -8,10 +8,11 @@ SET pg_trickle.scheduler_interval_ms = 100;
 SET pg_trickle.max_consecutive_errors = 5;
 
 -- Capture triggers wake the database's scheduler when their transaction
--- commits (a no-op without one, as here).
+-- commits (a no-op without one, as here), naming the captured table (also
+-- when the trigger that fired is on one of its partitions).
 CREATE TABLE sch_src (id int PRIMARY KEY);
 SELECT pgtrickle.create_stream_table('sch_st', 'SELECT id FROM sch_src', schedule => '1s');
-SELECT p.prosrc LIKE '%PERFORM pgtrickle._signal_scheduler(TG_RELID);%' AS signals
+SELECT p.prosrc LIKE '%PERFORM pgtrickle._signal_scheduler(' || 'sch_src'::regclass::oid || '::pg_catalog.oid);%' AS signals
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'pgtrickle_changes' AND p.proname = 'capture_' || 'sch_src'::regclass::oid;
 INSERT INTO sch_src VALUES (1);

@@ -1,0 +1,46 @@
+// The capture triggers of a captured table ("root"): four statement-level
+// triggers (AFTER INSERT / UPDATE / DELETE with transition tables, AFTER
+// TRUNCATE), enabled ALWAYS, on the root and on every member of its
+// partition tree or inheritance hierarchy, all calling the root's capture
+// function, which writes into the root's buffer.
+//
+// A statement fires the statement triggers of the table it names only:
+// one on the root reports the rows of every member it changes in the root's
+// transition tables (converted to the root's columns), one on a member
+// reports that member's rows (and its own members'). So every change is
+// captured once, whichever table a statement names.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pg/pg_headers.h"
+
+namespace pgt::cdc {
+
+// pgtrickle_changes.capture_<root>: the trigger function.
+std::string capture_function_name(Oid root);
+
+// Creates the four triggers on `on` (the root or one of its members),
+// replacing those of an earlier capture restored from a dump, enabled ALWAYS
+// (changes applied by logical replication are captured too) and owned by the
+// extension.
+void create_capture_triggers(Oid root, Oid on);
+
+// Drops them from `on` (if it still has them).
+void drop_capture_triggers(Oid root, Oid on);
+
+// Whether `on` has all four, enabled ALWAYS.
+bool capture_triggers_intact(Oid root, Oid on);
+
+// Every member of root's partition tree or inheritance hierarchy, at any
+// depth (not root itself); empty for a table without any.
+std::vector<Oid> hierarchy_members(Oid root);
+
+// The tables above relid in its hierarchy (parents first), if any.
+std::vector<Oid> hierarchy_ancestors(Oid relid);
+
+// "schema"."name" of a relation ("" when it is gone).
+std::string qualified_table_name(Oid relid);
+
+}  // namespace pgt::cdc
