@@ -134,6 +134,9 @@ CREATE TABLE pgtrickle.pgt_change_tracking (
     -- The partitions / inheritance children whose capture triggers write into
     -- this buffer (every member of the source's hierarchy, at any depth).
     member_relids     oid[] NOT NULL DEFAULT '{}',
+    -- Captured row by row (the source is itself a partition or inheritance
+    -- child: statements on its ancestors do not fire its statement triggers).
+    row_level         boolean NOT NULL DEFAULT false,
     created_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE pgtrickle.pgt_change_tracking IS 'pg_trickle: change buffers of source tables';

@@ -31,6 +31,14 @@ std::string names_array(Oid root, Oid on) {
   return array + "}";
 }
 
+bool is_partitioned(Oid relid) {
+  return pg::spi::scalar("SELECT relkind::text FROM pg_catalog.pg_class WHERE oid = $1::oid", {std::to_string(relid)}) ==
+         std::optional<std::string>("p");
+}
+
+// Row-level capture puts no row triggers on a partitioned table (see the header).
+bool only_truncate(Oid on, bool row_level) { return row_level && is_partitioned(on); }
+
 }  // namespace
 
 std::string qualified_table_name(Oid relid) {
@@ -56,13 +64,14 @@ std::string capture_function_name(Oid root) {
   return quote_qualified("pgtrickle_changes", "capture_" + std::to_string(root));
 }
 
-void create_capture_triggers(Oid root, Oid on) {
+void create_capture_triggers(Oid root, Oid on, bool row_level) {
   std::string table = qualified_table_name(on);
   std::string fn = capture_function_name(root) + "()";
   drop_capture_triggers(root, on);
   auto create = [&](const char* op, const std::string& event) {
     std::string name = quote_ident(trigger_name(root, on, op));
-    pg::spi::exec("CREATE TRIGGER " + name + " AFTER " + event + " FOR EACH STATEMENT EXECUTE FUNCTION " + fn);
+    std::string level = row_level && std::string(op) != "trunc" ? " FOR EACH ROW" : " FOR EACH STATEMENT";
+    pg::spi::exec("CREATE TRIGGER " + name + " AFTER " + event + level + " EXECUTE FUNCTION " + fn);
     // ALWAYS: changes must be captured also when applied with
     // session_replication_role = replica (logical replication into a source).
     pg::spi::exec("ALTER TABLE " + table + " ENABLE ALWAYS TRIGGER " + name);
@@ -70,9 +79,17 @@ void create_capture_triggers(Oid root, Oid on) {
                                {std::to_string(on), trigger_name(root, on, op)});
     catalog::record_extension_dependency(TriggerRelationId, static_cast<Oid>(std::stoul(*oid)));
   };
-  create("ins", "INSERT ON " + table + " REFERENCING NEW TABLE AS __pgt_new");
-  create("upd", "UPDATE ON " + table + " REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new");
-  create("del", "DELETE ON " + table + " REFERENCING OLD TABLE AS __pgt_old");
+  if (row_level) {
+    if (!only_truncate(on, row_level)) {
+      create("ins", "INSERT ON " + table);
+      create("upd", "UPDATE ON " + table);
+      create("del", "DELETE ON " + table);
+    }
+  } else {
+    create("ins", "INSERT ON " + table + " REFERENCING NEW TABLE AS __pgt_new");
+    create("upd", "UPDATE ON " + table + " REFERENCING OLD TABLE AS __pgt_old NEW TABLE AS __pgt_new");
+    create("del", "DELETE ON " + table + " REFERENCING OLD TABLE AS __pgt_old");
+  }
   create("trunc", "TRUNCATE ON " + table);
 }
 
@@ -86,12 +103,19 @@ void drop_capture_triggers(Oid root, Oid on) {
   for (const auto& row : existing.rows) pg::spi::exec("DROP TRIGGER " + *row[0] + " ON " + table);
 }
 
-bool capture_triggers_intact(Oid root, Oid on) {
+bool capture_triggers_intact(Oid root, Oid on, bool row_level) {
   auto enabled = pg::spi::scalar(
       "SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid "
       "AND tgname = ANY ($2::text[]) AND tgenabled = 'A'",
       {std::to_string(on), names_array(root, on)});
-  return enabled == std::optional<std::string>(std::to_string(std::size(kOperations)));
+  size_t expected = only_truncate(on, row_level) ? 1 : std::size(kOperations);
+  return enabled == std::optional<std::string>(std::to_string(expected));
+}
+
+bool hierarchy_member(Oid relid) {
+  return pg::spi::scalar("SELECT c.relispartition OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i "
+                         "WHERE i.inhrelid = c.oid) FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
+                         {std::to_string(relid)}) == std::optional<std::string>("t");
 }
 
 std::vector<Oid> hierarchy_members(Oid root) {

@@ -9,6 +9,14 @@
 // transition tables (converted to the root's columns), one on a member
 // reports that member's rows (and its own members'). So every change is
 // captured once, whichever table a statement names.
+//
+// A root that is itself a partition or an inheritance child (read alone) is
+// captured row by row instead ("row-level"): a statement on one of its
+// ancestors changes its rows without firing its statement triggers, but
+// fires the row triggers of the table each row is in. Then its members (and
+// it) get FOR EACH ROW triggers for INSERT / UPDATE / DELETE, except a
+// partitioned one (PostgreSQL would clone them onto its partitions, which
+// get their own), and a TRUNCATE trigger each.
 #pragma once
 
 #include <string>
@@ -25,13 +33,17 @@ std::string capture_function_name(Oid root);
 // replacing those of an earlier capture restored from a dump, enabled ALWAYS
 // (changes applied by logical replication are captured too) and owned by the
 // extension.
-void create_capture_triggers(Oid root, Oid on);
+void create_capture_triggers(Oid root, Oid on, bool row_level);
 
 // Drops them from `on` (if it still has them).
 void drop_capture_triggers(Oid root, Oid on);
 
-// Whether `on` has all four, enabled ALWAYS.
-bool capture_triggers_intact(Oid root, Oid on);
+// Whether `on` has all it should have, enabled ALWAYS.
+bool capture_triggers_intact(Oid root, Oid on, bool row_level);
+
+// Whether relid is a partition or an inheritance child (a statement on an
+// ancestor changes its rows without firing its statement triggers).
+bool hierarchy_member(Oid relid);
 
 // Every member of root's partition tree or inheritance hierarchy, at any
 // depth (not root itself); empty for a table without any.

@@ -218,6 +218,42 @@ std::string capture_function_sql(Oid relid, const std::vector<SourceColumn>& col
          "END\n");
 }
 
+// The PL/pgSQL body of a row-level capture trigger function (a source that
+// is a member of a hierarchy: see capture_triggers.h): one buffer row per
+// inserted or deleted row, two per updated row whose captured columns
+// changed (their values, or their text where equal values can differ).
+std::string row_capture_function_sql(Oid relid, const std::vector<SourceColumn>& columns) {
+  std::string buffer = dvm::change_buffer_name(relid);
+  std::string targets = "__pgt_w", old_values = "-1", new_values = "1", changed;
+  for (const SourceColumn& c : columns) {
+    targets += ", " + buffer_column(c.attnum);
+    std::string col = c.name.empty() ? "" : quote_ident(c.name);
+    old_values += ", " + (col.empty() ? "NULL::" + c.type_sql : "OLD." + col);
+    new_values += ", " + (col.empty() ? "NULL::" + c.type_sql : "NEW." + col);
+    if (col.empty()) continue;
+    std::string by_value = "OLD." + col + " IS DISTINCT FROM NEW." + col;
+    std::string by_text = "OLD." + col + "::pg_catalog.text IS DISTINCT FROM NEW." + col + "::pg_catalog.text";
+    std::string test = !frontend::type_has_equality(c.type) ? by_text
+                       : frontend::equality_means_identical(c.type, c.collation) ? by_value
+                                                                                  : "(" + by_value + " OR " + by_text + ")";
+    changed += (changed.empty() ? "" : " OR ") + test;
+  }
+  std::string insert = "INSERT INTO " + buffer + " (" + targets + ") VALUES ";
+  return capture_function_definition(relid,
+         "BEGIN\n"
+         "  IF TG_OP = 'INSERT' THEN\n    " + insert + "(" + new_values + ");\n"
+         "  ELSIF TG_OP = 'DELETE' THEN\n    " + insert + "(" + old_values + ");\n"
+         "  ELSIF TG_OP = 'UPDATE' THEN\n" +
+         (changed.empty() ? "    NULL;\n"
+                          : "    IF " + changed + " THEN\n      " + insert + "(" + old_values + "), (" + new_values +
+                                ");\n    END IF;\n") +
+         "  ELSE\n    INSERT INTO " + buffer + " (__pgt_w) VALUES (0);\n"
+         "  END IF;\n"
+         "  PERFORM pgtrickle._signal_scheduler(" + std::to_string(relid) + "::pg_catalog.oid);\n"
+         "  RETURN NULL;\n"
+         "END\n");
+}
+
 Oid oid_of(const std::string& sql, const pg::spi::Params& params) {
   auto v = pg::spi::scalar(sql, params);
   return v ? static_cast<Oid>(std::stoul(*v)) : InvalidOid;
@@ -260,6 +296,17 @@ void record_members(Oid root, const std::vector<Oid>& members) {
                 {std::to_string(root), text_array(items)});
 }
 
+// Whether root is captured row by row (see capture_triggers.h).
+bool recorded_row_level(Oid root) {
+  return pg::spi::scalar("SELECT row_level::text FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
+                         {std::to_string(root)}) == std::optional<std::string>("true");
+}
+
+void record_row_level(Oid root, bool row_level) {
+  pg::spi::exec("UPDATE pgtrickle.pgt_change_tracking SET row_level = $2::boolean WHERE source_relid = $1::oid",
+                {std::to_string(root), row_level ? "true" : "false"});
+}
+
 bool relation_exists(Oid relid) {
   return pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1::oid", {std::to_string(relid)})
       .has_value();
@@ -272,9 +319,10 @@ bool contains(const std::vector<Oid>& list, Oid relid) {
 }  // namespace
 
 void check_capture_triggers(Oid relid) {
-  bool intact = capture_triggers_intact(relid, relid);
+  bool row_level = recorded_row_level(relid);
+  bool intact = capture_triggers_intact(relid, relid, row_level);
   for (Oid member : recorded_members(relid))
-    if (intact && relation_exists(member)) intact = capture_triggers_intact(relid, member);
+    if (intact && relation_exists(member)) intact = capture_triggers_intact(relid, member, row_level);
   if (intact) return;
   auto state = pg::spi::run(
       "SELECT (SELECT pg_catalog.string_agg(DISTINCT st.pgt_schema || '.' || st.pgt_name, ', ') "
@@ -351,8 +399,8 @@ void record_tracking(const std::string& relid, const std::string& schema, const 
 namespace {
 // CREATE OR REPLACE FUNCTION drops the function's dependencies, the one on the
 // extension included: record it again each time.
-void install_capture_function(Oid relid, const std::vector<SourceColumn>& columns) {
-  pg::spi::exec(capture_function_sql(relid, columns));
+void install_capture_function(Oid relid, const std::vector<SourceColumn>& columns, bool row_level) {
+  pg::spi::exec(row_level ? row_capture_function_sql(relid, columns) : capture_function_sql(relid, columns));
   Oid fn = oid_of("SELECT $1::regprocedure::oid::int8", {capture_function_name(relid) + "()"});
   bool linked = pg::spi::scalar(
                     "SELECT 1 FROM pg_catalog.pg_depend WHERE classid = 'pg_catalog.pg_proc'::regclass "
@@ -382,7 +430,7 @@ void emit_member_rows(Oid root, Oid member, const std::vector<SourceColumn>& col
 // enter the buffer as inserts; one that left (detached, NO INHERIT) loses
 // them and its rows leave as deletes; one that was dropped took its rows
 // with it unseen: a TRUNCATE marker makes the readers' next refresh FULL.
-void sync_members(Oid root, const std::vector<SourceColumn>& columns, bool emit_rows) {
+void sync_members(Oid root, const std::vector<SourceColumn>& columns, bool emit_rows, bool row_level) {
   std::vector<Oid> recorded = recorded_members(root);
   std::vector<Oid> now = hierarchy_members(root);
   if (recorded == now) return;
@@ -398,7 +446,7 @@ void sync_members(Oid root, const std::vector<SourceColumn>& columns, bool emit_
                   "Changes to a foreign table cannot be captured by triggers.",
                   "Alter the stream tables reading " + qualified_table_name(root) +
                       " to refresh_mode => 'FULL' first.");
-    create_capture_triggers(root, member);
+    create_capture_triggers(root, member, row_level);
     if (emit_rows) emit_member_rows(root, member, columns, 1);
   }
   for (Oid member : recorded) {
@@ -454,46 +502,61 @@ void ensure_capture(const dvm::SourceTable& table) {
   }
   if (!tracked || attnums.size() != before) {
     std::vector<SourceColumn> columns = current_capture(table.relid, attnums, all);
-    install_capture_function(table.relid, columns);
+    // A partition or inheritance child is captured row by row.
+    bool row_level = tracked ? recorded_row_level(table.relid) : hierarchy_member(table.relid);
+    install_capture_function(table.relid, columns, row_level);
     if (!tracked) {
       ScopedFlag own_ddl(capture_ddl_running);
-      create_capture_triggers(table.relid, table.relid);
+      create_capture_triggers(table.relid, table.relid, row_level);
     }
     record_tracking(relid, table.schema, table.name, buffer, columns, table.key_columns);
-    // Its partitions / children: capture from now on (their rows are in the
-    // stream table's first, FULL refresh).
-    if (!tracked) sync_members(table.relid, columns, false);
+    if (!tracked) {
+      record_row_level(table.relid, row_level);
+      // Its partitions / children: capture from now on (their rows are in
+      // the stream table's first, FULL refresh).
+      sync_members(table.relid, columns, false, row_level);
+    }
   }
   sync_buffer_grants(table.relid);
 }
 
 bool hierarchy_captured(Oid root) {
-  bool children = false;
-  pg::guard([&] { children = has_subclass(root); });
-  if (!children) return true;
+  bool children = false, member = false;
+  pg::guard([&] {
+    children = has_subclass(root);
+    member = get_rel_relispartition(root) || has_superclass(root);
+  });
+  if (!children && !member) return true;
   pg::AsRole as_owner(pg::catalog_owner(), false);
+  if (member && !recorded_row_level(root)) return false;
   std::vector<Oid> recorded = recorded_members(root);
   for (Oid member : hierarchy_members(root))
     if (!contains(recorded, member)) return false;
   return true;
 }
 
-void sync_capture_with_source(Oid relid) {
-  pg::AsRole as_owner(pg::catalog_owner(), false);
+namespace {
+
+// A captured table that became a partition or inheritance child: statements
+// on its new ancestors would change its rows without firing its statement
+// triggers. It is captured row by row from now on (its members too).
+void switch_to_row_level(Oid relid, const std::vector<SourceColumn>& columns) {
+  ScopedFlag own_ddl(capture_ddl_running);
+  for (Oid member : recorded_members(relid))
+    if (relation_exists(member)) drop_capture_triggers(relid, member);
+  drop_capture_triggers(relid, relid);
+  install_capture_function(relid, columns, true);
+  create_capture_triggers(relid, relid, true);
+  std::vector<Oid> members = hierarchy_members(relid);
+  for (Oid member : members) create_capture_triggers(relid, member, true);
+  record_members(relid, members);
+  record_row_level(relid, true);
+}
+
+void sync_captured_table(Oid relid) {
   bool tracked = false;
   std::vector<int> attnums = captured_attnums(relid, &tracked);
-  if (!tracked) {
-    // A partition or child (now or until this DDL) of captured tables:
-    // those follow.
-    std::vector<std::string> ancestors;
-    for (Oid a : hierarchy_ancestors(relid)) ancestors.push_back(std::to_string(a));
-    auto roots = pg::spi::run(
-        "SELECT source_relid::int8 FROM pgtrickle.pgt_change_tracking "
-        "WHERE source_relid = ANY ($1::oid[]) OR $2::oid = ANY (member_relids) ORDER BY 1",
-        {text_array(ancestors), std::to_string(relid)});
-    for (const auto& row : roots.rows) sync_capture_with_source(static_cast<Oid>(std::stoul(*row[0])));
-    return;
-  }
+  if (!tracked) return;
   auto names = pg::spi::run(
       "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::oid",
@@ -550,9 +613,14 @@ void sync_capture_with_source(Oid relid) {
   // a crash with it (see ensure_capture).
   if (source_is_unlogged(relid) && !source_is_unlogged(change_buffer_oid(relid)))
     pg::spi::exec("ALTER TABLE " + buffer + " SET UNLOGGED");
-  install_capture_function(relid, columns);
+  bool row_level = recorded_row_level(relid);
+  if (!row_level && hierarchy_member(relid)) {
+    switch_to_row_level(relid, columns);
+    row_level = true;
+  }
+  install_capture_function(relid, columns, row_level);
   record_tracking(std::to_string(relid), *names.rows[0][0], *names.rows[0][1], buffer, columns, keys);
-  sync_members(relid, columns, true);
+  sync_members(relid, columns, true, row_level);
   check_capture_triggers(relid);
   // The readers' delta SQL is derived from the table as it is now: make
   // every session rebuild its plans.
@@ -560,6 +628,22 @@ void sync_capture_with_source(Oid relid) {
       "UPDATE pgtrickle.pgt_stream_tables SET updated_at = pg_catalog.clock_timestamp() "
       "WHERE pgt_id IN (SELECT pgt_id FROM pgtrickle.pgt_dependencies WHERE source_relid = $1::oid)",
       {std::to_string(relid)});
+}
+
+}  // namespace
+
+void sync_capture_with_source(Oid relid) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  // The captured tables this relation is, or is (or was, until this DDL) a
+  // partition, child, ancestor of: each follows.
+  std::vector<std::string> related{std::to_string(relid)};
+  for (Oid a : hierarchy_ancestors(relid)) related.push_back(std::to_string(a));
+  for (Oid m : hierarchy_members(relid)) related.push_back(std::to_string(m));
+  auto roots = pg::spi::run(
+      "SELECT source_relid::int8 FROM pgtrickle.pgt_change_tracking "
+      "WHERE source_relid = ANY ($1::oid[]) OR $2::oid = ANY (member_relids) ORDER BY 1",
+      {text_array(related), std::to_string(relid)});
+  for (const auto& row : roots.rows) sync_captured_table(static_cast<Oid>(std::stoul(*row[0])));
 }
 
 void drop_unused_capture() {

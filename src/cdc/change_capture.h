@@ -26,9 +26,11 @@ void ensure_capture(const dvm::SourceTable& table);
 // column and makes the next refreshes FULL.
 void sync_capture_with_source(Oid relid);
 
-// Whether every partition / child of a captured table (at any depth) has its
-// capture triggers: false when one joined the hierarchy without the DDL
-// event trigger seeing it (the refresh is then FULL).
+// Whether a captured table's changes all reach its buffer: every partition /
+// child of it (at any depth) has its capture triggers, and, when it is a
+// partition or child itself, it is captured row by row. False when the
+// hierarchy changed without the DDL event trigger seeing it (the refresh is
+// then FULL).
 bool hierarchy_captured(Oid root);
 
 // True while capture itself alters a source (ENABLE ALWAYS of its triggers):

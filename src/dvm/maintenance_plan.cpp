@@ -70,7 +70,6 @@ void gather(const PlanNode& node, MaintenancePlan* plan) {
       for (const std::string& col : t.used_columns) add_once(&it->used_columns, col);
     }
     if (node.kind == PlanNodeKind::WatchedTable) add_once(&plan->full_refresh_sources, t.relid);
-    if (node.kind == PlanNodeKind::Scan && node.inherit) add_once(&plan->scanned_with_children, t.relid);
   }
   for (const PlanNode& child : node.children) gather(child, plan);
 }
@@ -131,7 +130,6 @@ std::string MaintenancePlan::hint() const {
 
 void gather_plan(MaintenancePlan* plan) {
   plan->tables.clear();
-  plan->scanned_with_children.clear();
   plan->full_refresh_sources.clear();
   plan->probe_indexes.clear();
   gather(plan->root, plan);

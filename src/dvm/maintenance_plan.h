@@ -119,7 +119,6 @@ struct MaintenancePlan {
   PlanNode root;
   // Every table read (scans and watched tables), once each, in tree order.
   std::vector<SourceTable> tables;
-  std::vector<unsigned> scanned_with_children;  // tables scanned with inheritance children
   std::vector<unsigned> full_refresh_sources;   // watched tables: a change makes the refresh FULL
   std::vector<unsigned> probe_indexes;          // indexes the plan relies on
 

@@ -68,13 +68,12 @@ void add_setop_column(Node* node, Oid type, Oid collation) {
 // nullptr. watched: read by a subquery in an expression (a change to it
 // makes the refresh FULL, which reads it as a FULL refresh does).
 //
-// A table is captured by statement triggers on it and on every member of
-// its partition tree or inheritance hierarchy, all writing into its buffer
-// (cdc/change_capture.h): a statement on the table itself reports the rows
-// of its partitions / children too, a statement on a member reports that
-// member's. So a hierarchy is read whole; a member alone (a partition, a
-// child, ONLY the parent) cannot be: the transition tables of a statement
-// on an ancestor do not say which member a row is in.
+// A table is captured by triggers on it and on every member of its
+// partition tree or inheritance hierarchy, all writing into its buffer
+// (cdc/capture_triggers.h); a partition or child read alone is captured row
+// by row. ONLY a parent with children cannot be: the parent's triggers see
+// its children's rows too (in the transition tables of a statement on it, or
+// nowhere apart from them).
 const char* unmaintainable_source(RangeTblEntry* rte, bool watched) {
   if (rte->relkind == RELKIND_MATVIEW) return "a materialized view as a source";
   if (rte->relkind == RELKIND_FOREIGN_TABLE) return "a foreign table as a source";
@@ -85,8 +84,6 @@ const char* unmaintainable_source(RangeTblEntry* rte, bool watched) {
   } else if (!rte->inh && has_subclass(rte->relid) && find_inheritance_children(rte->relid, NoLock) != NIL) {
     return "ONLY on a table with inheritance children";
   }
-  if (get_rel_relispartition(rte->relid)) return "a single partition as a source";
-  if (has_superclass(rte->relid)) return "an inheritance child as a source";
   if (!watched) {
     HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
     bool rls = HeapTupleIsValid(tup) && reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;

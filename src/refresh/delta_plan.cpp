@@ -50,7 +50,6 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
     sql.read_columns.push_back(columns);
   }
   sql.full_refresh_sources.assign(plan->full_refresh_sources.begin(), plan->full_refresh_sources.end());
-  sql.scanned_with_children.assign(plan->scanned_with_children.begin(), plan->scanned_with_children.end());
   sql.probe_indexes.assign(plan->probe_indexes.begin(), plan->probe_indexes.end());
   return sql;
 }

@@ -38,7 +38,6 @@ struct DeltaSql {
   // buffer, which the stream table's owner must be allowed to SELECT.
   std::vector<std::vector<std::string>> read_columns;
   std::vector<Oid> full_refresh_sources;  // sources whose changes make a refresh FULL
-  std::vector<Oid> scanned_with_children;  // sources read with inheritance (not ONLY)
   std::vector<Oid> probe_indexes;  // the MIN / MAX probes' indexes (see GroupedShape::extremum_probes)
   // State columns the storage table keeps besides the query's (grouping).
   std::vector<dvm::HiddenColumn> hidden_columns;

@@ -49,7 +49,6 @@ struct DeltaPlans {
   std::string version;
   std::vector<Oid> sources;
   std::vector<std::vector<std::string>> read_columns;  // per source
-  std::vector<Oid> scanned_with_children;
   std::vector<Oid> probe_indexes;
   bool unique_index = false;
   std::vector<bool> forces_full;  // per source: its changes make the refresh FULL
@@ -115,7 +114,6 @@ DeltaPlans& plans_for(const catalog::StreamTable& st) {
   for (Oid relid : sql.sources)
     plans.forces_full.push_back(std::find(sql.full_refresh_sources.begin(), sql.full_refresh_sources.end(), relid) !=
                                 sql.full_refresh_sources.end());
-  plans.scanned_with_children = sql.scanned_with_children;
   plans.probe_indexes = sql.probe_indexes;
   plans.unique_index = sql.unique_index;
   plans.version = st.version;
@@ -299,7 +297,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     pg::PinnedSearchPath pinned;
     pending = PendingChanges::read(plans, st, snapshot.get());
   }
-  bool hierarchy_changed = source_hierarchy_changed(plans.scanned_with_children, plans.sources);
+  bool hierarchy_changed = source_hierarchy_changed(plans.sources);
 
   if (pending.buffer_reset) {
     // An unlogged buffer emptied by a crash or failover: its changes are

@@ -80,15 +80,10 @@ SnapshotFrontier frontier_of(Snapshot snapshot) {
   return out;
 }
 
-bool source_hierarchy_changed(const std::vector<Oid>& scanned_with_children, const std::vector<Oid>& sources) {
-  bool changed = false;
-  pg::guard([&] {
-    for (Oid relid : sources)
-      if (has_superclass(relid)) changed = true;
-  });
-  for (Oid relid : scanned_with_children)
-    if (!cdc::hierarchy_captured(relid)) changed = true;
-  return changed;
+bool source_hierarchy_changed(const std::vector<Oid>& sources) {
+  for (Oid relid : sources)
+    if (!cdc::hierarchy_captured(relid)) return true;
+  return false;
 }
 
 std::optional<double> analyzed_rows(Oid relid) {

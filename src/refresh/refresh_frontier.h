@@ -28,11 +28,9 @@ struct SnapshotFrontier {
 // Of the given (registered) snapshot.
 SnapshotFrontier frontier_of(Snapshot snapshot);
 
-// Whether a source became a partition or child (of any), or a partitioned /
-// inheritance source read with its members has a member without capture
-// triggers (cdc::hierarchy_captured): statements aimed at those are not
-// seen, so the refresh must be FULL.
-bool source_hierarchy_changed(const std::vector<Oid>& scanned_with_children, const std::vector<Oid>& sources);
+// Whether a source's changes may not all reach its buffer (see
+// cdc::hierarchy_captured): the refresh must then be FULL.
+bool source_hierarchy_changed(const std::vector<Oid>& sources);
 
 // Rows in the table per statistics; nullopt when it was never analyzed.
 std::optional<double> analyzed_rows(Oid relid);
