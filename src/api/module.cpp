@@ -1,5 +1,6 @@
 // Module entry: PG_MODULE_MAGIC and _PG_init.
 #include "cdc/buffer_estimates.h"
+#include "cdc/change_capture.h"
 #include "pg/boundary.h"
 #include "pg/gucs.h"
 #include "pg/merge_counts.h"
@@ -26,6 +27,7 @@ extern "C" void _PG_init(void) {
   pgt::pg::register_boundary_callbacks();
   pgt::pg::install_merge_count_hook();
   pgt::cdc::install_buffer_estimate_hook();
+  pgt::cdc::install_member_drop_hook();
   pgt::refresh::register_dml_guard_callbacks();
   pgt::scheduler::register_commit_signals();
   pgt::scheduler::install_database_ddl_hook();

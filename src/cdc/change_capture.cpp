@@ -646,6 +646,33 @@ void sync_capture_with_source(Oid relid) {
   for (const auto& row : roots.rows) sync_captured_table(static_cast<Oid>(std::stoul(*row[0])));
 }
 
+void capture_rows_leaving_by_drop(Oid relid) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  std::vector<Oid> dropped{relid};
+  for (Oid m : hierarchy_members(relid)) dropped.push_back(m);
+  std::vector<std::string> items;
+  for (Oid d : dropped) items.push_back(std::to_string(d));
+  auto roots = pg::spi::run(
+      "SELECT source_relid::int8 FROM pgtrickle.pgt_change_tracking WHERE member_relids && $1::oid[] ORDER BY 1",
+      {text_array(items)});
+  for (const auto& row : roots.rows) {
+    Oid root = static_cast<Oid>(std::stoul(*row[0]));
+    bool tracked = false;
+    std::vector<int> attnums = captured_attnums(root, &tracked);
+    std::vector<SourceColumn> columns = current_capture(root, attnums, source_columns(root));
+    std::vector<Oid> recorded = recorded_members(root), kept;
+    for (Oid member : recorded) {
+      if (!contains(dropped, member)) {
+        kept.push_back(member);
+        continue;
+      }
+      emit_member_rows(root, member, columns, -1);
+    }
+    // No longer members: the sql_drop event trigger finds nothing unseen.
+    record_members(root, kept);
+  }
+}
+
 void drop_unused_capture() {
   // The DROPs below fire the sql_drop event trigger, which calls this again.
   static bool running = false;

@@ -33,6 +33,15 @@ void sync_capture_with_source(Oid relid);
 // then FULL).
 bool hierarchy_captured(Oid root);
 
+// Before DROP TABLE of relid: when it (or a partition / child of it) is a
+// member of a captured table's hierarchy, its rows leave that buffer as
+// deletes now, while they can still be read (else the readers' next refresh
+// would have to be FULL).
+void capture_rows_leaving_by_drop(Oid relid);
+
+// The ProcessUtility hook that calls it (installed by _PG_init).
+void install_member_drop_hook();
+
 // True while capture itself alters a source (ENABLE ALWAYS of its triggers):
 // the DDL event trigger has nothing to check then.
 bool running_capture_ddl();

@@ -144,12 +144,6 @@ std::string unmaintainable_hint(const std::string& reason) {
        "input."},
       {"GROUPING SETS", "Write each grouping set as its own GROUP BY, combined with UNION ALL."},
       {"LIMIT / OFFSET", "Keep ORDER BY ... LIMIT in a view over the stream table."},
-      {"a single partition as a source",
-       "Read its partitioned table, with a WHERE on the partition key: a statement on the partitioned table "
-       "changes the partition's rows without telling which partition they are in."},
-      {"an inheritance child as a source",
-       "Read its parent (with its children): a statement on the parent changes the child's rows without telling "
-       "which table they are in."},
       {"ONLY on a table with inheritance children",
        "Read the parent with its children (without ONLY): a statement on the parent changes its children's rows "
        "too, without telling which table they are in."},

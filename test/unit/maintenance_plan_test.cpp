@@ -118,7 +118,6 @@ TEST(MaintenancePlan, GatherListsEachTableOnceWithEveryColumnRead) {
   EXPECT_EQ(plan.tables[0].used_columns, (std::vector<std::string>{"id", "cust", "amount"}));
   EXPECT_EQ(plan.tables[1].relid, 20u);
   EXPECT_EQ(plan.full_refresh_sources, std::vector<unsigned>{30});
-  EXPECT_EQ(plan.scanned_with_children, (std::vector<unsigned>{10, 20}));
   EXPECT_EQ(plan.probe_indexes, std::vector<unsigned>{501});
 }
 

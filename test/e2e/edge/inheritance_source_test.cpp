@@ -11,16 +11,22 @@
 // next refresh is still a delta. TRUNCATE or DROP of a child: the next
 // refresh is FULL.
 //
-// Refused (0A000 with a HINT, AUTO falls back to FULL): a child as a source,
-// and `FROM ONLY p` while p has children: a statement on p puts child rows
-// into p's transition tables, so maintaining ONLY p from them was silently
-// wrong (e.g. UPDATE p SET id = id + 100 moved child rows into it). A
-// DIFFERENTIAL stream table over ONLY lone (no children) makes a later child
-// of lone fail with 2BP01 naming the stream table. Disabling a child's
-// capture is refused (2BP01); dropping the last stream table removes the
-// triggers from every member.
+// A child (or grandchild) read alone is a DIFFERENTIAL source captured row
+// by row: a statement on an ancestor changes its rows without firing its
+// statement triggers, but fires its row triggers. A DIFFERENTIAL source that
+// becomes a child (ALTER TABLE ... INHERIT) switches to row-level capture at
+// that DDL and stays so after NO INHERIT.
+//
+// Refused (0A000 with a HINT, AUTO falls back to FULL): `FROM ONLY p` while
+// p has children: a statement on p puts child rows into p's transition
+// tables, so maintaining ONLY p from them was silently wrong (e.g. UPDATE p
+// SET id = id + 100 moved child rows into it). A DIFFERENTIAL stream table
+// over ONLY lone (no children) makes a later child of lone fail with 2BP01
+// naming the stream table. Disabling a child's capture is refused (2BP01);
+// dropping the last stream table removes the triggers from every member.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -83,6 +89,51 @@ class InheritanceSource : public EdgeTestDb {
     return text_of("WITH RECURSIVE tree(r) AS (SELECT " + quote_literal(root) +
                    "::regclass::oid UNION SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.r) "
                    "SELECT count(*) FROM pg_trigger t JOIN tree ON t.tgrelid = tree.r WHERE t.tgname LIKE 'pgt\\_cdc\\_%'");
+  }
+
+  std::string oid_of(const std::string& table) { return text_of("SELECT " + quote_literal(table) + "::regclass::oid"); }
+  std::string effective_mode(const std::string& st) {
+    return text_of("SELECT effective_refresh_mode FROM pgtrickle.pgt_stream_tables WHERE pgt_name = " + quote_literal(st));
+  }
+  // pgtrickle.pgt_change_tracking.row_level of a source ("t" / "f").
+  std::string row_level_of(const std::string& source) {
+    return text_of("SELECT row_level FROM pgtrickle.pgt_change_tracking WHERE source_relid = " + quote_literal(source) +
+                   "::regclass");
+  }
+  // The capture triggers of one source on `table` as "name:ROW|STATEMENT,...":
+  // the source's own (suffix "") or those on a member (suffix "_<source oid>").
+  std::string capture_levels(const std::string& table, const std::string& suffix) {
+    return text_of("SELECT string_agg(tgname || ':' || CASE WHEN tgtype & 1 = 1 THEN 'ROW' ELSE 'STATEMENT' END, ',' "
+                   "ORDER BY tgname COLLATE \"C\") FROM pg_trigger WHERE tgrelid = " + quote_literal(table) +
+                   "::regclass AND tgname ~ ('^pgt_cdc_[a-z]+' || " + quote_literal(suffix) + " || '$')");
+  }
+  static std::string row_capture(const std::string& suffix) {
+    return "pgt_cdc_del" + suffix + ":ROW,pgt_cdc_ins" + suffix + ":ROW,pgt_cdc_trunc" + suffix + ":STATEMENT,pgt_cdc_upd" +
+           suffix + ":ROW";
+  }
+  static std::string statement_capture(const std::string& suffix) {
+    return "pgt_cdc_del" + suffix + ":STATEMENT,pgt_cdc_ins" + suffix + ":STATEMENT,pgt_cdc_trunc" + suffix +
+           ":STATEMENT,pgt_cdc_upd" + suffix + ":STATEMENT";
+  }
+
+  // The statements in one transaction, then each stream table refreshed:
+  // those in `truncated` FULL because of a TRUNCATE (the reason says so), the
+  // others by delta (DIFFERENTIAL or NO_DATA); all match their queries.
+  void expect_full_where_truncated(const StList& sts, const std::vector<std::string>& statements,
+                                   const std::vector<std::string>& truncated) {
+    std::string trace = "after (one transaction):";
+    for (const std::string& s : statements) trace += "\n    " + s + ";";
+    SCOPED_TRACE(trace);
+    run_in_transaction(conn(), statements);
+    for (const auto& [st, q] : sts) {
+      SCOPED_TRACE(st);
+      const bool full = std::find(truncated.begin(), truncated.end(), st) != truncated.end();
+      EXPECT_TRUE(refresh_matches(conn(), st, q, full ? Expect::Full : Expect::Delta));
+      if (full) {
+        const RefreshRecord r = last_refresh(conn(), st);
+        EXPECT_NE(r.reason.value_or("").find("truncated"), std::string::npos) << describe(r);
+      }
+    }
   }
 
   void expect_refused_2bp01(const std::string& sql, const std::string& names) {
@@ -188,7 +239,9 @@ TEST_F(InheritanceSource, ChildrenAddedAndRemovedLater) {
   EXPECT_EQ(hierarchy_capture_triggers("p"), std::to_string(4 * 5));  // p, c1, gc, c2, c3
 }
 
-TEST_F(InheritanceSource, TruncatedOrDroppedChildMakesNextRefreshFull) {
+// TRUNCATE of a child: the next refresh is FULL. DROP TABLE of one: its rows
+// are read just before the drop and leave by delta.
+TEST_F(InheritanceSource, TruncatedChildMakesNextRefreshFullDroppedOneLeavesByDelta) {
   set_up_p();
   auto expect_full = [&](const std::vector<std::string>& statements) {
     run_in_transaction(conn(), statements);
@@ -201,7 +254,7 @@ TEST_F(InheritanceSource, TruncatedOrDroppedChildMakesNextRefreshFull) {
   };
   expect_full({"INSERT INTO p VALUES (600, 1, 1, 'x')", "TRUNCATE gc"});
   step(kP, {"INSERT INTO gc VALUES (601, 2, 2, 'gc', 1, 'n')", "UPDATE c1 SET v = v + 1"});
-  expect_full({"DROP TABLE gc", "DELETE FROM p WHERE id = 1"});
+  step(kP, {"DROP TABLE gc", "DELETE FROM p WHERE id = 1"});
   step(kP, {"INSERT INTO c1 (id, g, v, t) VALUES (602, 3, 3, 'c1')", "DELETE FROM ONLY p WHERE id % 6 = 0"});
 }
 
@@ -254,16 +307,80 @@ TEST_F(InheritanceSource, ChildOfAnOnlySourceIsRefused) {
   step(sts, {"INSERT INTO lone VALUES (11, 11)", "UPDATE lone SET v = -v WHERE id < 4", "DELETE FROM lone WHERE id = 5"});
 }
 
-TEST_F(InheritanceSource, ChildAsSourceIsRefused) {
+// A child and a grandchild read alone: captured row by row, written to
+// through the parent, directly and with ONLY; TRUNCATE of a member or an
+// ancestor makes the next refresh FULL. AUTO stays DIFFERENTIAL. Then a
+// DIFFERENTIAL source becomes a child (INHERIT) and leaves (NO INHERIT).
+TEST_F(InheritanceSource, ChildAsSourceIsMaintained) {
   for (const std::string& sql : kSetup) conn().exec(sql);
-  EXPECT_TRUE(refused_then_full_in_auto("child_st", "SELECT id, v FROM c1", {"inheritance child"}));
-  EXPECT_TRUE(refused_then_full_in_auto("grandchild_st", "SELECT g, count(*) AS c FROM gc GROUP BY g", {"inheritance child"}));
-  // A DIFFERENTIAL source may not become a child.
+  const StList sts{{"child_st", "SELECT id, v FROM c1"},
+                   {"child_join", "SELECT x.id, x.extra, m.name FROM c1 x JOIN dim m ON m.g = x.g"},
+                   {"grandchild_st", "SELECT g, count(*) AS c, sum(v) AS s FROM gc GROUP BY g"},
+                   {"auto_child", "SELECT id, t FROM c1"}};
+  create_all(StList(sts.begin(), sts.end() - 1));
+  conn().clear_notices();
+  create_stream_table(conn(), sts.back().first, sts.back().second, "AUTO");
+  EXPECT_FALSE(conn().has_notice("WARNING")) << "AUTO warned about an inheritance child";
+  EXPECT_TRUE(st_matches_query_exactly(conn(), sts.back().first, sts.back().second));
+  for (const auto& [st, q] : sts) EXPECT_EQ(effective_mode(st), "DIFFERENTIAL") << st;
+  EXPECT_EQ(row_level_of("c1"), "t");
+  EXPECT_EQ(row_level_of("gc"), "t");
+  EXPECT_EQ(capture_levels("c1", ""), row_capture(""));
+  EXPECT_EQ(capture_levels("gc", ""), row_capture(""));
+  const std::string c1 = "_" + oid_of("c1");
+  EXPECT_EQ(capture_levels("gc", c1), row_capture(c1));
+  EXPECT_TRUE(capture_triggers(conn(), "p").empty());
+
+  // Statements on the parent reaching rows at every level.
+  step(sts, {"UPDATE p SET v = v + 1 WHERE id % 3 = 0", "DELETE FROM p WHERE id % 11 = 0",
+             "UPDATE p SET g = (g + 1) % 4 WHERE id % 7 = 0", "INSERT INTO p VALUES (101, 1, 1, 'p101')"});
+  // On the child (reaching the grandchild), ONLY the child, the grandchild.
+  step(sts, {"INSERT INTO c1 (id, g, v, t, extra) VALUES (102, 2, 6, 'c102', 1)",
+             "INSERT INTO gc VALUES (103, 3, 7, 'gc103', 1, 'x')", "UPDATE ONLY c1 SET g = NULL WHERE id = 42",
+             "DELETE FROM ONLY c1 WHERE id = 43", "UPDATE c1 SET t = t || '!', v = -v WHERE id BETWEEN 75 AND 90",
+             "DELETE FROM gc WHERE id = 99"});
+  step(sts, {"UPDATE p SET id = id + 1000 WHERE id > 90", "UPDATE ONLY p SET v = 0",
+             "INSERT INTO c1 (id, g, v, t) SELECT id, g, v, t FROM ONLY c1 WHERE id < 50",  // duplicates
+             "UPDATE gc SET g = 0, v = v * 2 WHERE id % 2 = 0"});
+
+  expect_full_where_truncated(sts, {"TRUNCATE gc", "INSERT INTO gc VALUES (600, 2, 2, 'gc', 1, 'n')"},
+                              {"child_st", "child_join", "grandchild_st", "auto_child"});
+  expect_full_where_truncated(sts, {"TRUNCATE ONLY c1", "INSERT INTO c1 (id, g, v, t) VALUES (601, 1, 1, 'c')"},
+                              {"child_st", "child_join", "auto_child"});
+  expect_full_where_truncated(sts,
+                              {"TRUNCATE p", "INSERT INTO c1 (id, g, v, t) SELECT i, i % 5, i, 'c' FROM generate_series(1, 30) i",
+                               "INSERT INTO gc SELECT i, i % 4, i, 'gc', i, 'n' FROM generate_series(31, 50) i"},
+                              {"child_st", "child_join", "grandchild_st", "auto_child"});
+  step(sts, {"UPDATE p SET v = v + 1 WHERE id % 2 = 0", "DELETE FROM c1 WHERE id % 9 = 0"});
+
+  // A DIFFERENTIAL source becomes a child, written to before and after in
+  // that transaction: row-level capture from then on, statements on the
+  // parent reach it. After NO INHERIT it stays row-level.
   conn().exec("CREATE TABLE y (id int NOT NULL, g int, v int, t text)");
-  const StList sts{{"y_st", "SELECT id, v FROM y"}};
-  create_all(sts);
-  expect_refused_2bp01("ALTER TABLE y INHERIT p", "y_st");
-  step(sts, {"INSERT INTO y VALUES (1, 1, 1, 'y')"});
+  conn().exec("INSERT INTO y SELECT i, i % 5, i, 'y' FROM generate_series(1, 20) i");
+  const StList ys{{"y_st", "SELECT id, v FROM y"}, {"y_sum", "SELECT g, count(*) AS c, sum(v) AS s FROM y GROUP BY g"}};
+  create_all(ys);
+  EXPECT_EQ(row_level_of("y"), "f");
+  EXPECT_EQ(capture_levels("y", ""), statement_capture(""));
+  conn().clear_notices();
+  step(ys, {"UPDATE y SET v = v + 1 WHERE id = 1", "ALTER TABLE y INHERIT p", "UPDATE p SET v = -v WHERE id % 2 = 0",
+            "DELETE FROM p WHERE id = 3"});
+  EXPECT_FALSE(conn().has_notice("WARNING"));
+  for (const auto& [st, q] : ys) EXPECT_EQ(effective_mode(st), "DIFFERENTIAL") << st;
+  EXPECT_EQ(row_level_of("y"), "t");
+  EXPECT_EQ(capture_levels("y", ""), row_capture(""));
+  step(ys, {"UPDATE p SET g = 4 WHERE id < 10", "INSERT INTO y VALUES (21, 1, 21, 'y')", "DELETE FROM p WHERE id = 21",
+            "UPDATE p SET id = id + 100 WHERE id BETWEEN 15 AND 18"});
+  step(ys, {"UPDATE p SET v = v + 1 WHERE id % 3 = 0", "ALTER TABLE y NO INHERIT p", "UPDATE y SET v = 0 WHERE id = 5"});
+  EXPECT_EQ(row_level_of("y"), "t");
+  EXPECT_EQ(capture_levels("y", ""), row_capture(""));
+  // The parent reaches it no more.
+  run_in_transaction(conn(), {"UPDATE p SET v = v + 1", "DELETE FROM p WHERE id = 6"});
+  for (const auto& [st, q] : ys) {
+    EXPECT_TRUE(refresh_matches(conn(), st, q, Expect::Delta)) << st;
+    EXPECT_EQ(last_refresh(conn(), st).action, "NO_DATA") << st;
+  }
+  step(ys, {"UPDATE y SET v = v + 1 WHERE id % 3 = 0", "DELETE FROM y WHERE id = 7"});
 }
 
 TEST_F(InheritanceSource, CaptureOnChildrenCannotBeDisabledAndGoesWithTheLastStreamTable) {

@@ -10,14 +10,18 @@
 // delta again.
 //
 // PartitionRefusals: what DIFFERENTIAL cannot maintain is refused with
-// SQLSTATE 0A000 and a HINT (a single partition as a source, ONLY on a
-// partitioned table; AUTO falls back to FULL with a WARNING), what would
-// break a DIFFERENTIAL table's capture is refused with 2BP01 (disabling or
-// dropping the capture triggers of a partition, attaching a source table as a
+// SQLSTATE 0A000 and a HINT (ONLY on a partitioned table; AUTO falls back to
+// FULL with a WARNING), what would break a DIFFERENTIAL table's capture is
+// refused with 2BP01 (disabling or dropping the capture triggers of a
 // partition); dropping the last stream table removes the triggers from every
-// member of the tree; maintenance_plan() shows a Scan of the root.
+// member of the tree; maintenance_plan() shows a Scan of the root. A single
+// partition (a leaf, a sub-partitioned one, a leaf two levels down, one in a
+// join) is a DIFFERENTIAL source captured row by row (statements on its
+// ancestors fire only its row triggers), and so is a source table attached
+// as a partition: its capture switches to row level at the ATTACH.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -323,14 +327,23 @@ TEST_F(PartitionLifecycle, RollingWindowStaysDifferential) {
   EXPECT_EQ(text_of("SELECT min(d) >= '" + month_start(oldest) + "' FROM ev_scan"), "t");
 }
 
-TEST_F(PartitionLifecycle, DroppedPartitionMakesNextRefreshFull) {
+// DROP TABLE of an attached partition: its rows are read just before the
+// drop and leave by delta. Dropped without naming it (DROP SCHEMA ...
+// CASCADE), its rows go unseen: the next refresh is FULL.
+TEST_F(PartitionLifecycle, DroppedPartitionLeavesByDeltaOrMakesNextRefreshFull) {
   set_up_ev();
   step(kEv, {"INSERT INTO ev_2024_02 VALUES (3000, '2024-02-05', 1, 1)", "UPDATE ev SET v = -v WHERE id % 7 = 0"});
-  expect_full_after({"INSERT INTO ev VALUES (3001, '2024-01-05', 2, 2)", "DROP TABLE ev_2024_02",
-                     "UPDATE ev SET v = v + 1 WHERE id % 10 = 0"});
+  step(kEv, {"INSERT INTO ev VALUES (3001, '2024-01-05', 2, 2)", "DROP TABLE ev_2024_02",
+             "UPDATE ev SET v = v + 1 WHERE id % 10 = 0"});
   EXPECT_EQ(text_of("SELECT count(*) FROM ev_scan WHERE d >= '2024-02-01' AND d < '2024-03-01'"), "0");
   step(kEv, {"INSERT INTO ev VALUES (3002, '2024-03-05', 3, 3)", "DELETE FROM ev_2024_01 WHERE id % 3 = 0",
              "UPDATE ev SET d = '2024-03-30' WHERE id = 1"});
+  const std::string elsewhere = quote_ident(schema_ + "_elsewhere");
+  conn().exec("CREATE SCHEMA " + elsewhere);
+  step(kEv, {"CREATE TABLE " + elsewhere + ".ev_2024_05 PARTITION OF ev " + bounds(5),
+             "INSERT INTO ev VALUES (3003, '2024-05-05', 5, 5)"});
+  expect_full_after({"DROP SCHEMA " + elsewhere + " CASCADE"});
+  step(kEv, {"INSERT INTO ev VALUES (3004, '2024-03-06', 4, 4)"});
 }
 
 TEST_F(PartitionLifecycle, TruncatedPartitionMakesNextRefreshFull) {
@@ -374,6 +387,54 @@ class PartitionRefusals : public EdgeTestDb {
     return text_of("SELECT count(*) FROM pg_partition_tree(" + quote_literal(root) + ")");
   }
 
+  std::string oid_of(const std::string& table) { return text_of("SELECT " + quote_literal(table) + "::regclass::oid"); }
+  std::string effective_mode(const std::string& st) {
+    return text_of("SELECT effective_refresh_mode FROM pgtrickle.pgt_stream_tables WHERE pgt_name = " + quote_literal(st));
+  }
+  // pgtrickle.pgt_change_tracking.row_level of a source ("t" / "f").
+  std::string row_level_of(const std::string& source) {
+    return text_of("SELECT row_level FROM pgtrickle.pgt_change_tracking WHERE source_relid = " + quote_literal(source) +
+                   "::regclass");
+  }
+  // The capture triggers of one source on `table` as "name:ROW|STATEMENT,...":
+  // the source's own (suffix "") or those on a member (suffix "_<source oid>").
+  std::string capture_levels(const std::string& table, const std::string& suffix) {
+    return text_of("SELECT string_agg(tgname || ':' || CASE WHEN tgtype & 1 = 1 THEN 'ROW' ELSE 'STATEMENT' END, ',' "
+                   "ORDER BY tgname COLLATE \"C\") FROM pg_trigger WHERE tgrelid = " + quote_literal(table) +
+                   "::regclass AND tgname ~ ('^pgt_cdc_[a-z]+' || " + quote_literal(suffix) + " || '$')");
+  }
+  // What capture_levels() is for row-level capture (a partitioned table: the
+  // TRUNCATE trigger only) and for statement-level capture.
+  static std::string row_capture(const std::string& suffix, bool partitioned = false) {
+    if (partitioned) return "pgt_cdc_trunc" + suffix + ":STATEMENT";
+    return "pgt_cdc_del" + suffix + ":ROW,pgt_cdc_ins" + suffix + ":ROW,pgt_cdc_trunc" + suffix + ":STATEMENT,pgt_cdc_upd" +
+           suffix + ":ROW";
+  }
+  static std::string statement_capture(const std::string& suffix) {
+    return "pgt_cdc_del" + suffix + ":STATEMENT,pgt_cdc_ins" + suffix + ":STATEMENT,pgt_cdc_trunc" + suffix +
+           ":STATEMENT,pgt_cdc_upd" + suffix + ":STATEMENT";
+  }
+
+  // The statements in one transaction, then each stream table refreshed:
+  // those in `truncated` FULL because of a TRUNCATE (the reason says so), the
+  // others by delta (DIFFERENTIAL or NO_DATA); all match their queries.
+  void expect_full_where_truncated(const StList& sts, const std::vector<std::string>& statements,
+                                   const std::vector<std::string>& truncated) {
+    std::string trace = "after (one transaction):";
+    for (const std::string& s : statements) trace += "\n    " + s + ";";
+    SCOPED_TRACE(trace);
+    run_in_transaction(conn(), statements);
+    for (const auto& [st, q] : sts) {
+      SCOPED_TRACE(st);
+      const bool full = std::find(truncated.begin(), truncated.end(), st) != truncated.end();
+      EXPECT_TRUE(refresh_matches(conn(), st, q, full ? Expect::Full : Expect::Delta));
+      if (full) {
+        const RefreshRecord r = last_refresh(conn(), st);
+        EXPECT_NE(r.reason.value_or("").find("truncated"), std::string::npos) << describe(r);
+      }
+    }
+  }
+
   void expect_refused_2bp01(const std::string& sql, const std::string& names = "") {
     SCOPED_TRACE(sql);
     const ExecOutcome o = conn().try_exec(sql);
@@ -386,18 +447,67 @@ class PartitionRefusals : public EdgeTestDb {
   }
 };
 
-TEST_F(PartitionRefusals, SinglePartitionAsSourceIsRefused) {
+// A single partition read alone: captured row by row, written to through
+// the root, through the sub-partitioned middle table and directly, rows
+// moving into and out of it by updates of the root, TRUNCATE of it or of an
+// ancestor (next refresh FULL). AUTO stays DIFFERENTIAL.
+TEST_F(PartitionRefusals, SinglePartitionAsSourceIsMaintained) {
   set_up_tree();
-  EXPECT_TRUE(refused_then_full_in_auto("one_leaf", "SELECT id, v FROM ev_2024_01", {"single partition"}));
-  EXPECT_TRUE(refused_then_full_in_auto("one_subtree", "SELECT id, v FROM ev_2024_04", {"single partition"}));
-  EXPECT_TRUE(refused_then_full_in_auto("deep_leaf", "SELECT g, count(*) AS c FROM ev_2024_04_b GROUP BY g",
-                                        {"single partition"}));
-  EXPECT_TRUE(refused_then_full_in_auto(
-      "leaf_in_join", "SELECT e.id, p.v FROM ev e JOIN ev_2024_02 p ON p.id = e.id AND p.d = e.d", {"single partition"}));
-  // FULL stays right after writes to the partition.
-  conn().exec("UPDATE ev_2024_01 SET v = v + 5 WHERE id % 2 = 0");
-  conn().exec("INSERT INTO ev VALUES (999, '2024-01-31', 1, 1)");
-  EXPECT_TRUE(refresh_matches(conn(), "one_leaf", "SELECT id, v FROM ev_2024_01", Expect::Full));
+  const StList sts{{"one_leaf", "SELECT id, v FROM ev_2024_01"},
+                   {"one_subtree", "SELECT id, d, v FROM ev_2024_04"},
+                   {"deep_leaf", "SELECT g, count(*) AS c, sum(v) AS s FROM ev_2024_04_b GROUP BY g"},
+                   {"leaf_in_join", "SELECT e.id, p.v FROM ev e JOIN ev_2024_02 p ON p.id = e.id AND p.d = e.d"},
+                   {"auto_leaf", "SELECT id, g, v FROM ev_2024_03"}};
+  create_all(StList(sts.begin(), sts.end() - 1));
+  conn().clear_notices();
+  create_stream_table(conn(), sts.back().first, sts.back().second, "AUTO");
+  EXPECT_FALSE(conn().has_notice("WARNING")) << "AUTO warned about a single partition";
+  EXPECT_TRUE(st_matches_query_exactly(conn(), sts.back().first, sts.back().second));
+  for (const auto& [st, q] : sts) EXPECT_EQ(effective_mode(st), "DIFFERENTIAL") << st;
+
+  // Each partition read alone is captured row by row (its partitions too; a
+  // partitioned one gets the TRUNCATE trigger only), the root read whole by
+  // statement.
+  for (const char* source : {"ev_2024_01", "ev_2024_02", "ev_2024_03", "ev_2024_04", "ev_2024_04_b"})
+    EXPECT_EQ(row_level_of(source), "t") << source;
+  EXPECT_EQ(row_level_of("ev"), "f");
+  for (const char* leaf : {"ev_2024_01", "ev_2024_02", "ev_2024_03", "ev_2024_04_b"})
+    EXPECT_EQ(capture_levels(leaf, ""), row_capture("")) << leaf;
+  EXPECT_EQ(capture_levels("ev_2024_04", ""), row_capture("", true));
+  const std::string sub = "_" + oid_of("ev_2024_04");
+  for (const char* leaf : {"ev_2024_04_a", "ev_2024_04_b"}) EXPECT_EQ(capture_levels(leaf, sub), row_capture(sub)) << leaf;
+  const std::string root = "_" + oid_of("ev");
+  EXPECT_EQ(capture_levels("ev_2024_02", root), statement_capture(root));
+
+  // Through the root.
+  step(sts, {"INSERT INTO ev VALUES (300, '2024-01-10', 1, 300), (301, '2024-02-10', 2, 301), (302, '2024-03-10', 3, 302), "
+             "(303, '2024-04-03', 3, 303), (304, '2024-04-25', 4, 304)",
+             "UPDATE ev SET v = v + 1 WHERE id % 3 = 0", "DELETE FROM ev WHERE id % 11 = 0"});
+  // Directly on the partitions, and on the sub-partitioned one.
+  step(sts, {"INSERT INTO ev_2024_01 VALUES (310, '2024-01-11', 0, 310)", "UPDATE ev_2024_01 SET v = -v WHERE id % 4 = 1",
+             "INSERT INTO ev_2024_04 VALUES (311, '2024-04-20', 1, 311)", "UPDATE ev_2024_04_b SET v = v * 2 WHERE id % 2 = 0",
+             "DELETE FROM ev_2024_04_a WHERE id % 5 = 0", "UPDATE ev_2024_02 SET v = v + 100 WHERE id % 2 = 1",
+             "DELETE FROM ev_2024_02 WHERE id % 7 = 0", "UPDATE ev_2024_03 SET g = 0 WHERE id % 3 = 1"});
+  // Rows moving between partitions by updates of the root (and of the
+  // sub-partitioned one, inside it).
+  step(sts, {"UPDATE ev SET d = '2024-01-20' WHERE d >= '2024-02-01' AND d < '2024-03-01' AND id % 4 = 0",
+             "UPDATE ev SET d = d + 31 WHERE d < '2024-01-29' AND id % 5 = 0",
+             "UPDATE ev SET d = '2024-04-28' WHERE d >= '2024-03-01' AND d < '2024-04-01' AND id % 3 = 1",
+             "UPDATE ev SET d = '2024-03-15' WHERE d >= '2024-04-16' AND id % 3 = 0",
+             "UPDATE ev SET d = d - 15 WHERE d >= '2024-04-16' AND id % 3 = 2",
+             "UPDATE ev_2024_04 SET d = '2024-04-17' WHERE d < '2024-04-16' AND id % 4 = 0"});
+  EXPECT_EQ(text_of("SELECT count(*) > 0 FROM ev_2024_04_b WHERE id < 200"), "t");  // moved in from March
+
+  // TRUNCATE of a partition, of its sub-partitioned parent, of the root.
+  expect_full_where_truncated(sts, {"TRUNCATE ev_2024_01", "INSERT INTO ev VALUES (320, '2024-01-05', 1, 1)"},
+                              {"one_leaf", "leaf_in_join"});
+  step({sts[0]}, {"INSERT INTO ev VALUES (321, '2024-01-06', 2, 2)", "UPDATE ev SET v = 5 WHERE id = 320"});
+  expect_full_where_truncated(sts, {"TRUNCATE ev_2024_04", "INSERT INTO ev VALUES (322, '2024-04-20', 2, 2)"},
+                              {"one_subtree", "deep_leaf", "leaf_in_join"});
+  expect_full_where_truncated(
+      sts, {"TRUNCATE ev", "INSERT INTO ev SELECT i, DATE '2024-01-01' + (i * 13) % 120, i % 5, i FROM generate_series(1, 90) i"},
+      {"one_leaf", "one_subtree", "deep_leaf", "leaf_in_join", "auto_leaf"});
+  step(sts, {"UPDATE ev SET v = v + 1", "UPDATE ev SET d = d + 45 WHERE id % 4 = 0 AND d < '2024-03-15'"});
 }
 
 TEST_F(PartitionRefusals, OnlyOnAPartitionedTableIsRefused) {
@@ -405,15 +515,49 @@ TEST_F(PartitionRefusals, OnlyOnAPartitionedTableIsRefused) {
   EXPECT_TRUE(refused_then_full_in_auto("only_root", "SELECT id, v FROM ONLY ev", {"only"}));
 }
 
-TEST_F(PartitionRefusals, AttachingASourceTableAsAPartitionIsRefused) {
+// A DIFFERENTIAL source attached as a partition (of a captured root): its
+// capture switches to row level at the ATTACH (writes before and after it in
+// its transaction all count); writes through the root reach it; detached,
+// it stays row-level and right.
+TEST_F(PartitionRefusals, AttachingASourceTableAsAPartitionSwitchesToRowCapture) {
   set_up_tree();
   conn().exec("CREATE TABLE ev_2024_05 (LIKE ev INCLUDING ALL)");
-  conn().exec("INSERT INTO ev_2024_05 VALUES (500, '2024-05-05', 1, 1)");
-  const StList sts{{"may_st", "SELECT id, v FROM ev_2024_05"}};
+  conn().exec("INSERT INTO ev_2024_05 SELECT i, DATE '2024-05-01' + i % 31, i % 5, i FROM generate_series(500, 519) i");
+  const StList sts{{"may_st", "SELECT id, v FROM ev_2024_05"},
+                   {"may_sum", "SELECT g, count(*) AS c, sum(v) AS s FROM ev_2024_05 GROUP BY g"},
+                   {"ev_scan", "SELECT id, d, g, v FROM ev"}};
   create_all(sts);
-  expect_refused_2bp01("ALTER TABLE ev ATTACH PARTITION ev_2024_05 " + bounds(5), "may_st");
-  EXPECT_EQ(text_of("SELECT relispartition FROM pg_class WHERE oid = 'ev_2024_05'::regclass"), "f");
-  step(sts, {"INSERT INTO ev_2024_05 VALUES (501, '2024-05-06', 2, 2)"});
+  EXPECT_EQ(row_level_of("ev_2024_05"), "f");
+  EXPECT_EQ(capture_levels("ev_2024_05", ""), statement_capture(""));
+
+  conn().clear_notices();
+  step(sts, {"INSERT INTO ev_2024_05 VALUES (520, '2024-05-20', 1, 1)", "UPDATE ev_2024_05 SET v = v + 1 WHERE id % 3 = 0",
+             "ALTER TABLE ev ATTACH PARTITION ev_2024_05 " + bounds(5), "INSERT INTO ev VALUES (521, '2024-05-21', 2, 2)",
+             "UPDATE ev SET v = v * 2 WHERE d >= '2024-05-01' AND id % 2 = 0", "DELETE FROM ev WHERE id = 501"});
+  EXPECT_FALSE(conn().has_notice("WARNING"));
+  for (const auto& [st, q] : sts) EXPECT_EQ(effective_mode(st), "DIFFERENTIAL") << st;
+  EXPECT_EQ(row_level_of("ev_2024_05"), "t");
+  EXPECT_EQ(row_level_of("ev"), "f");
+  EXPECT_EQ(capture_levels("ev_2024_05", ""), row_capture(""));
+  const std::string root = "_" + oid_of("ev");
+  EXPECT_EQ(capture_levels("ev_2024_05", root), statement_capture(root));
+
+  // Through the root, directly, and rows moving in and out by updates of the root.
+  step(sts, {"UPDATE ev SET g = 0, v = v - 1 WHERE d >= '2024-05-10'", "DELETE FROM ev WHERE d >= '2024-05-01' AND id % 7 = 0",
+             "UPDATE ev_2024_05 SET v = -v WHERE id % 5 = 0",
+             "UPDATE ev SET d = '2024-05-15' WHERE d < '2024-02-01' AND id % 4 = 0",
+             "UPDATE ev SET d = '2024-04-05' WHERE id BETWEEN 505 AND 508"});
+
+  // Detached (written to before and after in that transaction): a plain
+  // table again, still captured row by row.
+  step(sts, {"UPDATE ev SET v = v + 3 WHERE id % 2 = 1", "ALTER TABLE ev DETACH PARTITION ev_2024_05",
+             "INSERT INTO ev_2024_05 VALUES (530, '2024-05-30', 3, 3)", "UPDATE ev_2024_05 SET v = 0 WHERE id = 510"});
+  EXPECT_EQ(row_level_of("ev_2024_05"), "t");
+  EXPECT_EQ(capture_levels("ev_2024_05", ""), row_capture(""));
+  EXPECT_EQ(capture_levels("ev_2024_05", root), "NULL");
+  const StList may(sts.begin(), sts.begin() + 2);
+  step(may, {"DELETE FROM ev_2024_05 WHERE id % 3 = 1", "INSERT INTO ev_2024_05 VALUES (531, '2024-05-31', 4, 4)",
+             "UPDATE ev_2024_05 SET g = 2 WHERE id % 2 = 0"});
 }
 
 TEST_F(PartitionRefusals, DisablingCaptureOnAPartitionIsRefused) {

@@ -22,11 +22,12 @@
 // | RENAME of the table (and SET SCHEMA)       | 2BP01 + HINT   | 2BP01 + HINT               | 2BP01 + HINT               |
 // | DROP TABLE                                 | 2BP01 + HINT; CASCADE drops the stream table and its catalog rows ||
 // | TRUNCATE                                   | FULL           | next refresh FULL          | next refresh FULL          |
-// | ATTACH PARTITION (the source becomes one)  | FULL           | 2BP01 + HINT               | FULL, WARNING; REINITIALIZE |
-// | DETACH PARTITION                           | oracle holds   | (never attached)           | oracle holds, stays FULL   |
+// | ATTACH PARTITION (the source becomes one)  | FULL           | followed: captured row by row from then on, deltas      ||
+// | DETACH PARTITION                           | FULL           | still captured row by row, deltas go on                 ||
 // | CREATE TABLE ... INHERITS (the source)     | FULL           | followed: deltas go on (the child captured too)         ||
-// | ALTER TABLE (the source) INHERIT           | FULL           | 2BP01 + HINT               | FULL; REINITIALIZE         |
-// | DROP TABLE of that child                   | FULL           | next refresh FULL, then deltas                          ||
+// | ALTER TABLE (the source) INHERIT           | FULL           | followed: captured row by row from then on, deltas      ||
+// | ALTER TABLE (the source) NO INHERIT        | FULL           | still captured row by row, deltas go on                 ||
+// | DROP TABLE of that child                   | FULL           | its rows leave by delta                                 ||
 // | ADD PRIMARY KEY / DROP CONSTRAINT pkey     | FULL           | next refresh FULL, then deltas                          ||
 //
 // Each test runs twice: refreshing in the test's own session (which created
@@ -201,6 +202,25 @@ class SourceDdlMatrix : public EdgeTestDb, public ::testing::WithParamInterface<
     return std::stoi(conn().scalar("SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid = " +
                                    quote_literal(table) + "::regclass AND tgname LIKE 'pgt\\_cdc\\_%' "
                                    "AND tgenabled = 'A'"));
+  }
+  // Of those, the FOR EACH ROW ones.
+  int row_capture_triggers(const std::string& table) {
+    return std::stoi(conn().scalar("SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid = " +
+                                   quote_literal(table) + "::regclass AND tgname LIKE 'pgt\\_cdc\\_%' "
+                                   "AND tgenabled = 'A' AND tgtype & 1 = 1"));
+  }
+  // pgtrickle.pgt_change_tracking.row_level of the case's source.
+  std::string row_level(const Case& c) {
+    return conn().scalar("SELECT row_level::text FROM pgtrickle.pgt_change_tracking WHERE source_relid = " +
+                         quote_literal(c.src) + "::regclass");
+  }
+  // A DIFFERENTIAL / AUTO source captured row by row: its own three row
+  // triggers and the TRUNCATE one.
+  void expect_row_capture(const Case& c) {
+    if (c.full()) return;
+    EXPECT_EQ(row_level(c), "true");
+    EXPECT_EQ(capture_triggers(c.src), 4);
+    EXPECT_EQ(row_capture_triggers(c.src), 3);
   }
   // A new session of the superuser on this test's schema, with the same settings.
   std::unique_ptr<PgConn> new_session() {
@@ -584,6 +604,9 @@ const char* const kPartParent = "CREATE TABLE {t}_parent (id int, g int NOT NULL
                                 "PARTITION BY LIST (g)";
 const char* const kAttach = "ALTER TABLE {t}_parent ATTACH PARTITION {t} FOR VALUES IN (1)";
 
+// Another partition of that parent, holding rows with g = 2.
+const char* const kOtherPartition = "CREATE TABLE {t}_other PARTITION OF {t}_parent FOR VALUES IN (2)";
+
 // Writes through the partitioned parent (reaching the source partition):
 // statement-level triggers of the partition do not fire for them.
 void write_through_parent(PgConn& conn, const Case& c, int k) {
@@ -594,44 +617,52 @@ void write_through_parent(PgConn& conn, const Case& c, int k) {
                             fill("DELETE FROM {t}_parent WHERE id = 35 + " + n, c.src)});
 }
 
-// A source joining a hierarchy (ATTACH PARTITION, CREATE TABLE ... INHERITS
-// it): statements aimed at the other end of the hierarchy change its rows
-// without firing its statement triggers, so its changes can no longer be
-// captured. A DIFFERENTIAL stream table refuses the DDL (2BP01, naming it,
-// with a HINT); an AUTO one falls back to FULL with a WARNING at the DDL and
-// is reinitialized at its next refresh; FULL goes on. (Before, the DDL went
-// through: a refresh in another session failed, and after DETACH or DROP of
-// the child, changes made through the hierarchy were lost for good.)
-// ATTACH PARTITION; then writes directly and through the parent; then DETACH.
-TEST_P(SourceDdlMatrix, AttachPartitionIsRefusedOrFallsBackToFull) {
+// A source joining a hierarchy (ATTACH PARTITION, ALTER TABLE ... INHERIT):
+// statements aimed at the other end of the hierarchy change its rows without
+// firing its statement triggers. Its capture switches to row level at the
+// DDL (FOR EACH ROW triggers fire whichever table a statement names), so a
+// DIFFERENTIAL or AUTO stream table goes on by delta (no WARNING, no
+// fallback), FULL goes on; after DETACH / NO INHERIT the capture stays row
+// level. (Before, DIFFERENTIAL refused the DDL and AUTO fell back to FULL.)
+// ATTACH PARTITION with changes pending; then writes directly, through the
+// parent, rows moved out of and into the source by updates of the parent's
+// partition key; then DETACH.
+TEST_P(SourceDdlMatrix, AttachPartitionIsFollowed) {
   for (const Case& c : make_cases("attach", kPartTable, kPartSeed)) {
     SCOPED_TRACE(c.mode);
     run(c, kPartParent);
-    if (c.mode == "DIFFERENTIAL") {
-      expect_refused(c, kAttach);
-      write(c);
-      refresh_expect(c, "DIFFERENTIAL");
-      continue;
-    }
+    run(c, kOtherPartition);
+    run(c, "INSERT INTO {t}_parent SELECT i, 2, i, i % 5 FROM generate_series(100, 109) i");
+    write(c);
     conn().clear_notices();
     run(c, kAttach);
-    if (c.mode == "AUTO") {
-      EXPECT_TRUE(conn().has_notice("WARNING", c.st)) << "AUTO fell back to FULL without a WARNING";
-      EXPECT_EQ(effective_mode(c), "FULL");
-    }
+    EXPECT_FALSE(conn().has_notice("WARNING", c.st));
+    EXPECT_EQ(effective_mode(c), c.full() ? "FULL" : "DIFFERENTIAL");
+    expect_row_capture(c);
+    refresh_expect(c, c.delta_action());
     write(c);
     write_through_parent(conn(), c, 1);
-    refresh_expect(c, c.mode == "AUTO" ? "REINITIALIZE" : "FULL");
+    refresh_expect(c, c.delta_action());
+    run(c, "UPDATE {t}_parent SET g = 2 WHERE id IN (2, 3, 4)");  // out of the source
+    refresh_expect(c, c.delta_action());
+    run_in_transaction(conn(), {fill("UPDATE {t}_parent SET g = 1, a = a + 1 WHERE id IN (100, 101, 104)", c.src),
+                                fill("UPDATE {t}_parent SET g = 1 WHERE id = 3", c.src),
+                                fill("UPDATE {t}_parent SET g = 2, a = a - 1 WHERE id IN (5, 6)", c.src)});
+    refresh_expect(c, c.delta_action());
     write_through_parent(conn(), c, 2);
     write(c);
-    refresh_expect(c, "FULL");
-    // Detached: a plain table again; everything written through the parent
-    // while attached is in the result.
+    refresh_expect(c, c.delta_action());
+    EXPECT_EQ(effective_mode(c), c.full() ? "FULL" : "DIFFERENTIAL");
+    // Detached, written to through the parent just before: a plain table
+    // again, still captured row by row.
     write_through_parent(conn(), c, 3);
     run(c, "ALTER TABLE {t}_parent DETACH PARTITION {t}");
-    refresh_expect(c, "FULL");
+    refresh_expect(c, c.delta_action());
+    expect_row_capture(c);
     write(c);
-    refresh_expect(c, "FULL");
+    refresh_expect(c, c.delta_action());
+    run(c, "UPDATE {t}_parent SET a = 0");  // reaches the source no more
+    refresh_expect(c, c.idle_action());
   }
 }
 
@@ -650,27 +681,46 @@ TEST_P(SourceDdlMatrix, GainingAnInheritanceChildIsFollowed) {
     run(c, "UPDATE {t} SET a = a + 1 WHERE id IN (9001, 1)");  // reaches the child's row too
     run(c, "DELETE FROM {t}_child WHERE id = 9002");
     refresh_expect(c, c.delta_action());
-    run(c, "DROP TABLE {t}_child");
-    refresh_expect(c, "FULL");
+    run(c, "DROP TABLE {t}_child");  // its rows leave by delta (read before the drop)
+    refresh_expect(c, c.delta_action());
     write(c);
     refresh_expect(c, c.delta_action());
   }
 }
 
-// A plain table that becomes an inheritance child (ALTER TABLE ... INHERIT):
-// statements on the parent reach its rows; refused or FULL likewise.
-TEST_P(SourceDdlMatrix, BecomingAnInheritanceChildIsRefusedOrFallsBackToFull) {
+// A plain table that becomes an inheritance child (ALTER TABLE ... INHERIT),
+// written to before and after in that transaction: statements on the parent
+// reach its rows; followed likewise. Then NO INHERIT.
+TEST_P(SourceDdlMatrix, BecomingAnInheritanceChildIsFollowed) {
   for (const Case& c : make_cases("inherits")) {
     SCOPED_TRACE(c.mode);
     run(c, "CREATE TABLE {t}_base (id int, a int, b int)");
-    const std::string inherit = "ALTER TABLE {t} INHERIT {t}_base";
-    if (c.mode == "DIFFERENTIAL") {
-      expect_refused(c, inherit);
-      continue;
-    }
-    run(c, inherit);
-    run(c, "UPDATE {t}_base SET a = a + 500 WHERE id < 5");  // reaches the source's rows
-    refresh_expect(c, c.mode == "AUTO" ? "REINITIALIZE" : "FULL");
+    run(c, "INSERT INTO {t}_base VALUES (500, 1, 1), (501, 2, 2)");
+    conn().clear_notices();
+    run_in_transaction(conn(), {fill("UPDATE {t} SET a = a - 1 WHERE id = 1", c.src),
+                                fill("ALTER TABLE {t} INHERIT {t}_base", c.src),
+                                fill("UPDATE {t}_base SET a = a + 500 WHERE id < 5", c.src)});
+    EXPECT_FALSE(conn().has_notice("WARNING", c.st));
+    EXPECT_EQ(effective_mode(c), c.full() ? "FULL" : "DIFFERENTIAL");
+    expect_row_capture(c);
+    refresh_expect(c, c.delta_action());
+    run(c, "UPDATE {t}_base SET b = 3 WHERE id IN (6, 7)");  // out of the WHERE
+    run(c, "DELETE FROM {t}_base WHERE id IN (8, 500)");
+    write(c);
+    refresh_expect(c, c.delta_action());
+    run(c, "UPDATE ONLY {t}_base SET a = 0");  // the parent's own row only
+    refresh_expect(c, c.idle_action());
+    EXPECT_EQ(effective_mode(c), c.full() ? "FULL" : "DIFFERENTIAL");
+    // NO INHERIT, written to through the parent just before: a plain table
+    // again, still captured row by row.
+    run_in_transaction(conn(), {fill("UPDATE {t}_base SET a = a + 1 WHERE id IN (9, 501)", c.src),
+                                fill("ALTER TABLE {t} NO INHERIT {t}_base", c.src)});
+    refresh_expect(c, c.delta_action());
+    expect_row_capture(c);
+    run(c, "UPDATE {t}_base SET a = 0");  // reaches the source no more
+    refresh_expect(c, c.idle_action());
+    write(c);
+    refresh_expect(c, c.delta_action());
   }
 }
 
