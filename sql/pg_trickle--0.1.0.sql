@@ -293,6 +293,16 @@ BEGIN
 END
 $$;
 
+-- A dry run of create_stream_table's analysis, creating nothing: the mode
+-- AUTO would choose (first row, node 'AUTO'), then one row per node of the
+-- maintenance plan (depth 1 and below): how each part of the query would be
+-- maintained, or why it cannot be, with the HINT.
+CREATE FUNCTION pgtrickle.validate_query(query text, OUT depth integer, OUT node text, OUT detail text,
+                                         OUT consumes text, OUT produces text, OUT cost text, OUT hint text)
+RETURNS SETOF record
+LANGUAGE c CALLED ON NULL INPUT VOLATILE
+AS 'MODULE_PATHNAME', 'pgt_validate_query';
+
 -- How a stream table is maintained: one line per node of its maintenance
 -- plan (operator, strategy, what it consumes and produces, cost class, the
 -- tables it reads), or why it is refreshed FULL.

@@ -91,27 +91,23 @@ std::string one_line(std::string text) {
   return text;
 }
 
-void append_text(const PlanNode& node, int depth, std::string* out) {
-  out->append(static_cast<size_t>(depth) * 2, ' ');
-  out->append(plan_node_kind_name(node.kind));
-  out->append(": ");
+void collect_lines(const PlanNode& node, int depth, std::vector<PlanLine>* out) {
+  PlanLine line;
+  line.depth = depth;
+  line.node = plan_node_kind_name(node.kind);
   if (node.kind == PlanNodeKind::Unmaintainable) {
-    out->append(one_line(node.reason));
-    if (!node.hint.empty()) out->append("  HINT: " + one_line(node.hint));
+    line.detail = one_line(node.reason);
+    line.hint = one_line(node.hint);
   } else {
     std::string what = node.table ? table_label(node) : node.strategy;
     if (node.table && !node.strategy.empty()) what += ", " + node.strategy;
-    out->append(one_line(what));
-    out->append("  [consumes ");
-    out->append(flow_name(node.consumes));
-    out->append("; produces ");
-    out->append(flow_name(node.produces));
-    out->append("; cost ");
-    out->append(cost_class_name(node.cost));
-    out->append("]");
+    line.detail = one_line(what);
+    line.consumes = flow_name(node.consumes);
+    line.produces = flow_name(node.produces);
+    line.cost = cost_class_name(node.cost);
   }
-  out->append("\n");
-  for (const PlanNode& child : node.children) append_text(child, depth + 1, out);
+  out->push_back(std::move(line));
+  for (const PlanNode& child : node.children) collect_lines(child, depth + 1, out);
 }
 
 }  // namespace
@@ -144,9 +140,24 @@ PlanNode unmaintainable_node(const std::string& reason, const std::string& hint)
   return node;
 }
 
+std::vector<PlanLine> plan_lines(const PlanNode& root) {
+  std::vector<PlanLine> lines;
+  collect_lines(root, 0, &lines);
+  return lines;
+}
+
 std::string plan_text(const PlanNode& root) {
   std::string out;
-  append_text(root, 0, &out);
+  for (const PlanLine& line : plan_lines(root)) {
+    out.append(static_cast<size_t>(line.depth) * 2, ' ');
+    out += line.node + ": " + line.detail;
+    if (line.node == plan_node_kind_name(PlanNodeKind::Unmaintainable)) {
+      if (!line.hint.empty()) out += "  HINT: " + line.hint;
+    } else {
+      out += "  [consumes " + line.consumes + "; produces " + line.produces + "; cost " + line.cost + "]";
+    }
+    out += "\n";
+  }
   return out;
 }
 

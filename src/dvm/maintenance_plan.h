@@ -135,6 +135,18 @@ void gather_plan(MaintenancePlan* plan);
 // An Unmaintainable node.
 PlanNode unmaintainable_node(const std::string& reason, const std::string& hint);
 
+// One node as a line of the plan's text (plan_lines, depth first).
+struct PlanLine {
+  int depth = 0;
+  std::string node;      // plan_node_kind_name
+  std::string detail;    // the strategy (a table: its name and key; Unmaintainable: the reason)
+  std::string consumes;  // flow_name (empty for Unmaintainable)
+  std::string produces;
+  std::string cost;      // cost_class_name (empty for Unmaintainable)
+  std::string hint;      // Unmaintainable only
+};
+std::vector<PlanLine> plan_lines(const PlanNode& root);
+
 // The text form: one line per node, indented two spaces per level:
 //   <Kind>: <strategy>  [consumes X; produces Y; cost: Z]
 // Scans and watched tables show the table and its key. Stable (no oids).

@@ -859,7 +859,8 @@ dvm::PlanNode plan_select_project_join(Query* query, bool generate_sql) {
 
   if (!generate_sql) {
     spj.strategy = "inclusion-exclusion over " + std::to_string(query_scans.size()) + " scan" +
-                   (query_scans.size() == 1 ? "" : "s");
+                   (query_scans.size() == 1 ? "" : "s") +
+                   (spj.grows_with_inserts ? "; batches of inserts appended" : "");
     return spj;
   }
 

@@ -111,6 +111,15 @@ SELECT pgtrickle.create_stream_table('nope',
   'SELECT c.id, c.name, count(*) AS n FROM customers c JOIN orders o ON o.cust = c.id GROUP BY c.id',
   refresh_mode => 'DIFFERENTIAL');
 
+-- validate_query: the same analysis as a dry run, creating nothing.
+SELECT * FROM pgtrickle.validate_query('SELECT c.tier, count(*) AS n FROM orders o JOIN customers c ON c.id = o.cust GROUP BY c.tier');
+SELECT * FROM pgtrickle.validate_query('SELECT region, sum(amount) OVER (PARTITION BY region) AS total FROM orders');
+SELECT * FROM pgtrickle.validate_query('SELECT id, random() AS r FROM orders');
+SELECT * FROM pgtrickle.validate_query('SELECT c.id FROM customers c LEFT JOIN orders o ON o.cust = c.id');
+SELECT count(*) AS created FROM pgtrickle.pgt_stream_tables WHERE pgt_name LIKE '%validate%';
+SELECT * FROM pgtrickle.validate_query('SELECT no_such_column FROM orders');
+SELECT * FROM pgtrickle.validate_query(NULL);
+
 -- Unknown names; a role that cannot read the stream table sees no plan.
 SELECT pgtrickle.maintenance_plan('mp.no_such_table');
 SELECT pgtrickle.maintenance_plan('mp.orders');
