@@ -303,6 +303,77 @@ RETURNS SETOF record
 LANGUAGE c CALLED ON NULL INPUT VOLATILE
 AS 'MODULE_PATHNAME', 'pgt_validate_query';
 
+-- Why a stream table is refreshed the way it is: the mode it was given, the
+-- mode it runs in, why, and what to do about a FULL fallback.
+CREATE FUNCTION pgtrickle.explain_refresh_mode(name text, OUT configured_mode text, OUT effective_mode text,
+                                               OUT explanation text, OUT hint text)
+LANGUAGE plpgsql VOLATILE STRICT
+AS $$
+DECLARE
+    target oid := pg_catalog.to_regclass(name);
+    st record;
+BEGIN
+    SELECT s.refresh_mode, s.effective_refresh_mode, s.effective_mode_reason, s.defining_query, s.append_only
+      INTO st FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid OPERATOR(pg_catalog.=) target;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    configured_mode := st.refresh_mode;
+    effective_mode := st.effective_refresh_mode;
+    IF st.effective_refresh_mode OPERATOR(pg_catalog.=) 'DIFFERENTIAL' THEN
+        explanation := 'maintained from the changes of its sources (see pgtrickle.maintenance_plan for how)'
+            OPERATOR(pg_catalog.||) CASE WHEN st.append_only THEN '; declared append-only' ELSE '' END;
+    ELSIF st.refresh_mode OPERATOR(pg_catalog.=) 'FULL' THEN
+        explanation := 'refresh_mode ''FULL'' was requested: every refresh recomputes the query';
+        hint := 'pgtrickle.alter_stream_table(name, refresh_mode => ''AUTO'') refreshes it from its changes where '
+                'its query allows it.';
+    ELSE
+        explanation := 'AUTO fell back to FULL: ' OPERATOR(pg_catalog.||) COALESCE(st.effective_mode_reason, '?');
+        SELECT v.hint INTO hint FROM pgtrickle.validate_query(st.defining_query) v WHERE v.depth OPERATOR(pg_catalog.=) 0;
+    END IF;
+    RETURN;
+END
+$$;
+
+-- The relations a stream table reads, and how their changes reach it.
+CREATE FUNCTION pgtrickle.list_sources(name text)
+RETURNS TABLE (source text, source_type text, through_view boolean, columns_used text[], change_capture text)
+LANGUAGE plpgsql STABLE STRICT
+AS $$
+DECLARE
+    target oid := pg_catalog.to_regclass(name);
+    id bigint;
+    differential boolean;
+BEGIN
+    SELECT s.pgt_id, s.effective_refresh_mode OPERATOR(pg_catalog.=) 'DIFFERENTIAL' INTO id, differential
+      FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid OPERATOR(pg_catalog.=) target;
+    IF id IS NULL THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    RETURN QUERY
+    SELECT pg_catalog.quote_ident(d.source_schema) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)
+               pg_catalog.quote_ident(d.source_name),
+           d.source_type, d.through_view, d.columns_used,
+           CASE WHEN t.source_relid IS NULL THEN
+                    CASE WHEN d.source_type OPERATOR(pg_catalog.=) 'VIEW' THEN 'none (expanded: its tables are listed)'
+                         ELSE 'none (read by FULL refreshes)' END
+                WHEN t.row_level THEN 'row-level triggers (a partition or child read alone)'
+                WHEN pg_catalog.cardinality(t.member_relids) OPERATOR(pg_catalog.>) 0 THEN
+                    'statement triggers on it and its ' OPERATOR(pg_catalog.||)
+                    pg_catalog.cardinality(t.member_relids) OPERATOR(pg_catalog.||) ' partitions / children'
+                ELSE 'statement triggers' END
+      FROM pgtrickle.pgt_dependencies d
+      LEFT JOIN pgtrickle.pgt_change_tracking t
+        ON differential AND t.source_relid OPERATOR(pg_catalog.=) d.source_relid
+     WHERE d.pgt_id OPERATOR(pg_catalog.=) id
+     ORDER BY 1;
+END
+$$;
+
 -- How a stream table is maintained: one line per node of its maintenance
 -- plan (operator, strategy, what it consumes and produces, cost class, the
 -- tables it reads), or why it is refreshed FULL.

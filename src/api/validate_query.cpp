@@ -33,7 +33,12 @@ PGT_SQL_FUNCTION(pgt_validate_query) {
     mode.detail = def.mode.effective == RefreshMode::Differential
                       ? "DIFFERENTIAL"
                       : "FULL: " + def.mode.reason;
-    if (def.mode.effective != RefreshMode::Differential) mode.hint = def.analysis.caps.not_incremental_hint;
+    if (def.mode.effective != RefreshMode::Differential)
+      mode.hint = !def.analysis.caps.volatile_construct.empty()
+                      ? "A query whose result can change without its sources changing is recomputed by FULL "
+                        "refresh; replace the volatile function with a stable or immutable expression to maintain "
+                        "it from its changes."
+                      : def.analysis.caps.not_incremental_hint;
     lines.push_back(mode);
     // The plan is built unless the query is volatile.
     if (def.analysis.caps.volatile_construct.empty())

@@ -120,6 +120,17 @@ SELECT count(*) AS created FROM pgtrickle.pgt_stream_tables WHERE pgt_name LIKE 
 SELECT * FROM pgtrickle.validate_query('SELECT no_such_column FROM orders');
 SELECT * FROM pgtrickle.validate_query(NULL);
 
+-- explain_refresh_mode: the mode given, the mode run, why, what to do.
+SELECT n, e.* FROM unnest(ARRAY['p_join', 'p_full', 'p_auto_window', 'p_auto_random']) n,
+       pgtrickle.explain_refresh_mode('mp.' || n) e;
+-- list_sources: what each reads and how its changes arrive.
+CREATE VIEW big_orders AS SELECT id, cust, amount FROM orders WHERE amount > 20;
+SELECT pgtrickle.create_stream_table('p_view', 'SELECT b.id, c.name FROM big_orders b JOIN customers c ON c.id = b.cust',
+                                     refresh_mode => 'DIFFERENTIAL');
+SELECT n, s.* FROM unnest(ARRAY['p_view', 'p_scalar', 'p_auto_window']) n, pgtrickle.list_sources('mp.' || n) s;
+SELECT * FROM pgtrickle.explain_refresh_mode('mp.orders');
+SELECT * FROM pgtrickle.list_sources('mp.no_such_table');
+
 -- Unknown names; a role that cannot read the stream table sees no plan.
 SELECT pgtrickle.maintenance_plan('mp.no_such_table');
 SELECT pgtrickle.maintenance_plan('mp.orders');
