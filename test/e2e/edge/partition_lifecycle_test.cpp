@@ -30,6 +30,7 @@
 #include "adversarial_support.h"
 #include "change_buffer.h"
 #include "edge_test_db.h"
+#include "hierarchy_test_db.h"
 #include "refresh_history.h"
 #include "stream_table.h"
 
@@ -365,9 +366,9 @@ TEST_F(PartitionLifecycle, TruncatedPartitionMakesNextRefreshFull) {
 
 // ---------------------------------------------------------------------------
 
-class PartitionRefusals : public EdgeTestDb {
+class PartitionRefusals : public HierarchyTestDb {
  protected:
-  PartitionRefusals() : EdgeTestDb("pr_") {}
+  PartitionRefusals() : HierarchyTestDb("pr_") {}
 
   void set_up_tree() {
     for (const std::string& sql : ev_setup()) conn().exec(sql);
@@ -385,65 +386,6 @@ class PartitionRefusals : public EdgeTestDb {
   }
   std::string member_count(const std::string& root) {
     return text_of("SELECT count(*) FROM pg_partition_tree(" + quote_literal(root) + ")");
-  }
-
-  std::string oid_of(const std::string& table) { return text_of("SELECT " + quote_literal(table) + "::regclass::oid"); }
-  std::string effective_mode(const std::string& st) {
-    return text_of("SELECT effective_refresh_mode FROM pgtrickle.pgt_stream_tables WHERE pgt_name = " + quote_literal(st));
-  }
-  // pgtrickle.pgt_change_tracking.row_level of a source ("t" / "f").
-  std::string row_level_of(const std::string& source) {
-    return text_of("SELECT row_level FROM pgtrickle.pgt_change_tracking WHERE source_relid = " + quote_literal(source) +
-                   "::regclass");
-  }
-  // The capture triggers of one source on `table` as "name:ROW|STATEMENT,...":
-  // the source's own (suffix "") or those on a member (suffix "_<source oid>").
-  std::string capture_levels(const std::string& table, const std::string& suffix) {
-    return text_of("SELECT string_agg(tgname || ':' || CASE WHEN tgtype & 1 = 1 THEN 'ROW' ELSE 'STATEMENT' END, ',' "
-                   "ORDER BY tgname COLLATE \"C\") FROM pg_trigger WHERE tgrelid = " + quote_literal(table) +
-                   "::regclass AND tgname ~ ('^pgt_cdc_[a-z]+' || " + quote_literal(suffix) + " || '$')");
-  }
-  // What capture_levels() is for row-level capture (a partitioned table: the
-  // TRUNCATE trigger only) and for statement-level capture.
-  static std::string row_capture(const std::string& suffix, bool partitioned = false) {
-    if (partitioned) return "pgt_cdc_trunc" + suffix + ":STATEMENT";
-    return "pgt_cdc_del" + suffix + ":ROW,pgt_cdc_ins" + suffix + ":ROW,pgt_cdc_trunc" + suffix + ":STATEMENT,pgt_cdc_upd" +
-           suffix + ":ROW";
-  }
-  static std::string statement_capture(const std::string& suffix) {
-    return "pgt_cdc_del" + suffix + ":STATEMENT,pgt_cdc_ins" + suffix + ":STATEMENT,pgt_cdc_trunc" + suffix +
-           ":STATEMENT,pgt_cdc_upd" + suffix + ":STATEMENT";
-  }
-
-  // The statements in one transaction, then each stream table refreshed:
-  // those in `truncated` FULL because of a TRUNCATE (the reason says so), the
-  // others by delta (DIFFERENTIAL or NO_DATA); all match their queries.
-  void expect_full_where_truncated(const StList& sts, const std::vector<std::string>& statements,
-                                   const std::vector<std::string>& truncated) {
-    std::string trace = "after (one transaction):";
-    for (const std::string& s : statements) trace += "\n    " + s + ";";
-    SCOPED_TRACE(trace);
-    run_in_transaction(conn(), statements);
-    for (const auto& [st, q] : sts) {
-      SCOPED_TRACE(st);
-      const bool full = std::find(truncated.begin(), truncated.end(), st) != truncated.end();
-      EXPECT_TRUE(refresh_matches(conn(), st, q, full ? Expect::Full : Expect::Delta));
-      if (full) {
-        const RefreshRecord r = last_refresh(conn(), st);
-        EXPECT_NE(r.reason.value_or("").find("truncated"), std::string::npos) << describe(r);
-      }
-    }
-  }
-
-  void expect_refused_2bp01(const std::string& sql, const std::string& names = "") {
-    SCOPED_TRACE(sql);
-    const ExecOutcome o = conn().try_exec(sql);
-    EXPECT_FALSE(o.ok);
-    EXPECT_EQ(o.sqlstate, "2BP01") << o.message;
-    EXPECT_FALSE(o.hint.empty()) << "no HINT: " << o.message;
-    if (!names.empty()) {
-      EXPECT_NE((o.message + " " + o.detail).find(names), std::string::npos) << o.message;
-    }
   }
 };
 
