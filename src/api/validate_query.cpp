@@ -5,6 +5,7 @@
 //
 // The query is analyzed as the caller (parse analysis executes nothing);
 // the plan is built without generating SQL, so no change buffer is needed.
+#include "api/arguments.h"
 #include "api/stream_table_definition.h"
 #include "common/refresh_mode.h"
 #include "common/user_error.h"
@@ -20,10 +21,7 @@ extern "C" {
 using namespace pgt;
 
 PGT_SQL_FUNCTION(pgt_validate_query) {
-  if (PG_ARGISNULL(0))
-    throw Error(sqlstate::kNullValueNotAllowed, "query must not be NULL", "",
-                "Pass the SELECT statement a stream table would be defined by.");
-  std::string query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  std::string query = api::required_text_arg(fcinfo, 0, "query");
   std::vector<dvm::PlanLine> lines;
   {
     pg::spi::Connection spi;

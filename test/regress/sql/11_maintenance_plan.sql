@@ -142,7 +142,28 @@ RESET ROLE;
 GRANT SELECT ON mp.p_join TO mp_stranger;
 SET ROLE mp_stranger;
 SELECT pgtrickle.maintenance_plan('mp.p_join') IS NOT NULL AS visible;
+-- The other diagnostics likewise: only stream tables the role may read.
+SELECT * FROM pgtrickle.explain_refresh_mode('mp.p_auto_window');
+SELECT * FROM pgtrickle.list_sources('mp.p_auto_window');
+SELECT configured_mode, effective_mode FROM pgtrickle.explain_refresh_mode('mp.p_join');
+SELECT source, change_capture FROM pgtrickle.list_sources('mp.p_join');
+-- validate_query runs as the caller: a source it may not read makes AUTO
+-- fall back to FULL, with the reason.
+SELECT depth, node, detail FROM pgtrickle.validate_query('SELECT id, cust FROM mp.orders') WHERE depth = 0;
 RESET ROLE;
+-- Hostile names: quoted in every diagnostic, never breaking a line.
+CREATE SCHEMA "we'ird $x$";
+CREATE TABLE "we'ird $x$"."T ""q""
+2" ("k ey" int PRIMARY KEY, "v;--" int);
+SELECT pgtrickle.create_stream_table('"we''ird $x$"."st $$"', 'SELECT "k ey", "v;--" FROM "we''ird $x$"."T ""q""
+2"', refresh_mode => 'DIFFERENTIAL');
+SELECT * FROM pgtrickle.validate_query('SELECT "k ey", sum("v;--") AS s FROM "we''ird $x$"."T ""q""
+2" GROUP BY "k ey"');
+SELECT show_plan('"we''ird $x$"."st $$"');
+SELECT * FROM pgtrickle.explain_refresh_mode('"we''ird $x$"."st $$"');
+SELECT * FROM pgtrickle.list_sources('"we''ird $x$"."st $$"');
+SELECT pgtrickle.drop_stream_table('"we''ird $x$"."st $$"');
+DROP SCHEMA "we'ird $x$" CASCADE;
 
 -- Clean up.
 SELECT pgtrickle.drop_stream_table(pgt_schema || '.' || pgt_name) FROM pgtrickle.pgt_stream_tables
