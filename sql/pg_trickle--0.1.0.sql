@@ -632,6 +632,26 @@ CREATE EVENT TRIGGER pgt_ddl_command_end ON ddl_command_end
                  'GRANT', 'REVOKE')
     EXECUTE FUNCTION pgtrickle._on_ddl_command_end();
 
+-- The triggers of IMMEDIATE stream tables (BEFORE and AFTER each statement
+-- on a table they read; see src/refresh/immediate_maintenance.h). Arguments:
+-- the stream table's oid and the source table's. Not SECURITY DEFINER: it
+-- runs the maintenance as the stream table's owner itself.
+CREATE FUNCTION pgtrickle._immediate_maintenance()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_immediate_maintenance';
+REVOKE ALL ON FUNCTION pgtrickle._immediate_maintenance() FROM PUBLIC;
+
+-- The changes of a table in the statement being maintained, as rows
+-- (__pgt_w, c<attnum>...): what the delta statements of an IMMEDIATE stream
+-- table read (with a column definition list). Callable only while that
+-- maintenance runs, as the stream table's owner, for the tables it reads,
+-- and only for the columns that role may read.
+CREATE FUNCTION pgtrickle._statement_changes(source oid)
+RETURNS SETOF record
+LANGUAGE c STRICT ROWS 100
+AS 'MODULE_PATHNAME', 'pgt_statement_changes';
+
 -- Called once per statement by the capture triggers: the scheduler of this
 -- database is woken when the transaction commits (a no-op without one).
 CREATE FUNCTION pgtrickle._signal_scheduler(source oid)

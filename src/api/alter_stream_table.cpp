@@ -83,7 +83,7 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
     if (query && catalog::reshape_storage_table(st.relid, st.qualified_name(), def->analysis.columns))
       pg::notice("columns of stream table \"" + st.display_name() + "\" were replaced",
                  "Indexes on the old columns were dropped with them.");
-    repopulate = query || old_mode != st.effective_refresh_mode || st.differential();
+    repopulate = query || old_mode != st.effective_refresh_mode || st.incremental();
   }
   catalog::update_definition(st);
   if (def) {

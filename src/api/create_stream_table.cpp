@@ -48,12 +48,13 @@ PGT_SQL_FUNCTION(pgt_create_stream_table) {
   st.status = StreamTableStatus::Initializing;
   st.pgt_id = catalog::insert_stream_table(st);
   api::record_sources(st, def, false);
-  if (st.differential()) {
+  if (st.incremental()) {
     api::prepare_row_identity(st);
     api::install_change_capture(def, &st);
   }
 
-  if (initialize)
+  // An IMMEDIATE table is kept current from now on: it starts populated.
+  if (initialize || st.immediate())
     refresh::refresh_now(*catalog::find_by_relid(st.relid), "INITIAL");
   else
     api::check_can_read_sources(def);

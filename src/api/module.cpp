@@ -5,6 +5,8 @@
 #include "pg/gucs.h"
 #include "pg/merge_counts.h"
 #include "refresh/dml_guard.h"
+#include "refresh/immediate_conflicts.h"
+#include "refresh/immediate_maintenance.h"
 #include "scheduler/commit_signals.h"
 #include "scheduler/database_ddl_hook.h"
 #include "scheduler/launcher.h"
@@ -29,12 +31,15 @@ extern "C" void _PG_init(void) {
   pgt::cdc::install_buffer_estimate_hook();
   pgt::cdc::install_member_drop_hook();
   pgt::refresh::register_dml_guard_callbacks();
+  pgt::refresh::register_immediate_callbacks();
+  pgt::refresh::register_immediate_conflict_callbacks();
   pgt::scheduler::register_commit_signals();
   pgt::scheduler::install_database_ddl_hook();
   // The scheduler needs shared memory and the launcher: preloading only.
   // (Loaded later, commits simply have no scheduler to wake.)
   if (process_shared_preload_libraries_in_progress) {
     pgt::scheduler::install_shared_state_hooks();
+    pgt::refresh::install_immediate_conflict_hooks();
     pgt::scheduler::register_launcher();
   }
 }

@@ -8,6 +8,7 @@
 #include "catalog/object_dependencies.h"
 #include "catalog/storage_table.h"
 #include "cdc/change_capture.h"
+#include "cdc/immediate_triggers.h"
 #include "frontend/plan_builder.h"
 #include "refresh/delta_plan.h"
 #include "common/sql_quote.h"
@@ -120,7 +121,7 @@ Definition prepare_definition(const std::string& query, RefreshMode requested,
   if (requested != RefreshMode::Full && def.analysis.caps.volatile_construct.empty()) {
     {
       pg::PinnedSearchPath pinned;
-      def.plan = frontend::build_maintenance_plan(def.analysis.normalized_sql, false);
+      def.plan = frontend::build_maintenance_plan(def.analysis.normalized_sql, dvm::ChangeSource::None);
     }
     def.analysis.caps.not_incremental_because = def.plan.not_differentiable_because();
     def.analysis.caps.not_incremental_hint = def.plan.hint();
@@ -142,8 +143,7 @@ void apply_definition(const Definition& def, const std::string& original_query,
   st->frontier.reset();
   st->frontier_own_xid.reset();
   st->frontier_own_cid.reset();
-  st->unique_row_ids =
-      def.mode.effective == RefreshMode::Differential && def.plan.root.unique_ids && def.plan.root.bounded_ids;
+  st->unique_row_ids = def.mode.effective != RefreshMode::Full && def.plan.root.unique_ids && def.plan.root.bounded_ids;
   st->full_refresh_sql.reset();
   st->delta_apply_sql.reset();
   st->pending_changes_sql.reset();
@@ -153,20 +153,25 @@ void apply_definition(const Definition& def, const std::string& original_query,
 }
 
 void prepare_row_identity(const catalog::StreamTable& st) {
-  catalog::set_row_id_column(st.relid, st.qualified_name(), st.differential(), st.unique_row_ids);
+  catalog::set_row_id_column(st.relid, st.qualified_name(), st.incremental(), st.unique_row_ids);
 }
 
 void install_change_capture(const Definition& def, catalog::StreamTable* st) {
-  if (def.mode.effective != RefreshMode::Differential) return;
-  for (const auto& t : def.plan.tables) cdc::ensure_capture(t);
+  bool immediate = def.mode.effective == RefreshMode::Immediate;
+  if (def.mode.effective != RefreshMode::Differential && !immediate) return;
+  if (!immediate)
+    for (const auto& t : def.plan.tables) cdc::ensure_capture(t);
   refresh::DeltaSql sql;
   {
     pg::PinnedSearchPath pinned;
-    sql = refresh::build_delta_sql(def.analysis.normalized_sql, st->qualified_name());
+    sql = refresh::build_delta_sql(def.analysis.normalized_sql, st->qualified_name(),
+                                   immediate ? dvm::ChangeSource::TransitionTables : dvm::ChangeSource::ChangeBuffers);
   }
   catalog::add_hidden_columns(st->qualified_name(), sql.hidden_columns);
   refresh::store_delta_sql(sql, st);
   catalog::update_definition(*st);
+  if (immediate)
+    for (const auto& t : def.plan.tables) cdc::create_immediate_triggers(st->pgt_id, st->relid, t.relid);
 }
 
 void reinstall_maintenance(const Definition& def, catalog::StreamTable* st) {

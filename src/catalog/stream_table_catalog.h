@@ -50,6 +50,10 @@ struct StreamTable {
   std::optional<std::string> reinitialize_reason;
 
   bool differential() const { return effective_refresh_mode == RefreshMode::Differential; }
+  bool immediate() const { return effective_refresh_mode == RefreshMode::Immediate; }
+  // Maintained by its changes (DIFFERENTIAL or IMMEDIATE): row identities,
+  // hidden state columns, a maintenance plan.
+  bool incremental() const { return differential() || immediate(); }
 
   std::string qualified_name() const;  // "schema"."name", quoted
   std::string display_name() const;    // schema.name, for messages

@@ -41,6 +41,18 @@ bool only_truncate(Oid on, bool row_level) { return row_level && is_partitioned(
 
 }  // namespace
 
+namespace {
+
+// Set while capture's own DDL on a source runs.
+bool capture_ddl_running = false;
+
+}  // namespace
+
+bool running_capture_ddl() { return capture_ddl_running; }
+
+OwnCaptureDdl::OwnCaptureDdl() : was_(capture_ddl_running) { capture_ddl_running = true; }
+OwnCaptureDdl::~OwnCaptureDdl() { capture_ddl_running = was_; }
+
 std::string qualified_table_name(Oid relid) {
   auto name = pg::spi::scalar(
       "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) "

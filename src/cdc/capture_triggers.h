@@ -52,6 +52,22 @@ std::vector<Oid> hierarchy_members(Oid root);
 // The tables above relid in its hierarchy (parents first), if any.
 std::vector<Oid> hierarchy_ancestors(Oid relid);
 
+// True while capture itself alters a source (ENABLE ALWAYS of its triggers):
+// the DDL event trigger has nothing to check then.
+bool running_capture_ddl();
+
+// Marks capture's own DDL while alive (nests).
+class OwnCaptureDdl {
+ public:
+  OwnCaptureDdl();
+  ~OwnCaptureDdl();
+  OwnCaptureDdl(const OwnCaptureDdl&) = delete;
+  OwnCaptureDdl& operator=(const OwnCaptureDdl&) = delete;
+
+ private:
+  bool was_;
+};
+
 // "schema"."name" of a relation ("" when it is gone).
 std::string qualified_table_name(Oid relid);
 

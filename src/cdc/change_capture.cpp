@@ -7,6 +7,7 @@
 #include "catalog/consumed_horizon.h"
 #include "cdc/buffer_grants.h"
 #include "cdc/capture_triggers.h"
+#include "cdc/immediate_triggers.h"
 #include "catalog/object_dependencies.h"
 #include "common/scoped_flag.h"
 #include "common/sql_quote.h"
@@ -259,10 +260,6 @@ Oid oid_of(const std::string& sql, const pg::spi::Params& params) {
   return v ? static_cast<Oid>(std::stoul(*v)) : InvalidOid;
 }
 
-// Set while capture's own ALTER TABLE of a source runs (see
-// running_capture_ddl()).
-bool capture_ddl_running = false;
-
 bool source_is_unlogged(Oid relid) {
   char persistence = 0;
   pg::guard([&] { persistence = get_rel_persistence(relid); });
@@ -270,8 +267,6 @@ bool source_is_unlogged(Oid relid) {
 }
 
 }  // namespace
-
-bool running_capture_ddl() { return capture_ddl_running; }
 
 namespace {
 
@@ -434,7 +429,7 @@ void sync_members(Oid root, const std::vector<SourceColumn>& columns, bool emit_
   std::vector<Oid> recorded = recorded_members(root);
   std::vector<Oid> now = hierarchy_members(root);
   if (recorded == now) return;
-  ScopedFlag own_ddl(capture_ddl_running);
+  OwnCaptureDdl own_ddl;
   for (Oid member : now) {
     if (contains(recorded, member)) continue;
     auto kind = pg::spi::scalar("SELECT relkind::text FROM pg_catalog.pg_class WHERE oid = $1::oid",
@@ -506,7 +501,7 @@ void ensure_capture(const dvm::SourceTable& table) {
     bool row_level = tracked ? recorded_row_level(table.relid) : hierarchy_member(table.relid);
     install_capture_function(table.relid, columns, row_level);
     if (!tracked) {
-      ScopedFlag own_ddl(capture_ddl_running);
+      OwnCaptureDdl own_ddl;
       create_capture_triggers(table.relid, table.relid, row_level);
     }
     record_tracking(relid, table.schema, table.name, buffer, columns, table.key_columns);
@@ -541,7 +536,7 @@ namespace {
 // on its new ancestors would change its rows without firing its statement
 // triggers. It is captured row by row from now on (its members too).
 void switch_to_row_level(Oid relid, const std::vector<SourceColumn>& columns) {
-  ScopedFlag own_ddl(capture_ddl_running);
+  OwnCaptureDdl own_ddl;
   for (Oid member : recorded_members(relid))
     if (relation_exists(member)) drop_capture_triggers(relid, member);
   drop_capture_triggers(relid, relid);
@@ -704,6 +699,7 @@ void drop_unused_capture() {
       "WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t.source_relid)");
   for (const auto& row : in_use.rows) check_capture_triggers(static_cast<Oid>(std::stoul(*row[0])));
   sync_buffer_grants(InvalidOid);
+  sync_immediate_triggers();
 }
 
 Oid change_buffer_oid(Oid relid) {
@@ -729,14 +725,12 @@ namespace {
 
 // Deletes the rows of `relid`'s buffer (the sentinel aside) that belong to
 // transactions below `horizon`, in one pass in C (no statement to plan after
-// each ANALYZE of the buffer); with `stop_at` > 0, stops after that many.
-// Returns how many it deleted. Rows another transaction deleted first are
+// each ANALYZE of the buffer). Rows another transaction deleted first are
 // skipped, as DELETE skips them.
-int64_t delete_rows_below(Oid relid, uint64 horizon, int64_t stop_at) {
-  int64_t deleted = 0;
+void delete_rows_below(Oid relid, uint64 horizon) {
   uint64 sentinel = std::stoull(dvm::kBufferSentinelXid);
   Oid buffer = change_buffer_oid(relid);
-  if (!OidIsValid(buffer)) return 0;
+  if (!OidIsValid(buffer)) return;
   pg::guard([&] {
     Relation rel = table_open(buffer, RowExclusiveLock);
     AttrNumber xid_att = get_attnum(buffer, "xid");
@@ -744,16 +738,14 @@ int64_t delete_rows_below(Oid relid, uint64 horizon, int64_t stop_at) {
     CommandId cid = GetCurrentCommandId(true);
     SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, snapshot, 0, nullptr);
     HeapTuple tup;
-    while ((stop_at <= 0 || deleted < stop_at) && HeapTupleIsValid(tup = systable_getnext(scan))) {
+    while (HeapTupleIsValid(tup = systable_getnext(scan))) {
       bool isnull;
       uint64 xid = U64FromFullTransactionId(
           DatumGetFullTransactionId(heap_getattr(tup, xid_att, RelationGetDescr(rel), &isnull)));
       if (xid >= horizon || xid == sentinel) continue;
       TM_FailureData failure;
       TM_Result result = table_tuple_delete(rel, &tup->t_self, cid, snapshot, InvalidSnapshot, true, &failure, false);
-      if (result == TM_Ok)
-        deleted++;
-      else if (result != TM_SelfModified && result != TM_Updated && result != TM_Deleted)
+      if (result != TM_Ok && result != TM_SelfModified && result != TM_Updated && result != TM_Deleted)
         elog(ERROR, "pg_trickle: unexpected result %d deleting a consumed change", static_cast<int>(result));
     }
     systable_endscan(scan);
@@ -761,7 +753,6 @@ int64_t delete_rows_below(Oid relid, uint64 horizon, int64_t stop_at) {
     table_close(rel, NoLock);
     CommandCounterIncrement();
   });
-  return deleted;
 }
 
 }  // namespace
@@ -774,32 +765,27 @@ void clean_consumed_changes(Oid relid) {
   // No horizon while some reader has no frontier.
   auto horizon = catalog::consumed_horizon(relid);
   if (!horizon) return;
-  // Consumed rows are deleted. When the buffer may hold many (its size in
-  // blocks bounds their number), the deleting stops after 5,000: then, if
-  // everything in it is consumed and no writer holds it, TRUNCATE takes the
-  // rest at once.
+  // A large buffer holding nothing unconsumed is truncated (see
+  // kTruncateCleanupBlocks); otherwise its consumed rows are deleted.
   uint64 below = std::stoull(*horizon);
-  bool may_truncate = change_buffer_blocks(relid) * MaxHeapTuplesPerPage >= kTruncateCleanupRows &&
-                      !IsolationUsesXactSnapshot();
-  if (delete_rows_below(relid, below, may_truncate ? kTruncateCleanupRows : 0) < kTruncateCleanupRows ||
-      !may_truncate)
-    return;
-  auto newer_rows = [&] {
-    return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
-  };
-  if (!newer_rows()) {
-    // TRUNCATE needs the buffer to itself: never wait for writers for it.
-    Oid buffer_oid = static_cast<Oid>(std::stoul(*pg::spi::scalar("SELECT $1::regclass::oid::text", {buffer})));
-    bool locked = false;
-    pg::guard([&] { locked = ConditionalLockRelationOid(buffer_oid, AccessExclusiveLock); });
-    // Re-check with a fresh snapshot: a writer may have committed since ours.
-    if (locked && !newer_rows()) {
-      pg::spi::exec("TRUNCATE " + buffer);
-      insert_sentinel(buffer);
-      return;
+  if (change_buffer_blocks(relid) >= kTruncateCleanupBlocks && !IsolationUsesXactSnapshot()) {
+    auto newer_rows = [&] {
+      return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
+    };
+    if (!newer_rows()) {
+      // TRUNCATE needs the buffer to itself: never wait for writers for it.
+      Oid buffer_oid = change_buffer_oid(relid);
+      bool locked = false;
+      pg::guard([&] { locked = ConditionalLockRelationOid(buffer_oid, AccessExclusiveLock); });
+      // Re-check with a fresh snapshot: a writer may have committed since ours.
+      if (locked && !newer_rows()) {
+        pg::spi::exec("TRUNCATE " + buffer);
+        insert_sentinel(buffer);
+        return;
+      }
     }
   }
-  delete_rows_below(relid, below, 0);
+  delete_rows_below(relid, below);
 }
 
 int recover_reset_buffers(const std::vector<Oid>& sources) {

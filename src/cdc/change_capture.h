@@ -8,6 +8,8 @@
 // (SECURITY DEFINER, pinned search_path), so writers need no rights on it.
 #pragma once
 
+#include "cdc/capture_triggers.h"
+
 #include <string>
 #include <vector>
 
@@ -42,9 +44,6 @@ void capture_rows_leaving_by_drop(Oid relid);
 // The ProcessUtility hook that calls it (installed by _PG_init).
 void install_member_drop_hook();
 
-// True while capture itself alters a source (ENABLE ALWAYS of its triggers):
-// the DDL event trigger has nothing to check then.
-bool running_capture_ddl();
 
 // Errors (2BP01, naming the stream tables) unless the four capture triggers
 // of a captured source exist and fire ALWAYS: dropping or disabling them
@@ -75,10 +74,15 @@ int64_t change_buffer_blocks(Oid relid);
 // is put back. Returns the number of such buffers.
 int recover_reset_buffers(const std::vector<Oid>& sources);
 
-// From this many consumed rows on, TRUNCATE beats DELETE. Below it DELETE is
-// cheaper: TRUNCATE gives the buffer a new file, which invalidates every
-// cached plan that reads or writes it (the capture triggers' and the
-// refreshes'), and each then pays its planning again (measured with bench/).
-constexpr int64_t kTruncateCleanupRows = 5000;
+// A buffer of at least this many blocks whose rows are all consumed is
+// emptied by TRUNCATE; below that, and while it holds unconsumed rows, the
+// consumed ones are deleted. Deleted rows leave dead space that only VACUUM
+// gives back, and every scan of the buffer (the pending check, the refresh's
+// reading of changes, the cleanup) reads it until then: without a VACUUM the
+// buffer would only grow. TRUNCATE gives the buffer a new file, though,
+// which invalidates every cached plan that reads or writes it (the capture
+// triggers' and the refreshes'), and each then pays its planning again; so
+// it waits for this much dead space (measured with bench/).
+constexpr int64_t kTruncateCleanupBlocks = 64;
 
 }  // namespace pgt::cdc

@@ -50,19 +50,16 @@ ModeDecision decide_refresh_mode(RefreshMode requested, const QueryCapabilities&
                 "Use refresh_mode => 'FULL', or replace it with a stable or immutable "
                 "expression.");
 
-  if (requested == RefreshMode::Immediate)
-    throw Error(sqlstate::kFeatureNotSupported,
-                "refresh_mode 'IMMEDIATE' is not available in this version of pg_trickle", "",
-                "Use refresh_mode => 'FULL' or 'AUTO'.");
-
   if (caps.not_incremental_because.empty()) {
-    d.effective = RefreshMode::Differential;
+    // IMMEDIATE maintains exactly what DIFFERENTIAL does, with the same
+    // delta rules: only where the changes come from differs.
+    d.effective = requested == RefreshMode::Immediate ? RefreshMode::Immediate : RefreshMode::Differential;
     return d;
   }
-  if (requested == RefreshMode::Differential)
+  if (requested == RefreshMode::Differential || requested == RefreshMode::Immediate)
     throw Error(sqlstate::kFeatureNotSupported,
-                "defining query cannot be maintained in DIFFERENTIAL mode: " +
-                    caps.not_incremental_because,
+                std::string("defining query cannot be maintained in ") + refresh_mode_name(requested) +
+                    " mode: " + caps.not_incremental_because,
                 "",
                 caps.not_incremental_hint.empty()
                     ? "Use refresh_mode => 'AUTO' to fall back to FULL refresh automatically, or 'FULL'."

@@ -59,7 +59,7 @@ struct QueryCapabilities {
 
 struct ModeDecision {
   RefreshMode requested;
-  RefreshMode effective;  // Full or Differential (Immediate once that mode exists)
+  RefreshMode effective;  // Full, Differential or Immediate
   std::string reason;     // why effective differs from requested; empty when it does not
   bool warn = false;      // tell the user (WARNING) that AUTO fell back to FULL
 };

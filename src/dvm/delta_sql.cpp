@@ -163,6 +163,13 @@ std::string pending_count_sql(const std::vector<std::string>& buffers) {
   return join(parts, " UNION ALL ");
 }
 
+std::string statement_changes_sql(unsigned relid, const std::vector<ChangeColumn>& columns) {
+  std::string sql = "pgtrickle._statement_changes(" + std::to_string(relid) +
+                    "::pg_catalog.oid) b(__pgt_w pg_catalog.int4";
+  for (const ChangeColumn& c : columns) sql += ", " + quote_ident("c" + std::to_string(c.attnum)) + " " + c.type_sql;
+  return sql + ")";
+}
+
 std::string change_buffer_name(unsigned relid) {
   return quote_qualified("pgtrickle_changes", "changes_" + std::to_string(relid));
 }

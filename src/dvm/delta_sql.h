@@ -72,6 +72,26 @@ std::string full_insert_sql(const std::string& qualified_table,
 // refresh's own transaction that it already saw (transaction $2, commands < $3).
 std::string unconsumed_changes_predicate(const std::string& alias);
 
+// Where the delta terms read a table's changes from.
+enum class ChangeSource {
+  None,              // nowhere: no SQL is generated (decisions and tables only)
+  ChangeBuffers,     // its change buffer, the changes not consumed yet (DIFFERENTIAL)
+  TransitionTables,  // the statement's transition tables (IMMEDIATE)
+};
+
+// One column of a table's changes: its attribute number and its type (with
+// " COLLATE ..." where the column's collation is not its type's default).
+struct ChangeColumn {
+  int attnum;
+  std::string type_sql;
+};
+
+// "<changes> b" for a table's changes in the current statement, as rows
+// (__pgt_w, c<attnum>...) like a change buffer's: +1 for each new row, -1
+// for each old one. They are read with pgtrickle._statement_changes(oid),
+// which only IMMEDIATE maintenance can call (refresh/immediate_maintenance.h).
+std::string statement_changes_sql(unsigned relid, const std::vector<ChangeColumn>& columns);
+
 // The change buffer of the table with this oid:
 // "pgtrickle_changes"."changes_<relid>". Every layer that names a buffer
 // (capture, the delta's scans, the scheduler's pending check) asks here.

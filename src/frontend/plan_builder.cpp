@@ -15,7 +15,7 @@ namespace pgt::frontend {
 
 namespace {
 
-dvm::PlanNode plan_query(const std::string& sql, bool generate_sql);
+dvm::PlanNode plan_query(const std::string& sql, dvm::ChangeSource source);
 
 const char* aggregate_name(dvm::AggregateKind kind) {
   switch (kind) {
@@ -54,7 +54,7 @@ std::string grouping_strategy(const dvm::GroupedShape& shape, bool set_operation
 
 // GROUP BY / aggregates / DISTINCT, or UNION / INTERSECT / EXCEPT without
 // ALL, at the top of q: the groups over the input's signed delta.
-dvm::PlanNode grouping_node(Query* q, bool generate_sql) {
+dvm::PlanNode grouping_node(Query* q, dvm::ChangeSource source) {
   bool set_operation = q->setOperations != nullptr;
   GroupedDerivation g = derive_grouping(q);
   if (!g.not_differentiable_because.empty()) return dvm::unmaintainable_node(g.not_differentiable_because, "");
@@ -69,13 +69,13 @@ dvm::PlanNode grouping_node(Query* q, bool generate_sql) {
   for (Oid index : g.probe_indexes) node.probe_indexes.push_back(index);
   node.grouped = std::move(g.shape);
   // The input is select-project-join, or says why not.
-  node.children.push_back(plan_query(g.input_sql, generate_sql));
+  node.children.push_back(plan_query(g.input_sql, source));
   return node;
 }
 
 // A grouping below another operator: partition rescan over the signed deltas
 // of its select-project-join leaves (see dvm/partition_sql.h).
-dvm::PlanNode partition_node(Query* q, const std::string& sql, bool generate_sql) {
+dvm::PlanNode partition_node(Query* q, const std::string& sql, dvm::ChangeSource source) {
   PartitionDerivation partition = derive_partition(q);
   if (!partition.not_differentiable_because.empty())
     return dvm::unmaintainable_node(partition.not_differentiable_because, "");
@@ -100,13 +100,13 @@ dvm::PlanNode partition_node(Query* q, const std::string& sql, bool generate_sql
   node.unique_ids = false;  // a partition's rows are replaced together
   node.columns = shape.columns;
   node.partition = std::move(shape);
-  for (const std::string& leaf_sql : partition.leaf_sql) node.children.push_back(plan_query(leaf_sql, generate_sql));
+  for (const std::string& leaf_sql : partition.leaf_sql) node.children.push_back(plan_query(leaf_sql, source));
   return node;
 }
 
 // The plan of one query text (the defining query, a grouping's input, a
 // partition rescan's leaf).
-dvm::PlanNode plan_query(const std::string& sql, bool generate_sql) {
+dvm::PlanNode plan_query(const std::string& sql, dvm::ChangeSource source) {
   Query* query = nullptr;
   const char* reason = nullptr;
   bool grouping = false;
@@ -123,9 +123,9 @@ dvm::PlanNode plan_query(const std::string& sql, bool generate_sql) {
     grouping = !nested && is_grouping_query(query);
   });
   if (reason != nullptr) return dvm::unmaintainable_node(reason, "");
-  if (nested) return partition_node(query, sql, generate_sql);
-  if (grouping) return grouping_node(query, generate_sql);
-  return plan_select_project_join(query, generate_sql);
+  if (nested) return partition_node(query, sql, source);
+  if (grouping) return grouping_node(query, source);
+  return plan_select_project_join(query, source);
 }
 
 void fill_hints(dvm::PlanNode* node) {
@@ -169,9 +169,9 @@ std::string unmaintainable_hint(const std::string& reason) {
   return "Use refresh_mode => 'AUTO' to fall back to FULL refresh automatically, or 'FULL'.";
 }
 
-dvm::MaintenancePlan build_maintenance_plan(const std::string& normalized_sql, bool generate_sql) {
+dvm::MaintenancePlan build_maintenance_plan(const std::string& normalized_sql, dvm::ChangeSource source) {
   dvm::MaintenancePlan plan;
-  plan.root = plan_query(normalized_sql, generate_sql);
+  plan.root = plan_query(normalized_sql, source);
   fill_hints(&plan.root);
   dvm::gather_plan(&plan);
   return plan;

@@ -17,14 +17,16 @@
 
 #include <string>
 
+#include "dvm/delta_sql.h"
 #include "dvm/maintenance_plan.h"
 
 namespace pgt::frontend {
 
 // normalized_sql: the stored defining query (fully qualified). Call with
-// search_path pinned. With generate_sql = false only the decisions and the
-// tables read (the change buffers the SQL reads need not exist yet).
-dvm::MaintenancePlan build_maintenance_plan(const std::string& normalized_sql, bool generate_sql);
+// search_path pinned. source: where the generated SQL reads the changes
+// (ChangeSource::None: no SQL, only the decisions and the tables read; the
+// change buffers need not exist yet).
+dvm::MaintenancePlan build_maintenance_plan(const std::string& normalized_sql, dvm::ChangeSource source);
 
 // The HINT for a construct DIFFERENTIAL cannot maintain (the reason as an
 // Unmaintainable node states it).

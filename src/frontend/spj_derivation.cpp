@@ -412,6 +412,7 @@ struct Attribute {
   std::string type_sql;
   bool dropped = false;
   bool fixed_width = false;  // its type's values have one size (int4, date, uuid, ...)
+  std::string collate_sql;   // " COLLATE ..." unless the column has its type's collation
 };
 
 struct Scan {
@@ -437,6 +438,7 @@ std::vector<Attribute> relation_attributes(Oid relid) {
   for (int attnum = 1; attnum <= natts; attnum++) {
     const char* name = nullptr;
     const char* type = nullptr;
+    const char* collation = nullptr;
     bool dropped = true;
     bool fixed_width = false;
     pg::guard([&] {
@@ -446,11 +448,14 @@ std::vector<Attribute> relation_attributes(Oid relid) {
       dropped = att->attisdropped;
       name = pstrdup(NameStr(att->attname));
       if (!dropped) type = format_type_with_typemod(att->atttypid, att->atttypmod);
+      if (!dropped && OidIsValid(att->attcollation) && att->attcollation != get_typcollation(att->atttypid))
+        collation = generate_collation_name(att->attcollation);
       fixed_width = att->attlen > 0;
       ReleaseSysCache(tup);
     });
     out.push_back(Attribute{dropped ? "__pgt_dropped_" + std::to_string(attnum) : name,
-                            dropped ? "pg_catalog.int4" : type, dropped, fixed_width});
+                            dropped ? "pg_catalog.int4" : type, dropped, fixed_width,
+                            collation != nullptr ? std::string(" COLLATE ") + collation : ""});
   }
   return out;
 }
@@ -518,11 +523,32 @@ bool scan_reads(const Scan& scan, AttrNumber attnum) {
          std::find(scan.key_attnums.begin(), scan.key_attnums.end(), attnum) != scan.key_attnums.end();
 }
 
+// "<changes> b WHERE <the rows that are changes>": the changes of the scanned
+// table (as columns __pgt_w, c<attnum>...) that the delta reads.
+std::string changes_of(const Scan& scan, dvm::ChangeSource from) {
+  if (from == dvm::ChangeSource::TransitionTables) {
+    // The columns the query reads (the others are NULL placeholders).
+    std::vector<dvm::ChangeColumn> columns;
+    for (size_t i = 0; i < scan.attributes.size(); i++) {
+      const Attribute& a = scan.attributes[i];
+      if (!a.dropped && scan_reads(scan, static_cast<AttrNumber>(i + 1)))
+        columns.push_back({static_cast<int>(i + 1), a.type_sql + a.collate_sql});
+    }
+    return dvm::statement_changes_sql(scan.relid, columns) + " WHERE b.__pgt_w <> 0";
+  }
+  // Consumed now: committed before this refresh's snapshot (MVCC visibility)
+  // and not consumed by an earlier refresh: not visible in its snapshot ($1),
+  // and not one of its own transaction's changes it already saw ($2, $3).
+  return dvm::change_buffer_name(scan.relid) + " b WHERE b.__pgt_w <> 0 AND " +
+         dvm::unconsumed_changes_predicate("b");
+}
+
 // A distinct-keys leaf (outer joins): every attribute of the table (NULL but
 // the keys), identity NULL, and weight 1 (current state: the distinct
 // non-NULL keys) or +1 / -1 (delta: the keys whose first row appeared or
 // whose last row left, counted in the table at its new state).
-std::string distinct_keys_sql(const Scan& scan, bool from_buffer) {
+std::string distinct_keys_sql(const Scan& scan, dvm::ChangeSource from) {
+  bool from_buffer = from != dvm::ChangeSource::None;
   std::string relation = qualified_relation(scan.relid, scan.inherit);
   std::vector<std::string> columns, keys_t, keys_b, not_null_t, not_null_b, match, group, positions;
   for (size_t i = 0; i < scan.attributes.size(); i++) {
@@ -552,18 +578,18 @@ std::string distinct_keys_sql(const Scan& scan, bool from_buffer) {
            " FROM " + relation + " t WHERE " + dvm::join(not_null_t, " AND ") + ") k";
   return select + ", k." + kWeightColumn + " FROM (SELECT " + dvm::join(group, ", ") +
          ", CASE WHEN n.cnt > 0 THEN 1 ELSE -1 END::pg_catalog.int8 AS " + kWeightColumn + " FROM (SELECT " +
-         dvm::join(keys_b, ", ") + ", pg_catalog.sum(b.__pgt_w) AS s FROM " + dvm::change_buffer_name(scan.relid) +
-         " b WHERE b.__pgt_w <> 0 AND " + dvm::unconsumed_changes_predicate("b") + " AND " +
+         dvm::join(keys_b, ", ") + ", pg_catalog.sum(b.__pgt_w) AS s FROM " + changes_of(scan, from) + " AND " +
          dvm::join(not_null_b, " AND ") + " GROUP BY " + dvm::join(positions, ", ") +
          ") d CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS cnt FROM " + relation + " t WHERE " +
          dvm::join(match, " AND ") + ") n WHERE (n.cnt > 0) <> (n.cnt - d.s > 0)) k";
 }
 
 // SELECT of every attribute (so attribute numbers stay valid), the identity
-// and the multiplicity: from the table (current state) or from its change
-// buffer (the changes not consumed yet).
-std::string scan_sql(const Scan& scan, bool from_buffer) {
-  if (!scan.distinct_keys.empty()) return distinct_keys_sql(scan, from_buffer);
+// and the multiplicity: from the table (current state, `from` None) or from
+// its changes.
+std::string scan_sql(const Scan& scan, dvm::ChangeSource from) {
+  if (!scan.distinct_keys.empty()) return distinct_keys_sql(scan, from);
+  bool from_buffer = from != dvm::ChangeSource::None;
   const char* alias = from_buffer ? "b" : "t";
   std::string sql = "SELECT ";
   for (size_t i = 0; i < scan.attributes.size(); i++) {
@@ -581,12 +607,7 @@ std::string scan_sql(const Scan& scan, bool from_buffer) {
   if (!from_buffer)
     return sql + "1::pg_catalog.int8 AS " + kWeightColumn + " FROM " + qualified_relation(scan.relid, scan.inherit) +
            " t";
-  // Consumed now: committed before this refresh's snapshot (MVCC visibility)
-  // and not consumed by an earlier refresh: not visible in its snapshot ($1),
-  // and not one of its own transaction's changes it already saw ($2, $3).
-  return sql + "b.__pgt_w::pg_catalog.int8 AS " + kWeightColumn + " FROM " +
-         dvm::change_buffer_name(scan.relid) + " b WHERE b.__pgt_w <> 0 AND " +
-         dvm::unconsumed_changes_predicate("b");
+  return sql + "b.__pgt_w::pg_catalog.int8 AS " + kWeightColumn + " FROM " + changes_of(scan, from);
 }
 
 std::string deparse(Query* q) {
@@ -684,12 +705,12 @@ void account_identity(const Scan& scan, dvm::PlanNode* spj) {
       if (!scan.attributes[key - 1].fixed_width) spj->bounded_ids = false;
 }
 
-// Parsed scan queries: [2k] current state, [2k+1] change buffer.
-std::vector<Query*> parse_scan_queries(const std::vector<Scan>& scans, const OuterJoinExpansion&) {
+// Parsed scan queries: [2k] current state, [2k+1] changes.
+std::vector<Query*> parse_scan_queries(const std::vector<Scan>& scans, dvm::ChangeSource from) {
   std::vector<std::string> scan_texts;
   for (const Scan& scan : scans) {
-    scan_texts.push_back(scan_sql(scan, false));
-    scan_texts.push_back(scan_sql(scan, true));
+    scan_texts.push_back(scan_sql(scan, dvm::ChangeSource::None));
+    scan_texts.push_back(scan_sql(scan, from));
   }
   std::vector<Query*> scan_queries(scan_texts.size(), nullptr);
   for (size_t i = 0; i < scan_texts.size(); i++) {
@@ -751,7 +772,7 @@ std::vector<OutputColumn> visible_columns(Query* query) {
   return columns;
 }
 
-dvm::PlanNode plan_select_project_join(Query* query, bool generate_sql) {
+dvm::PlanNode plan_select_project_join(Query* query, dvm::ChangeSource source) {
   const char* reason = nullptr;
   Oid reason_relid = InvalidOid;
   pg::guard([&] { reason = not_spj_reason(query, &reason_relid, true); });
@@ -857,7 +878,7 @@ dvm::PlanNode plan_select_project_join(Query* query, bool generate_sql) {
   for (dvm::PlanNode& w : watched) spj.children.push_back(std::move(w));
   spj.grows_with_inserts = negative == 0 && distinct_key_leaves == 0;
 
-  if (!generate_sql) {
+  if (source == dvm::ChangeSource::None) {
     spj.strategy = "inclusion-exclusion over " + std::to_string(query_scans.size()) + " scan" +
                    (query_scans.size() == 1 ? "" : "s") +
                    (spj.grows_with_inserts ? "; batches of inserts appended" : "");
@@ -867,10 +888,10 @@ dvm::PlanNode plan_select_project_join(Query* query, bool generate_sql) {
   spj.columns = visible_columns(query);
   // The full query (no delta), and Q[S] for every nonempty subset S of each
   // variant's scans, with the variant's sign.
-  std::vector<Query*> query_scan_queries = parse_scan_queries(query_scans, expansion);
+  std::vector<Query*> query_scan_queries = parse_scan_queries(query_scans, source);
   spj.full_sql = term_sql(query, 0, query_scan_queries, expansion.nullable_rtis);
   for (size_t v = 0; v < variants.size(); v++) {
-    std::vector<Query*> scan_queries = parse_scan_queries(variant_scans[v], expansion);
+    std::vector<Query*> scan_queries = parse_scan_queries(variant_scans[v], source);
     unsigned term_count = 1u << variant_scans[v].size();
     for (unsigned mask = 1; mask < term_count; mask++) {
       std::string sql = term_sql(variants[v].query, mask, scan_queries, expansion.nullable_rtis);

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "common/output_column.h"
+#include "dvm/delta_sql.h"
+#include "dvm/delta_sql.h"
 #include "dvm/maintenance_plan.h"
 #include "pg/pg_headers.h"
 
@@ -30,10 +32,10 @@ constexpr int kMaxDifferentialScans = 8;
 
 // q: analyzed, rewritten, WITH inlined. The SelectProjectJoin node with its
 // Scan / WatchedTable / OuterJoinExpansion children, or an Unmaintainable
-// node saying which construct is not select-project-join. With
-// generate_sql = false only the checks and the tables (the change buffers
-// the terms read need not exist yet).
-dvm::PlanNode plan_select_project_join(Query* q, bool generate_sql);
+// node saying which construct is not select-project-join. source: where the
+// terms read the changes; with ChangeSource::None no SQL, only the checks
+// and the tables (the change buffers need not exist yet).
+dvm::PlanNode plan_select_project_join(Query* q, dvm::ChangeSource source);
 
 // The query's visible output columns (and whether their types have equality).
 std::vector<OutputColumn> visible_columns(Query* q);

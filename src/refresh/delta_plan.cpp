@@ -10,8 +10,8 @@
 
 namespace pgt::refresh {
 
-DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& table) {
-  auto plan = std::make_shared<const dvm::MaintenancePlan>(frontend::build_maintenance_plan(normalized_sql, true));
+DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& table, dvm::ChangeSource source) {
+  auto plan = std::make_shared<const dvm::MaintenancePlan>(frontend::build_maintenance_plan(normalized_sql, source));
   // Source DDL that makes the query unmaintainable is refused (see
   // source_ddl_check.cpp); this guards what that check cannot see.
   if (const dvm::PlanNode* refused = plan->unmaintainable())

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catalog/stream_table_catalog.h"
+#include "dvm/delta_sql.h"
 #include "dvm/grouped_sql.h"
 
 namespace pgt::refresh {
@@ -43,8 +44,12 @@ struct DeltaSql {
   std::vector<dvm::HiddenColumn> hidden_columns;
 };
 
-// Derives it (the change buffers must exist). Call with search_path pinned.
-DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& qualified_table);
+// Derives it. Call with search_path pinned. source: where the statements
+// read the changes: the change buffers (DIFFERENTIAL; they must exist) or a
+// statement's transition tables (IMMEDIATE; the statements then run where
+// they are registered: see immediate_maintenance.h).
+DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& qualified_table,
+                         dvm::ChangeSource source = dvm::ChangeSource::ChangeBuffers);
 
 // Stores the generated SQL in the catalog record (for inspection).
 void store_delta_sql(const DeltaSql& sql, catalog::StreamTable* st);

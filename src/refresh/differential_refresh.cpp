@@ -29,6 +29,7 @@
 #include "refresh/delta_plan.h"
 #include "refresh/dml_guard.h"
 #include "refresh/refresh_frontier.h"
+#include "refresh/source_privileges.h"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -220,29 +221,6 @@ const pg::spi::KeptPlan* apply_plan_for(DeltaPlans& plans, const std::vector<boo
   return kept_plan_for(plans, changed, plans.apply_for_changed, &plans.apply_for_changed_plans);
 }
 
-// A refresh reads the sources and their change buffers with the privileges
-// of the stream table's owner: one who may no longer SELECT a column it
-// reads (REVOKE) gets no more of its changes, exactly as a FULL refresh,
-// which runs the query, would fail. (The buffer itself is readable by the
-// owner only for the columns it may read: buffer_grants.h.)
-void check_owner_can_read_sources(const DeltaPlans& plans, const catalog::StreamTable& st, Oid owner) {
-  for (size_t i = 0; i < plans.sources.size(); i++) {
-    auto denied = pg::first_unreadable_column(owner, plans.sources[i], plans.read_columns[i]);
-    if (!denied) continue;
-    const char* schema = nullptr;
-    const char* name = nullptr;
-    pg::guard([&] {
-      name = get_rel_name(plans.sources[i]);
-      if (name) schema = get_namespace_name(get_rel_namespace(plans.sources[i]));
-    });
-    std::string table = name && schema ? std::string(schema) + "." + name : "?";
-    throw Error(sqlstate::kInsufficientPrivilege, "permission denied for table " + table,
-                "Stream table \"" + st.display_name() + "\" is refreshed with the privileges of its owner, role \"" +
-                    pg::role_name(owner) + "\", who may not read column " + quote_ident(*denied) + " of it.",
-                "Grant that role SELECT on the table again, or drop the stream table.");
-  }
-}
-
 // Applies the pending changes (on the refresh's snapshot); append: they are
 // inserts only, into a query whose result only grows with them.
 RefreshResult apply_delta(Oid storage_relid, DeltaPlans& plans, const std::vector<bool>& changed, bool append,
@@ -364,7 +342,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   }
 
   if (outcome.action != RefreshAction::NoData) {
-    check_owner_can_read_sources(plans, st, owner);
+    check_owner_can_read_sources(st, owner, plans.sources, plans.read_columns);
     try {
       pg::AsRole as_owner(owner, true);
       pg::PinnedSearchPath pinned;

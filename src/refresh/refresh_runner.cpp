@@ -3,6 +3,7 @@
 
 #include "refresh/differential_refresh.h"
 #include "refresh/full_refresh.h"
+#include "refresh/immediate_maintenance.h"
 
 namespace pgt::refresh {
 
@@ -10,6 +11,8 @@ void refresh_now(const catalog::StreamTable& st, const char* initiated_by,
                  const std::string& reason) {
   if (st.differential())
     refresh_differential(st, initiated_by, reason);
+  else if (st.immediate())
+    recompute_immediate(st, initiated_by, reason);
   else
     refresh_full(st, initiated_by, reason);
 }

@@ -50,7 +50,8 @@ std::vector<ScheduledTable> load_scheduled_tables() {
       "pg_catalog.array_agg(u.pgt_id) FILTER (WHERE u.pgt_id IS NOT NULL) AS upstream "
       "FROM pgtrickle.pgt_dependencies d "
       "LEFT JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid "
-      "LEFT JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = d.source_relid GROUP BY d.pgt_id) "
+      "LEFT JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = d.source_relid "
+      "AND u.effective_refresh_mode <> 'IMMEDIATE' GROUP BY d.pgt_id) "
       "SELECT st.pgt_id, st.pgt_relid, st.pgt_schema, st.pgt_name, st.schedule, "
       "st.effective_refresh_mode = 'DIFFERENTIAL', st.status, st.is_populated, "
       "COALESCE((extract(epoch FROM st.data_timestamp) * 1000)::int8, 0), "
@@ -58,7 +59,8 @@ std::vector<ScheduledTable> load_scheduled_tables() {
       "COALESCE(st.diamond_schedule_policy, 'fastest') = 'slowest', "
       "st.frontier::text, st.frontier_own_xid::text, st.frontier_own_cid::text, "
       "d.sources::text, d.captured::text, d.upstream::text "
-      "FROM pgtrickle.pgt_stream_tables st LEFT JOIN d ON d.pgt_id = st.pgt_id ORDER BY st.pgt_id",
+      "FROM pgtrickle.pgt_stream_tables st LEFT JOIN d ON d.pgt_id = st.pgt_id "
+      "WHERE st.effective_refresh_mode <> 'IMMEDIATE' ORDER BY st.pgt_id",
       {});
   auto result = plan->run({});
   std::vector<ScheduledTable> out;

@@ -96,10 +96,21 @@ TEST(DecideRefreshMode, VolatileInAutoFallsBackToFull) {
   EXPECT_TRUE(d.warn);
 }
 
-TEST(DecideRefreshMode, ImmediateNotAvailableYet) {
-  EXPECT_STREQ(
-      sqlstate_of([] { pgt::decide_refresh_mode(RefreshMode::Immediate, QueryCapabilities{}); }),
-      "0A000");
+TEST(DecideRefreshMode, ImmediateMaintainsWhatDifferentialDoes) {
+  ModeDecision d = pgt::decide_refresh_mode(RefreshMode::Immediate, QueryCapabilities{});
+  EXPECT_EQ(d.effective, RefreshMode::Immediate);
+  EXPECT_TRUE(d.reason.empty());
+  QueryCapabilities caps;
+  caps.not_incremental_because = "window functions";
+  caps.not_incremental_hint = "Use FULL.";
+  try {
+    pgt::decide_refresh_mode(RefreshMode::Immediate, caps);
+    ADD_FAILURE() << "IMMEDIATE accepted a query it cannot maintain";
+  } catch (const pgt::Error& e) {
+    EXPECT_STREQ(e.sqlstate(), "0A000");
+    EXPECT_NE(std::string(e.what()).find("IMMEDIATE mode: window functions"), std::string::npos) << e.what();
+    EXPECT_EQ(e.hint(), "Use FULL.");
+  }
 }
 
 }  // namespace

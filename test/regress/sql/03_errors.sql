@@ -26,10 +26,12 @@ SELECT pgtrickle.create_stream_table('bad1', 'SELECT * FROM bad1', refresh_mode 
 SELECT pgtrickle.alter_stream_table('order_totals', query => 'SELECT customer, total, n FROM order_totals');
 SELECT pgtrickle.alter_stream_table('order_totals',
     query => 'SELECT customer, count(*)::numeric AS total, 0::bigint AS n FROM top_customer GROUP BY customer');
--- Unknown refresh modes, modes not available in this version.
+-- Unknown refresh modes; queries a mode cannot maintain (IMMEDIATE refuses
+-- what DIFFERENTIAL refuses, and volatile functions).
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', refresh_mode => 'SOMETIMES');
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT customer, rank() OVER (ORDER BY amount) FROM orders', refresh_mode => 'DIFFERENTIAL');
-SELECT pgtrickle.create_stream_table('bad1', 'SELECT id FROM orders', refresh_mode => 'IMMEDIATE');
+SELECT pgtrickle.create_stream_table('bad1', 'SELECT customer, rank() OVER (ORDER BY amount) FROM orders', refresh_mode => 'IMMEDIATE');
+SELECT pgtrickle.create_stream_table('bad1', 'SELECT id, random() AS r FROM orders', refresh_mode => 'IMMEDIATE');
 -- Malformed schedules.
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', schedule => 'soon', refresh_mode => 'FULL');
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', schedule => '30', refresh_mode => 'FULL');
