@@ -12,8 +12,9 @@
 // runs as the extension's owner; what the caller may learn is checked first,
 // as the caller: a source one of whose DIFFERENTIAL readers the caller may
 // read (the catalog's row-level security decides, as for every diagnostic),
-// or, without `reader`, a source the caller may SELECT. Anything else gives
-// two NULLs, as an unknown source does. Only counts leave the function.
+// or, without `reader`, a source the caller may SELECT (any column of).
+// Anything else gives two NULLs, as an unknown source does. Only counts
+// leave the function.
 #include <string>
 
 #include "common/sql_quote.h"
@@ -64,7 +65,7 @@ PGT_SQL_FUNCTION(pgt_change_buffer_counts) {
         "JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id "
         "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL' "
         "AND ($2::oid = 0 OR st.pgt_relid = $2::oid)) "
-        "OR ($2::oid = 0 AND pg_catalog.has_table_privilege($1::oid, 'SELECT'))))::text",
+        "OR ($2::oid = 0 AND pg_catalog.has_any_column_privilege($1::oid, 'SELECT'))))::text",
         params);
     if (visible == std::optional<std::string>("true")) {
       pg::PinnedSearchPath pinned;
