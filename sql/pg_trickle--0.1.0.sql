@@ -544,6 +544,9 @@ BEGIN
         AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = t.source_relid);
     -- Change capture no stream table needs any more (or of a dropped source).
     PERFORM pgtrickle._drop_unused_change_capture();
+    IF EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables WHERE effective_refresh_mode = 'IMMEDIATE') THEN
+        PERFORM pgtrickle._sync_immediate_triggers();
+    END IF;
 END
 $$;
 REVOKE ALL ON FUNCTION pgtrickle._on_sql_drop() FROM PUBLIC;
@@ -619,6 +622,11 @@ BEGIN
                              WHERE i.inhrelid = dep.source_relid OR i.inhparent = dep.source_relid)) s
       WHERE s.source_relid NOT IN (SELECT objid FROM pg_catalog.pg_event_trigger_ddl_commands()
                                     WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass);
+    -- IMMEDIATE stream tables: their triggers follow the partitions and
+    -- children of their sources (created, attached, detached).
+    IF EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables WHERE effective_refresh_mode = 'IMMEDIATE') THEN
+        PERFORM pgtrickle._sync_immediate_triggers();
+    END IF;
     -- Privileges on sources, or a stream table's owner, may have changed:
     -- the buffers' readers follow.
     IF TG_TAG IN ('GRANT', 'REVOKE', 'ALTER TABLE') THEN
@@ -641,6 +649,12 @@ RETURNS trigger
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'pgt_immediate_maintenance';
 REVOKE ALL ON FUNCTION pgtrickle._immediate_maintenance() FROM PUBLIC;
+
+CREATE FUNCTION pgtrickle._sync_immediate_triggers()
+RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_sync_immediate_triggers';
+REVOKE ALL ON FUNCTION pgtrickle._sync_immediate_triggers() FROM PUBLIC;
 
 -- The changes of a table in the statement being maintained, as rows
 -- (__pgt_w, c<attnum>...): what the delta statements of an IMMEDIATE stream

@@ -18,6 +18,12 @@ namespace pgt::cdc {
 
 namespace {
 
+// Stream tables to recompute (see take_tables_to_recompute()).
+std::set<Oid>& to_recompute() {
+  static auto* tables = new std::set<Oid>();  // never destroyed
+  return *tables;
+}
+
 std::string prefix(int64_t pgt_id) { return "pgt_ivm_" + std::to_string(pgt_id) + "_"; }
 
 void create_on(int64_t pgt_id, Oid st_relid, Oid root, Oid on) {
@@ -68,6 +74,11 @@ void drop_immediate_triggers(int64_t pgt_id) {
 }
 
 void sync_immediate_triggers() {
+  std::set<Oid>& changed = to_recompute();
+  auto holds_rows = [](Oid relid) {
+    std::string table = qualified_table_name(relid);
+    return !table.empty() && pg::spi::scalar("SELECT 1 FROM ONLY " + table + " LIMIT 1").has_value();
+  };
   // Where they must be: every IMMEDIATE stream table's table sources, and
   // their members.
   auto readers = pg::spi::run(
@@ -80,26 +91,65 @@ void sync_immediate_triggers() {
     int64_t pgt_id = std::stoll(*row[0]);
     Oid st_relid = static_cast<Oid>(std::stoul(*row[1]));
     Oid source = static_cast<Oid>(std::stoul(*row[2]));
+    auto has_triggers = [&](Oid on) {
+      return pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = $2",
+                             {std::to_string(on), prefix(pgt_id) + "before"})
+          .has_value();
+    };
     std::vector<Oid> tables = hierarchy_members(source);
     tables.insert(tables.begin(), source);
+    for (Oid on : tables) wanted.insert({pgt_id, on});
+    // Not installed yet (the stream table is being created or altered):
+    // install_change_capture puts them on every member.
+    if (!has_triggers(source)) continue;
     for (Oid on : tables) {
-      wanted.insert({pgt_id, on});
-      auto has = pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = $2",
-                                 {std::to_string(on), prefix(pgt_id) + "before"});
-      if (!has) create_on(pgt_id, st_relid, source, on);
+      if (has_triggers(on)) continue;
+      create_on(pgt_id, st_relid, source, on);
+      if (holds_rows(on)) changed.insert(st_relid);
     }
   }
   // Where they are.
   auto existing = pg::spi::run(
       "SELECT pg_catalog.substring(t.tgname, '^pgt_ivm_([0-9]+)_'), t.tgrelid::int8::text, "
-      "pg_catalog.quote_ident(t.tgname), pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) "
+      "pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\\000', 1), "
+      "pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\\000', 2), "
+      "pg_catalog.quote_ident(t.tgname), pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
+      "t.tgname LIKE '%\\_before' "
       "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE t.tgname ~ '^pgt_ivm_[0-9]+_(before|ins|upd|del|trunc)$' AND NOT t.tgisinternal");
   OwnCaptureDdl own_ddl;
-  for (const auto& row : existing.rows)
-    if (!wanted.count({std::stoll(*row[0]), static_cast<Oid>(std::stoul(*row[1]))}))
-      pg::spi::exec("DROP TRIGGER " + *row[2] + " ON " + *row[3]);
+  for (const auto& row : existing.rows) {
+    Oid on = static_cast<Oid>(std::stoul(*row[1]));
+    if (wanted.count({std::stoll(*row[0]), on})) continue;
+    pg::spi::exec("DROP TRIGGER " + *row[4] + " ON " + *row[5]);
+    // A member that left its source's hierarchy (DETACH, NO INHERIT) took its rows along.
+    Oid st_relid = static_cast<Oid>(std::stoul(*row[2]));
+    Oid source = static_cast<Oid>(std::stoul(*row[3]));
+    if (on != source && *row[6] == "t" && holds_rows(on))
+      changed.insert(st_relid);
+  }
+}
+
+void note_member_drop(Oid relid) {
+  std::vector<Oid> ancestors = hierarchy_ancestors(relid);
+  if (ancestors.empty()) return;
+  std::string table = qualified_table_name(relid);
+  if (table.empty() || !pg::spi::scalar("SELECT 1 FROM ONLY " + table + " LIMIT 1")) return;
+  std::string ids = "{";
+  for (size_t i = 0; i < ancestors.size(); i++) ids += (i ? "," : "") + std::to_string(ancestors[i]);
+  auto readers = pg::spi::run(
+      "SELECT DISTINCT st.pgt_relid::int8::text FROM pgtrickle.pgt_stream_tables st "
+      "JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = st.pgt_id "
+      "WHERE st.effective_refresh_mode = 'IMMEDIATE' AND d.source_relid = ANY ($1::pg_catalog.oid[])",
+      {ids + "}"});
+  for (const auto& row : readers.rows) to_recompute().insert(static_cast<Oid>(std::stoul(*row[0])));
+}
+
+std::vector<Oid> take_tables_to_recompute() {
+  std::vector<Oid> out(to_recompute().begin(), to_recompute().end());
+  to_recompute().clear();
+  return out;
 }
 
 }  // namespace pgt::cdc

@@ -28,6 +28,16 @@ void drop_immediate_triggers(int64_t pgt_id);
 // on members of their sources that lack them (a partition created or
 // attached later), and gone from tables that no longer need them (a
 // partition detached, a stream table dropped or no longer IMMEDIATE).
+// The stream tables whose sources gained or lost a member holding rows
+// (rows that arrived or left without a statement on them) are remembered
+// for take_tables_to_recompute().
 void sync_immediate_triggers();
+
+// DROP TABLE of a member holding rows (before the drop): the IMMEDIATE
+// stream tables reading one of its ancestors are remembered likewise.
+void note_member_drop(Oid relid);
+
+// The stream tables (oids) remembered since the last call, forgotten.
+std::vector<Oid> take_tables_to_recompute();
 
 }  // namespace pgt::cdc

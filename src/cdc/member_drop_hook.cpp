@@ -5,6 +5,7 @@
 // run_entry(), which turns any C++ exception into a PostgreSQL error after
 // its frames are gone; no C++ object lives in the hook's own frame.
 #include "cdc/change_capture.h"
+#include "cdc/immediate_triggers.h"
 
 #include "pg/boundary.h"
 #include "pg/spi.h"
@@ -44,7 +45,10 @@ void process_utility(PlannedStmt* pstmt, const char* query, bool read_only_tree,
       pg::run_entry([relids]() -> Datum {
         pg::spi::Connection spi;
         ListCell* lc;
-        foreach (lc, relids) capture_rows_leaving_by_drop(lfirst_oid(lc));
+        foreach (lc, relids) {
+          capture_rows_leaving_by_drop(lfirst_oid(lc));
+          note_member_drop(lfirst_oid(lc));
+        }
         return 0;
       });
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catalog/storage_table.h"
+#include "cdc/immediate_triggers.h"
 #include "common/user_error.h"
 #include "frontend/query_tree.h"
 #include "pg/boundary.h"
@@ -83,6 +84,7 @@ void at_transaction_end(XactEvent event, void*) {
       event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_PREPARE) {
     open_tables().clear();
     copies_context = nullptr;  // deleted with TopTransactionContext
+    cdc::take_tables_to_recompute();  // (only left over by an aborted DDL)
   }
 }
 
