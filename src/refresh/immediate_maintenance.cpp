@@ -217,8 +217,14 @@ const pg::spi::KeptPlan* apply_plan(ImmediatePlans& plans, const std::vector<boo
   if (it != plans.apply.end()) return it->second.get();
   std::string text = plans.sql.apply_for_changed && changed.size() <= 64 ? plans.sql.apply_for_changed(relids)
                                                                          : plans.sql.apply;
-  std::vector<Oid> types = delta_param_types();
-  if (!plans.sql.touched_partitions.empty()) types.insert(types.end(), {TEXTOID, TEXTOID, BOOLOID});
+  // Without parameters the plan is generic from its first run: a statement
+  // pays no planning (a partition rescan's apply takes the touched
+  // partitions as $4..$6, after the delta's unused ones).
+  std::vector<Oid> types;
+  if (!plans.sql.touched_partitions.empty()) {
+    types = delta_param_types();
+    types.insert(types.end(), {TEXTOID, TEXTOID, BOOLOID});
+  }
   auto plan = text.empty() ? nullptr : std::make_unique<pg::spi::KeptPlan>(text, types);
   return plans.apply.emplace(mask, std::move(plan)).first->second.get();
 }
