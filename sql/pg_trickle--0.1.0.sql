@@ -244,7 +244,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT pg_catalog.quote_ident(st.pgt_schema) || '.' || pg_catalog.quote_ident(st.pgt_name),
            st.status, st.refresh_mode, st.is_populated, st.consecutive_errors, st.schedule,
-           st.data_timestamp, pg_catalog.now() - st.data_timestamp,
+           st.data_timestamp,
+           -- an IMMEDIATE table is current after every statement
+           CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN interval '0'
+                ELSE pg_catalog.now() - st.data_timestamp END,
            st.effective_refresh_mode, st.last_refresh_at, st.last_error_message
       FROM pgtrickle.pgt_stream_tables st
      ORDER BY st.pgt_schema, st.pgt_name
@@ -944,7 +947,8 @@ BEGIN
     END IF;
     RETURN NEXT;
 
-    -- Stale: an active table with a duration schedule, not refreshed for more
+    -- Stale: an active table with a duration schedule (not IMMEDIATE: always
+    -- current), not refreshed for more
     -- than twice its schedule while it has something to refresh (a FULL one
     -- always has; a DIFFERENTIAL one without pending changes is up to date).
     check_name := 'stale_tables';
@@ -952,7 +956,7 @@ BEGIN
                      COALESCE((extract(epoch FROM now() - st.data_timestamp)::bigint / 60) || ' min ago', 'never') || ')'
                      ORDER BY st.pgt_schema, st.pgt_name) INTO names
       FROM pgtrickle.pgt_stream_tables st
-     WHERE st.status = 'ACTIVE' AND st.schedule ~ '^([0-9]+[wdhms])+$'
+     WHERE st.status = 'ACTIVE' AND st.schedule ~ '^([0-9]+[wdhms])+$' AND st.effective_refresh_mode <> 'IMMEDIATE'
        AND now() - COALESCE(st.data_timestamp, st.created_at) >
            2 * regexp_replace(st.schedule, '([0-9]+)([wdhms])', '\1\2 ', 'g')::interval
        AND (st.effective_refresh_mode <> 'DIFFERENTIAL' OR st.frontier IS NULL
