@@ -9,6 +9,7 @@
 #include "cdc/capture_triggers.h"
 #include "common/sql_quote.h"
 #include "pg/spi.h"
+#include "pg/user_context.h"
 
 extern "C" {
 #include "catalog/pg_trigger.h"
@@ -26,7 +27,11 @@ std::set<Oid>& to_recompute() {
 
 std::string prefix(int64_t pgt_id) { return "pgt_ivm_" + std::to_string(pgt_id) + "_"; }
 
+// As the extension's owner: only it may attach _immediate_maintenance to a
+// table (EXECUTE is revoked from PUBLIC), since whoever could would choose
+// which stream table the rows of a table of theirs are applied to.
 void create_on(int64_t pgt_id, Oid st_relid, Oid root, Oid on) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
   std::string table = qualified_table_name(on);
   if (table.empty()) return;
   OwnCaptureDdl own_ddl;
@@ -63,6 +68,7 @@ void create_immediate_triggers(int64_t pgt_id, Oid st_relid, Oid source) {
 }
 
 void drop_immediate_triggers(int64_t pgt_id) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
   auto existing = pg::spi::run(
       "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
       "pg_catalog.quote_ident(t.tgname) FROM pg_catalog.pg_trigger t "
@@ -74,6 +80,7 @@ void drop_immediate_triggers(int64_t pgt_id) {
 }
 
 void sync_immediate_triggers() {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
   std::set<Oid>& changed = to_recompute();
   auto holds_rows = [](Oid relid) {
     std::string table = qualified_table_name(relid);
@@ -132,6 +139,7 @@ void sync_immediate_triggers() {
 }
 
 void note_member_drop(Oid relid) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
   std::vector<Oid> ancestors = hierarchy_ancestors(relid);
   if (ancestors.empty()) return;
   std::string table = qualified_table_name(relid);
