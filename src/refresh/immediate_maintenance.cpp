@@ -137,6 +137,7 @@ struct ImmediatePlans {
   std::vector<bool> forces_full;     // per source: its changes recompute the table
   std::vector<TupleDesc> row_types;  // per source, as the statements were derived (TopMemoryContext)
   std::unordered_map<uint64_t, std::unique_ptr<pg::spi::KeptPlan>> apply;  // by changed sources (bit i)
+  std::unordered_map<uint64_t, std::unique_ptr<pg::spi::KeptPlan>> append;  // the same, for inserts only
   std::unique_ptr<pg::spi::KeptPlan> touched_partitions;
   std::unique_ptr<pg::spi::KeptPlan> full_insert;
 };
@@ -203,9 +204,10 @@ ImmediatePlans& plans_for(const catalog::StreamTable& st) {
 }
 
 // The statement applying the delta of these changed sources (prepared on
-// first use, with the transition tables registered); nullptr when no term
-// reads them.
-const pg::spi::KeptPlan* apply_plan(ImmediatePlans& plans, const std::vector<bool>& changed) {
+// first use); nullptr when no term reads them. append: the changes are
+// inserts only, into a query whose result only grows with them (appended
+// without looking anything up, as a refresh does: dvm::plan_append_sql).
+const pg::spi::KeptPlan* apply_plan(ImmediatePlans& plans, const std::vector<bool>& changed, bool append) {
   uint64_t mask = 0;
   std::vector<Oid> relids;
   for (size_t i = 0; i < changed.size(); i++)
@@ -213,10 +215,12 @@ const pg::spi::KeptPlan* apply_plan(ImmediatePlans& plans, const std::vector<boo
       mask |= uint64_t{1} << i;
       relids.push_back(plans.sql.sources[i]);
     }
-  auto it = plans.apply.find(mask);
-  if (it != plans.apply.end()) return it->second.get();
-  std::string text = plans.sql.apply_for_changed && changed.size() <= 64 ? plans.sql.apply_for_changed(relids)
-                                                                         : plans.sql.apply;
+  auto& kept = append ? plans.append : plans.apply;
+  auto it = kept.find(mask);
+  if (it != kept.end()) return it->second.get();
+  std::string text = append ? plans.sql.append_for_changed(relids)
+                     : plans.sql.apply_for_changed && changed.size() <= 64 ? plans.sql.apply_for_changed(relids)
+                                                                          : plans.sql.apply;
   // Without parameters the plan is generic from its first run: a statement
   // pays no planning (a partition rescan's apply takes the touched
   // partitions as $4..$6, after the delta's unused ones).
@@ -226,7 +230,7 @@ const pg::spi::KeptPlan* apply_plan(ImmediatePlans& plans, const std::vector<boo
     types.insert(types.end(), {TEXTOID, TEXTOID, BOOLOID});
   }
   auto plan = text.empty() ? nullptr : std::make_unique<pg::spi::KeptPlan>(text, types);
-  return plans.apply.emplace(mask, std::move(plan)).first->second.get();
+  return kept.emplace(mask, std::move(plan)).first->second.get();
 }
 
 // The changes the statements of the maintenance running now read through
@@ -279,12 +283,14 @@ void maintain(Oid st_relid, const std::map<Oid, SourceChanges>& sources) {
 
   std::vector<bool> changed(plans.sql.sources.size(), false);
   bool recompute = false;
+  bool inserts_only = true;
   for (size_t i = 0; i < plans.sql.sources.size(); i++) {
     auto it = sources.find(plans.sql.sources[i]);
     if (it == sources.end()) continue;
     const SourceChanges& c = it->second;
     bool truncated = c.truncated_level > 0;
     changed[i] = truncated || has_rows(c.new_rows) || has_rows(c.old_rows);
+    inserts_only = inserts_only && !has_rows(c.old_rows);
     recompute = recompute || truncated || (changed[i] && plans.forces_full[i]);
   }
   if (std::find(changed.begin(), changed.end(), true) == changed.end()) return;
@@ -295,7 +301,8 @@ void maintain(Oid st_relid, const std::map<Oid, SourceChanges>& sources) {
   ApplyPermit permit(st.relid);
   if (!recompute) {
     ReadableChanges readable(sources);
-    const pg::spi::KeptPlan* apply = apply_plan(plans, changed);
+    bool append = inserts_only && plans.sql.append_for_changed && changed.size() <= 64;
+    const pg::spi::KeptPlan* apply = apply_plan(plans, changed, append);
     if (apply == nullptr) {
       note_maintained(st.relid);
       return;
