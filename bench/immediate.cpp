@@ -31,7 +31,7 @@ using namespace pgtbench;
 
 struct Options {
   int rows = 100000;
-  int cycles = 5;
+  int cycles = 7;
   int singles = 1000;  // single-row UPDATE transactions per cycle
   double rate = 0.01;  // size of a batch statement, as a fraction of rows
   std::vector<std::string> scenarios = {"scan",     "filter",        "join",  "aggregate",

@@ -4,9 +4,9 @@
 # DIFFERENTIAL stream table refreshed after the write, side by side in one run.
 # See bench/README.md.
 #
-#   bench/immediate.sh            # N = 100,000, 5 cycles, 1,000 single-row transactions (~5 min on 2 cores)
-#   bench/immediate.sh --quick    # N = 10,000, 2 cycles, 200 transactions (~10 s)
-#   bench/immediate.sh [--quick] [driver options: --rows N --cycles 5 --singles 1000
+#   bench/immediate.sh            # N = 100,000, 7 cycles, 1,000 single-row transactions (~2 min on 2 cores)
+#   bench/immediate.sh --quick    # N = 10,000, 2 cycles, 200 transactions (~10 s without pg_ivm)
+#   bench/immediate.sh [--quick] [driver options: --rows N --cycles 7 --singles 1000
 #                                 --rate 0.01 --scenarios scan,join --no-ivm --seed N]
 #
 #   PG_BINDIR=/path/to/pg/bin bench/immediate.sh   # another PostgreSQL installation
