@@ -111,6 +111,10 @@ class Bench {
 
   void run() {
     db_.exec("SET pg_trickle.differential_max_change_ratio = 1.0");  // (d) stays differential
+    // pg_ivm >= 1.10 has its functions in schema pgivm, older versions in public.
+    if (opt_.ivm)
+      ivm_create_ = db_.scalar("SELECT CASE WHEN pg_catalog.to_regproc('pgivm.create_immv') IS NOT NULL "
+                               "THEN 'pgivm.create_immv' ELSE 'public.create_immv' END");
     for (const auto& name : opt_.scenarios) {
       const Scenario* sc = nullptr;
       for (const auto& s : kScenarios)
@@ -170,7 +174,7 @@ class Bench {
     }
     if (!opt_.ivm) {
       r.ivm_error = "pg_ivm not measured";
-    } else if (auto err = try_in_schema("ivm", "SELECT pgivm.create_immv('ivm.st', " + q + ")")) {
+    } else if (auto err = try_in_schema("ivm", "SELECT " + ivm_create_ + "('ivm.st', " + q + ")")) {
       r.ivm_error = first_line(*err);
     } else {
       r.ivm_available = true;
@@ -368,6 +372,7 @@ class Bench {
   Db& db_;
   Options opt_;
   std::vector<ScenarioResult> results_;
+  std::string ivm_create_;  // pg_ivm's create_immv, schema-qualified
   std::vector<int> live_;
   int next_id_ = 1;
   std::mt19937_64 rng_;
