@@ -4,12 +4,15 @@
 #
 #   scripts/cluster.sh start DIR   # prints "export PGHOST=... PGPORT=..." lines
 #   scripts/cluster.sh stop DIR
+#   CLUSTER_EXTRA_PRELOAD=pg_ivm scripts/cluster.sh start DIR   # preload more libraries
 #
+# The binaries are those of the `pg_config` first in PATH.
 # initdb refuses to run as root, so as root the cluster runs as 'postgres'.
 set -euo pipefail
 cmd=${1:?usage: cluster.sh start|stop DIR}
 dir=${2:?usage: cluster.sh start|stop DIR}
 BIN=$(pg_config --bindir)
+preload="pg_trickle${CLUSTER_EXTRA_PRELOAD:+,$CLUSTER_EXTRA_PRELOAD}"
 
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -37,7 +40,7 @@ start)
 listen_addresses = ''
 unix_socket_directories = '$dir'
 port = $port
-shared_preload_libraries = 'pg_trickle'
+shared_preload_libraries = '$preload'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
