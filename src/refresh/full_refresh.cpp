@@ -44,6 +44,18 @@ std::string insert_select_sql(const catalog::StreamTable& st) {
 
 }  // namespace
 
+void record_recompute(const catalog::StreamTable& st, const char* initiated_by, const std::string& reason,
+                      int64_t started, const RefreshResult& rows) {
+  catalog::RefreshRecord record;
+  record.action = st.reinitialize_reason ? RefreshAction::Reinitialize : RefreshAction::Full;
+  record.initiated_by = initiated_by;
+  record.reason = st.reinitialize_reason.value_or(reason);
+  record.start_unix_micros = started;
+  record.rows_inserted = rows.rows_inserted;
+  record.rows_deleted = rows.rows_deleted;
+  catalog::record_refresh(st.pgt_id, record);
+}
+
 void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st, Oid owner) {
   // The generated statement is ours, not the user's: name the stream table instead.
   e.clear_context();
@@ -78,14 +90,7 @@ RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initia
     explain_refresh_error(e, st, owner);
     throw;
   }
-  catalog::RefreshRecord record;
-  record.action = st.reinitialize_reason ? RefreshAction::Reinitialize : RefreshAction::Full;
-  record.initiated_by = initiated_by;
-  record.reason = st.reinitialize_reason.value_or(reason);
-  record.start_unix_micros = started;
-  record.rows_inserted = result.rows_inserted;
-  record.rows_deleted = result.rows_deleted;
-  catalog::record_refresh(st.pgt_id, record);
+  record_recompute(st, initiated_by, reason, started, result);
   return result;
 }
 

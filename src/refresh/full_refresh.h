@@ -25,6 +25,11 @@ Oid lock_storage_table(const catalog::StreamTable& st, int lockmode);
 RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated_by,
                            const std::string& reason = "");
 
+// The history row of a recomputation (FULL, or REINITIALIZE when the table
+// was marked for it, with that reason) that started at `started`.
+void record_recompute(const catalog::StreamTable& st, const char* initiated_by, const std::string& reason,
+                      int64_t started, const RefreshResult& rows);
+
 // Rewords an error raised by a stream table's refresh statements for the user
 // (names the stream table and, for privilege errors, the owner whose rights count).
 void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st, Oid owner);

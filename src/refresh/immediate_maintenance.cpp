@@ -431,14 +431,7 @@ RefreshResult recompute_immediate(const catalog::StreamTable& stale, const char*
     throw;
   }
   note_maintained(st.relid);
-  catalog::RefreshRecord record;
-  record.action = st.reinitialize_reason ? RefreshAction::Reinitialize : RefreshAction::Full;
-  record.initiated_by = initiated_by;
-  record.reason = st.reinitialize_reason.value_or(reason);
-  record.start_unix_micros = started;
-  record.rows_inserted = rows.rows_inserted;
-  record.rows_deleted = rows.rows_deleted;
-  catalog::record_refresh(st.pgt_id, record);
+  record_recompute(st, initiated_by, reason, started, rows);
   return rows;
 }
 
