@@ -24,6 +24,7 @@
 #include "common/user_error.h"
 #include "frontend/query_analysis.h"
 #include "pg/boundary.h"
+#include "pg/gucs.h"
 #include "pg/messages.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
@@ -133,6 +134,11 @@ bool follow_source_change(catalog::StreamTable st, Oid source) {
   // every time: only its columns' types can be behind.
   if (!columns_changed && (requested == RefreshMode::Full || !maintenance_changed(st, def, source))) return false;
 
+  if (guc::block_source_ddl)
+    throw Error(sqlstate::kDependentObjectsStillExist,
+                "this change would reinitialize stream table \"" + st.display_name() + "\"",
+                relation_kind_and_name(source) + " is read by it, and pg_trickle.block_source_ddl is on.",
+                "SET pg_trickle.block_source_ddl = off for the migration, then run it again.");
   // Readers keep reading (unless the columns change); a refresh of this
   // table in progress finishes first.
   pg::guard([&] { LockRelationOid(st.relid, columns_changed ? AccessExclusiveLock : ExclusiveLock); });

@@ -768,7 +768,8 @@ void clean_consumed_changes(Oid relid) {
   // A large buffer holding nothing unconsumed is truncated (see
   // kTruncateCleanupBlocks); otherwise its consumed rows are deleted.
   uint64 below = std::stoull(*horizon);
-  if (change_buffer_blocks(relid) >= kTruncateCleanupBlocks && !IsolationUsesXactSnapshot()) {
+  if (guc::cleanup_use_truncate && change_buffer_blocks(relid) >= kTruncateCleanupBlocks &&
+      !IsolationUsesXactSnapshot()) {
     auto newer_rows = [&] {
       return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
     };

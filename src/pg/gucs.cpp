@@ -1,6 +1,8 @@
 // pg_trickle.* configuration variables: see gucs.h.
 #include "pg/gucs.h"
 
+#include <algorithm>
+
 #include "pg/pg_headers.h"
 
 extern "C" {
@@ -17,6 +19,28 @@ int default_schedule_seconds = 1;
 int max_consecutive_errors = 3;
 int max_dynamic_refresh_workers = 4;
 bool unlogged_change_buffers = true;
+int max_concurrent_refreshes = 4;
+int parallel_refresh_mode = static_cast<int>(ParallelRefreshMode::On);
+bool cleanup_use_truncate = true;
+bool use_prepared_statements = true;
+bool auto_backoff = true;
+bool block_source_ddl = false;
+int buffer_alert_threshold = 1000000;
+
+namespace {
+
+const config_enum_entry kParallelRefreshModes[] = {
+    {"off", static_cast<int>(ParallelRefreshMode::Off), false},
+    {"dry_run", static_cast<int>(ParallelRefreshMode::DryRun), false},
+    {"on", static_cast<int>(ParallelRefreshMode::On), false},
+    {nullptr, 0, false}};
+
+}  // namespace
+
+int refresh_concurrency() {
+  if (parallel_refresh_mode != static_cast<int>(ParallelRefreshMode::On)) return 1;
+  return std::max(1, std::min(max_dynamic_refresh_workers, max_concurrent_refreshes));
+}
 
 void define_gucs() {
   DefineCustomIntVariable(
@@ -30,7 +54,7 @@ void define_gucs() {
       "Fraction of pending changes (relative to the size of the sources) above which a "
       "DIFFERENTIAL refresh recomputes the stream table in FULL instead.",
       "Recomputing is cheaper than applying a delta that touches most of the table. "
-      "The history records which was done and why.",
+      "The history records which was done and why. 0 disables the fallback.",
       &differential_max_change_ratio, 0.15, 0.0, 1000.0, PGC_USERSET, 0, nullptr, nullptr,
       nullptr);
   // SUSET, not SIGHUP: ALTER DATABASE ... SET pg_trickle.enabled = off turns
@@ -52,21 +76,63 @@ void define_gucs() {
       "Longest sleep of a scheduler between two looks at its stream tables.",
       "Schedulers also wake when a stream table is due and when changes to a captured source "
       "commit.",
-      &scheduler_interval_ms, 1000, 10, 600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+      &scheduler_interval_ms, 1000, 10, 600000, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "pg_trickle.default_schedule_seconds",
       "Refresh period of a 'calculated' stream table that no other stream table reads.",
-      nullptr, &default_schedule_seconds, 1, 1, 86400 * 7, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
+      nullptr, &default_schedule_seconds, 1, 1, 86400 * 7, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
       nullptr);
   DefineCustomIntVariable(
       "pg_trickle.max_consecutive_errors",
       "Failed scheduled refreshes in a row after which a stream table is suspended.", nullptr,
-      &max_consecutive_errors, 3, 1, 1000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+      &max_consecutive_errors, 3, 1, 1000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "pg_trickle.max_dynamic_refresh_workers",
       "Refreshes of independent stream tables one database's scheduler runs at once.",
       "They run in dynamic background workers, which count against max_worker_processes.",
-      &max_dynamic_refresh_workers, 4, 1, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+      &max_dynamic_refresh_workers, 4, 1, 64, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "pg_trickle.max_concurrent_refreshes",
+      "Refreshes one database's scheduler runs at once (with max_dynamic_refresh_workers: the "
+      "smaller of the two).",
+      "Only with parallel_refresh_mode = on.", &max_concurrent_refreshes, 4, 1, 32, PGC_SUSET, 0,
+      nullptr, nullptr, nullptr);
+  DefineCustomEnumVariable(
+      "pg_trickle.parallel_refresh_mode",
+      "Whether independent stream tables are refreshed at once by refresh workers: on, off, dry_run.",
+      "off: the scheduler refreshes one unit at a time itself; dry_run: the same, and it logs the "
+      "units it would have run at once.",
+      &parallel_refresh_mode, static_cast<int>(ParallelRefreshMode::On), kParallelRefreshModes,
+      PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "pg_trickle.cleanup_use_truncate",
+      "Whether a large change buffer holding only consumed changes is truncated (rather than "
+      "deleted from).",
+      "TRUNCATE takes the buffer's lock briefly (never waiting for it); off: always DELETE.",
+      &cleanup_use_truncate, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "pg_trickle.use_prepared_statements",
+      "Whether a session keeps the prepared statements of a stream table's refreshes.",
+      "Off: every DIFFERENTIAL refresh derives and plans its statements afresh (custom plans).",
+      &use_prepared_statements, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "pg_trickle.auto_backoff",
+      "Whether the scheduler stretches the period of a stream table whose refreshes take most of it.",
+      "A refresh taking more than 95% of the period doubles the effective period (at most 8 times "
+      "the schedule), with a WARNING; the first refresh on time resets it.",
+      &auto_backoff, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "pg_trickle.block_source_ddl",
+      "Whether DDL on a source that would reinitialize a stream table is refused.",
+      "On: such DDL fails, naming the stream table; off: the stream table follows it.",
+      &block_source_ddl, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "pg_trickle.buffer_alert_threshold",
+      "Pending rows in one change buffer above which the scheduler sends a buffer_growth_warning "
+      "alert on channel pgtrickle_alert.",
+      nullptr, &buffer_alert_threshold, 1000000, 1000, 100000000, PGC_SUSET, 0, nullptr, nullptr,
+      nullptr);
+  define_reference_settings();
   MarkGUCPrefixReserved("pg_trickle");
 }
 

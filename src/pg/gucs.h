@@ -34,6 +34,47 @@ extern int max_dynamic_refresh_workers;
 // WAL; emptied by a crash, which the refreshes detect and answer with FULL).
 extern bool unlogged_change_buffers;
 
+// --- Settings of the reference system (docs/SQL_REFERENCE.md, Configuration:
+// "Settings of the reference system"). Those with a meaning here are wired:
+
+// pg_trickle.max_concurrent_refreshes: per-database cap on refreshes at once,
+// together with max_dynamic_refresh_workers (the smaller wins).
+extern int max_concurrent_refreshes;
+
+// pg_trickle.parallel_refresh_mode: 'on' (refresh workers), 'off' (the
+// scheduler refreshes one unit at a time), 'dry_run' (as 'off', and logs the
+// units it would have run at once).
+enum class ParallelRefreshMode { Off = 0, DryRun = 1, On = 2 };
+extern int parallel_refresh_mode;
+
+// Refreshes one database's scheduler runs at once (1: none in workers).
+int refresh_concurrency();
+
+// pg_trickle.cleanup_use_truncate: a large fully-consumed buffer is truncated
+// rather than deleted from.
+extern bool cleanup_use_truncate;
+
+// pg_trickle.use_prepared_statements: refresh statements are prepared once
+// per session and reused (off: planned afresh at every refresh).
+extern bool use_prepared_statements;
+
+// pg_trickle.auto_backoff: a stream table whose refreshes take most of its
+// period gets a longer effective period (x2 each time, at most x8).
+extern bool auto_backoff;
+
+// pg_trickle.block_source_ddl: DDL on a source that would reinitialize a
+// stream table is refused instead.
+extern bool block_source_ddl;
+
+// pg_trickle.buffer_alert_threshold: pending rows in one change buffer above
+// which the scheduler sends a buffer_growth_warning alert.
+extern int buffer_alert_threshold;
+
+// The reference's settings whose mechanism this design does not have:
+// accepted, and a WARNING (once per backend) when set to a value that would
+// change something there and changes nothing here (reference_settings.cpp).
+void define_reference_settings();
+
 void define_gucs();
 
 }  // namespace pgt::guc

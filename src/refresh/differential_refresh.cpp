@@ -89,7 +89,10 @@ bool indexes_exist(const std::vector<Oid>& indexes) {
 DeltaPlans& plans_for(const catalog::StreamTable& st) {
   DeltaPlans& plans = plan_cache()[st.pgt_id];
   // MIN / MAX probes without their index would scan the table once per group.
-  if (plans.version == st.version && plans.apply && indexes_exist(plans.probe_indexes)) return plans;
+  // pg_trickle.use_prepared_statements = off: planned afresh every time.
+  if (guc::use_prepared_statements && plans.version == st.version && plans.apply &&
+      indexes_exist(plans.probe_indexes))
+    return plans;
   // Derived afresh (not taken from the catalog copy): the storage table may
   // have been renamed since, which changes the version.
   DeltaSql sql;
@@ -309,7 +312,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
                      "column changed type";
   } else if (!pending.any) {
     outcome.action = RefreshAction::NoData;
-  } else {
+  } else if (guc::differential_max_change_ratio > 0) {  // 0: no fallback
     double rows = source_rows(plans.sources, snapshot.get());
     std::optional<int64_t> too_many;
     {

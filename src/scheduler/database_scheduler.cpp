@@ -63,6 +63,7 @@ class DatabaseScheduler {
     int64_t not_before_ms = 0;
     int failures = 0;
     int64_t refreshed_at_ms = 0;  // by this scheduler (the catalog says the same next tick)
+    int backoff = 1;              // pg_trickle.auto_backoff: the period's multiplier
   };
   using Unit = std::vector<const ScheduledTable*>;
 
@@ -73,6 +74,7 @@ class DatabaseScheduler {
   // Pending-change checks and RUNNING rows; the task is empty when there is nothing to do.
   UnitTask prepare(const Unit& unit);
   void remember(const UnitTask& task, const UnitOutcome& outcome, int64_t started);
+  void note_duration(const UnitMember& member, Memory& m, int64_t elapsed_ms);
   void collect_workers();
   bool in_flight(int64_t id) const { return in_flight_ids_.count(id) != 0; }
   void run_units(const std::vector<Unit>& units);
@@ -139,7 +141,7 @@ int64_t DatabaseScheduler::due_at(const ScheduledTable& t) const {
   timing.kind = s->second.kind;
   timing.cron = s->second.cron;
   auto p = periods_.find(t.id);
-  timing.period_seconds = p != periods_.end() ? p->second : guc::default_schedule_seconds;
+  timing.period_seconds = (p != periods_.end() ? p->second : guc::default_schedule_seconds) * m.backoff;
   timing.captures_changes = t.differential;
   timing.populated = t.populated;
   timing.pending = m.pending;
@@ -276,10 +278,26 @@ void DatabaseScheduler::remember(const UnitTask& task, const UnitOutcome& outcom
       m.pending = false;
       m.refreshed_at_ms = started;
       m.not_before_ms = 0;
+      note_duration(member, m, end - started);
     }
   }
   if (outcome.failed && outcome.error.message.rfind("the refresh worker exited", 0) == 0)
     recovered_ = false;  // its RUNNING rows are orphans now
+}
+
+// A refresh that took most of its table's period: pg_trickle.auto_backoff
+// stretches the period (cron schedules have firing times, not a period).
+void DatabaseScheduler::note_duration(const UnitMember& member, Memory& m, int64_t elapsed_ms) {
+  auto s = schedules_.find(member.id);
+  if (s == schedules_.end() || s->second.kind == schedule::Kind::Cron) return;
+  int64_t period_ms = (periods_.count(member.id) ? periods_[member.id] : guc::default_schedule_seconds) * 1000;
+  int next = guc::auto_backoff ? next_backoff_factor(m.backoff, elapsed_ms, period_ms) : 1;
+  if (next == m.backoff) return;
+  report(next > m.backoff ? WARNING : LOG,
+         "stream table " + member.name + ": a refresh took " + std::to_string(elapsed_ms) + " ms of its " +
+             std::to_string(period_ms / 1000) + " s period; its effective period is now " +
+             std::to_string(period_ms / 1000 * next) + " s (pg_trickle.auto_backoff)");
+  m.backoff = next;
 }
 
 void DatabaseScheduler::collect_workers() {
@@ -320,13 +338,16 @@ void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
     // make their readers pending within this same tick.
     note_signals(take_change_signals(MyDatabaseId), now_ms());
     std::vector<std::pair<size_t, UnitTask>> ready;
+    const int concurrency = guc::refresh_concurrency();
+    size_t candidates = 0;  // due and unblocked, whatever the capacity
     for (size_t u = 0; u < units.size(); u++) {
       if (state[u] != State::Waiting || blocked(u)) continue;
       if (unit_due_at(units[u]) > now_ms()) {
         state[u] = State::Done;
         continue;
       }
-      if (ready.size() + workers_.in_flight() >= static_cast<size_t>(guc::max_dynamic_refresh_workers))
+      candidates++;
+      if (ready.size() + workers_.in_flight() >= static_cast<size_t>(concurrency))
         continue;  // no capacity: a later tick
       UnitTask task = prepare(units[u]);
       if (task.members.empty()) {
@@ -336,7 +357,12 @@ void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
       ready.emplace_back(u, std::move(task));
     }
     if (ready.empty()) break;
-    bool parallel = guc::max_dynamic_refresh_workers > 1 && ready.size() + workers_.in_flight() > 1;
+    if (guc::parallel_refresh_mode == static_cast<int>(guc::ParallelRefreshMode::DryRun) && candidates > 1)
+      report(LOG, "parallel_refresh_mode = dry_run: " + std::to_string(candidates) +
+                      " units were ready at once; with 'on' up to " +
+                      std::to_string(std::min(guc::max_dynamic_refresh_workers, guc::max_concurrent_refreshes)) +
+                      " would run in refresh workers; refreshing them here, one at a time");
+    bool parallel = concurrency > 1 && ready.size() + workers_.in_flight() > 1;
     for (auto& [u, task] : ready) {
       int64_t started = now_ms();
       int tag = next_tag_++;

@@ -29,6 +29,15 @@ int64_t retry_delay_ms(int failures, int64_t base_ms) {
   return std::min(delay, kCap);
 }
 
+int next_backoff_factor(int factor, int64_t elapsed_ms, int64_t period_ms) {
+  if (period_ms <= 0 || elapsed_ms * 100 <= period_ms * 95) return 1;
+  return std::min(std::max(factor, 1) * 2, 8);
+}
+
+bool falling_behind(int64_t elapsed_ms, int64_t period_ms) {
+  return period_ms > 0 && elapsed_ms * 10 > period_ms * 8;
+}
+
 int64_t group_due_at_ms(const std::vector<int64_t>& member_due_ms, bool slowest) {
   int64_t first = kNever, last = kNever;
   for (int64_t d : member_due_ms) {

@@ -41,6 +41,15 @@ int64_t due_at_ms(const TableTiming& t);
 // base_ms, capped at one minute.
 int64_t retry_delay_ms(int failures, int64_t base_ms);
 
+// pg_trickle.auto_backoff: the multiplier of a table's period after a
+// refresh that took elapsed_ms of its period_ms: doubled (at most 8) when the
+// refresh took more than 95% of the period, back to 1 when on time.
+int next_backoff_factor(int factor, int64_t elapsed_ms, int64_t period_ms);
+
+// Whether a refresh took so much of its period (more than 80%) that the
+// scheduler is falling behind (the scheduler_falling_behind alert).
+bool falling_behind(int64_t elapsed_ms, int64_t period_ms);
+
 // A consistency group is due when its first member is ('fastest', the
 // default) or when its last member with something to do is ('slowest').
 int64_t group_due_at_ms(const std::vector<int64_t>& member_due_ms, bool slowest);

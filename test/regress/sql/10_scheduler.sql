@@ -1,11 +1,24 @@
 -- The scheduler's settings (the scheduler itself is tested end to end in
 -- test/e2e; it is off for this database, see 01_install).
-SELECT name, setting, unit, context FROM pg_settings WHERE name LIKE 'pg_trickle.%' ORDER BY name;
+SELECT name, setting, unit, context FROM pg_settings
+ WHERE name IN ('pg_trickle.enabled', 'pg_trickle.scheduler_interval_ms', 'pg_trickle.default_schedule_seconds',
+                'pg_trickle.min_schedule_seconds', 'pg_trickle.max_consecutive_errors',
+                'pg_trickle.max_dynamic_refresh_workers', 'pg_trickle.max_concurrent_refreshes',
+                'pg_trickle.parallel_refresh_mode', 'pg_trickle.auto_backoff') ORDER BY name;
 SELECT current_setting('pg_trickle.enabled') AS enabled_here;
 
--- Reloadable settings cannot be changed in a session.
+-- As in the reference, a superuser may set them in a session (a deployment
+-- script does); the scheduler reads its own (postgresql.conf, ALTER SYSTEM,
+-- ALTER DATABASE). Others may not.
 SET pg_trickle.scheduler_interval_ms = 100;
 SET pg_trickle.max_consecutive_errors = 5;
+RESET pg_trickle.scheduler_interval_ms;
+RESET pg_trickle.max_consecutive_errors;
+CREATE ROLE sch_setter;
+SET ROLE sch_setter;
+SET pg_trickle.max_consecutive_errors = 5;
+RESET ROLE;
+DROP ROLE sch_setter;
 
 -- Capture triggers wake the database's scheduler when their transaction
 -- commits (a no-op without one, as here), naming the captured table (also
