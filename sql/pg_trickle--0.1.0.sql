@@ -1333,3 +1333,50 @@ RETURNS TABLE (event_time timestamptz, error_type text, error_message text, reme
                retryable boolean)
 LANGUAGE sql STABLE STRICT
 AS $$ SELECT * FROM pgtrickle._diagnose_errors(pg_catalog.to_regclass(name), name, 5) $$;
+
+-------------------------------------------------------------------------------
+-- Source gating (issue 23): while a source is gated, the scheduler leaves
+-- every stream table reading it (directly or through other stream tables)
+-- alone; its changes wait in the change buffers, and the first tick after
+-- ungate_source() refreshes once. Manual refreshes and IMMEDIATE stream
+-- tables are not affected. One row per source ever gated (as the reference).
+
+CREATE TABLE pgtrickle.pgt_source_gates (
+    source_relid  oid PRIMARY KEY,
+    -- The source's name when it was gated: restore_stream_tables() relinks
+    -- the rows of a dump to the restored tables by it (oids change).
+    source_schema text NOT NULL,
+    source_name   text NOT NULL,
+    gated         boolean NOT NULL DEFAULT true,
+    gated_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    ungated_at    timestamptz,
+    gated_by      text NOT NULL DEFAULT 'gate_source'
+);
+COMMENT ON TABLE pgtrickle.pgt_source_gates IS 'pg_trickle: sources whose stream tables the scheduler leaves alone';
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_source_gates', '');
+REVOKE ALL ON pgtrickle.pgt_source_gates FROM PUBLIC;
+GRANT SELECT ON pgtrickle.pgt_source_gates TO PUBLIC;
+
+-- Only a role that owns the source or may INSERT, UPDATE or DELETE it may
+-- gate or ungate it (42501 otherwise, with a HINT).
+CREATE FUNCTION pgtrickle.gate_source(source regclass) RETURNS void
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'pgt_gate_source';
+
+CREATE FUNCTION pgtrickle.ungate_source(source regclass) RETURNS void
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'pgt_ungate_source';
+
+CREATE FUNCTION pgtrickle.source_gates()
+RETURNS TABLE (source_table text, schema_name text, gated boolean, gated_at timestamptz,
+               ungated_at timestamptz, gated_by text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE(c.relname::text, g.source_name), COALESCE(n.nspname::text, g.source_schema),
+           g.gated, g.gated_at, g.ungated_at, g.gated_by
+      FROM pgtrickle.pgt_source_gates g
+      LEFT JOIN pg_catalog.pg_class c ON c.oid = g.source_relid
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     ORDER BY g.gated DESC, 2, 1
+$$;

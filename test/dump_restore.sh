@@ -4,7 +4,8 @@
 # an ordinary role, hostile names. pg_restore must report no error; after
 # SELECT * FROM pgtrickle.restore_stream_tables() the restored stream tables
 # have the same queries, modes and schedules, equal their queries, and are
-# maintained by delta again (history DIFFERENTIAL) under new writes. Needs a
+# maintained by delta again (history DIFFERENTIAL) under new writes; a source
+# gate comes back, linked to the restored source. Needs a
 # running cluster (PGHOST / PGPORT) with pg_trickle installed. Exit 0 when
 # every check passes.
 set -euo pipefail
@@ -47,6 +48,7 @@ SELECT pgtrickle.create_stream_table('"we''ird \$x\$"."st \$\$ over"', 'SELECT r
 SET ROLE $role;
 SELECT pgtrickle.create_stream_table('st_owned', 'SELECT id, note FROM orders WHERE id < 50', refresh_mode => 'DIFFERENTIAL');
 RESET ROLE;
+SELECT pgtrickle.gate_source('custs');
 SQL
 
 catalog="SELECT pgt_schema, pgt_name, refresh_mode, effective_refresh_mode, schedule, defining_query,
@@ -69,6 +71,9 @@ echo "$report" | sed 's/^/  /'
 [ "$(echo "$report" | grep -c 'restored and refreshed')" -eq 6 ] || fail "not every stream table was restored"
 after=$(q "$dst" "$catalog")
 [ "$before" = "$after" ] || fail "catalog differs after restore: $(diff <(echo "$before") <(echo "$after"))"
+# A source gate survives, linked to the restored table.
+gate=$(q "$dst" "SELECT source_relid = 'custs'::regclass AND gated FROM pgtrickle.pgt_source_gates")
+[ "$gate" = t ] || fail "the gate of custs was not restored and relinked: '$gate'"
 again=$(q "$dst" "SELECT count(*) FROM pgtrickle.restore_stream_tables() WHERE outcome LIKE 'unchanged%'")
 [ "$again" = 6 ] || fail "a second restore_stream_tables() changed something"
 

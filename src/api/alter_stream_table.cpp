@@ -7,6 +7,7 @@
 // is one transaction.
 #include "api/arguments.h"
 #include "api/scheduler_status.h"
+#include "pg/alerts.h"
 #include "api/stream_table_definition.h"
 #include "api/stream_table_lookup.h"
 #include "api/stream_table_options.h"
@@ -94,6 +95,9 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
     api::warn_if_fallback(*def, st.display_name());
   }
   if (status) {
+    if (st.status == StreamTableStatus::Suspended && *status == StreamTableStatus::Active)
+      pg::send_alert("resumed", st.schema, st.name, "resumed by alter_stream_table(status => 'ACTIVE')",
+                     JsonObject().add("previous_status", "SUSPENDED"));
     catalog::set_status(st.pgt_id, *status);
     st.status = *status;
   }

@@ -114,6 +114,20 @@ void relink(const CatalogRow& row) {
   catalog::mark_for_reinitialize(st.pgt_id, kReason);
 }
 
+// Source gates (pgt_source_gates, dumped too) follow their sources by name;
+// the gates of sources that were not restored go.
+void relink_source_gates() {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  pg::spi::exec(
+      "WITH now_ AS (SELECT g.source_relid AS old, c.oid AS new FROM pgtrickle.pgt_source_gates g "
+      "LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = g.source_schema "
+      "LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = g.source_name), "
+      "gone AS (DELETE FROM pgtrickle.pgt_source_gates g USING now_ WHERE g.source_relid = now_.old "
+      "AND now_.new IS NULL) "
+      "UPDATE pgtrickle.pgt_source_gates g SET source_relid = now_.new FROM now_ "
+      "WHERE g.source_relid = now_.old AND now_.new IS NOT NULL AND now_.new <> now_.old");
+}
+
 }  // namespace
 
 PGT_SQL_FUNCTION(pgt_restore_stream_tables) {
@@ -124,6 +138,7 @@ PGT_SQL_FUNCTION(pgt_restore_stream_tables) {
     throw Error(sqlstate::kInsufficientPrivilege, "permission denied to restore stream tables", "",
                 "Run it as a superuser (or the extension's owner), after pg_restore.");
   drop_orphaned_capture();
+  relink_source_gates();
   std::vector<std::pair<std::string, std::string>> report;
   for (const CatalogRow& row : catalog_rows()) {
     std::string name = row.schema + "." + row.name;

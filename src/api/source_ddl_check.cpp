@@ -23,6 +23,7 @@
 #include "common/sql_quote.h"
 #include "common/user_error.h"
 #include "frontend/query_analysis.h"
+#include "pg/alerts.h"
 #include "pg/boundary.h"
 #include "pg/gucs.h"
 #include "pg/messages.h"
@@ -150,6 +151,8 @@ bool follow_source_change(catalog::StreamTable st, Oid source) {
   api::reinstall_maintenance(def, &st);
   api::warn_if_fallback(def, st.display_name());
   catalog::mark_for_reinitialize(st.pgt_id, reason);
+  pg::send_alert("reinitialize_needed", st.schema, st.name, reason,
+                 JsonObject().add("source", relation_kind_and_name(source)));
   if (columns_changed) {
     refresh::refresh_now(*catalog::find_by_relid(st.relid), "DDL");
     return true;

@@ -19,6 +19,7 @@
 #include "cdc/pending_changes.h"
 #include "common/user_error.h"
 #include "frontend/query_tree.h"
+#include "pg/alerts.h"
 #include "pg/gucs.h"
 #include "pg/merge_counts.h"
 #include "pg/privileges.h"
@@ -337,6 +338,8 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     // append_only => true declared the sources insert-only: say that it
     // was wrong, and stop expecting it.
     catalog::set_append_only(st.pgt_id, false);
+    pg::send_alert("append_only_reverted", st.schema, st.name,
+                   "a source had a delete or an update; append_only was set to false");
     pg::warning("stream table \"" + st.display_name() + "\" is no longer append-only",
                 "A source of it had a delete or an update; the change was applied in full and append_only was "
                 "set to false.",

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "cdc/change_capture.h"
+#include "common/json_text.h"
+#include "pg/alerts.h"
 #include "pg/boundary.h"
 #include "pg/gucs.h"
 #include "pg/spi.h"
@@ -64,10 +66,18 @@ class DatabaseScheduler {
     int failures = 0;
     int64_t refreshed_at_ms = 0;  // by this scheduler (the catalog says the same next tick)
     int backoff = 1;              // pg_trickle.auto_backoff: the period's multiplier
+    bool stale_alerted = false;   // a stale_data alert was sent since its last refresh
+  };
+  struct Alert {
+    std::string event;
+    int64_t id;
+    std::string reason;
+    JsonObject fields;
   };
   using Unit = std::vector<const ScheduledTable*>;
 
-  bool load(std::vector<ScheduledTable>* tables);
+  bool load(std::vector<ScheduledTable>* tables, std::vector<Oid>* gated_sources);
+  void find_gated(const std::vector<Oid>& gated_sources);
   void note_signals(const ChangeSignals& signals, int64_t now);
   int64_t due_at(const ScheduledTable& t) const;
   int64_t unit_due_at(const Unit& unit) const;
@@ -75,6 +85,10 @@ class DatabaseScheduler {
   UnitTask prepare(const Unit& unit);
   void remember(const UnitTask& task, const UnitOutcome& outcome, int64_t started);
   void note_duration(const UnitMember& member, Memory& m, int64_t elapsed_ms);
+  const ScheduledTable* find_table(int64_t id) const;
+  void look_for_stale_tables(int64_t now);
+  void check_buffers(int64_t now);
+  void send_alerts();
   void collect_workers();
   bool in_flight(int64_t id) const { return in_flight_ids_.count(id) != 0; }
   void run_units(const std::vector<Unit>& units);
@@ -84,6 +98,7 @@ class DatabaseScheduler {
   std::map<int64_t, schedule::Schedule> schedules_;
   std::vector<ScheduledTable> tables_;
   std::map<int64_t, const ScheduledTable*> by_id_;  // into tables_
+  std::set<int64_t> gated_;  // reading a gated source, directly or through stream tables
   RefreshWorkers workers_;
   // Units running in refresh workers, across ticks: tag -> task, start time.
   std::map<int, std::pair<UnitTask, int64_t>> in_flight_;
@@ -91,9 +106,12 @@ class DatabaseScheduler {
   int next_tag_ = 0;
   bool recovered_ = false;
   int64_t last_sweep_ms_ = 0;
+  std::vector<Alert> alerts_;           // sent at the end of the tick
+  int64_t last_buffer_check_ms_ = 0;
+  std::set<Oid> buffers_over_, capture_disabled_;  // alerted, until back to normal
 };
 
-bool DatabaseScheduler::load(std::vector<ScheduledTable>* tables) {
+bool DatabaseScheduler::load(std::vector<ScheduledTable>* tables, std::vector<Oid>* gated_sources) {
   bool present = true;
   bool ok = in_transaction("pg_trickle: reading stream tables", [&] {
     pg::guard([&] { present = OidIsValid(get_extension_oid("pg_trickle", true)); });
@@ -112,10 +130,31 @@ bool DatabaseScheduler::load(std::vector<ScheduledTable>* tables) {
       recovered_ = true;
     }
     *tables = load_scheduled_tables();
+    *gated_sources = load_gated_sources();
   });
   if (ok && !present) return false;
   if (!ok) tables->clear();
   return true;
+}
+
+// Tables reading a gated source, and (to a fixed point) tables reading those.
+void DatabaseScheduler::find_gated(const std::vector<Oid>& gated_sources) {
+  gated_.clear();
+  if (gated_sources.empty()) return;
+  std::set<Oid> gated(gated_sources.begin(), gated_sources.end());
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& t : tables_) {
+      if (gated_.count(t.id)) continue;
+      bool hit = false;
+      for (Oid s : t.sources) hit = hit || gated.count(s) != 0;
+      for (int64_t up : t.upstream) hit = hit || gated_.count(up) != 0;
+      if (!hit) continue;
+      gated_.insert(t.id);
+      gated.insert(t.relid);
+      grew = true;
+    }
+  }
 }
 
 void DatabaseScheduler::note_signals(const ChangeSignals& signals, int64_t now) {
@@ -133,7 +172,7 @@ void DatabaseScheduler::note_signals(const ChangeSignals& signals, int64_t now) 
 }
 
 int64_t DatabaseScheduler::due_at(const ScheduledTable& t) const {
-  if (!scheduled(t.status)) return kNever;
+  if (!scheduled(t.status) || gated_.count(t.id)) return kNever;  // gated: its changes wait
   auto s = schedules_.find(t.id);
   if (s == schedules_.end()) return kNever;
   const Memory& m = memory_.at(t.id);
@@ -155,8 +194,10 @@ long DatabaseScheduler::tick() {
   int64_t now = now_ms();
   ChangeSignals signals = take_change_signals(MyDatabaseId);
   std::vector<ScheduledTable> tables;
-  if (!load(&tables)) return -1;
+  std::vector<Oid> gated_sources;
+  if (!load(&tables, &gated_sources)) return -1;
   tables_ = std::move(tables);
+  find_gated(gated_sources);
   collect_workers();
 
   // Plan: graph, schedules, effective periods, units.
@@ -204,6 +245,9 @@ long DatabaseScheduler::tick() {
     units.push_back(std::move(unit));
   }
   run_units(units);
+  look_for_stale_tables(now_ms());
+  check_buffers(now_ms());
+  send_alerts();
 
   int64_t next = kNever;
   for (const auto& t : tables_)
@@ -214,6 +258,9 @@ long DatabaseScheduler::tick() {
 
 int64_t DatabaseScheduler::unit_due_at(const Unit& unit) const {
   if (unit.size() == 1) return due_at(*unit[0]);
+  // A consistency group moves as one: it waits while any member is gated.
+  for (const auto* t : unit)
+    if (gated_.count(t->id)) return kNever;
   std::vector<int64_t> due;
   bool slowest = false;
   for (const auto* t : unit) {
@@ -278,6 +325,7 @@ void DatabaseScheduler::remember(const UnitTask& task, const UnitOutcome& outcom
       m.pending = false;
       m.refreshed_at_ms = started;
       m.not_before_ms = 0;
+      m.stale_alerted = false;
       note_duration(member, m, end - started);
     }
   }
@@ -291,6 +339,14 @@ void DatabaseScheduler::note_duration(const UnitMember& member, Memory& m, int64
   auto s = schedules_.find(member.id);
   if (s == schedules_.end() || s->second.kind == schedule::Kind::Cron) return;
   int64_t period_ms = (periods_.count(member.id) ? periods_[member.id] : guc::default_schedule_seconds) * 1000;
+  if (falling_behind(elapsed_ms, period_ms * m.backoff))
+    alerts_.push_back({"scheduler_falling_behind", member.id,
+                       "a refresh took " + std::to_string(elapsed_ms) + " ms of its " +
+                           std::to_string(period_ms * m.backoff) + " ms period",
+                       JsonObject()
+                           .add("elapsed_ms", elapsed_ms)
+                           .add("schedule_ms", period_ms * m.backoff)
+                           .add("ratio", static_cast<double>(elapsed_ms) / static_cast<double>(period_ms * m.backoff))});
   int next = guc::auto_backoff ? next_backoff_factor(m.backoff, elapsed_ms, period_ms) : 1;
   if (next == m.backoff) return;
   report(next > m.backoff ? WARNING : LOG,
@@ -298,6 +354,99 @@ void DatabaseScheduler::note_duration(const UnitMember& member, Memory& m, int64
              std::to_string(period_ms / 1000) + " s period; its effective period is now " +
              std::to_string(period_ms / 1000 * next) + " s (pg_trickle.auto_backoff)");
   m.backoff = next;
+}
+
+const ScheduledTable* DatabaseScheduler::find_table(int64_t id) const {
+  for (const auto& t : tables_)
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+// stale_data: a table whose changes have waited more than twice its period
+// (failing, busy, or the scheduler behind), once until it is refreshed.
+// Gated tables wait on purpose; cron schedules have no period.
+void DatabaseScheduler::look_for_stale_tables(int64_t now) {
+  for (const auto& t : tables_) {
+    Memory& m = memory_[t.id];
+    if (m.stale_alerted || !scheduled(t.status) || gated_.count(t.id) || in_flight(t.id)) continue;
+    auto s = schedules_.find(t.id);
+    if (s == schedules_.end() || s->second.kind == schedule::Kind::Cron) continue;
+    int64_t last = std::max(t.last_refresh_ms, m.refreshed_at_ms);
+    if (last <= 0 || (t.differential && !m.pending)) continue;
+    int64_t period_ms = (periods_.count(t.id) ? periods_[t.id] : guc::default_schedule_seconds) * 1000 * m.backoff;
+    if (now - last <= 2 * period_ms) continue;
+    m.stale_alerted = true;
+    alerts_.push_back({"stale_data", t.id,
+                       "data " + std::to_string((now - last) / 1000) + " s old, more than twice its " +
+                           std::to_string(period_ms / 1000) + " s schedule",
+                       JsonObject()
+                           .add("staleness_seconds", static_cast<double>(now - last) / 1000.0)
+                           .add("schedule_seconds", static_cast<double>(period_ms) / 1000.0)
+                           .add("ratio", static_cast<double>(now - last) / static_cast<double>(period_ms))});
+  }
+}
+
+// buffer_growth_warning (a buffer over pg_trickle.buffer_alert_threshold)
+// and cdc_trigger_disabled, at most every kBufferCheckMs; each once per
+// episode, to every DIFFERENTIAL reader of the source.
+void DatabaseScheduler::check_buffers(int64_t now) {
+  constexpr int64_t kBufferCheckMs = 5000;
+  if (now - last_buffer_check_ms_ < kBufferCheckMs) return;
+  last_buffer_check_ms_ = now;
+  std::set<Oid> sources;
+  for (const auto& t : tables_) sources.insert(t.captured_sources.begin(), t.captured_sources.end());
+  if (sources.empty()) return;
+  std::map<Oid, int64_t> over;
+  std::vector<Oid> disabled;
+  std::map<Oid, std::string> names;
+  int64_t threshold = guc::buffer_alert_threshold;
+  bool ok = in_transaction("pg_trickle: checking change buffers", [&] {
+    push_snapshot();
+    pg::spi::Connection spi;
+    for (Oid s : sources)
+      if (auto rows = buffer_rows_over(s, threshold)) over[s] = *rows;
+    disabled = sources_with_disabled_capture();
+    for (Oid s : sources)
+      if (over.count(s) || std::find(disabled.begin(), disabled.end(), s) != disabled.end())
+        names[s] = pg::spi::scalar("SELECT $1::pg_catalog.oid::pg_catalog.regclass::text", {std::to_string(s)})
+                       .value_or(std::to_string(s));
+  });
+  if (!ok) return;
+  auto to_readers = [&](Oid source, const std::string& event, const std::string& reason, const JsonObject& fields) {
+    for (const auto& t : tables_)
+      if (std::find(t.captured_sources.begin(), t.captured_sources.end(), source) != t.captured_sources.end())
+        alerts_.push_back({event, t.id, reason, fields});
+  };
+  for (Oid s : sources) {
+    auto hit = over.find(s);
+    if (hit == over.end()) {
+      buffers_over_.erase(s);
+    } else if (buffers_over_.insert(s).second) {
+      to_readers(s, "buffer_growth_warning",
+                 "the change buffer of source " + names[s] + " holds more than " + std::to_string(threshold) +
+                     " rows (pg_trickle.buffer_alert_threshold)",
+                 JsonObject().add("source", names[s]).add("buffered_rows", hit->second)
+                     .add("threshold", threshold));
+    }
+    bool off = std::find(disabled.begin(), disabled.end(), s) != disabled.end();
+    if (!off) {
+      capture_disabled_.erase(s);
+    } else if (capture_disabled_.insert(s).second) {
+      to_readers(s, "cdc_trigger_disabled",
+                 "a capture trigger of source " + names[s] + " is disabled: its changes are not captured",
+                 JsonObject().add("source", names[s]));
+    }
+  }
+}
+
+void DatabaseScheduler::send_alerts() {
+  if (alerts_.empty()) return;
+  std::vector<Alert> alerts;
+  alerts.swap(alerts_);
+  (void)in_transaction("pg_trickle: sending alerts", [&] {
+    for (const auto& a : alerts)
+      if (const ScheduledTable* t = find_table(a.id)) pg::send_alert(a.event, t->schema, t->name, a.reason, a.fields);
+  });
 }
 
 void DatabaseScheduler::collect_workers() {

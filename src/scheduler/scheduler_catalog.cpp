@@ -4,11 +4,17 @@
 // user's but may write the catalog; refreshes switch to each table's owner.
 #include "scheduler/scheduler_catalog.h"
 
+#include "cdc/change_capture.h"
 #include "cdc/pending_changes.h"
+#include "dvm/delta_sql.h"
+#include "common/json_text.h"
+#include "pg/alerts.h"
 #include "pg/spi.h"
 
 extern "C" {
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 }
 
@@ -88,6 +94,43 @@ std::vector<ScheduledTable> load_scheduled_tables() {
   return out;
 }
 
+std::vector<Oid> load_gated_sources() {
+  // A database whose extension was created before gates existed has no table.
+  bool present = false;
+  pg::guard([&] {
+    Oid nsp = get_namespace_oid("pgtrickle", true);
+    present = OidIsValid(nsp) && OidIsValid(get_relname_relid("pgt_source_gates", nsp));
+  });
+  std::vector<Oid> out;
+  if (!present) return out;
+  for (const auto& r : pg::spi::run("SELECT source_relid FROM pgtrickle.pgt_source_gates WHERE gated").rows)
+    out.push_back(static_cast<Oid>(std::stoul(*r[0])));
+  return out;
+}
+
+std::optional<int64_t> buffer_rows_over(Oid source, int64_t threshold) {
+  // A heap page holds at most ~256 of the smallest buffer rows: a smaller
+  // buffer cannot be over, and is not counted.
+  if (cdc::change_buffer_blocks(source) * 256 < threshold) return std::nullopt;
+  auto n = pg::spi::scalar("SELECT count(*) FROM (SELECT 1 FROM " + dvm::change_buffer_name(source) +
+                           " LIMIT $1::int8 + 1) x",
+                           {std::to_string(threshold)});
+  int64_t rows = n ? std::stoll(*n) : 0;
+  if (rows <= threshold) return std::nullopt;
+  return rows;
+}
+
+std::vector<Oid> sources_with_disabled_capture() {
+  std::vector<Oid> out;
+  auto rows = pg::spi::run(
+      "SELECT DISTINCT pg_catalog.substr(p.proname, 9)::pg_catalog.oid FROM pg_catalog.pg_trigger t "
+      "JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
+      "WHERE p.pronamespace = 'pgtrickle_changes'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$' "
+      "AND t.tgenabled = 'D'");
+  for (const auto& r : rows.rows) out.push_back(static_cast<Oid>(std::stoul(*r[0])));
+  return out;
+}
+
 bool has_pending_changes(const ScheduledTable& t) {
   if (!t.frontier) return true;
   if (t.captured_sources.empty()) return false;
@@ -147,8 +190,18 @@ bool record_refresh_failure(int64_t pgt_id, const std::string& error, const std:
       "ELSE status END, updated_at = pg_catalog.now() "
       "WHERE pgt_id = $1::int8 RETURNING status, consecutive_errors, pgt_schema, pgt_name",
       {std::to_string(pgt_id), error, counted ? "true" : "false", std::to_string(max_errors)});
-  if (row.rows.empty() || parse_stream_table_status(*row.rows[0][0]) != StreamTableStatus::Suspended || !counted)
-    return false;
+  if (row.rows.empty()) return false;
+  const std::string& schema = *row.rows[0][2];
+  const std::string& name = *row.rows[0][3];
+  int errors = std::stoi(*row.rows[0][1]);
+  JsonObject fields;
+  fields.add("error", truncate_utf8(error, 2000)).add("sqlstate", sqlstate).add("consecutive_errors", errors)
+      .add("retryable", !counted);
+  pg::send_alert("refresh_failed", schema, name, error, fields);
+  if (parse_stream_table_status(*row.rows[0][0]) != StreamTableStatus::Suspended || !counted) return false;
+  pg::send_alert("auto_suspended", schema, name,
+                 "suspended after " + std::to_string(errors) + " consecutive failed refreshes: " + error,
+                 JsonObject().add("consecutive_errors", errors).add("sqlstate", sqlstate));
   // Delivered when the transaction commits, with the status change.
   pg::spi::exec(
       "SELECT pg_catalog.pg_notify('pg_trickle_alert', pg_catalog.json_build_object("

@@ -35,6 +35,18 @@ struct ScheduledTable {
 
 std::vector<ScheduledTable> load_scheduled_tables();
 
+// Relations gated by pgtrickle.gate_source() (pgt_source_gates.gated).
+std::vector<Oid> load_gated_sources();
+
+// Rows in the change buffer of `source` when more than `threshold` (counted
+// up to threshold + 1 only, and only when the buffer is large enough to hold
+// that many); nullopt otherwise.
+std::optional<int64_t> buffer_rows_over(Oid source, int64_t threshold);
+
+// Sources (by oid) whose capture triggers, on them or on a member of their
+// hierarchy, are disabled (pg_trigger.tgenabled = 'D').
+std::vector<Oid> sources_with_disabled_capture();
+
 // Whether a DIFFERENTIAL table has changes its next refresh would consume
 // (without a frontier yet: true). One EXISTS per change buffer.
 bool has_pending_changes(const ScheduledTable& t);
