@@ -252,14 +252,11 @@ class ReadableChanges {
   ReadableChanges& operator=(const ReadableChanges&) = delete;
 };
 
-// TRUNCATE and INSERT of the whole result (as the owner, with the permit).
+// The whole result in place of the rows (as the owner, with the permit;
+// readers are never waited for: replace_rows).
 RefreshResult recompute_rows(const catalog::StreamTable& st, ImmediatePlans& plans) {
-  RefreshResult rows;
-  auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM " + st.qualified_name());
-  rows.rows_deleted = before ? std::stoll(*before) : 0;
-  pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
-  rows.rows_inserted = static_cast<int64_t>(plans.full_insert->run({}).processed);
-  return rows;
+  return replace_rows(st, [&] { return static_cast<int64_t>(plans.full_insert->run({}).processed); }, true,
+                      plans.sql.unique_index);
 }
 
 bool has_rows(const std::vector<CapturedRows>& captured) {
