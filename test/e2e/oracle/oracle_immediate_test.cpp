@@ -36,7 +36,7 @@ TEST_P(OracleImmediate, MatchesQueryAfterEveryStatement) {
   const std::uint64_t seed = test_seed();
   SCOPED_TRACE(seed_note(seed));
   OracleRun run{"IMMEDIATE"};
-  run.cycles = 12;
+  run.cycles = 20;
   run.max_statements = 8;
   run.rollback_fraction = 0.25;
   ImmediateRunStats counts;
