@@ -439,13 +439,15 @@ void register_immediate_callbacks() {
 
 namespace {
 
-// The changes of `relid` that the running maintenance reads; nullptr when
-// none runs, or it does not read that table.
+// The changes of `relid` that the running maintenance reads (none for a
+// table the statement did not change: a partition rescan reads every
+// leaf's delta); nullptr when no maintenance runs.
 const SourceChanges* readable_changes_of(Oid relid) {
+  static const SourceChanges kNone;
   if (current_changes().empty()) return nullptr;
   const auto* sources = current_changes().back().sources;
   auto it = sources->find(relid);
-  return it == sources->end() ? nullptr : &it->second;
+  return it == sources->end() ? &kNone : &it->second;
 }
 
 // Materializes them for pgtrickle._statement_changes (runs in guard()): the

@@ -67,46 +67,11 @@ INSTANTIATE_TEST_SUITE_P(SetOps, OracleImmediate, ::testing::ValuesIn(setop_orac
 INSTANTIATE_TEST_SUITE_P(OuterJoins, OracleImmediate, ::testing::ValuesIn(outer_join_oracle_scenarios()),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(SemiJoins, OracleImmediate, ::testing::ValuesIn(semi_join_oracle_scenarios()), param_name);
-// BUG: a grouping below another operator maintained by partition rescan
-// (join of aggregates, set operation of aggregates, ...) makes every write to
-// its sources fail in IMMEDIATE mode with SQLSTATE 55000 "pgtrickle.
-// _statement_changes() reads the changes of a statement being maintained":
-// the statement that collects the touched partition keys calls
-// _statement_changes outside the window where maintenance allows it.
-// Minimal repro:
-//   CREATE TABLE ja(id int PRIMARY KEY, g int, v int);
-//   CREATE TABLE jb(id int PRIMARY KEY, g int, w int);
-//   SELECT pgtrickle.create_stream_table('jj', 'SELECT x.g, x.s, y.t FROM
-//     (SELECT g, sum(v) s FROM ja GROUP BY g) x JOIN (SELECT g, sum(w) t FROM jb
-//     GROUP BY g) y ON x.g = y.g', refresh_mode => 'IMMEDIATE');
-//   INSERT INTO ja VALUES (1, 1, 1);   -- ERROR 55000
-// (also: 'SELECT k, min(v) FROM a GROUP BY k UNION SELECT k, max(v) FROM b
-// GROUP BY k'). create_stream_table accepts the query, so the sources become
-// unwritable. The nested scenarios that hit it run disabled until it is fixed.
-const std::set<std::string>& nested_partition_rescan_bug() {
-  static const std::set<std::string> names{
-      "distinct_with_exists_in_leaf", "except_of_aggregates", "intersect_of_aggregates", "union_of_aggregates",
-      "union_of_aggregates_mixed_types", "union_all_of_aggregates", "constant_branch_in_union_all",
-      "except_all_of_groupings", "intersect_all_of_groupings", "aggregate_over_union_all_of_aggregates",
-      "aggregate_over_except", "aggregate_over_union", "join_of_two_aggregates", "aggregate_join_dimension",
-      "left_join_dimension_preserved", "right_join_dimension_preserved", "full_join_of_aggregates",
-      "filtered_rows_with_group_totals", "grouping_key_from_nullable_side", "grouped_view_joined",
-      "chain_of_three_aggregates", "numeric_join_of_aggregates", "region_over_customer_totals",
-      "customer_totals_joined_per_region", "except_then_union", "intersect_three", "except_of_intersect",
-      "join_on_aggregate_value"};
-  return names;
-}
-
-std::vector<OracleScenario> nested_scenarios(bool with_bug) {
-  std::vector<OracleScenario> out;
-  for (OracleScenario& s : nested_grouping_oracle_scenarios())
-    if (nested_partition_rescan_bug().count(s.name) == (with_bug ? 1u : 0u)) out.push_back(std::move(s));
-  return out;
-}
-
-INSTANTIATE_TEST_SUITE_P(NestedGrouping, OracleImmediate, ::testing::ValuesIn(nested_scenarios(false)), param_name);
-INSTANTIATE_TEST_SUITE_P(DISABLED_NestedGroupingPartitionRescan, OracleImmediate,
-                         ::testing::ValuesIn(nested_scenarios(true)), param_name);
+// Groupings below other operators (partition rescan): the statement that
+// collects the touched partitions reads every leaf's changes, those of
+// tables the statement did not change too.
+INSTANTIATE_TEST_SUITE_P(NestedGrouping, OracleImmediate, ::testing::ValuesIn(nested_grouping_oracle_scenarios()),
+                         param_name);
 INSTANTIATE_TEST_SUITE_P(FilteredAggregates, OracleImmediate, ::testing::ValuesIn(filtered_oracle_scenarios()),
                          param_name);
 

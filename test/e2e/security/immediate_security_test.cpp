@@ -64,8 +64,8 @@ TEST_F(ImmediateSecurity, WriterMaintainsTheTableAndLearnsNothing) {
   const std::string q_join = "SELECT t.id, t.v, s.s FROM sec_src t JOIN sec_secret s ON s.k = t.k";
   const std::string q_group = "SELECT s.s, count(*) AS n, sum(t.v) AS total FROM sec_src t "
                               "JOIN sec_secret s ON s.k = t.k GROUP BY s.s";
-  // Created by a superuser and handed to the owner (a role without
-  // superuser cannot create one yet: see DISABLED_OwnerCreatesImmediate).
+  // Created by a superuser and handed to the owner (see OwnerCreatesImmediate
+  // for a role creating its own).
   for (const auto& [st, q] : {std::pair<std::string, std::string>{"sec_join", q_join}, {"sec_group", q_group}}) {
     create_stream_table(conn(), st, q, "IMMEDIATE");
     conn().exec("ALTER TABLE " + st + " OWNER TO " + kOwner);
@@ -134,17 +134,11 @@ TEST_F(ImmediateSecurity, WriterMaintainsTheTableAndLearnsNothing) {
   EXPECT_TRUE(st_matches_query(*owner, "sec_join", q_join)) << "after the GRANT";
 }
 
-// BUG: a role without superuser, owning the source, cannot create an
-// IMMEDIATE stream table nor switch one to IMMEDIATE: the pgt_ivm_* triggers
-// are created as the caller, who lacks EXECUTE on
-// pgtrickle._immediate_maintenance (revoked from PUBLIC). DIFFERENTIAL works
-// for the same role. Minimal repro:
-//   CREATE ROLE o1 LOGIN; GRANT CREATE ON SCHEMA public TO o1; SET ROLE o1;
-//   CREATE TABLE o_src (id int PRIMARY KEY, v int);
-//   SELECT pgtrickle.create_stream_table('o_st', 'SELECT id, v FROM o_src',
-//     refresh_mode => 'IMMEDIATE');
-//   -- ERROR 42501: permission denied for function pgtrickle._immediate_maintenance
-TEST_F(ImmediateSecurity, DISABLED_OwnerCreatesImmediate) {
+// A role without superuser that owns the source creates an IMMEDIATE stream
+// table, and switches a DIFFERENTIAL one to IMMEDIATE (the triggers are
+// attached by the extension's owner: EXECUTE on the trigger function stays
+// revoked from PUBLIC).
+TEST_F(ImmediateSecurity, OwnerCreatesImmediate) {
   auto owner = connect(kOwner);
   owner->exec("CREATE TABLE own_src (id int PRIMARY KEY, v int)");
   owner->exec("INSERT INTO own_src SELECT i, i FROM generate_series(1, 5) i");
