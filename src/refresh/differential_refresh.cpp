@@ -305,7 +305,8 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     outcome.reason = "a table read by a subquery in an expression (scalar subquery, EXISTS / IN) changed";
   } else if (pending.truncated) {
     outcome.action = RefreshAction::Full;
-    outcome.reason = "a source table (or one of its partitions / children) was truncated or dropped, or a captured "
+    outcome.reason = "a source table (or one of its partitions / children) was truncated or dropped, a MERGE moved rows "
+                     "between its partitions, or a captured "
                      "column changed type";
   } else if (!pending.any) {
     outcome.action = RefreshAction::NoData;

@@ -9,6 +9,7 @@
 
 #include "catalog/storage_table.h"
 #include "cdc/immediate_triggers.h"
+#include "cdc/merge_row_movement.h"
 #include "common/user_error.h"
 #include "frontend/query_tree.h"
 #include "pg/boundary.h"
@@ -85,6 +86,7 @@ void at_transaction_end(XactEvent event, void*) {
     open_tables().clear();
     copies_context = nullptr;  // deleted with TopTransactionContext
     cdc::take_tables_to_recompute();  // (only left over by an aborted DDL)
+    cdc::forget_running_merges();     // (only left over by an aborted MERGE)
   }
 }
 
@@ -381,7 +383,9 @@ void after_statement(const TriggerCall& call) {
   bool last = open.open_levels.empty();
   int level = GetCurrentTransactionNestLevel();
   SourceChanges& changes = open.sources[call.source];
-  if (call.truncate) changes.truncated_level = level;
+  // A MERGE moving rows between partitions reports none of them (see
+  // merge_row_movement.h): recompute, as after a TRUNCATE.
+  if (call.truncate || cdc::merge_may_move_rows(call.on)) changes.truncated_level = level;
   // Rows kept past this trigger are copied: the statement's transition
   // tables go when its triggers have fired. A member's rows are converted
   // to the source's row type.
