@@ -51,6 +51,12 @@ fi
 echo "== pg_dump / pg_restore round trip"
 test/dump_restore.sh
 
+echo "== prometheus-postgres-exporter with contrib/prometheus/pg_trickle_queries.yaml"
+test/prometheus_exporter.sh
+
+echo "== PgBouncer (transaction pooling) in front of the cluster"
+test/pgbouncer.sh
+
 # Last, alone (it takes the cluster through crash recovery): a scheduler
 # killed with SIGKILL comes back. Its own death is the only crash allowed in
 # the log from here on.
@@ -72,5 +78,14 @@ test/scheduler_starvation.sh
 # queries under changes, inserts and a rolling window, every refresh a delta.
 echo "== partitioned sources (bench/partitioned.sh, short)"
 bench/partitioned.sh --rows 100000 --cycles 3
+
+# The short variants of the IMMEDIATE and FULL-with-readers benchmarks (their
+# own clusters): IMMEDIATE stream tables (and pg_ivm's IMMVs where installed)
+# equal their queries after batches and single-row transactions; a FULL
+# refresh never waits for a reader holding the table.
+echo "== IMMEDIATE writes (bench/immediate.sh --quick)"
+bench/immediate.sh --quick
+echo "== FULL refresh with a reader (bench/full_refresh_readers.sh, short)"
+bench/full_refresh_readers.sh --rows 10000 --runs 3
 
 echo "== all tiers passed in $(( $(date +%s) - start ))s"
