@@ -103,7 +103,13 @@ std::vector<Oid> load_gated_sources() {
   });
   std::vector<Oid> out;
   if (!present) return out;
-  for (const auto& r : pg::spi::run("SELECT source_relid FROM pgtrickle.pgt_source_gates WHERE gated").rows)
+  // With the stream tables reading them, recursively: IMMEDIATE ones too
+  // (not scheduled, but a scheduled table reading one reads the source).
+  for (const auto& r : pg::spi::run(
+                           "WITH RECURSIVE g(relid) AS (SELECT source_relid FROM pgtrickle.pgt_source_gates WHERE gated "
+                           "UNION SELECT st.pgt_relid FROM g JOIN pgtrickle.pgt_dependencies d ON d.source_relid = g.relid "
+                           "JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id) SELECT relid FROM g")
+                           .rows)
     out.push_back(static_cast<Oid>(std::stoul(*r[0])));
   return out;
 }

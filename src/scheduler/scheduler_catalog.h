@@ -35,7 +35,8 @@ struct ScheduledTable {
 
 std::vector<ScheduledTable> load_scheduled_tables();
 
-// Relations gated by pgtrickle.gate_source() (pgt_source_gates.gated).
+// Relations gated by pgtrickle.gate_source() (pgt_source_gates.gated), and
+// the stream tables reading them, recursively (IMMEDIATE ones included).
 std::vector<Oid> load_gated_sources();
 
 // Rows in the change buffer of `source` when more than `threshold` (counted

@@ -1,6 +1,6 @@
 // Source gating with the scheduler running: while a source is gated
 // (pgtrickle.gate_source), the scheduler refreshes no stream table reading it,
-// directly or through another stream table, however many transactions load
+// directly or through another stream table (an IMMEDIATE one too), however many transactions load
 // it and however many ticks pass, while other stream tables keep refreshing
 // and a manual refresh still works; after ungate_source, one scheduled refresh
 // of each brings them up to date.
@@ -29,8 +29,12 @@ TEST_F(SchedulerGate, GatedSourceWaitsAndOneRefreshFollowsTheUngate) {
   create_scheduled(conn(), "sg_a", "SELECT id, v FROM sg_src WHERE v % 2 = 0", "1s");
   create_scheduled(conn(), "sg_b", "SELECT count(*) AS n, sum(v) AS s FROM sg_a", "1s");  // reads it through sg_a
   create_scheduled(conn(), "sg_manual", "SELECT id FROM sg_src", "1s");
+  // Through an IMMEDIATE stream table: it follows the load, its scheduled reader waits.
+  conn().exec("SELECT pgtrickle.create_stream_table('sg_imm', 'SELECT id, v FROM sg_src WHERE v < 1500', "
+              "refresh_mode => 'IMMEDIATE')");
+  create_scheduled(conn(), "sg_c", "SELECT count(*) AS n FROM sg_imm", "1s");
   create_scheduled(conn(), "sg_free", "SELECT id FROM sg_other", "1s");
-  int a0 = history_rows(conn(), "sg_a"), b0 = history_rows(conn(), "sg_b");
+  int a0 = history_rows(conn(), "sg_a"), b0 = history_rows(conn(), "sg_b"), c0 = history_rows(conn(), "sg_c");
 
   conn().exec("SELECT pgtrickle.gate_source('sg_src')");
   EXPECT_EQ(format_row(conn().query("SELECT source_table, schema_name, gated, ungated_at IS NULL, gated_by "
@@ -49,7 +53,9 @@ TEST_F(SchedulerGate, GatedSourceWaitsAndOneRefreshFollowsTheUngate) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(history_rows(conn(), "sg_a"), a0);
   EXPECT_EQ(history_rows(conn(), "sg_b"), b0);
+  EXPECT_EQ(history_rows(conn(), "sg_c"), c0);
   EXPECT_EQ(conn().scalar("SELECT count(*) FROM sg_a"), "50");  // still the state before the gate
+  expect_st_matches_query(conn(), "sg_imm", "SELECT id, v FROM sg_src WHERE v < 1500");  // IMMEDIATE: not gated
   // Changes accumulate in the buffer.
   EXPECT_GE(std::stoi(conn().scalar("SELECT sum(pending_rows) FROM pgtrickle.change_buffer_sizes() "
                                     "WHERE source_oid = 'sg_src'::regclass::oid")),
@@ -65,9 +71,11 @@ TEST_F(SchedulerGate, GatedSourceWaitsAndOneRefreshFollowsTheUngate) {
     return bool(st_matches_query(conn(), "sg_b", "SELECT count(*) AS n, sum(v) AS s FROM sg_src WHERE v % 2 = 0"));
   }));
   expect_st_matches_query(conn(), "sg_a", "SELECT id, v FROM sg_src WHERE v % 2 = 0");
+  EXPECT_TRUE(wait_until([&] { return bool(st_matches_query(conn(), "sg_c", "SELECT count(*) AS n FROM sg_imm")); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // and nothing more
   EXPECT_EQ(history_rows(conn(), "sg_a"), a0 + 1);
   EXPECT_EQ(history_rows(conn(), "sg_b"), b0 + 1);
+  EXPECT_EQ(history_rows(conn(), "sg_c"), c0 + 1);
   EXPECT_EQ(conn().scalar("SELECT initiated_by FROM pgtrickle.pgt_refresh_history h JOIN pgtrickle.pgt_stream_tables s "
                           "USING (pgt_id) WHERE s.pgt_name = 'sg_a' ORDER BY refresh_id DESC LIMIT 1"),
             "SCHEDULER");
