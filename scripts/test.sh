@@ -76,4 +76,13 @@ test/scheduler_starvation.sh
 echo "== partitioned sources (bench/partitioned.sh, short)"
 bench/partitioned.sh --rows 100000 --cycles 3
 
+# The short variants of the IMMEDIATE and FULL-with-readers benchmarks (their
+# own clusters): IMMEDIATE stream tables (and pg_ivm's IMMVs where installed)
+# equal their queries after batches and single-row transactions; a FULL
+# refresh never waits for a reader holding the table.
+echo "== IMMEDIATE writes (bench/immediate.sh --quick)"
+bench/immediate.sh --quick
+echo "== FULL refresh with a reader (bench/full_refresh_readers.sh, short)"
+bench/full_refresh_readers.sh --rows 10000 --runs 3
+
 echo "== all tiers passed in $(( $(date +%s) - start ))s"

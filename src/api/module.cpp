@@ -1,6 +1,7 @@
 // Module entry: PG_MODULE_MAGIC and _PG_init.
 #include "cdc/buffer_estimates.h"
 #include "cdc/change_capture.h"
+#include "cdc/merge_row_movement.h"
 #include "pg/boundary.h"
 #include "pg/gucs.h"
 #include "pg/merge_counts.h"
@@ -30,6 +31,7 @@ extern "C" void _PG_init(void) {
   pgt::pg::install_merge_count_hook();
   pgt::cdc::install_buffer_estimate_hook();
   pgt::cdc::install_member_drop_hook();
+  pgt::cdc::install_merge_row_movement_hooks();
   pgt::refresh::register_dml_guard_callbacks();
   pgt::refresh::register_immediate_callbacks();
   pgt::refresh::register_immediate_conflict_callbacks();

@@ -57,7 +57,13 @@ std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
 }
 
 std::string apply_delta_sql(const std::string& table, const std::vector<OutputColumn>& columns,
-                            const std::string& consolidated_sql, bool unique_ids) {
+                            const std::string& consolidated_sql, bool unique_ids, bool report_counts) {
+  // Data-modifying WITH items run to completion whether or not anything
+  // reads them: without counts, the insert is the main statement.
+  auto finish = [&](const std::string& ctes, const std::string& insert, const std::string& counts) {
+    if (!report_counts) return ctes + " " + insert;
+    return ctes + ", ins AS (" + insert + " RETURNING 1) " + counts;
+  };
   std::vector<std::string> cols = column_refs("", columns);
   std::vector<std::string> d_cols = column_refs("d", columns);
   std::string insert_cols = join(cols, ", ") + ", " + kRowId;
@@ -77,35 +83,36 @@ std::string apply_delta_sql(const std::string& table, const std::vector<OutputCo
       old_vals.push_back(comparable_expr("t", c));
       new_vals.push_back(comparable_expr("d", c));
     }
-    return "WITH d AS MATERIALIZED (" + d + "), "
-           "del AS (DELETE FROM " + table + " t USING d WHERE t." + kRowId + " = d." + kId +
-           " AND d." + kWeight + " < 0 RETURNING 1), "
-           "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM d WHERE t." + kRowId +
-           " = d." + kId + " AND d." + kWeight + " > 0 AND d.__pgt_n > 1 AND ROW(" +
-           join(old_vals, ", ") + ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ") RETURNING 1), "
-           "ins AS (INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
-           ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND d.__pgt_n = 1 RETURNING 1) "
-           "SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM upd), "
-           "(SELECT pg_catalog.count(*) FROM del)";
+    std::string returning = report_counts ? " RETURNING 1" : "";
+    return finish("WITH d AS MATERIALIZED (" + d + "), "
+                  "del AS (DELETE FROM " + table + " t USING d WHERE t." + kRowId + " = d." + kId +
+                  " AND d." + kWeight + " < 0" + returning + "), "
+                  "upd AS (UPDATE " + table + " t SET " + join(sets, ", ") + " FROM d WHERE t." + kRowId +
+                  " = d." + kId + " AND d." + kWeight + " > 0 AND d.__pgt_n > 1 AND ROW(" +
+                  join(old_vals, ", ") + ") IS DISTINCT FROM ROW(" + join(new_vals, ", ") + ")" + returning + ")",
+                  "INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
+                  ", d." + kId + " FROM d WHERE d." + kWeight + " > 0 AND d.__pgt_n = 1",
+                  "SELECT (SELECT pg_catalog.count(*) FROM ins), (SELECT pg_catalog.count(*) FROM upd), "
+                  "(SELECT pg_catalog.count(*) FROM del)");
   }
   // Counted copies: all copies of one id hold the same values, so removing k
   // of them is exact; ctid picks which.
-  return "WITH d AS MATERIALIZED (" + consolidated_sql + "), "
-         "victims AS (SELECT x.tid FROM (SELECT t.ctid AS tid, t." + kRowId +
-         " AS rid, pg_catalog.row_number() OVER (PARTITION BY t." + kRowId + ") AS rn FROM " +
-         table + " t WHERE t." + kRowId + " IN (SELECT " + kId + " FROM d WHERE " + kWeight +
-         " < 0)) x JOIN d ON d." + kId + " = x.rid AND d." + kWeight + " < 0 WHERE x.rn <= - d." +
-         kWeight + "), "
-         "del AS (DELETE FROM " + table + " t WHERE t.ctid = ANY (ARRAY(SELECT tid FROM victims)) "
-         "RETURNING 1), "
-         "ins AS (INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
-         ", d." + kId + " FROM d, pg_catalog.generate_series(1, d." + kWeight + ") g WHERE d." +
-         kWeight + " > 0 RETURNING 1) "
-         "SELECT (SELECT pg_catalog.count(*) FROM ins), 0::int8, (SELECT pg_catalog.count(*) FROM del)";
+  return finish("WITH d AS MATERIALIZED (" + consolidated_sql + "), "
+                "victims AS (SELECT x.tid FROM (SELECT t.ctid AS tid, t." + kRowId +
+                " AS rid, pg_catalog.row_number() OVER (PARTITION BY t." + kRowId + ") AS rn FROM " +
+                table + " t WHERE t." + kRowId + " IN (SELECT " + kId + " FROM d WHERE " + kWeight +
+                " < 0)) x JOIN d ON d." + kId + " = x.rid AND d." + kWeight + " < 0 WHERE x.rn <= - d." +
+                kWeight + "), "
+                "del AS (DELETE FROM " + table + " t WHERE t.ctid = ANY (ARRAY(SELECT tid FROM victims))" +
+                (report_counts ? " RETURNING 1" : "") + ")",
+                "INSERT INTO " + table + " (" + insert_cols + ") SELECT " + join(d_cols, ", ") +
+                ", d." + kId + " FROM d, pg_catalog.generate_series(1, d." + kWeight + ") g WHERE d." +
+                kWeight + " > 0",
+                "SELECT (SELECT pg_catalog.count(*) FROM ins), 0::int8, (SELECT pg_catalog.count(*) FROM del)");
 }
 
 std::string append_delta_sql(const std::string& table, const std::vector<OutputColumn>& columns,
-                             const std::vector<DeltaTerm>& terms, bool unique_ids) {
+                             const std::vector<DeltaTerm>& terms, bool unique_ids, bool report_counts) {
   bool all_positive = true;
   for (const DeltaTerm& term : terms) all_positive = all_positive && term_sign(term) > 0;
   // Positive terms of inserts hold each new row once, with weight 1 (a
@@ -113,9 +120,11 @@ std::string append_delta_sql(const std::string& table, const std::vector<OutputC
   // two-delta term subtracts what two one-delta terms both counted).
   std::string rows = all_positive ? signed_terms_sql(columns, terms) : consolidated_delta_sql(columns, terms);
   std::string copies = unique_ids ? "" : ", pg_catalog.generate_series(1, d." + std::string(kWeight) + ") g";
-  return "WITH ins AS (INSERT INTO " + table + " (" + join(column_refs("", columns), ", ") + ", " + kRowId +
-         ") SELECT " + join(column_refs("d", columns), ", ") + ", d." + kId + " FROM (" + rows + ") d" + copies +
-         " WHERE d." + kWeight + " > 0 RETURNING 1) SELECT pg_catalog.count(*), 0::int8, 0::int8 FROM ins";
+  std::string insert = "INSERT INTO " + table + " (" + join(column_refs("", columns), ", ") + ", " + kRowId +
+                       ") SELECT " + join(column_refs("d", columns), ", ") + ", d." + kId + " FROM (" + rows +
+                       ") d" + copies + " WHERE d." + kWeight + " > 0";
+  if (!report_counts) return insert;
+  return "WITH ins AS (" + insert + " RETURNING 1) SELECT pg_catalog.count(*), 0::int8, 0::int8 FROM ins";
 }
 
 std::string full_insert_sql(const std::string& table, const std::vector<OutputColumn>& columns,

@@ -43,22 +43,23 @@ std::string consolidated_delta_sql(const std::vector<OutputColumn>& columns,
                                    const std::vector<DeltaTerm>& terms);
 
 // The statement that applies a consolidated delta to the storage table and
-// returns one row (inserted, updated, deleted).
+// returns one row (inserted, updated, deleted) (with report_counts = false:
+// returns nothing, for callers that do not record them).
 //  unique_ids: every row of the stream table has a distinct __pgt_row_id
 //  (all sources keyed): deletes, updates of rows whose values changed, inserts.
 //  Otherwise rows are counted copies: delete k copies, insert k copies.
 std::string apply_delta_sql(const std::string& qualified_table,
                             const std::vector<OutputColumn>& columns,
-                            const std::string& consolidated_sql, bool unique_ids);
+                            const std::string& consolidated_sql, bool unique_ids, bool report_counts = true);
 
 // The statement that applies a delta of inserts only, to a query whose result
 // only grows with inserts (no outer or anti join): its rows are inserted (as
 // many copies as their weight where ids are not unique), nothing is deleted
 // or updated, and no id is looked up in the table. Terms that each read one
 // table's inserts (every term positive) are not even consolidated. Returns
-// one row (inserted, 0, 0).
+// one row (inserted, 0, 0) (report_counts = false: nothing).
 std::string append_delta_sql(const std::string& qualified_table, const std::vector<OutputColumn>& columns,
-                             const std::vector<DeltaTerm>& terms, bool unique_ids);
+                             const std::vector<DeltaTerm>& terms, bool unique_ids, bool report_counts = true);
 
 // INSERT ... SELECT of the full query (the term with no delta relation) into
 // the storage table.

@@ -47,7 +47,8 @@ std::string plan_full_insert_sql(const std::string& table, const PlanNode& root)
   return full_insert_sql(table, root.columns, root.full_sql);
 }
 
-std::string plan_apply_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed) {
+std::string plan_apply_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed,
+                           bool report_counts) {
   if (root.kind == PlanNodeKind::PartitionRescan) return partition_apply_sql(table, with_leaf_deltas(root));
   if (is_grouping(root)) {
     const PlanNode& input = root.children.at(0);
@@ -57,14 +58,16 @@ std::string plan_apply_sql(const std::string& table, const PlanNode& root, const
   }
   std::vector<DeltaTerm> terms = needed_terms(root, changed);
   if (terms.empty()) return "";
-  return apply_delta_sql(table, root.columns, consolidated_delta_sql(root.columns, terms), root.unique_ids);
+  return apply_delta_sql(table, root.columns, consolidated_delta_sql(root.columns, terms), root.unique_ids,
+                         report_counts);
 }
 
-std::string plan_append_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed) {
+std::string plan_append_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed,
+                            bool report_counts) {
   if (root.kind != PlanNodeKind::SelectProjectJoin || !root.grows_with_inserts) return "";
   std::vector<DeltaTerm> terms = needed_terms(root, changed);
   if (terms.empty()) return "";
-  return append_delta_sql(table, root.columns, terms, root.unique_ids);
+  return append_delta_sql(table, root.columns, terms, root.unique_ids, report_counts);
 }
 
 bool plan_apply_depends_on_changed(const PlanNode& root) { return root.kind != PlanNodeKind::PartitionRescan; }

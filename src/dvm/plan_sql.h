@@ -23,13 +23,16 @@ std::string plan_full_insert_sql(const std::string& table, const PlanNode& root)
 // The statement that applies the delta and returns (inserted, updated,
 // deleted) or is a MERGE (see grouped_apply_sql). changed: the sources with
 // unconsumed changes (terms reading another table's changes are left out);
-// nullptr: all. "" when no term is left.
-std::string plan_apply_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed);
+// nullptr: all. "" when no term is left. report_counts = false: a
+// select-project-join's statement returns no counts (IMMEDIATE records none).
+std::string plan_apply_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed,
+                           bool report_counts = true);
 
 // For a batch of inserts only: the statement that appends them (see
 // dvm::append_delta_sql), or "" when the plan's result can lose rows on
 // inserts (or no term is left).
-std::string plan_append_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed);
+std::string plan_append_sql(const std::string& table, const PlanNode& root, const std::vector<unsigned>* changed,
+                            bool report_counts = true);
 
 // Whether plan_apply_sql depends on `changed` (not for partition rescan,
 // whose touched partitions are read from every leaf's delta).

@@ -25,18 +25,20 @@ DeltaSql build_delta_sql(const std::string& normalized_sql, const std::string& t
   sql.full_insert = dvm::plan_full_insert_sql(table, root);
   sql.touched_partitions = dvm::plan_touched_partitions_sql(root);
   sql.hidden_columns = dvm::plan_hidden_columns(root);
-  sql.apply = dvm::plan_apply_sql(table, root, nullptr);
+  // IMMEDIATE records no row counts: its statements need not count.
+  bool counts = source != dvm::ChangeSource::TransitionTables;
+  sql.apply = dvm::plan_apply_sql(table, root, nullptr, counts);
   // Terms reading the changes of a table that has none are empty: the
   // statement for a refresh leaves them out (fewer to plan and run).
   if (dvm::plan_apply_depends_on_changed(root))
-    sql.apply_for_changed = [plan, table](const std::vector<Oid>& changed) {
+    sql.apply_for_changed = [plan, table, counts](const std::vector<Oid>& changed) {
       std::vector<unsigned> relids(changed.begin(), changed.end());
-      return dvm::plan_apply_sql(table, plan->root, &relids);
+      return dvm::plan_apply_sql(table, plan->root, &relids, counts);
     };
   if (!dvm::plan_append_sql(table, root, nullptr).empty())
-    sql.append_for_changed = [plan, table](const std::vector<Oid>& changed) {
+    sql.append_for_changed = [plan, table, counts](const std::vector<Oid>& changed) {
       std::vector<unsigned> relids(changed.begin(), changed.end());
-      return dvm::plan_append_sql(table, plan->root, &relids);
+      return dvm::plan_append_sql(table, plan->root, &relids, counts);
     };
   std::vector<std::string> buffers, full_refresh_buffers;
   for (const auto& t : plan->tables) buffers.push_back(dvm::change_buffer_name(t.relid));

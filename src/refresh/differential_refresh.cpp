@@ -305,7 +305,8 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
     outcome.reason = "a table read by a subquery in an expression (scalar subquery, EXISTS / IN) changed";
   } else if (pending.truncated) {
     outcome.action = RefreshAction::Full;
-    outcome.reason = "a source table (or one of its partitions / children) was truncated or dropped, or a captured "
+    outcome.reason = "a source table (or one of its partitions / children) was truncated or dropped, a MERGE moved rows "
+                     "between its partitions, or a captured "
                      "column changed type";
   } else if (!pending.any) {
     outcome.action = RefreshAction::NoData;
@@ -348,22 +349,11 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
       pg::PinnedSearchPath pinned;
       ApplyPermit permit(st.relid);
       auto recompute = [&] {
-        auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM " + st.qualified_name());
-        outcome.rows.rows_deleted = as_int(before);
-        pg::guard([&] { LockRelationOid(st.relid, AccessExclusiveLock); });
-        // Building the identity index once after the load is several times
-        // cheaper than maintaining it row by row (and it follows the sources'
-        // keys as they are now: unique or not).
-        auto index = pg::spi::run(
-            "SELECT i.indexrelid::regclass::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
-            "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-            "WHERE i.indrelid = $1::oid AND i.indnatts = 1 AND a.attname = '__pgt_row_id'",
-            {std::to_string(st.relid)});
-        for (const auto& row : index.rows) pg::spi::exec("DROP INDEX " + *row[0]);
-        pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
-        outcome.rows.rows_inserted =
-            static_cast<int64_t>(plans.full_insert->run(previous, snapshot.get()).processed);
-        catalog::create_row_id_index(st.qualified_name(), plans.unique_index);
+        // (The identity index follows the sources' keys as they are now:
+        // unique or not.)
+        outcome.rows = replace_rows(
+            st, [&] { return static_cast<int64_t>(plans.full_insert->run(previous, snapshot.get()).processed); },
+            true, plans.unique_index);
       };
       if (recomputes(outcome.action)) {
         recompute();

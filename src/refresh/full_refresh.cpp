@@ -44,6 +44,18 @@ std::string insert_select_sql(const catalog::StreamTable& st) {
 
 }  // namespace
 
+void record_recompute(const catalog::StreamTable& st, const char* initiated_by, const std::string& reason,
+                      int64_t started, const RefreshResult& rows) {
+  catalog::RefreshRecord record;
+  record.action = st.reinitialize_reason ? RefreshAction::Reinitialize : RefreshAction::Full;
+  record.initiated_by = initiated_by;
+  record.reason = st.reinitialize_reason.value_or(reason);
+  record.start_unix_micros = started;
+  record.rows_inserted = rows.rows_inserted;
+  record.rows_deleted = rows.rows_deleted;
+  catalog::record_refresh(st.pgt_id, record);
+}
+
 void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st, Oid owner) {
   // The generated statement is ours, not the user's: name the stream table instead.
   e.clear_context();
@@ -56,9 +68,47 @@ void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st,
                st.display_name() + "\".");
 }
 
+RefreshResult replace_rows(const catalog::StreamTable& st, const std::function<int64_t()>& insert_all,
+                           bool rebuild_row_id_index, bool unique_row_id_index) {
+  RefreshResult rows;
+  auto row_id_index = [&] {
+    return pg::spi::run(
+        "SELECT i.indexrelid::regclass::text, i.indisunique FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a "
+        "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+        "WHERE i.indrelid = $1::oid AND i.indnatts = 1 AND a.attname = $2",
+        {std::to_string(st.relid), catalog::kRowIdColumn});
+  };
+  bool alone = false;
+  pg::guard([&] { alone = ConditionalLockRelationOid(st.relid, AccessExclusiveLock); });
+  if (!alone && rebuild_row_id_index) {
+    // An identity index of the wrong kind (the sources' keys changed) can
+    // only be rebuilt alone: then wait for the readers.
+    auto index = row_id_index();
+    bool fits = index.rows.size() == 1 && (*index.rows[0][1] == "t") == unique_row_id_index;
+    if (!fits) {
+      pg::guard([&] { LockRelationOid(st.relid, AccessExclusiveLock); });
+      alone = true;
+    }
+  }
+  if (!alone) {
+    rows.rows_deleted = static_cast<int64_t>(pg::spi::exec("DELETE FROM ONLY " + st.qualified_name()));
+    rows.rows_inserted = insert_all();
+    return rows;
+  }
+  auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM ONLY " + st.qualified_name());
+  rows.rows_deleted = before ? std::stoll(*before) : 0;
+  if (rebuild_row_id_index)
+    for (const auto& row : row_id_index().rows) pg::spi::exec("DROP INDEX " + *row[0]);
+  pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
+  rows.rows_inserted = insert_all();
+  if (rebuild_row_id_index) catalog::create_row_id_index(st.qualified_name(), unique_row_id_index);
+  return rows;
+}
+
 RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initiated_by,
                            const std::string& reason) {
-  Oid owner = lock_storage_table(stale, AccessExclusiveLock);
+  // EXCLUSIVE: other refreshes wait; readers never do (replace_rows).
+  Oid owner = lock_storage_table(stale, ExclusiveLock);
   const catalog::StreamTable st = catalog::reload_for_refresh(stale.pgt_id);
   int64_t started = catalog::now_unix_micros();
   std::string insert_sql = insert_select_sql(st);
@@ -70,22 +120,12 @@ RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initia
     pg::AsRole as_owner(owner, true);
     pg::PinnedSearchPath pinned;
     ApplyPermit permit(st.relid);
-    auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM " + st.qualified_name());
-    result.rows_deleted = before ? std::stoll(*before) : 0;
-    pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
-    result.rows_inserted = static_cast<int64_t>(pg::spi::exec(insert_sql));
+    result = replace_rows(st, [&] { return static_cast<int64_t>(pg::spi::exec(insert_sql)); });
   } catch (const pg::PgError& e) {
     explain_refresh_error(e, st, owner);
     throw;
   }
-  catalog::RefreshRecord record;
-  record.action = st.reinitialize_reason ? RefreshAction::Reinitialize : RefreshAction::Full;
-  record.initiated_by = initiated_by;
-  record.reason = st.reinitialize_reason.value_or(reason);
-  record.start_unix_micros = started;
-  record.rows_inserted = result.rows_inserted;
-  record.rows_deleted = result.rows_deleted;
-  catalog::record_refresh(st.pgt_id, record);
+  record_recompute(st, initiated_by, reason, started, result);
   return result;
 }
 

@@ -9,6 +9,7 @@
 
 #include "catalog/storage_table.h"
 #include "cdc/immediate_triggers.h"
+#include "cdc/merge_row_movement.h"
 #include "common/user_error.h"
 #include "frontend/query_tree.h"
 #include "pg/boundary.h"
@@ -85,6 +86,7 @@ void at_transaction_end(XactEvent event, void*) {
     open_tables().clear();
     copies_context = nullptr;  // deleted with TopTransactionContext
     cdc::take_tables_to_recompute();  // (only left over by an aborted DDL)
+    cdc::forget_running_merges();     // (only left over by an aborted MERGE)
   }
 }
 
@@ -252,14 +254,11 @@ class ReadableChanges {
   ReadableChanges& operator=(const ReadableChanges&) = delete;
 };
 
-// TRUNCATE and INSERT of the whole result (as the owner, with the permit).
+// The whole result in place of the rows (as the owner, with the permit;
+// readers are never waited for: replace_rows).
 RefreshResult recompute_rows(const catalog::StreamTable& st, ImmediatePlans& plans) {
-  RefreshResult rows;
-  auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM " + st.qualified_name());
-  rows.rows_deleted = before ? std::stoll(*before) : 0;
-  pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
-  rows.rows_inserted = static_cast<int64_t>(plans.full_insert->run({}).processed);
-  return rows;
+  return replace_rows(st, [&] { return static_cast<int64_t>(plans.full_insert->run({}).processed); }, true,
+                      plans.sql.unique_index);
 }
 
 bool has_rows(const std::vector<CapturedRows>& captured) {
@@ -384,7 +383,9 @@ void after_statement(const TriggerCall& call) {
   bool last = open.open_levels.empty();
   int level = GetCurrentTransactionNestLevel();
   SourceChanges& changes = open.sources[call.source];
-  if (call.truncate) changes.truncated_level = level;
+  // A MERGE moving rows between partitions reports none of them (see
+  // merge_row_movement.h): recompute, as after a TRUNCATE.
+  if (call.truncate || cdc::merge_may_move_rows(call.on)) changes.truncated_level = level;
   // Rows kept past this trigger are copied: the statement's transition
   // tables go when its triggers have fired. A member's rows are converted
   // to the source's row type.
@@ -431,14 +432,7 @@ RefreshResult recompute_immediate(const catalog::StreamTable& stale, const char*
     throw;
   }
   note_maintained(st.relid);
-  catalog::RefreshRecord record;
-  record.action = st.reinitialize_reason ? RefreshAction::Reinitialize : RefreshAction::Full;
-  record.initiated_by = initiated_by;
-  record.reason = st.reinitialize_reason.value_or(reason);
-  record.start_unix_micros = started;
-  record.rows_inserted = rows.rows_inserted;
-  record.rows_deleted = rows.rows_deleted;
-  catalog::record_refresh(st.pgt_id, record);
+  record_recompute(st, initiated_by, reason, started, rows);
   return rows;
 }
 
@@ -449,13 +443,15 @@ void register_immediate_callbacks() {
 
 namespace {
 
-// The changes of `relid` that the running maintenance reads; nullptr when
-// none runs, or it does not read that table.
+// The changes of `relid` that the running maintenance reads (none for a
+// table the statement did not change: a partition rescan reads every
+// leaf's delta); nullptr when no maintenance runs.
 const SourceChanges* readable_changes_of(Oid relid) {
+  static const SourceChanges kNone;
   if (current_changes().empty()) return nullptr;
   const auto* sources = current_changes().back().sources;
   auto it = sources->find(relid);
-  return it == sources->end() ? nullptr : &it->second;
+  return it == sources->end() ? &kNone : &it->second;
 }
 
 // Materializes them for pgtrickle._statement_changes (runs in guard()): the

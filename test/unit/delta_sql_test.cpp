@@ -76,6 +76,26 @@ TEST(ApplyDelta, CountedCopiesDeleteByCtidAndInsertCopies) {
   EXPECT_FALSE(contains(sql, "UPDATE"));
 }
 
+TEST(ApplyDelta, WithoutCountsTheInsertIsTheMainStatement) {
+  // IMMEDIATE records no counts: nothing is returned or counted, and the
+  // delete and update still run (data-modifying WITH items always do).
+  std::vector<OutputColumn> cols{{"a", "integer", "", true, true}};
+  for (bool unique_ids : {true, false}) {
+    std::string sql = pgt::dvm::apply_delta_sql("\"t\"", cols, "SELECT 1", unique_ids, false);
+    EXPECT_FALSE(contains(sql, "RETURNING")) << sql;
+    EXPECT_FALSE(contains(sql, "count(*) FROM ins")) << sql;
+    EXPECT_TRUE(contains(sql, "del AS (DELETE FROM \"t\" t")) << sql;
+    EXPECT_TRUE(contains(sql, ") INSERT INTO \"t\" (\"a\", \"__pgt_row_id\")")) << sql;
+  }
+  std::string append = pgt::dvm::append_delta_sql("\"t\"", cols, {DeltaTerm{1, "SELECT 1 AS a, '1' AS __pgt_id, 1 AS __pgt_w"}},
+                                                  true, false);
+  EXPECT_EQ(append.rfind("INSERT INTO \"t\" (\"a\", \"__pgt_row_id\") SELECT", 0), 0u) << append;
+  EXPECT_FALSE(contains(append, "RETURNING"));
+  std::string counted = pgt::dvm::append_delta_sql("\"t\"", cols, {DeltaTerm{1, "SELECT 1 AS a, '1' AS __pgt_id, 1 AS __pgt_w"}},
+                                                   true, true);
+  EXPECT_TRUE(contains(counted, "RETURNING 1) SELECT pg_catalog.count(*), 0::int8, 0::int8 FROM ins"));
+}
+
 TEST(FullInsert, CopiesColumnsAndIdentity) {
   std::string sql = pgt::dvm::full_insert_sql("\"t\"", {{"a", "integer", "", true, true}}, "SELECT 1 AS a, '1' AS __pgt_id");
   EXPECT_EQ(sql,

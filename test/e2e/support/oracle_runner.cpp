@@ -26,10 +26,35 @@ std::string describe_batch(const std::vector<std::string>& batch, const BatchSha
   return text;
 }
 
+// One IMMEDIATE cycle: the batch statement by statement in one transaction,
+// the oracle after each, then COMMIT or ROLLBACK and the oracle again.
+void run_immediate_batch(PgConn& conn, const std::string& st, const std::string& query,
+                         const std::vector<std::string>& batch, bool roll_back, ImmediateRunStats& counts) {
+  conn.exec("BEGIN");
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      conn.exec(batch[i]);
+    } catch (...) {
+      conn.try_exec("ROLLBACK");
+      throw;
+    }
+    ++counts.statements;
+    const ::testing::AssertionResult same = st_matches_query(conn, st, query);
+    if (!same) {
+      conn.try_exec("ROLLBACK");
+      FAIL() << "inside the transaction, after statement " << (i + 1) << " of " << batch.size() << " ("
+             << batch[i] << "): " << same.message();
+    }
+  }
+  conn.exec(roll_back ? "ROLLBACK" : "COMMIT");
+  ++(roll_back ? counts.rolled_back : counts.committed);
+  ASSERT_TRUE(st_matches_query(conn, st, query)) << "after " << (roll_back ? "ROLLBACK" : "COMMIT");
+}
+
 }  // namespace
 
 void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const OracleRun& run, std::uint64_t seed,
-                       FocusedBatchStats* stats) {
+                       FocusedBatchStats* stats, ImmediateRunStats* immediate) {
   std::mt19937_64 rng(seed);
   std::vector<DmlGenerator> tables;
   for (const TableSpec& spec : scenario.tables) tables.emplace_back(spec, rng);
@@ -43,6 +68,24 @@ void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const Oracl
 
   const int cycles = cycles_for(run);
   if (stats) stats->cycles = cycles;
+  if (run.refresh_mode == "IMMEDIATE") {
+    ImmediateRunStats counts;
+    for (int cycle = 1; cycle <= cycles; ++cycle) {
+      const std::vector<DmlGenerator> before = tables;
+      BatchShape shape;
+      const std::vector<std::string> batch =
+          random_batch(tables, scenario.links, rng, run.min_statements, run.max_statements, &shape);
+      const bool roll_back = chance(rng, run.rollback_fraction);
+      SCOPED_TRACE("cycle " + std::to_string(cycle) + " of " + std::to_string(cycles) + "; " +
+                   describe_batch(batch, shape) + (roll_back ? "\n    ROLLBACK;" : "\n    COMMIT;"));
+      run_immediate_batch(conn, st, scenario.query, batch, roll_back, counts);
+      if (::testing::Test::HasFatalFailure()) break;
+      if (roll_back)
+        for (std::size_t t = 0; t < tables.size(); ++t) tables[t].restore_model(before[t]);
+    }
+    if (immediate) *immediate = counts;
+    return;
+  }
   for (int cycle = 1; cycle <= cycles; ++cycle) {
     BatchShape shape;
     const std::vector<std::string> batch =

@@ -2,6 +2,12 @@
 // (random DML batch in one transaction; refresh; oracle check), stopping at
 // the first mismatch with the cycle, the batch and the seed in the message.
 // The session's settings apply (e.g. pg_trickle.differential_max_change_ratio).
+//
+// IMMEDIATE (refresh_mode "IMMEDIATE"): there is no refresh; the stream table
+// must equal its query after every statement of the batch, inside the
+// transaction, and again after the transaction ends: COMMIT, or, for a
+// fraction (OracleRun::rollback_fraction) of the batches, ROLLBACK (the
+// generators' models are restored then).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +29,15 @@ struct OracleRun {
   // every refresh of the loop must be one of these (e.g. DIFFERENTIAL and
   // NO_DATA: proof the delta path, not a FULL fallback, kept the table right).
   std::vector<std::string> allowed_actions = {};
+  // IMMEDIATE only: the share of batches that end in ROLLBACK.
+  double rollback_fraction = 0.0;
+};
+
+// What an IMMEDIATE run did.
+struct ImmediateRunStats {
+  int committed = 0;
+  int rolled_back = 0;
+  int statements = 0;  // statements run (each followed by an oracle check)
 };
 
 // What the loop saw of focused batches (see random_batch; only scenarios
@@ -39,7 +54,8 @@ struct FocusedBatchStats {
 };
 
 // With `stats`, the refresh history is read after every focused batch.
+// With `immediate`, an IMMEDIATE run's counts.
 void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const OracleRun& run, std::uint64_t seed,
-                       FocusedBatchStats* stats = nullptr);
+                       FocusedBatchStats* stats = nullptr, ImmediateRunStats* immediate = nullptr);
 
 }  // namespace pgt_e2e

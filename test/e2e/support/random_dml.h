@@ -79,6 +79,16 @@ class DmlGenerator {
   // of `kind` run (has_region() must be true).
   void focus(BatchKind kind);
 
+  // The batch was rolled back: the model becomes `before`'s again (a copy of
+  // this generator taken before the batch was made), so that keys of rows a
+  // rolled-back DELETE removed are not handed out to new INSERTs.
+  void restore_model(const DmlGenerator& before) {
+    rows_ = before.rows_;
+    reserved_keys_ = before.reserved_keys_;
+    deferred_in_batch_ = before.deferred_in_batch_;
+    focus_ = before.focus_;
+  }
+
   // The batch's statements have all run: keys held for deferred deletes are
   // free, and the focus (if any) ends.
   void end_batch() {
