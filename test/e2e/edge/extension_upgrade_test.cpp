@@ -171,12 +171,16 @@ TEST_F(ExtensionUpgrade, StreamTablesOf010KeepBeingMaintainedAfterUpdate) {
 }
 
 // The scheduler goes on refreshing a stream table of 0.1.0 by delta while
-// and after the extension is updated under it.
-class ExtensionUpgradeScheduled : public SchedulerDb {};
+// and after the extension is updated under it. The database starts with the
+// scheduler off, turned on once 0.1.0 is installed: DROP EXTENSION while a
+// scheduler reads the catalog can deadlock with it (40P01).
+class ExtensionUpgradeScheduled : public TestDb {};
 
 TEST_F(ExtensionUpgradeScheduled, ScheduledStreamTableOf010KeepsRefreshing) {
   const std::string query = "SELECT id % 7 AS k, count(*) AS n, sum(v) AS total FROM ups_src GROUP BY id % 7";
   install_version(conn(), "0.1.0");
+  connect_maintenance()->exec("ALTER DATABASE " + quote_ident(db_name()) + " RESET pg_trickle.enabled");
+  ASSERT_NE(wait_for_scheduler(conn(), db_name()), 0);
   conn().exec("CREATE TABLE ups_src (id int PRIMARY KEY, v int)");
   conn().exec("INSERT INTO ups_src SELECT g, g FROM generate_series(1, 500) g");
   create_scheduled(conn(), "ups_st", query, "1s", "refresh_mode => 'DIFFERENTIAL'");
