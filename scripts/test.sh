@@ -54,6 +54,12 @@ fi
 echo "== pg_dump / pg_restore round trip"
 test/dump_restore.sh
 
+echo "== prometheus-postgres-exporter with contrib/prometheus/pg_trickle_queries.yaml"
+test/prometheus_exporter.sh
+
+echo "== PgBouncer (transaction pooling) in front of the cluster"
+test/pgbouncer.sh
+
 # Last, alone (it takes the cluster through crash recovery): a scheduler
 # killed with SIGKILL comes back. Its own death is the only crash allowed in
 # the log from here on.

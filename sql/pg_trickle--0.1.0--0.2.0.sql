@@ -4,8 +4,9 @@
 --
 -- 0.2.0 adds IMMEDIATE mode (three internal functions; pgt_status() shows an
 -- IMMEDIATE table as never stale; the event triggers keep IMMEDIATE triggers
--- on the partitions and children of their sources) and the diagnostics
--- functions of issue 18. The catalog tables are unchanged. Every function
+-- on the partitions and children of their sources), the diagnostics
+-- functions of issue 18, explain_stream_table and the metrics views. The
+-- catalog tables are unchanged. Every function
 -- kept from 0.1.0 keeps its signature: CREATE OR REPLACE keeps its grants,
 -- its comment and the event triggers that call it.
 \echo Use "ALTER EXTENSION pg_trickle UPDATE TO '0.2.0'" to load this file. \quit
@@ -806,3 +807,82 @@ RETURNS TABLE (event_time timestamptz, error_type text, error_message text, reme
                retryable boolean)
 LANGUAGE sql STABLE STRICT
 AS $$ SELECT * FROM pgtrickle._diagnose_errors(pg_catalog.to_regclass(name), name, 5) $$;
+
+-------------------------------------------------------------------------------
+-- Operations (issue 18: explain_stream_table, metrics; see docs/MONITORING.md
+-- and contrib/prometheus/pg_trickle_queries.yaml).
+
+-- The statements a refresh would run now for the pending changes, with their
+-- EXPLAIN (with_analyze => true: EXPLAIN ANALYZE in a subtransaction that is rolled
+-- back; ANALYZE is a reserved word, hence the parameter's name). Needs ownership,
+-- as refresh_stream_table does (src/api/explain_stream_table.cpp).
+CREATE FUNCTION pgtrickle.explain_stream_table(name text, with_analyze boolean DEFAULT false,
+                                               OUT step integer, OUT operation text, OUT detail text,
+                                               OUT statement text, OUT plan text)
+RETURNS SETOF record
+LANGUAGE c CALLED ON NULL INPUT VOLATILE
+AS 'MODULE_PATHNAME', 'pgt_explain_stream_table';
+
+-- Refreshes by stream table and action, from the refresh history: counts,
+-- durations, rows applied. Views with security_invoker: the caller's rights
+-- apply, so a role sees the stream tables it may read (the catalog's
+-- row-level security) and nothing else; no superuser needed.
+CREATE VIEW pgtrickle.metrics WITH (security_invoker = true) AS
+SELECT pg_catalog.format('%I.%I', st.pgt_schema, st.pgt_name) AS stream_table,
+       h.action,
+       pg_catalog.count(*) FILTER (WHERE h.status OPERATOR(pg_catalog.=) 'COMPLETED') AS refreshes,
+       pg_catalog.count(*) FILTER (WHERE h.status OPERATOR(pg_catalog.=) 'FAILED') AS failures,
+       COALESCE(pg_catalog.sum(pg_catalog.date_part('epoch', h.end_time OPERATOR(pg_catalog.-) h.start_time))
+                FILTER (WHERE h.status OPERATOR(pg_catalog.=) 'COMPLETED'), 0)::float8 AS duration_seconds_total,
+       COALESCE(pg_catalog.max(pg_catalog.date_part('epoch', h.end_time OPERATOR(pg_catalog.-) h.start_time))
+                FILTER (WHERE h.status OPERATOR(pg_catalog.=) 'COMPLETED'), 0)::float8 AS duration_seconds_max,
+       COALESCE(pg_catalog.sum(h.rows_inserted) FILTER (WHERE h.status OPERATOR(pg_catalog.=) 'COMPLETED'),
+                0)::bigint AS rows_inserted,
+       COALESCE(pg_catalog.sum(h.rows_updated) FILTER (WHERE h.status OPERATOR(pg_catalog.=) 'COMPLETED'),
+                0)::bigint AS rows_updated,
+       COALESCE(pg_catalog.sum(h.rows_deleted) FILTER (WHERE h.status OPERATOR(pg_catalog.=) 'COMPLETED'),
+                0)::bigint AS rows_deleted,
+       pg_catalog.max(h.end_time) AS last_end_time
+  FROM pgtrickle.pgt_stream_tables st
+  JOIN pgtrickle.pgt_refresh_history h ON h.pgt_id OPERATOR(pg_catalog.=) st.pgt_id
+ WHERE h.status OPERATOR(pg_catalog.<>) 'RUNNING'
+ GROUP BY st.pgt_schema, st.pgt_name, h.action;
+COMMENT ON VIEW pgtrickle.metrics IS 'pg_trickle: refreshes by stream table and action (counts, durations, rows)';
+
+-- One row per stream table: its state as gauges (staleness, errors, pending
+-- changes, the size of the buffers it reads) and its totals over all actions.
+CREATE VIEW pgtrickle.stream_table_metrics WITH (security_invoker = true) AS
+SELECT pg_catalog.format('%I.%I', st.pgt_schema, st.pgt_name) AS stream_table,
+       st.effective_refresh_mode AS refresh_mode,
+       st.status,
+       st.is_populated,
+       -- an IMMEDIATE table is current after every statement; NULL: never refreshed
+       CASE WHEN st.effective_refresh_mode OPERATOR(pg_catalog.=) 'IMMEDIATE' THEN 0::float8
+            ELSE pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) st.data_timestamp)::float8
+       END AS staleness_seconds,
+       st.consecutive_errors,
+       COALESCE(h.refreshes, 0) AS refreshes,
+       COALESCE(h.failures, 0) AS failures,
+       -- changes this (DIFFERENTIAL) table has not consumed yet, counted up to
+       -- 100,000 per source; NULL when more
+       CASE WHEN st.effective_refresh_mode OPERATOR(pg_catalog.=) 'DIFFERENTIAL' THEN b.pending ELSE 0 END
+           AS pending_changes,
+       COALESCE(b.bytes, 0) AS buffer_bytes,
+       st.last_refresh_at
+  FROM pgtrickle.pgt_stream_tables st
+  LEFT JOIN LATERAL (
+        SELECT pg_catalog.count(*) FILTER (WHERE x.status OPERATOR(pg_catalog.=) 'COMPLETED') AS refreshes,
+               pg_catalog.count(*) FILTER (WHERE x.status OPERATOR(pg_catalog.=) 'FAILED') AS failures
+          FROM pgtrickle.pgt_refresh_history x WHERE x.pgt_id OPERATOR(pg_catalog.=) st.pgt_id) h ON true
+  LEFT JOIN LATERAL (
+        SELECT CASE WHEN pg_catalog.bool_or(c.n IS NULL) THEN NULL ELSE COALESCE(pg_catalog.sum(c.n), 0)::bigint END AS pending,
+               pg_catalog.sum(c.bytes)::bigint AS bytes
+          FROM (SELECT (pgtrickle._change_buffer_counts(d.source_relid, st.pgt_relid, 100000)).unconsumed AS n,
+                       pg_catalog.pg_total_relation_size(t.buffer_relid) AS bytes
+                  FROM pgtrickle.pgt_dependencies d
+                  JOIN pgtrickle.pgt_change_tracking t ON t.source_relid OPERATOR(pg_catalog.=) d.source_relid
+                 WHERE d.pgt_id OPERATOR(pg_catalog.=) st.pgt_id
+                   AND st.effective_refresh_mode OPERATOR(pg_catalog.=) 'DIFFERENTIAL') c) b ON true;
+COMMENT ON VIEW pgtrickle.stream_table_metrics IS 'pg_trickle: per stream table state and totals, for monitoring';
+
+GRANT SELECT ON pgtrickle.metrics, pgtrickle.stream_table_metrics TO PUBLIC;
