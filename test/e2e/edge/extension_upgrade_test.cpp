@@ -126,6 +126,8 @@ TEST_F(ExtensionUpgrade, StreamTablesOf010KeepBeingMaintainedAfterUpdate) {
   // says so with an error (the session and the catalog stay as they were).
   ExecOutcome imm = conn().try_exec(create_stream_table_sql("up_imm_early", kOrders, "IMMEDIATE"));
   EXPECT_FALSE(imm.ok);
+  EXPECT_EQ(imm.sqlstate, "55000") << imm.message;
+  EXPECT_EQ(imm.hint, "Run ALTER EXTENSION pg_trickle UPDATE.") << imm.message;
   EXPECT_EQ(catalog_rows_named(conn(), "up_imm_early"), 0);
   EXPECT_FALSE(relation_exists(conn(), "up_imm_early"));
 
