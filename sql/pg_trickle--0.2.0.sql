@@ -1070,7 +1070,8 @@ BEGIN
                            format('%I.%I', st.pgt_schema, st.pgt_name) || E'\n' || st.effective_refresh_mode ||
                            CASE WHEN st.refresh_mode <> st.effective_refresh_mode
                                 THEN ' (' || st.refresh_mode || ')' ELSE '' END ||
-                           ', schedule ' || st.schedule || ', ' || st.status AS label
+                           CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN ', every statement'
+                                ELSE ', schedule ' || st.schedule END || ', ' || st.status AS label
                       FROM pgtrickle.pgt_stream_tables st
                     UNION ALL
                     SELECT DISTINCT ON (d.source_relid) d.source_relid, d.source_schema, d.source_name, false,
