@@ -76,3 +76,18 @@ e2e: $(E2E_BIN)
 	./$(E2E_BIN) --gtest_brief=1
 
 EXTRA_CLEAN += $(UNIT_BIN) $(E2E_BIN) $(E2E_OBJS) $(E2E_OBJS:.o=.d) test/regress/out
+
+# ---------------------------------------------------------------------------
+# Release tarball (PGXN): pg_trickle-<version>.tar.gz holds the tree committed
+# at HEAD (not uncommitted changes) under pg_trickle-<version>/. The version
+# is the control file's default_version; META.json must say the same.
+DIST_VERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(EXTENSION).control)
+DIST_TARBALL := $(EXTENSION)-$(DIST_VERSION).tar.gz
+
+.PHONY: dist
+dist:
+	@grep -Eq '^   "version": "$(DIST_VERSION)",' META.json || \
+	  { echo "META.json: version is not $(DIST_VERSION) (pg_trickle.control's default_version)" >&2; exit 1; }
+	git archive --format=tar.gz --prefix=$(EXTENSION)-$(DIST_VERSION)/ -o $(DIST_TARBALL) HEAD
+
+EXTRA_CLEAN += $(EXTENSION)-*.tar.gz

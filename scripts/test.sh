@@ -24,6 +24,9 @@ scripts/check_layers.sh
 echo "== unit tests"
 make -s unit
 
+echo "== packaging (META.json, make dist)"
+test/packaging.sh
+
 work=$(mktemp -d /tmp/pgtrickle-test.XXXXXX)
 cleanup() { scripts/cluster.sh stop "$work"; rm -rf "$work"; }
 trap cleanup EXIT

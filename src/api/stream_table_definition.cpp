@@ -159,6 +159,11 @@ void prepare_row_identity(const catalog::StreamTable& st) {
 void install_change_capture(const Definition& def, catalog::StreamTable* st) {
   bool immediate = def.mode.effective == RefreshMode::Immediate;
   if (def.mode.effective != RefreshMode::Differential && !immediate) return;
+  // The library is newer than the SQL objects until ALTER EXTENSION UPDATE.
+  if (immediate && !pg::spi::scalar("SELECT pg_catalog.to_regprocedure('pgtrickle._statement_changes(oid)')"))
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "refresh_mode 'IMMEDIATE' needs version 0.2.0 of the pg_trickle extension's SQL objects", "",
+                "Run ALTER EXTENSION pg_trickle UPDATE.");
   if (!immediate)
     for (const auto& t : def.plan.tables) cdc::ensure_capture(t);
   refresh::DeltaSql sql;

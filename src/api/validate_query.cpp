@@ -20,6 +20,14 @@ extern "C" {
 
 using namespace pgt;
 
+namespace {
+
+// Where the user finds what each mode maintains, construct by construct.
+constexpr const char* kSupportMatrix =
+    "What each mode maintains: docs/SQL_REFERENCE.md, section \"Support matrix\".";
+
+}  // namespace
+
 PGT_SQL_FUNCTION(pgt_validate_query) {
   std::string query = api::required_text_arg(fcinfo, 0, "query");
   std::vector<dvm::PlanLine> lines;
@@ -37,6 +45,9 @@ PGT_SQL_FUNCTION(pgt_validate_query) {
                         "refresh; replace the volatile function with a stable or immutable expression to maintain "
                         "it from its changes."
                       : def.analysis.caps.not_incremental_hint;
+    else
+      mode.hint = "IMMEDIATE maintains it too (refresh_mode => 'IMMEDIATE').";
+    mode.hint += std::string(mode.hint.empty() ? "" : " ") + kSupportMatrix;
     lines.push_back(mode);
     // The plan is built unless the query is volatile.
     if (def.analysis.caps.volatile_construct.empty())
