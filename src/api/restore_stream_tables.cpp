@@ -118,6 +118,9 @@ void relink(const CatalogRow& row) {
 // the gates of sources that were not restored go.
 void relink_source_gates() {
   pg::AsRole as_owner(pg::catalog_owner(), false);
+  // Under 0.1.0's SQL (the library updated, the extension not yet) there are none.
+  auto present = pg::spi::scalar("SELECT pg_catalog.to_regclass('pgtrickle.pgt_source_gates') IS NOT NULL");
+  if (present.value_or("f") != "t") return;
   pg::spi::exec(
       "WITH now_ AS (SELECT g.source_relid AS old, c.oid AS new FROM pgtrickle.pgt_source_gates g "
       "LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = g.source_schema "
