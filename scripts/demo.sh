@@ -84,6 +84,20 @@ echo
 echo "-- direct writes are refused:"
 psql -c "DELETE FROM big_sales" 2>&1 | sed -n 1,3p || true
 
+echo
+echo "-- IMMEDIATE: maintained inside the writing statement (read-your-writes, no refresh at all)"
+psql -q -c "SELECT pgtrickle.create_stream_table('region_totals',
+              'SELECT region, count(*) AS sales, sum(amount) AS amount FROM sales GROUP BY region',
+              refresh_mode => 'IMMEDIATE')" >/dev/null
+psql <<'SQL'
+BEGIN;
+SELECT region, sales, amount FROM region_totals WHERE region = 'north';
+INSERT INTO sales (region, amount) VALUES ('north', 1000000);
+SELECT region, sales, amount FROM region_totals WHERE region = 'north';  -- already includes the insert
+ROLLBACK;
+SELECT region, sales, amount FROM region_totals WHERE region = 'north';  -- and the rollback
+SQL
+
 if [ -n "${DEMO_KEEP:-}" ]; then
   echo
   echo "Cluster left running. Connect with:  psql -h $PGHOST -p $PGPORT -U postgres"
