@@ -160,6 +160,9 @@ std::string unmaintainable_hint(const std::string& reason) {
        "A DIFFERENTIAL refresh reads the source's rows directly; FULL refreshes read them through the policies of "
        "the stream table's owner."},
       {"a query that reads no table", "There are no changes to follow: a FULL refresh computes it."},
+      {"a table logical replication writes into",
+       "Its apply worker fires no statement trigger, so replicated changes cannot be captured: use FULL, or "
+       "create the stream table on the publisher."},
       {"GROUP BY / DISTINCT on a value of type", "Group by a cast of the value to a type whose equal values are "
        "identical (e.g. text), or use FULL."},
   };

@@ -18,6 +18,7 @@
 #include "pg/boundary.h"
 
 extern "C" {
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_attribute.h"
@@ -25,6 +26,7 @@ extern "C" {
 #include "catalog/pg_collation.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/catalog.h"
+#include "catalog/pg_subscription_rel.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -74,6 +76,19 @@ void add_setop_column(Node* node, Oid type, Oid collation) {
 // by row. ONLY a parent with children cannot be: the parent's triggers see
 // its children's rows too (in the transition tables of a statement on it, or
 // nowhere apart from them).
+// Whether logical replication writes into the table (a subscription of this
+// database copies it). Runs in guard().
+bool subscription_target(Oid relid) {
+  Relation rel = table_open(SubscriptionRelRelationId, AccessShareLock);
+  ScanKeyData key;
+  ScanKeyInit(&key, Anum_pg_subscription_rel_srrelid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+  SysScanDesc scan = systable_beginscan(rel, SubscriptionRelSrrelidSrsubidIndexId, true, nullptr, 1, &key);
+  bool found = HeapTupleIsValid(systable_getnext(scan));
+  systable_endscan(scan);
+  table_close(rel, AccessShareLock);
+  return found;
+}
+
 const char* unmaintainable_source(RangeTblEntry* rte, bool watched) {
   if (rte->relkind == RELKIND_MATVIEW) return "a materialized view as a source";
   if (rte->relkind == RELKIND_FOREIGN_TABLE) return "a foreign table as a source";
@@ -98,6 +113,9 @@ const char* unmaintainable_source(RangeTblEntry* rte, bool watched) {
   const char* nsp_name = get_namespace_name(nsp);
   if (nsp_name != nullptr && (strcmp(nsp_name, "pgtrickle") == 0 || strcmp(nsp_name, "pgtrickle_changes") == 0))
     return "pg_trickle's own catalog or change buffers as a source";
+  // The apply worker of logical replication fires row triggers only, never
+  // statement triggers: the changes it applies would not be captured.
+  if (subscription_target(rte->relid)) return "a table logical replication writes into (a subscription's table)";
   return nullptr;
 }
 
