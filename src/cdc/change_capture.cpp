@@ -319,6 +319,12 @@ void check_capture_triggers(Oid relid) {
   for (Oid member : recorded_members(relid))
     if (intact && relation_exists(member)) intact = capture_triggers_intact(relid, member, row_level);
   if (intact) return;
+  // Read again now: another session that stopped capturing the table
+  // (its last stream table dropped or altered) may have committed since
+  // the caller listed it; its triggers are gone with good reason.
+  if (!pg::spi::scalar("SELECT 1 FROM pgtrickle.pgt_change_tracking WHERE source_relid = $1::oid",
+                       {std::to_string(relid)}))
+    return;
   auto state = pg::spi::run(
       "SELECT (SELECT pg_catalog.string_agg(DISTINCT st.pgt_schema || '.' || st.pgt_name, ', ') "
       "FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "

@@ -13,6 +13,7 @@
 
 extern "C" {
 #include "catalog/pg_trigger.h"
+#include "storage/lmgr.h"
 }
 
 namespace pgt::cdc {
@@ -79,6 +80,19 @@ void drop_immediate_triggers(int64_t pgt_id) {
   for (const auto& row : existing.rows) pg::spi::exec("DROP TRIGGER " + *row[1] + " ON " + *row[0]);
 }
 
+namespace {
+
+// Another session working on the table's triggers (creating, dropping or
+// altering a stream table over it) holds it: that session's own sync puts
+// things right; waiting for it here could deadlock.
+bool lock_at_once(Oid relid, LOCKMODE mode) {
+  bool locked = false;
+  pg::guard([&] { locked = ConditionalLockRelationOid(relid, mode); });
+  return locked;
+}
+
+}  // namespace
+
 void sync_immediate_triggers() {
   pg::AsRole as_owner(pg::catalog_owner(), false);
   std::set<Oid>& changed = to_recompute();
@@ -86,6 +100,20 @@ void sync_immediate_triggers() {
     std::string table = qualified_table_name(relid);
     return !table.empty() && pg::spi::scalar("SELECT 1 FROM ONLY " + table + " LIMIT 1").has_value();
   };
+  // Where they are, read first: a trigger seen here was committed with its
+  // stream table's catalog row, which the (later) reading of where they
+  // must be then sees too. Read the other way round, the triggers of a
+  // stream table another session committed in between would look unwanted
+  // and be dropped.
+  auto existing = pg::spi::run(
+      "SELECT pg_catalog.substring(t.tgname, '^pgt_ivm_([0-9]+)_'), t.tgrelid::int8::text, "
+      "pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\\000', 1), "
+      "pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\\000', 2), "
+      "pg_catalog.quote_ident(t.tgname), pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
+      "t.tgname LIKE '%\\_before' "
+      "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE t.tgname ~ '^pgt_ivm_[0-9]+_(before|ins|upd|del|trunc)$' AND NOT t.tgisinternal");
   // Where they must be: every IMMEDIATE stream table's table sources, and
   // their members.
   auto readers = pg::spi::run(
@@ -110,26 +138,17 @@ void sync_immediate_triggers() {
     // install_change_capture puts them on every member.
     if (!has_triggers(source)) continue;
     for (Oid on : tables) {
-      if (has_triggers(on)) continue;
+      if (has_triggers(on) || !lock_at_once(on, ShareRowExclusiveLock)) continue;  // (CREATE TRIGGER's lock)
       create_on(pgt_id, st_relid, source, on);
       if (holds_rows(on)) changed.insert(st_relid);
     }
   }
-  // Where they are.
-  auto existing = pg::spi::run(
-      "SELECT pg_catalog.substring(t.tgname, '^pgt_ivm_([0-9]+)_'), t.tgrelid::int8::text, "
-      "pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\\000', 1), "
-      "pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\\000', 2), "
-      "pg_catalog.quote_ident(t.tgname), pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
-      "t.tgname LIKE '%\\_before' "
-      "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
-      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE t.tgname ~ '^pgt_ivm_[0-9]+_(before|ins|upd|del|trunc)$' AND NOT t.tgisinternal");
   OwnCaptureDdl own_ddl;
   for (const auto& row : existing.rows) {
     Oid on = static_cast<Oid>(std::stoul(*row[1]));
-    if (wanted.count({std::stoll(*row[0]), on})) continue;
-    pg::spi::exec("DROP TRIGGER " + *row[4] + " ON " + *row[5]);
+    if (wanted.count({std::stoll(*row[0]), on}) || !lock_at_once(on, AccessExclusiveLock)) continue;  // (DROP TRIGGER's)
+    // (IF EXISTS: the session dropping the stream table may have done it.)
+    pg::spi::exec("DROP TRIGGER IF EXISTS " + *row[4] + " ON " + *row[5]);
     // A member that left its source's hierarchy (DETACH, NO INHERIT) took its rows along.
     Oid st_relid = static_cast<Oid>(std::stoul(*row[2]));
     Oid source = static_cast<Oid>(std::stoul(*row[3]));
