@@ -935,3 +935,212 @@ AS $$
       LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      ORDER BY g.gated DESC, 2, 1
 $$;
+
+-------------------------------------------------------------------------------
+-- Watermarks (issue 23): an ETL job declares "source S is complete through
+-- time T" (advance_watermark, in the transaction that loads S); a watermark
+-- group says its sources must be aligned (within tolerance_secs) before the
+-- scheduler refreshes any stream table reading one of them (directly or
+-- through other stream tables). Unlike the reference, a group whose source
+-- has no watermark yet is not aligned: a half-loaded batch is never published.
+-- With pg_trickle.watermark_holdback_timeout > 0, a source not advanced for
+-- that long is "stuck": its groups hold too, with a SKIPPED history row and a
+-- watermark_stuck alert (watermark_resumed when it advances again).
+-- Sources are kept by oid, and by name so that restore_stream_tables() can
+-- relink them after pg_restore; a dropped source leaves both tables.
+
+CREATE TABLE pgtrickle.pgt_watermarks (
+    source_relid       oid PRIMARY KEY,
+    source_schema      text NOT NULL,
+    source_name        text NOT NULL,
+    watermark          timestamptz NOT NULL,
+    updated_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    advanced_by        text,
+    wal_lsn_at_advance text
+);
+COMMENT ON TABLE pgtrickle.pgt_watermarks IS 'pg_trickle: how far each source is known complete (advance_watermark)';
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_watermarks', '');
+REVOKE ALL ON pgtrickle.pgt_watermarks FROM PUBLIC;
+GRANT SELECT ON pgtrickle.pgt_watermarks TO PUBLIC;
+
+CREATE TABLE pgtrickle.pgt_watermark_groups (
+    group_id       serial PRIMARY KEY,
+    group_name     text NOT NULL UNIQUE,
+    source_relids  oid[] NOT NULL,
+    -- source_relids' qualified names, in the same order (for the relink).
+    source_names   text[] NOT NULL,
+    tolerance_secs float8 NOT NULL DEFAULT 0 CHECK (tolerance_secs >= 0),
+    created_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by     text
+);
+COMMENT ON TABLE pgtrickle.pgt_watermark_groups IS 'pg_trickle: sources whose watermarks must be aligned before their stream tables refresh';
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_watermark_groups', '');
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_watermark_groups_group_id_seq', '');
+REVOKE ALL ON pgtrickle.pgt_watermark_groups FROM PUBLIC;
+GRANT SELECT ON pgtrickle.pgt_watermark_groups TO PUBLIC;
+
+-- Only a role that owns the source or may INSERT, UPDATE or DELETE it
+-- advances its watermark or puts it in (or drops) a group: 42501 otherwise.
+CREATE FUNCTION pgtrickle.advance_watermark(source text, watermark timestamptz) RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_advance_watermark';
+
+CREATE FUNCTION pgtrickle.create_watermark_group(group_name text, sources text[],
+                                                 tolerance_secs double precision DEFAULT 0)
+RETURNS integer
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_create_watermark_group';
+
+CREATE FUNCTION pgtrickle.drop_watermark_group(group_name text) RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_drop_watermark_group';
+
+-- Seconds after which a watermark not advanced is stuck (0: never).
+CREATE FUNCTION pgtrickle._watermark_holdback_secs()
+RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE((SELECT setting::integer FROM pg_catalog.pg_settings
+                      WHERE name = 'pg_trickle.watermark_holdback_timeout'), 0)
+$$;
+
+-- The one definition of alignment and of stuck, per group: watermark_status()
+-- shows it, the scheduler holds the readers of a group where holding is true.
+CREATE FUNCTION pgtrickle._watermark_group_state(
+    OUT group_id integer, OUT group_name text, OUT source_relids oid[],
+    OUT min_watermark timestamptz, OUT max_watermark timestamptz, OUT lag_secs double precision,
+    OUT aligned boolean, OUT sources_with_watermark integer, OUT sources_total integer,
+    OUT stuck_relids oid[], OUT holding boolean)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH member AS (
+        SELECT g.group_id, g.group_name, g.tolerance_secs, g.created_at, s.relid,
+               w.watermark, w.updated_at
+          FROM pgtrickle.pgt_watermark_groups g
+         CROSS JOIN LATERAL pg_catalog.unnest(g.source_relids) AS s(relid)
+          LEFT JOIN pgtrickle.pgt_watermarks w ON w.source_relid = s.relid
+    ), per_group AS (
+        SELECT m.group_id, m.group_name, m.tolerance_secs,
+               pg_catalog.array_agg(m.relid ORDER BY m.relid) AS source_relids,
+               min(m.watermark) AS min_watermark, max(m.watermark) AS max_watermark,
+               count(m.watermark)::integer AS sources_with_watermark,
+               count(*)::integer AS sources_total,
+               pg_catalog.array_agg(m.relid ORDER BY m.relid) FILTER (
+                   WHERE pgtrickle._watermark_holdback_secs() > 0
+                     AND COALESCE(m.updated_at, m.created_at)
+                         < pg_catalog.now() - pg_catalog.make_interval(secs => pgtrickle._watermark_holdback_secs())
+               ) AS stuck_relids
+          FROM member m
+         GROUP BY m.group_id, m.group_name, m.tolerance_secs
+    )
+    SELECT p.group_id, p.group_name, p.source_relids, p.min_watermark, p.max_watermark,
+           EXTRACT(EPOCH FROM p.max_watermark - p.min_watermark)::double precision,
+           al.aligned, p.sources_with_watermark, p.sources_total,
+           COALESCE(p.stuck_relids, '{}'), NOT al.aligned OR p.stuck_relids IS NOT NULL
+      FROM per_group p
+     CROSS JOIN LATERAL (SELECT p.sources_with_watermark = p.sources_total
+                                AND EXTRACT(EPOCH FROM p.max_watermark - p.min_watermark) <= p.tolerance_secs
+                                AS aligned) al
+$$;
+
+-- Every source of a group and every stream table reading one, directly or
+-- through other stream tables (IMMEDIATE ones too), with whether the group
+-- holds them now and why: what the scheduler plans with and what a scheduled
+-- refresh checks again under its own snapshot.
+CREATE FUNCTION pgtrickle._watermark_readers(OUT relid oid, OUT group_name text, OUT holding boolean,
+                                             OUT stuck boolean)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE r(relid, group_name, holding, stuck) AS (
+        SELECT u.relid, s.group_name, s.holding, pg_catalog.cardinality(s.stuck_relids) > 0
+          FROM pgtrickle._watermark_group_state() s, pg_catalog.unnest(s.source_relids) AS u(relid)
+        UNION
+        SELECT st.pgt_relid, r.group_name, r.holding, r.stuck
+          FROM r
+          JOIN pgtrickle.pgt_dependencies d ON d.source_relid = r.relid
+          JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id
+    )
+    SELECT relid, group_name, holding, stuck FROM r
+$$;
+
+CREATE FUNCTION pgtrickle.watermarks()
+RETURNS TABLE (source_table text, schema_name text, watermark timestamptz, updated_at timestamptz,
+               advanced_by text, wal_lsn text, age_secs double precision, stuck boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE(c.relname::text, w.source_name), COALESCE(n.nspname::text, w.source_schema),
+           w.watermark, w.updated_at, w.advanced_by, w.wal_lsn_at_advance,
+           EXTRACT(EPOCH FROM pg_catalog.now() - w.updated_at)::double precision,
+           pgtrickle._watermark_holdback_secs() > 0
+             AND w.updated_at < pg_catalog.now() - pg_catalog.make_interval(secs => pgtrickle._watermark_holdback_secs())
+      FROM pgtrickle.pgt_watermarks w
+      LEFT JOIN pg_catalog.pg_class c ON c.oid = w.source_relid
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     ORDER BY 2, 1
+$$;
+
+CREATE FUNCTION pgtrickle.watermark_groups()
+RETURNS TABLE (group_name text, source_count integer, tolerance_secs double precision,
+               created_at timestamptz, sources text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT g.group_name, pg_catalog.cardinality(g.source_relids), g.tolerance_secs, g.created_at,
+           ARRAY(SELECT COALESCE(s.oid::pg_catalog.regclass::text, u.name)
+                   FROM ROWS FROM (pg_catalog.unnest(g.source_relids), pg_catalog.unnest(g.source_names)) WITH ORDINALITY AS u(relid, name, i)
+                   LEFT JOIN pg_catalog.pg_class s ON s.oid = u.relid
+                  ORDER BY u.i)
+      FROM pgtrickle.pgt_watermark_groups g
+     ORDER BY g.group_name
+$$;
+
+CREATE FUNCTION pgtrickle.watermark_status()
+RETURNS TABLE (group_name text, min_watermark timestamptz, max_watermark timestamptz,
+               lag_secs double precision, aligned boolean, sources_with_watermark integer,
+               sources_total integer, stuck_sources text[], holding boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.group_name, s.min_watermark, s.max_watermark, s.lag_secs, s.aligned,
+           s.sources_with_watermark, s.sources_total,
+           ARRAY(SELECT r::pg_catalog.regclass::text FROM pg_catalog.unnest(s.stuck_relids) r ORDER BY 1),
+           s.holding
+      FROM pgtrickle._watermark_group_state() s
+     ORDER BY s.group_name
+$$;
+
+-- A dropped source leaves the watermarks and the groups.
+CREATE FUNCTION pgtrickle._forget_dropped_watermark_sources()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dropped oid[];
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects()
+                WHERE object_type = 'extension' AND object_identity = 'pg_trickle') THEN
+        RETURN;
+    END IF;
+    dropped := ARRAY(SELECT d.objid FROM pg_catalog.pg_event_trigger_dropped_objects() d
+                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0);
+    DELETE FROM pgtrickle.pgt_watermarks WHERE source_relid = ANY (dropped);
+    UPDATE pgtrickle.pgt_watermark_groups g
+       SET source_relids = ARRAY(SELECT u.relid FROM ROWS FROM (pg_catalog.unnest(g.source_relids), pg_catalog.unnest(g.source_names))
+                                        WITH ORDINALITY AS u(relid, name, i)
+                                  WHERE u.relid <> ALL (dropped) ORDER BY u.i),
+           source_names = ARRAY(SELECT u.name FROM ROWS FROM (pg_catalog.unnest(g.source_relids), pg_catalog.unnest(g.source_names))
+                                       WITH ORDINALITY AS u(relid, name, i)
+                                 WHERE u.relid <> ALL (dropped) ORDER BY u.i)
+     WHERE g.source_relids OPERATOR(pg_catalog.&&) dropped;
+END
+$$;
+REVOKE ALL ON FUNCTION pgtrickle._forget_dropped_watermark_sources() FROM PUBLIC;
+CREATE EVENT TRIGGER pgt_sql_drop_watermarks ON sql_drop
+    EXECUTE FUNCTION pgtrickle._forget_dropped_watermark_sources();

@@ -52,6 +52,7 @@ struct RefreshTaskSlot {
   Oid dboid;
   pid_t owner;  // the scheduler that handed it out
   bool group;
+  bool watermark_guarded;
   int nmembers;
   struct {
     int64_t id;
