@@ -914,12 +914,12 @@ GRANT SELECT ON pgtrickle.pgt_source_gates TO PUBLIC;
 
 -- Only a role that owns the source or may INSERT, UPDATE or DELETE it may
 -- gate or ungate it (42501 otherwise, with a HINT).
-CREATE FUNCTION pgtrickle.gate_source(source regclass) RETURNS void
-LANGUAGE c STRICT
+CREATE FUNCTION pgtrickle.gate_source(source text) RETURNS void
+LANGUAGE c
 AS 'MODULE_PATHNAME', 'pgt_gate_source';
 
-CREATE FUNCTION pgtrickle.ungate_source(source regclass) RETURNS void
-LANGUAGE c STRICT
+CREATE FUNCTION pgtrickle.ungate_source(source text) RETURNS void
+LANGUAGE c
 AS 'MODULE_PATHNAME', 'pgt_ungate_source';
 
 CREATE FUNCTION pgtrickle.source_gates()
@@ -1144,3 +1144,53 @@ $$;
 REVOKE ALL ON FUNCTION pgtrickle._forget_dropped_watermark_sources() FROM PUBLIC;
 CREATE EVENT TRIGGER pgt_sql_drop_watermarks ON sql_drop
     EXECUTE FUNCTION pgtrickle._forget_dropped_watermark_sources();
+
+-------------------------------------------------------------------------------
+-- get_refresh_history: a negative max_rows is refused with a HINT (it was
+-- PostgreSQL's "LIMIT must not be negative", without one).
+CREATE OR REPLACE FUNCTION pgtrickle.get_refresh_history(name text, max_rows integer DEFAULT 20)
+RETURNS TABLE (
+    refresh_id     bigint,
+    data_timestamp timestamptz,
+    start_time     timestamptz,
+    end_time       timestamptz,
+    action         text,
+    status         text,
+    rows_inserted  bigint,
+    rows_updated   bigint,
+    rows_deleted   bigint,
+    duration_ms    float8,
+    initiated_by   text,
+    reason         text,
+    error_message  text
+)
+LANGUAGE plpgsql STABLE STRICT
+AS $$
+DECLARE
+    target oid := pg_catalog.to_regclass(name);
+    id bigint;
+BEGIN
+    IF max_rows < 0 THEN
+        RAISE EXCEPTION 'max_rows must not be negative (got %)', max_rows
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass how many of the latest refreshes to return, e.g. 20.';
+    END IF;
+    SELECT st.pgt_id INTO id FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_relid = target;
+    IF id IS NULL THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    RETURN QUERY
+    SELECT h.refresh_id, h.data_timestamp, h.start_time, h.end_time, h.action, h.status,
+           h.rows_inserted, h.rows_updated, h.rows_deleted,
+           (pg_catalog.date_part('epoch', h.end_time OPERATOR(pg_catalog.-) h.start_time)
+              OPERATOR(pg_catalog.*) 1000)::float8,
+           h.initiated_by, h.reason, h.error_message
+      FROM pgtrickle.pgt_refresh_history h
+     WHERE h.pgt_id OPERATOR(pg_catalog.=) id
+     ORDER BY h.refresh_id DESC
+     LIMIT max_rows;
+END
+$$;
+

@@ -277,6 +277,11 @@ DECLARE
     target oid := pg_catalog.to_regclass(name);
     id bigint;
 BEGIN
+    IF max_rows < 0 THEN
+        RAISE EXCEPTION 'max_rows must not be negative (got %)', max_rows
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass how many of the latest refreshes to return, e.g. 20.';
+    END IF;
     SELECT st.pgt_id INTO id FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_relid = target;
     IF id IS NULL THEN
         RAISE EXCEPTION 'stream table "%" does not exist', name
@@ -1439,12 +1444,12 @@ GRANT SELECT ON pgtrickle.pgt_source_gates TO PUBLIC;
 
 -- Only a role that owns the source or may INSERT, UPDATE or DELETE it may
 -- gate or ungate it (42501 otherwise, with a HINT).
-CREATE FUNCTION pgtrickle.gate_source(source regclass) RETURNS void
-LANGUAGE c STRICT
+CREATE FUNCTION pgtrickle.gate_source(source text) RETURNS void
+LANGUAGE c
 AS 'MODULE_PATHNAME', 'pgt_gate_source';
 
-CREATE FUNCTION pgtrickle.ungate_source(source regclass) RETURNS void
-LANGUAGE c STRICT
+CREATE FUNCTION pgtrickle.ungate_source(source text) RETURNS void
+LANGUAGE c
 AS 'MODULE_PATHNAME', 'pgt_ungate_source';
 
 CREATE FUNCTION pgtrickle.source_gates()

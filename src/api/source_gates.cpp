@@ -1,4 +1,4 @@
-// pgtrickle.gate_source(source regclass) / ungate_source(source regclass):
+// pgtrickle.gate_source(source text) / ungate_source(source text):
 // while a source is gated (a bulk load, an ETL window) the scheduler leaves
 // every stream table reading it, directly or through other stream tables,
 // alone; changes wait in the change buffers, and the first tick after the
@@ -7,6 +7,7 @@
 // written as the catalog's owner after checking the caller in C: only a role
 // that owns the source or may write it (INSERT, UPDATE or DELETE) gates it,
 // as only such a role can load it.
+#include "api/arguments.h"
 #include "api/source_writer.h"
 #include "pg/boundary.h"
 #include "pg/messages.h"
@@ -18,8 +19,9 @@ using namespace pgt;
 
 namespace {
 
-api::WrittenSource checked_source(Oid relid, const char* verb) {
+api::WrittenSource checked_source(FunctionCallInfo fcinfo, const char* verb) {
   std::string function = std::string(verb) + "_source";
+  Oid relid = api::resolve_source(api::required_text_arg(fcinfo, 0, "source"), function);
   return api::check_source_writer(relid, verb, "gate or ungate it",
                                   [&](const std::string& name) { return "pgtrickle." + function + "(" + name + ")"; });
 }
@@ -28,7 +30,7 @@ api::WrittenSource checked_source(Oid relid, const char* verb) {
 
 PGT_SQL_FUNCTION(pgt_gate_source) {
   pg::spi::Connection spi;
-  api::WrittenSource s = checked_source(PG_GETARG_OID(0), "gate");
+  api::WrittenSource s = checked_source(fcinfo, "gate");
   pg::AsRole as_owner(pg::catalog_owner(), false);
   pg::spi::exec(
       "INSERT INTO pgtrickle.pgt_source_gates AS g (source_relid, source_schema, source_name, gated, gated_at, "
@@ -41,7 +43,7 @@ PGT_SQL_FUNCTION(pgt_gate_source) {
 
 PGT_SQL_FUNCTION(pgt_ungate_source) {
   pg::spi::Connection spi;
-  api::WrittenSource s = checked_source(PG_GETARG_OID(0), "ungate");
+  api::WrittenSource s = checked_source(fcinfo, "ungate");
   pg::AsRole as_owner(pg::catalog_owner(), false);
   auto ungated = pg::spi::scalar(
       "UPDATE pgtrickle.pgt_source_gates SET gated = false, ungated_at = pg_catalog.now() "

@@ -7,8 +7,11 @@
 #include "pg/privileges.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
+#include "api/stream_table_lookup.h"
 
 extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
@@ -17,6 +20,18 @@ extern "C" {
 namespace pgt::api {
 
 std::string WrittenSource::quoted() const { return quote_qualified(schema, name); }
+
+namespace {
+
+// A gate or a watermark belongs to what stream tables read.
+void check_source_kind(Oid, char kind, const std::string& text) {
+  if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE && kind != RELKIND_VIEW &&
+      kind != RELKIND_MATVIEW && kind != RELKIND_FOREIGN_TABLE)
+    throw Error(sqlstate::kWrongObjectType, "\"" + text + "\" is not a table, view or foreign table", "",
+                "A gate or a watermark belongs to a relation stream tables read.");
+}
+
+}  // namespace
 
 WrittenSource check_source_writer(Oid relid, const std::string& action, const std::string& allowed_action,
                                   const std::function<std::string(const std::string&)>& owner_call) {
@@ -46,17 +61,19 @@ WrittenSource check_source_writer(Oid relid, const std::string& action, const st
 }
 
 Oid resolve_source(const std::string& text, const std::string& function) {
-  auto found = pg::spi::run(
-      "SELECT c.oid, c.relkind FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)", {text});
-  if (found.rows.empty())
-    throw Error(sqlstate::kUndefinedTable, "relation \"" + text + "\" does not exist", "",
-                "Name the source table as in a query (schema-qualified if it is not on your search_path), "
-                "e.g. pgtrickle." + function + "('my_schema.my_table', ...).");
-  const std::string kind = found.rows[0][1].value_or("");
-  if (kind != "r" && kind != "p" && kind != "v" && kind != "m" && kind != "f")
-    throw Error(sqlstate::kWrongObjectType, "\"" + text + "\" is not a table, view or foreign table", "",
-                "A watermark or gate belongs to a relation stream tables read.");
-  return static_cast<Oid>(std::stoul(*found.rows[0][0]));
+  const std::string hint = "Name the source table as in a query (schema-qualified if it is not on your search "
+                           "path; double-quote names with capitals or special characters), e.g. pgtrickle." +
+                           function + "('my_schema.my_table', ...).";
+  RangeVar* rv = parse_relation_name(text, "source", hint);
+  Oid relid = InvalidOid;
+  char kind = 0;
+  pg::guard([&] {
+    relid = RangeVarGetRelid(rv, NoLock, true);
+    if (OidIsValid(relid)) kind = get_rel_relkind(relid);
+  });
+  if (!OidIsValid(relid)) throw Error(sqlstate::kUndefinedTable, "relation \"" + text + "\" does not exist", "", hint);
+  check_source_kind(relid, kind, text);
+  return relid;
 }
 
 }  // namespace pgt::api

@@ -26,8 +26,9 @@ WrittenSource check_source_writer(Oid relid, const std::string& action, const st
                                   const std::function<std::string(const std::string&)>& owner_call);
 
 // The relation a source argument names, resolved as the caller would (search
-// path; an oid as text too): 42P01 if none, 42809 if not a table-like
-// relation a stream table can read.
+// path, quoting): 42602 / 42P01 with a HINT if it names none, 42809 if it is
+// not a relation stream tables can read (table, view, materialized view,
+// foreign table).
 Oid resolve_source(const std::string& text, const std::string& function);
 
 }  // namespace pgt::api

@@ -44,7 +44,8 @@ api::WrittenSource writable_source(const std::string& text, const std::string& f
 
 std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int index, const char* parameter) {
   if (PG_ARGISNULL(index))
-    throw Error(sqlstate::kNullValueNotAllowed, std::string(parameter) + " must not be NULL");
+    throw Error(sqlstate::kNullValueNotAllowed, std::string(parameter) + " must not be NULL", "",
+                "Pass the sources as an array of names, e.g. ARRAY['orders', 'order_lines'].");
   std::vector<std::string> out;
   bool has_null = false;
   pg::guard([&] {
@@ -61,7 +62,9 @@ std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int index, cons
       out.emplace_back(TextDatumGetCString(items[i]));
     }
   });
-  if (has_null) throw Error(sqlstate::kNullValueNotAllowed, std::string(parameter) + " must not contain NULL");
+  if (has_null)
+    throw Error(sqlstate::kNullValueNotAllowed, std::string(parameter) + " must not contain NULL", "",
+                "Name every source of the group, e.g. ARRAY['orders', 'order_lines'].");
   return out;
 }
 
@@ -116,7 +119,9 @@ PGT_SQL_FUNCTION(pgt_create_watermark_group) {
     throw Error(sqlstate::kInvalidParameterValue, "group_name must not be empty", "",
                 "Name the group, e.g. 'order_pipeline'.");
   std::vector<std::string> sources = text_array_arg(fcinfo, 1, "sources");
-  if (PG_ARGISNULL(2)) throw Error(sqlstate::kNullValueNotAllowed, "tolerance_secs must not be NULL");
+  if (PG_ARGISNULL(2))
+    throw Error(sqlstate::kNullValueNotAllowed, "tolerance_secs must not be NULL", "",
+                "Pass 0 for strict alignment, or the seconds of skew to allow.");
   double tolerance = PG_GETARG_FLOAT8(2);
   if (!std::isfinite(tolerance) || tolerance < 0)
     throw Error(sqlstate::kInvalidParameterValue, "tolerance_secs must be a finite number of seconds >= 0", "",
