@@ -117,4 +117,8 @@ void wake_launcher();
 enum class SchedulerState { Running, Starting, NoWorkerSlot, Disabled, NotLoaded };
 SchedulerState scheduler_state(Oid dboid);
 
+// Refresh tasks of this database handed to a refresh worker and not finished
+// yet (pgtrickle.worker_pool_status()); 0 without shared state.
+int running_refresh_tasks(Oid dboid);
+
 }  // namespace pgt::scheduler
