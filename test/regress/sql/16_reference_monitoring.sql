@@ -141,15 +141,15 @@ SELECT source_table, trigger_name, present, enabled FROM pgtrickle.trigger_inven
  WHERE source_table LIKE '"Mon ""it""".%' AND NOT (present AND enabled);
 SELECT source_table, cdc_mode, alert FROM pgtrickle.check_cdc_health() WHERE source_table LIKE '"Mon ""it""".%';
 ROLLBACK;
--- An IMMEDIATE trigger dropped (the DDL check lets that through), and a
--- capture trigger dropped on a partition (behind the DDL check's back:
--- replica mode fires no event trigger).
+-- An IMMEDIATE trigger and a capture trigger on partitions dropped behind
+-- the DDL checks' back (replica mode fires no event trigger; otherwise the
+-- first is put back and the second refused).
 SELECT format('DROP TRIGGER %I ON "part 1"', 'pgt_ivm_' || pgt_id || '_upd') AS drop_ivm,
        format('DROP TRIGGER %I ON "part 2"', 'pgt_cdc_del_' || 'parted'::regclass::oid) AS drop_cdc
   FROM pgtrickle.pgt_stream_tables WHERE pgt_schema = 'Mon "it"' AND pgt_name = 'imm' \gset
 BEGIN;
-:drop_ivm;
 SET LOCAL session_replication_role = replica;
+:drop_ivm;
 :drop_cdc;
 RESET session_replication_role;
 SELECT source_table, regexp_replace(regexp_replace(trigger_name, '^(pgt_cdc_[a-z]+)_[0-9]+$', '\1_<oid>'),
