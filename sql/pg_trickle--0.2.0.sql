@@ -1186,8 +1186,8 @@ BEGIN
         (18, 'out of memory', '53200', 'system', false,
          'The refresh ran out of memory: lower work_mem for the stream table''s owner, or refresh more often so '
          'that each refresh has fewer changes.'),
-        (19, 'could not extend file|no space left on device|disk full', '53100', 'system', false,
-         'The disk is full: free space, then resume the stream table.')
+        (19, 'could not extend file|no space left on device|disk full', '53100', 'system', true,
+         'The disk is full: free space; the scheduler retries (a SUSPENDED table needs resuming).')
       ) AS c(ord, pattern, state, kind, retry, fix)
      WHERE m ~* c.pattern
      ORDER BY c.ord
