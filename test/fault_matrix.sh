@@ -60,17 +60,7 @@ export PGOPTIONS="-c client_min_messages=warning"
 primary_port=$PGPORT
 DB=faults
 
-q() { psql -qXAt -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-ms_sleep() { sleep "$(awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }')"; }
-rand_ms() { echo $(( $1 + RANDOM % ($2 - $1 + 1) )); }
-
-wait_ready() {  # the server accepts connections to the database again
-  for _ in $(seq 1 120); do
-    if psql -qXAt -d "$DB" -c "SELECT 1" >/dev/null 2>&1; then return 0; fi
-    sleep 0.5
-  done
-  echo "the server did not come back"; return 1
-}
+. test/lib/stream_oracle.sh
 
 psql -qXAt -c "CREATE DATABASE $DB"
 q "ALTER DATABASE $DB SET pg_trickle.differential_max_change_ratio = 1"
@@ -129,36 +119,6 @@ stop_writers() {
   [ -n "$writers_pid" ] && kill "$writers_pid" 2>/dev/null || true
   wait "$writers_pid" 2>/dev/null || true
   writers_pid=""
-}
-
-# Every stream table equal to its query within 60 s (the scheduler catches
-# up on its own), none SUSPENDED / ERROR, no RUNNING history row left over.
-diverged=""
-converge() {
-  local t deadline=$(( $(date +%s) + 60 )) pending
-  while :; do
-    pending=""
-    for t in $tables; do
-      local diff
-      diff=$(q "SELECT count(*) FROM ((SELECT ${columns[$t]} FROM $t EXCEPT ALL ${query[$t]})
-                 UNION ALL (${query[$t]} EXCEPT ALL SELECT ${columns[$t]} FROM $t)) d" 2>/dev/null || echo error)
-      [ "$diff" = 0 ] || pending="$pending $t($diff)"
-    done
-    [ -z "$pending" ] && break
-    if [ "$(date +%s)" -ge "$deadline" ]; then diverged=$pending; return 1; fi
-    sleep 0.5
-  done
-  local bad
-  bad=$(q "SELECT string_agg(pgt_name || ':' || status, ' ') FROM pgtrickle.pgt_stream_tables WHERE status <> 'ACTIVE'")
-  [ -z "$bad" ] || { diverged="status $bad"; return 1; }
-  # RUNNING rows of refreshes that really run are locked; the others are orphans.
-  for _ in $(seq 1 20); do
-    bad=$(q "SELECT count(*) FROM pgtrickle.pgt_refresh_history WHERE status = 'RUNNING'
-             AND start_time < now() - interval '20 seconds'")
-    [ "$bad" = 0 ] && return 0
-    sleep 0.5
-  done
-  diverged="$bad RUNNING history rows left over"; return 1
 }
 
 passed=0; failed=0
