@@ -2069,3 +2069,111 @@ CREATE FUNCTION pgtrickle.explain_st(name text)
 RETURNS TABLE (property text, value text)
 LANGUAGE sql VOLATILE STRICT
 AS $$ SELECT * FROM pgtrickle._explain_st(pg_catalog.to_regclass(name), name) $$;
+
+-------------------------------------------------------------------------------
+-- More of the reference's API under its names, over this design's pieces
+-- (docs/SQL_REFERENCE.md, "Monitoring functions (reference names)"): scripts
+-- written for the reference that call them run unchanged.
+
+-- Seconds since the stream table's data was last refreshed (its snapshot);
+-- NULL if never; 0 for IMMEDIATE (current in every transaction). The name
+-- is resolved on the caller's search_path, the rest with a pinned one.
+CREATE FUNCTION pgtrickle._get_staleness(target oid)
+RETURNS double precision
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN 0::float8
+                ELSE EXTRACT(EPOCH FROM now() - st.data_timestamp)::float8 END
+      FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_relid = target
+$$;
+
+CREATE FUNCTION pgtrickle.get_staleness(name text)
+RETURNS double precision
+LANGUAGE sql STABLE STRICT
+AS $$ SELECT pgtrickle._get_staleness(pgtrickle._readable_stream_table(pg_catalog.to_regclass(name), name)) $$;
+
+-- A SUSPENDED stream table back to ACTIVE (errors reset, the resumed alert):
+-- alter_stream_table(status => 'ACTIVE'), refused for any other status.
+CREATE FUNCTION pgtrickle._resume_stream_table(target oid, name text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    current text;
+    qualified text;
+BEGIN
+    SELECT st.status, format('%I.%I', st.pgt_schema, st.pgt_name) INTO current, qualified
+      FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_relid = target;
+    IF current IS DISTINCT FROM 'SUSPENDED' THEN
+        RAISE EXCEPTION 'stream table "%" is not suspended (it is %)', name, current
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Only a SUSPENDED stream table is resumed; see pgtrickle.pgt_status().';
+    END IF;
+    PERFORM pgtrickle.alter_stream_table(qualified, status => 'ACTIVE');
+END
+$$;
+
+CREATE FUNCTION pgtrickle.resume_stream_table(name text)
+RETURNS void
+LANGUAGE sql STRICT
+AS $$ SELECT pgtrickle._resume_stream_table(pgtrickle._readable_stream_table(pg_catalog.to_regclass(name), name), name) $$;
+
+-- One row for dashboards: counts by status, behind schedule (the rule of
+-- health_check), waiting for a recomputation, the stalest table, the
+-- scheduler. cache_hit_rate is NULL: there is no cross-session template
+-- cache here (each session keeps its prepared statements).
+CREATE FUNCTION pgtrickle.health_summary(
+    OUT total_stream_tables integer, OUT active_count integer, OUT error_count integer,
+    OUT suspended_count integer, OUT stale_count integer, OUT reinit_pending integer,
+    OUT max_staleness_seconds double precision, OUT scheduler_status text, OUT cache_hit_rate double precision)
+RETURNS SETOF record
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT count(*)::int,
+           count(*) FILTER (WHERE st.status = 'ACTIVE')::int,
+           count(*) FILTER (WHERE st.status = 'ERROR')::int,
+           count(*) FILTER (WHERE st.status = 'SUSPENDED')::int,
+           count(*) FILTER (WHERE pgtrickle._behind_schedule(st.pgt_id))::int,
+           count(*) FILTER (WHERE st.reinitialize_reason IS NOT NULL)::int,
+           max(CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN 0
+                    ELSE EXTRACT(EPOCH FROM now() - st.data_timestamp) END)::float8,
+           (SELECT CASE s.state WHEN 'RUNNING' THEN 'ACTIVE' WHEN 'NOT_LOADED' THEN 'NOT_LOADED' ELSE 'STOPPED' END
+              FROM pgtrickle.scheduler_status() s),
+           NULL::float8
+      FROM pgtrickle.pgt_stream_tables st
+$$;
+
+-- The same at a glance, as the reference's view.
+CREATE VIEW pgtrickle.quick_health WITH (security_invoker = true) AS
+SELECT count(*) AS total_stream_tables,
+       count(*) FILTER (WHERE st.status = 'ERROR' OR st.consecutive_errors > 0) AS error_tables,
+       count(*) FILTER (WHERE pgtrickle._behind_schedule(st.pgt_id)) AS stale_tables,
+       (SELECT s.state = 'RUNNING' FROM pgtrickle.scheduler_status() s) AS scheduler_running,
+       CASE WHEN count(*) = 0 THEN 'EMPTY'
+            WHEN count(*) FILTER (WHERE st.status = 'SUSPENDED') > 0 THEN 'CRITICAL'
+            WHEN count(*) FILTER (WHERE st.status = 'ERROR' OR st.consecutive_errors > 0
+                                     OR pgtrickle._behind_schedule(st.pgt_id)) > 0 THEN 'WARNING'
+            ELSE 'OK' END AS status
+  FROM pgtrickle.pgt_stream_tables st;
+GRANT SELECT ON pgtrickle.quick_health TO PUBLIC;
+
+-- Replication slots of pg_trickle: capture is by triggers, so it creates
+-- none and this lists none unless one named pg_trickle* exists.
+CREATE FUNCTION pgtrickle.slot_health(OUT slot_name text, OUT source_relid bigint, OUT active boolean,
+                                      OUT retained_wal_bytes bigint, OUT wal_status text)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.slot_name::text, NULL::bigint, s.active,
+           CASE WHEN s.restart_lsn IS NOT NULL
+                THEN pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()
+                                          ELSE pg_current_wal_lsn() END, s.restart_lsn)::bigint END,
+           s.wal_status
+      FROM pg_catalog.pg_replication_slots s
+     WHERE s.slot_name LIKE 'pg\_trickle%'
+     ORDER BY 1
+$$;

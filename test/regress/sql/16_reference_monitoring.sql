@@ -219,6 +219,24 @@ SELECT pgtrickle.st_auto_threshold('"Tot ""als"');
 SELECT count(*) AS one_row FROM pgtrickle.worker_pool_status();
 RESET ROLE;
 
+-- get_staleness, resume_stream_table, health_summary, quick_health, slot_health.
+SELECT pgtrickle.get_staleness('"Tot ""als"') < 600 AS recent, pgtrickle.get_staleness('imm') AS immediate;
+SELECT pgtrickle.get_staleness('no_such');
+SELECT pgtrickle.resume_stream_table('"Tot ""als"');
+UPDATE pgtrickle.pgt_stream_tables SET status = 'SUSPENDED', consecutive_errors = 3 WHERE pgt_name = 'Tot "als';
+SELECT status FROM pgtrickle.quick_health;  -- CRITICAL: one is SUSPENDED
+SELECT total_stream_tables, active_count, error_count, suspended_count, reinit_pending, cache_hit_rate
+  FROM pgtrickle.health_summary();
+SELECT pgtrickle.resume_stream_table('"Tot ""als"');
+SELECT status, consecutive_errors FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'Tot "als';
+SELECT total_stream_tables, error_tables FROM pgtrickle.quick_health;
+SELECT count(*) AS pg_trickle_slots FROM pgtrickle.slot_health();
+SET ROLE mon_stranger;
+SELECT pgtrickle.resume_stream_table('"Tot ""als"');
+SELECT total_stream_tables FROM pgtrickle.health_summary();
+SELECT total_stream_tables, status FROM pgtrickle.quick_health;
+RESET ROLE;
+
 SELECT pgtrickle.ungate_source('"Ord""ers x"');
 SELECT pgtrickle.ungate_source('parted');
 SELECT pgtrickle.drop_stream_table('top');
