@@ -100,6 +100,25 @@ idle_pct=$(awk -v d=$(( c1 - c0 )) -v hz="$hz" -v s="$idle_seconds" 'BEGIN { pri
 echo "  idle scheduler: ${idle_pct}% of one core over ${idle_seconds} s with nothing to do"
 awk -v p="$idle_pct" 'BEGIN { exit !(p < 5) }' || fail "the idle scheduler uses ${idle_pct}% of a core"
 
+# Commit to visible: one-row commits to sources whose tables have been idle
+# longer than their schedule (so nothing but the scheduler's reaction delays
+# them); the time until a grouping over the source shows the change.
+latencies=""
+for i in 1 5 9 13 17; do
+  s=$(( i % 50 + 1 ))
+  before=$(q "SELECT total FROM st_$i WHERE grp = (SELECT grp FROM src_$s WHERE id = 1)")
+  t0=$(date +%s%N)
+  q "UPDATE src_$s SET v = v + 1000 WHERE id = 1" >/dev/null
+  for _ in $(seq 1 3000); do
+    now=$(q "SELECT total FROM st_$i WHERE grp = (SELECT grp FROM src_$s WHERE id = 1)")
+    [ "$now" != "$before" ] && break
+    sleep 0.005
+  done
+  latencies="$latencies $(( ($(date +%s%N) - t0) / 1000000 ))"
+done
+sorted=$(echo $latencies | tr ' ' '\n' | sort -n | tr '\n' ' ')
+echo "  commit to visible with $ntables stream tables (5 one-row commits): $sorted ms (median $(echo $sorted | awk '{ print $3 }') ms)"
+
 # Steady load: every source changes all the time.
 # One statement per source, chosen at random: pgbench cannot build names.
 {
