@@ -70,6 +70,14 @@ extern bool block_source_ddl;
 // which the scheduler sends a buffer_growth_warning alert.
 extern int buffer_alert_threshold;
 
+// pg_trickle.allow_circular: create / alter may close a cycle of stream
+// tables whose queries are monotone and DIFFERENTIAL (api/cycle_check).
+extern bool allow_circular;
+
+// pg_trickle.max_fixpoint_iterations: rounds a cycle of stream tables may
+// take to reach its fixed point before its refresh fails (refresh/cycle_refresh).
+extern int max_fixpoint_iterations;
+
 // The reference's settings whose mechanism this design does not have:
 // accepted, and a WARNING (once per backend) when set to a value that would
 // change something there and changes nothing here (reference_settings.cpp).
