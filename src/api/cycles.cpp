@@ -126,13 +126,13 @@ void check_cycle(Oid self_relid, const std::string& display_name,
     hint += refused_member.empty()
                 ? " The cycle is monotone: a superuser can set pg_trickle.allow_circular = on to maintain it "
                   "(refreshed to its fixed point)."
-                : " (pg_trickle.allow_circular would not help: stream table \"" + refused_member + "\" " +
+                : " (pg_trickle.allow_circular would not help: stream table \"" + refused_member + "\": " +
                       refused_because + ".)";
     throw Error(sqlstate::kInvalidRecursion, "defining query would create a cycle of stream tables", detail, hint);
   }
   if (!refused_member.empty())
     throw Error(sqlstate::kInvalidRecursion,
-                "cycle of stream tables cannot be maintained: stream table \"" + refused_member + "\" " +
+                "cycle of stream tables cannot be maintained: stream table \"" + refused_member + "\": " +
                     refused_because,
                 detail, monotone_only + " Or break the cycle.");
 }

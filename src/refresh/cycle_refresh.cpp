@@ -114,8 +114,8 @@ CycleRefreshResult refresh_cycle(const std::vector<catalog::StreamTable>& stale,
           " iterations (pg_trickle.max_fixpoint_iterations)",
       "Every round still changed a member: the queries keep deriving new rows (UNION ALL over a cyclic graph "
       "derives ever longer paths).",
-      "Use UNION (set semantics) instead of UNION ALL in the cycle, or raise pg_trickle.max_fixpoint_iterations; "
-      "then resume the members with alter_stream_table(name, status => 'ACTIVE').");
+      "Use UNION (set semantics) instead of UNION ALL in the cycle, or raise pg_trickle.max_fixpoint_iterations. "
+      "Members the scheduler put in status ERROR resume with alter_stream_table(name, status => 'ACTIVE').");
 }
 
 }  // namespace pgt::refresh
