@@ -138,7 +138,7 @@ void check_cycle(Oid self_relid, const std::string& display_name,
 }
 
 void refresh_stream_table_or_cycle(const catalog::StreamTable& st, const char* initiated_by,
-                                   const std::string& reason) {
+                                   const std::string& reason, bool require_owners) {
   std::vector<Oid> cycle = catalog::cycle_members(st.relid);
   if (cycle.empty()) {
     refresh::refresh_now(st, initiated_by, reason);
@@ -148,7 +148,7 @@ void refresh_stream_table_or_cycle(const catalog::StreamTable& st, const char* i
   for (Oid relid : cycle) {
     auto m = catalog::find_by_relid(relid);
     if (!m) continue;
-    if (m->relid != st.relid) require_owner(*m, "refresh the cycle of stream tables it is on");
+    if (require_owners && m->relid != st.relid) require_owner(*m, "refresh the cycle of stream tables it is on");
     if (m->status == StreamTableStatus::Suspended)
       throw Error(sqlstate::kObjectNotInPrerequisiteState,
                   "stream table \"" + m->display_name() + "\" is suspended",

@@ -27,10 +27,12 @@ void check_cycle(Oid self_relid, const std::string& display_name,
                  const std::vector<frontend::SourceRelation>& sources, RefreshMode effective_mode,
                  const dvm::MaintenancePlan& plan);
 
-// Refreshes st by hand (refresh::refresh_now); a member of a cycle brings its
-// whole cycle to the fixed point instead (refresh::refresh_cycle), which
-// needs the current role to own every member (as refreshing each would).
+// Refreshes st now (refresh::refresh_now); a member of a cycle brings its
+// whole cycle to the fixed point instead (refresh::refresh_cycle). By hand
+// (require_owners) that needs the current role to own every member, as
+// refreshing each would; pg_trickle's own refreshes (following a source's
+// DDL, after a restore) do not ask.
 void refresh_stream_table_or_cycle(const catalog::StreamTable& st, const char* initiated_by,
-                                   const std::string& reason = "");
+                                   const std::string& reason = "", bool require_owners = true);
 
 }  // namespace pgt::api

@@ -18,6 +18,7 @@
 //  3. refreshes it (REINITIALIZE, "restored from a dump").
 // It returns one row per stream table saying what it did. Running it again
 // does nothing to tables that are linked already.
+#include "api/cycles.h"
 #include "api/stream_table_definition.h"
 #include "catalog/object_dependencies.h"
 #include "catalog/stream_table_catalog.h"
@@ -26,7 +27,6 @@
 #include "pg/boundary.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
-#include "refresh/refresh_runner.h"
 
 extern "C" {
 #include "funcapi.h"
@@ -157,7 +157,8 @@ PGT_SQL_FUNCTION(pgt_restore_stream_tables) {
       continue;
     }
     relink(row);
-    refresh::refresh_now(*catalog::find_by_relid(*row.relid_now), "MANUAL");
+    // (A member of a cycle: the cycle, to its fixed point.)
+    api::refresh_stream_table_or_cycle(*catalog::find_by_relid(*row.relid_now), "MANUAL", "", false);
     report.emplace_back(name, "restored and refreshed");
   }
   cdc::drop_unused_capture();

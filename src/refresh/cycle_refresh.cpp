@@ -84,22 +84,43 @@ CycleRefreshResult refresh_cycle(const std::vector<catalog::StreamTable>& stale,
                   "Alter it back to refresh_mode => 'DIFFERENTIAL', or break the cycle.");
   }
   CycleRefreshResult result;
-  result.reason = recompute_reason(members);
-  result.recomputed = !result.reason.empty();
   std::string why_full;
-  if (result.recomputed) {
-    why_full = "cycle " + cycle_names(members) + " recomputed from empty to its fixed point: " + result.reason;
+  auto start_from_empty = [&](const std::string& reason) {
+    result.recomputed = true;
+    result.reason = reason;
+    why_full = "cycle " + cycle_names(members) + " recomputed from empty to its fixed point: " + reason;
     for (const auto& st : members) empty_member(st);
-  }
+  };
+  std::string reason = recompute_reason(members);
+  if (!reason.empty()) start_from_empty(reason);
+  // READ COMMITTED (a refresh by hand): every refresh reads a new snapshot,
+  // and a delete committed meanwhile must not be applied as a delta.
+  bool fresh_snapshots = false;
+  pg::guard([&] { fresh_snapshots = !IsolationUsesXactSnapshot(); });
   const int cap = guc::max_fixpoint_iterations;
   for (int round = 1; round <= cap; round++) {
-    bool any = false;
+    bool any = false, restart = false;
     for (const auto& m : members) {
+      catalog::StreamTable st = catalog::reload_for_refresh(m.pgt_id);
+      if (!result.recomputed && fresh_snapshots) {
+        std::string why = pending_beyond_inserts(st);
+        if (!why.empty()) {
+          start_from_empty(why + " (read by " + st.display_name() + "), committed during the refresh");
+          restart = true;
+          break;
+        }
+      }
       // From empty every round recomputes: a DIFFERENTIAL refresh would see
       // the others' TRUNCATE markers anyway.
-      if (result.recomputed) catalog::set_frontier(m.pgt_id, std::nullopt, std::nullopt, std::nullopt);
-      catalog::StreamTable st = catalog::reload_for_refresh(m.pgt_id);
+      if (result.recomputed) {
+        catalog::set_frontier(m.pgt_id, std::nullopt, std::nullopt, std::nullopt);
+        st = catalog::reload_for_refresh(m.pgt_id);
+      }
       any = changed(refresh_differential(st, initiated_by, why_full)) || any;
+    }
+    if (restart) {
+      round = 0;  // the rounds count from empty
+      continue;
     }
     if (!any) {
       result.iterations = round;
