@@ -19,6 +19,8 @@
 // It returns one row per stream table saying what it did. Running it again
 // does nothing to tables that are linked already.
 #include "api/cycles.h"
+#include "pg/gucs.h"
+#include "common/scoped_flag.h"
 #include "api/stream_table_definition.h"
 #include "catalog/object_dependencies.h"
 #include "catalog/stream_table_catalog.h"
@@ -106,6 +108,10 @@ void relink(const CatalogRow& row) {
   catalog::StreamTable st = *catalog::find_by_relid(*row.relid_now);
   catalog::record_extension_dependency(st.relid);
   pg::AsRole as_owner(pg::relation_owner(st.relid), false);
+  // A cycle was accepted where it was dumped (pg_trickle.allow_circular is
+  // asked when a definition closes a new one); its members are still
+  // checked to be monotone and DIFFERENTIAL.
+  ScopedFlag restoring_cycle(guc::allow_circular);
   api::Definition def =
       api::prepare_definition(st.defining_query, st.refresh_mode, st.display_name(), st.relid);
   api::apply_definition(def, st.original_query, &st);
