@@ -71,12 +71,16 @@ extern bool block_source_ddl;
 extern int buffer_alert_threshold;
 
 // pg_trickle.allow_circular: create / alter may close a cycle of stream
-// tables whose queries are monotone and DIFFERENTIAL (api/cycle_check).
+// tables whose queries are monotone and DIFFERENTIAL (api/cycles).
 extern bool allow_circular;
 
 // pg_trickle.max_fixpoint_iterations: rounds a cycle of stream tables may
 // take to reach its fixed point before its refresh fails (refresh/cycle_refresh).
 extern int max_fixpoint_iterations;
+// pg_trickle.watermark_holdback_timeout: seconds after which a grouped
+// source whose watermark was not advanced is stuck (0: never); read by SQL
+// (pgtrickle._watermark_holdback_secs()), declared here to be defined.
+extern int watermark_holdback_timeout;
 
 // The reference's settings whose mechanism this design does not have:
 // accepted, and a WARNING (once per backend) when set to a value that would

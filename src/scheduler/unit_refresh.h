@@ -10,6 +10,7 @@
 // runs at REPEATABLE READ: all its members read their sources at one snapshot.
 // A cycle's members are iterated to their fixed point (at REPEATABLE READ
 // too); when it does not converge, every member goes to status ERROR.
+// A unit a watermark group holds by the time it runs is busy too.
 #pragma once
 
 #include <string>
@@ -39,6 +40,9 @@ struct UnitTask {
   // truncates; a snapshot taken before its commit would see the table empty.)
   std::vector<Oid> read_locked;
   bool group = false;
+  // A member reads a source of a watermark group: the refresh checks the
+  // group again under its own snapshot (scheduler/watermark_holds.h).
+  bool watermark_guarded = false;
 };
 
 struct UnitOutcome {
