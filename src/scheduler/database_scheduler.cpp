@@ -597,7 +597,8 @@ void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
       int64_t started = now_ms();
       int tag = next_tag_++;
       // A cycle runs here: a worker's task carries no cycle.
-      bool cycle = std::any_of(task.members.begin(), task.members.end(), [](const UnitMember& m) { return m.cycle >= 0; });
+      bool cycle =
+          std::any_of(task.members.begin(), task.members.end(), [](const UnitMember& m) { return m.cycle >= 0; });
       if (parallel && !cycle && workers_.start(task, tag)) {
         state[u] = State::Running;
         for (const auto& m : task.members) in_flight_ids_.insert(m.id);
