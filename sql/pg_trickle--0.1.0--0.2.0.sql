@@ -1741,3 +1741,64 @@ AS $$
      WHERE s.slot_name LIKE 'pg\_trickle%'
      ORDER BY 1
 $$;
+
+-- Cycles of stream tables (issue 23): with pg_trickle.allow_circular on, a
+-- cycle of stream tables whose queries are monotone and DIFFERENTIAL is
+-- accepted and refreshed to its fixed point (docs/SQL_REFERENCE.md,
+-- "Circular dependencies"). One row per member of a cycle that reached a
+-- fixed point: the rounds it took and when.
+
+CREATE TABLE pgtrickle.pgt_fixpoint_state (
+    pgt_id                   bigint PRIMARY KEY,
+    last_fixpoint_iterations int NOT NULL,
+    -- The cycle started from empty (a source had deletes or updates, a
+    -- member was new or redefined) rather than iterating inserts.
+    last_recomputed          boolean NOT NULL,
+    last_converged_at        timestamptz NOT NULL
+);
+COMMENT ON TABLE pgtrickle.pgt_fixpoint_state IS 'pg_trickle: the last fixed point of each member of a cycle of stream tables';
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_fixpoint_state', '');
+REVOKE ALL ON pgtrickle.pgt_fixpoint_state FROM PUBLIC;
+GRANT SELECT ON pgtrickle.pgt_fixpoint_state TO PUBLIC;
+ALTER TABLE pgtrickle.pgt_fixpoint_state ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON pgtrickle.pgt_fixpoint_state FOR SELECT
+    USING (EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = pgt_fixpoint_state.pgt_id));
+
+CREATE FUNCTION pgtrickle._drop_fixpoint_state()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM pgtrickle.pgt_fixpoint_state f USING gone WHERE f.pgt_id = gone.pgt_id;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION pgtrickle._drop_fixpoint_state() FROM PUBLIC;
+CREATE TRIGGER pgt_drop_fixpoint_state AFTER DELETE ON pgtrickle.pgt_stream_tables
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
+    EXECUTE FUNCTION pgtrickle._drop_fixpoint_state();
+
+-- The cycles (strongly connected components) whose every member the caller
+-- may read, numbered from 1: (scc_id, pgt_id) per member.
+CREATE FUNCTION pgtrickle._stream_table_cycles(OUT scc_id int4, OUT pgt_id bigint)
+RETURNS SETOF record
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'pgt_stream_table_cycles';
+
+CREATE FUNCTION pgtrickle.pgt_scc_status()
+RETURNS TABLE (scc_id int4, member_count int4, members text[], last_iterations int4,
+               last_converged_at timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT c.scc_id, pg_catalog.count(*)::int4,
+           pg_catalog.array_agg(st.pgt_schema OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) st.pgt_name
+                                ORDER BY st.pgt_id),
+           pg_catalog.max(f.last_fixpoint_iterations)::int4, pg_catalog.max(f.last_converged_at)
+      FROM pgtrickle._stream_table_cycles() c
+      JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id OPERATOR(pg_catalog.=) c.pgt_id
+      LEFT JOIN pgtrickle.pgt_fixpoint_state f ON f.pgt_id OPERATOR(pg_catalog.=) c.pgt_id
+     GROUP BY c.scc_id
+     ORDER BY c.scc_id
+$$;

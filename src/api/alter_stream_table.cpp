@@ -6,6 +6,7 @@
 // oid, grants, policies) and repopulates it with a FULL refresh; the whole call
 // is one transaction.
 #include "api/arguments.h"
+#include "api/cycles.h"
 #include "api/scheduler_status.h"
 #include "pg/alerts.h"
 #include "api/stream_table_definition.h"
@@ -95,16 +96,18 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
     api::warn_if_fallback(*def, st.display_name());
   }
   if (status) {
-    if (st.status == StreamTableStatus::Suspended && *status == StreamTableStatus::Active)
+    if ((st.status == StreamTableStatus::Suspended || st.status == StreamTableStatus::Error) &&
+        *status == StreamTableStatus::Active)
       pg::send_alert("resumed", st.schema, st.name, "resumed by alter_stream_table(status => 'ACTIVE')",
-                     JsonObject().add("previous_status", "SUSPENDED"));
+                     JsonObject().add("previous_status", stream_table_status_name(st.status)));
     catalog::set_status(st.pgt_id, *status);
     st.status = *status;
   }
   api::warn_if_not_scheduled();
   if (repopulate) {
-    refresh::refresh_now(*catalog::find_by_relid(st.relid), "ALTER",
-                         query ? "defining query changed" : "refresh mode changed");
+    // A query that closed a cycle: the cycle recomputed to its fixed point.
+    api::refresh_stream_table_or_cycle(*catalog::find_by_relid(st.relid), "ALTER",
+                                       query ? "defining query changed" : "refresh mode changed");
     cdc::drop_unused_capture();
   }
   PG_RETURN_VOID();

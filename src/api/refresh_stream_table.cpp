@@ -1,6 +1,7 @@
 // pgtrickle.refresh_stream_table(name): a synchronous refresh in the caller's
 // transaction. Requires ownership, as REFRESH MATERIALIZED VIEW does.
 #include "api/arguments.h"
+#include "api/cycles.h"
 #include "api/stream_table_lookup.h"
 #include "common/user_error.h"
 #include "common/sql_quote.h"
@@ -20,6 +21,7 @@ PGT_SQL_FUNCTION(pgt_refresh_stream_table) {
                 "stream table \"" + st.display_name() + "\" is suspended", "",
                 "Resume it first: SELECT pgtrickle.alter_stream_table(" +
                     quote_literal(st.display_name()) + ", status => 'ACTIVE');");
-  refresh::refresh_now(st, "MANUAL");
+  // A member of a cycle: the whole cycle, to its fixed point.
+  api::refresh_stream_table_or_cycle(st, "MANUAL");
   PG_RETURN_VOID();
 }

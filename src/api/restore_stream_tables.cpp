@@ -18,6 +18,9 @@
 //  3. refreshes it (REINITIALIZE, "restored from a dump").
 // It returns one row per stream table saying what it did. Running it again
 // does nothing to tables that are linked already.
+#include "api/cycles.h"
+#include "pg/gucs.h"
+#include "common/scoped_flag.h"
 #include "api/stream_table_definition.h"
 #include "catalog/object_dependencies.h"
 #include "catalog/stream_table_catalog.h"
@@ -27,7 +30,6 @@
 #include "pg/boundary.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
-#include "refresh/refresh_runner.h"
 
 extern "C" {
 #include "funcapi.h"
@@ -107,6 +109,10 @@ void relink(const CatalogRow& row) {
   catalog::StreamTable st = *catalog::find_by_relid(*row.relid_now);
   catalog::record_extension_dependency(st.relid);
   pg::AsRole as_owner(pg::relation_owner(st.relid), false);
+  // A cycle was accepted where it was dumped (pg_trickle.allow_circular is
+  // asked when a definition closes a new one); its members are still
+  // checked to be monotone and DIFFERENTIAL.
+  ScopedFlag restoring_cycle(guc::allow_circular);
   api::Definition def =
       api::prepare_definition(st.defining_query, st.refresh_mode, st.display_name(), st.relid);
   api::apply_definition(def, st.original_query, &st);
@@ -175,7 +181,8 @@ PGT_SQL_FUNCTION(pgt_restore_stream_tables) {
       continue;
     }
     relink(row);
-    refresh::refresh_now(*catalog::find_by_relid(*row.relid_now), "MANUAL");
+    // (A member of a cycle: the cycle, to its fixed point.)
+    api::refresh_stream_table_or_cycle(*catalog::find_by_relid(*row.relid_now), "MANUAL", "", false);
     report.emplace_back(name, "restored and refreshed");
   }
   cdc::drop_unused_capture();

@@ -16,6 +16,7 @@
 //    REINITIALIZE, with the reason), which the cleared frontier makes due.
 //
 // Each stream table is re-derived as its owner, who owns its maintenance.
+#include "api/cycles.h"
 #include "api/stream_table_definition.h"
 #include "catalog/storage_table.h"
 #include "catalog/stream_table_catalog.h"
@@ -154,7 +155,8 @@ bool follow_source_change(catalog::StreamTable st, Oid source) {
   pg::send_alert("reinitialize_needed", st.schema, st.name, reason,
                  JsonObject().add("source", relation_kind_and_name(source)));
   if (columns_changed) {
-    refresh::refresh_now(*catalog::find_by_relid(st.relid), "DDL");
+    // A member of a cycle: the cycle, recomputed from empty (it is marked).
+    api::refresh_stream_table_or_cycle(*catalog::find_by_relid(st.relid), "DDL", "", false);
     return true;
   }
   pg::notice("stream table \"" + st.display_name() + "\" will be reinitialized at its next refresh",

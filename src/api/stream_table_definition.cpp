@@ -2,9 +2,8 @@
 #include "api/stream_table_definition.h"
 
 #include <algorithm>
-#include <deque>
-#include <map>
 
+#include "api/cycles.h"
 #include "catalog/object_dependencies.h"
 #include "catalog/storage_table.h"
 #include "cdc/change_capture.h"
@@ -18,50 +17,6 @@
 #include "pg/spi.h"
 
 namespace pgt::api {
-
-namespace {
-
-std::string relation_display_name(Oid relid) {
-  auto name = pg::spi::scalar("SELECT $1::oid::pg_catalog.regclass::text", {std::to_string(relid)});
-  return name.value_or(std::to_string(relid));
-}
-
-// A stream table may read other stream tables, but the graph must stay
-// acyclic: walk upstream from the new sources looking for the table itself.
-void check_no_cycle(Oid self_relid, const std::string& display_name,
-                    const std::vector<frontend::SourceRelation>& sources) {
-  if (!OidIsValid(self_relid)) return;
-  std::map<Oid, Oid> reached_from;  // relid -> the relation downstream of it on the path
-  std::deque<Oid> pending;
-  for (const auto& s : sources) {
-    if (reached_from.emplace(s.relid, self_relid).second) pending.push_back(s.relid);
-  }
-  while (!pending.empty()) {
-    Oid relid = pending.front();
-    pending.pop_front();
-    if (relid == self_relid) {
-      // reached_from leads from the table back to where the walk started:
-      // reverse it to print "start reads X reads ... reads start".
-      std::vector<Oid> readers;
-      for (Oid r = reached_from[self_relid]; r != self_relid; r = reached_from[r])
-        readers.push_back(r);
-      std::string path = display_name;
-      for (auto it = readers.rbegin(); it != readers.rend(); ++it)
-        path += " -> " + relation_display_name(*it);
-      path += " -> " + display_name;
-      std::string message = reached_from[self_relid] == self_relid
-                                ? "stream table \"" + display_name + "\" cannot read itself"
-                                : "defining query would create a cycle of stream tables";
-      throw Error(sqlstate::kInvalidRecursion, message, "Dependency path (each reads the next): " + path + ".",
-                  "A stream table must not depend on itself, directly or through other stream "
-                  "tables.");
-    }
-    for (Oid upstream : catalog::sources_of(relid))
-      if (reached_from.emplace(upstream, relid).second) pending.push_back(upstream);
-  }
-}
-
-}  // namespace
 
 // Why the current role cannot read the changes of a scanned table, or empty.
 // A DIFFERENTIAL refresh reads the tables under the query's views (and their
@@ -117,7 +72,6 @@ Definition prepare_definition(const std::string& query, RefreshMode requested,
                               const std::string& display_name, Oid self_relid, bool check_privileges) {
   Definition def;
   def.analysis = frontend::analyze_defining_query(query);
-  check_no_cycle(self_relid, display_name, def.analysis.sources);
   if (requested != RefreshMode::Full && def.analysis.caps.volatile_construct.empty()) {
     {
       pg::PinnedSearchPath pinned;
@@ -129,6 +83,7 @@ Definition prepare_definition(const std::string& query, RefreshMode requested,
       def.analysis.caps.not_incremental_because = capture_not_allowed(def.plan);
   }
   def.mode = decide_refresh_mode(requested, def.analysis.caps);
+  check_cycle(self_relid, display_name, def.analysis.sources, def.mode.effective, def.plan);
   return def;
 }
 

@@ -124,6 +124,22 @@ std::string MaintenancePlan::hint() const {
   return node != nullptr ? node->hint : "";
 }
 
+namespace {
+
+std::string first_not_monotone(const PlanNode& node) {
+  if (node.kind == PlanNodeKind::Unmaintainable) return node.reason;
+  if (!node.not_monotone.empty()) return node.not_monotone;
+  for (const PlanNode& child : node.children) {
+    std::string why = first_not_monotone(child);
+    if (!why.empty()) return why;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string MaintenancePlan::not_monotone_because() const { return first_not_monotone(root); }
+
 void gather_plan(MaintenancePlan* plan) {
   plan->tables.clear();
   plan->full_refresh_sources.clear();

@@ -103,6 +103,12 @@ struct PlanNode {
   // (plan_append_sql).
   bool grows_with_inserts = false;
 
+  // Why the node's result can lose a row when an input gains one (an
+  // aggregate, EXCEPT, an outer join, NOT EXISTS, ...), "" when it cannot.
+  // A cycle of stream tables is accepted only over monotone queries: their
+  // iteration only adds rows, so it reaches a fixed point.
+  std::string not_monotone;
+
   // What the node's SQL is generated from (filled when SQL is asked for).
   std::vector<OutputColumn> columns;  // the rows it produces
   // SelectProjectJoin: the query at its new state (no delta) and the terms
@@ -127,6 +133,9 @@ struct MaintenancePlan {
   // Its reason ("" when the plan is maintainable) and HINT.
   std::string not_differentiable_because() const;
   std::string hint() const;
+  // The first reason (depth first) why the query is not monotone, "" when it
+  // is: every node monotone and maintainable.
+  std::string not_monotone_because() const;
 };
 
 // Fills the gathered fields of a plan from its tree.

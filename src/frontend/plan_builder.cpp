@@ -54,8 +54,33 @@ std::string grouping_strategy(const dvm::GroupedShape& shape, bool set_operation
 
 // GROUP BY / aggregates / DISTINCT, or UNION / INTERSECT / EXCEPT without
 // ALL, at the top of q: the groups over the input's signed delta.
+// Why a set operation tree can lose a row when a branch gains one: EXCEPT
+// (UNION and INTERSECT, with or without ALL, only grow).
+const char* set_operation_not_monotone(Node* op) {
+  if (op == nullptr || !IsA(op, SetOperationStmt)) return nullptr;
+  auto* s = reinterpret_cast<SetOperationStmt*>(op);
+  if (s->op == SETOP_EXCEPT) return s->all ? "EXCEPT ALL" : "EXCEPT";
+  const char* left = set_operation_not_monotone(s->larg);
+  return left != nullptr ? left : set_operation_not_monotone(s->rarg);
+}
+
+// Why a grouping at the top of q can lose a row when its input gains one:
+// an aggregate's value changes (its old row goes), HAVING can turn false.
+// DISTINCT and GROUP BY without aggregates are sets of keys: they only grow.
+std::string grouping_not_monotone(Query* q) {
+  if (q->setOperations != nullptr) {
+    const char* op = set_operation_not_monotone(q->setOperations);
+    return op != nullptr ? op : "";
+  }
+  if (q->hasAggs) return "an aggregate";
+  if (q->havingQual != nullptr) return "HAVING";
+  if (q->hasDistinctOn) return "DISTINCT ON";
+  return "";
+}
+
 dvm::PlanNode grouping_node(Query* q, dvm::ChangeSource source) {
   bool set_operation = q->setOperations != nullptr;
+  std::string not_monotone = grouping_not_monotone(q);  // before derive_grouping changes q
   GroupedDerivation g = derive_grouping(q);
   if (!g.not_differentiable_because.empty()) return dvm::unmaintainable_node(g.not_differentiable_because, "");
   dvm::PlanNode node;
@@ -68,6 +93,7 @@ dvm::PlanNode grouping_node(Query* q, dvm::ChangeSource source) {
   node.bounded_ids = g.bounded_keys;
   for (Oid index : g.probe_indexes) node.probe_indexes.push_back(index);
   node.grouped = std::move(g.shape);
+  node.not_monotone = not_monotone;
   // The input is select-project-join, or says why not.
   node.children.push_back(plan_query(g.input_sql, source));
   return node;
@@ -98,6 +124,8 @@ dvm::PlanNode partition_node(Query* q, const std::string& sql, dvm::ChangeSource
                                              std::to_string(partition.leaf_sql.size()) +
                                              (partition.leaf_sql.size() == 1 ? " leaf" : " leaves");
   node.unique_ids = false;  // a partition's rows are replaced together
+  // (Not proven either way: a grouping below a join can lose rows.)
+  node.not_monotone = "a grouping or set operation below another operator (partition rescan)";
   node.columns = shape.columns;
   node.partition = std::move(shape);
   for (const std::string& leaf_sql : partition.leaf_sql) node.children.push_back(plan_query(leaf_sql, source));

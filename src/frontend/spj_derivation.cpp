@@ -895,6 +895,12 @@ dvm::PlanNode plan_select_project_join(Query* query, dvm::ChangeSource source) {
   }
   for (dvm::PlanNode& w : watched) spj.children.push_back(std::move(w));
   spj.grows_with_inserts = negative == 0 && distinct_key_leaves == 0;
+  // A subtracted variant (outer join padding, NOT EXISTS) loses rows when its
+  // table gains one; a subquery in an expression can change any value.
+  if (negative > 0)
+    spj.not_monotone = "an outer join, NOT EXISTS or NOT IN";
+  else if (!watched.empty())
+    spj.not_monotone = "a subquery in an expression (scalar subquery, ANY / ALL, ...)";
 
   if (source == dvm::ChangeSource::None) {
     spj.strategy = "inclusion-exclusion over " + std::to_string(query_scans.size()) + " scan" +

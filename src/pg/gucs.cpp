@@ -27,6 +27,8 @@ bool use_prepared_statements = true;
 bool auto_backoff = true;
 bool block_source_ddl = false;
 int buffer_alert_threshold = 1000000;
+bool allow_circular = false;
+int max_fixpoint_iterations = 100;
 
 namespace {
 
@@ -133,6 +135,17 @@ void define_gucs() {
       "alert on channel pgtrickle_alert.",
       nullptr, &buffer_alert_threshold, 1000000, 1000, 100000000, PGC_SUSET, 0, nullptr, nullptr,
       nullptr);
+  DefineCustomBoolVariable(
+      "pg_trickle.allow_circular",
+      "Whether a stream table's query may close a cycle of stream tables (monotone, DIFFERENTIAL queries only).",
+      "Checked when create_stream_table / alter_stream_table would close a cycle; a cycle accepted stays "
+      "refreshed (to its fixed point) when the setting is turned off again.",
+      &allow_circular, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "pg_trickle.max_fixpoint_iterations",
+      "Rounds a cycle of stream tables may take to reach its fixed point before its refresh fails.",
+      "A cycle that still changes after this many rounds puts every member in status ERROR.",
+      &max_fixpoint_iterations, 100, 1, 10000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "pg_trickle.watermark_holdback_timeout",
       "Seconds after which a watermark of a watermark group that was not advanced is stuck (0: never).",

@@ -70,6 +70,13 @@ extern bool block_source_ddl;
 // which the scheduler sends a buffer_growth_warning alert.
 extern int buffer_alert_threshold;
 
+// pg_trickle.allow_circular: create / alter may close a cycle of stream
+// tables whose queries are monotone and DIFFERENTIAL (api/cycles).
+extern bool allow_circular;
+
+// pg_trickle.max_fixpoint_iterations: rounds a cycle of stream tables may
+// take to reach its fixed point before its refresh fails (refresh/cycle_refresh).
+extern int max_fixpoint_iterations;
 // pg_trickle.watermark_holdback_timeout: seconds after which a grouped
 // source whose watermark was not advanced is stuck (0: never); read by SQL
 // (pgtrickle._watermark_holdback_secs()), declared here to be defined.

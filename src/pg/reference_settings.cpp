@@ -1,6 +1,6 @@
 // The reference system's settings whose mechanism this design does not have
 // (WAL capture, planner hints, buffer partitioning, row-level capture,
-// circular stream tables, ...). A script written for the reference sets them:
+// ...). A script written for the reference sets them:
 // they are accepted with the reference's names, types, defaults, ranges and
 // contexts, so that it does not fail; and a value that would change something
 // there but changes nothing here draws a WARNING, once per backend and
@@ -112,8 +112,6 @@ bool foreign_table_polling = false;
 bool matview_polling = false;
 int cdc_trigger_mode = 0;
 bool tick_watermark_enabled = true;
-int max_fixpoint_iterations = 100;
-bool allow_circular = false;
 int algebraic_drift_reset_cycles = 0;
 char* change_buffer_schema = nullptr;
 
@@ -193,14 +191,6 @@ Accepted kTickWatermark{"tick_watermark_enabled",
                         "snapshots, not WAL positions), and a consistency group reads all its sources at one "
                         "snapshot; there is no LSN watermark to turn off.",
                         1, nullptr, 0, nullptr, 0};
-Accepted kMaxFixpointIterations{"max_fixpoint_iterations",
-                                "Cycles of stream tables are refused (see allow_circular): nothing iterates to a "
-                                "fixed point.",
-                                100, nullptr, 0, nullptr, 0};
-Accepted kAllowCircular{"allow_circular",
-                        "Cycles of stream tables are always refused at create / alter time, with an error naming "
-                        "the cycle.",
-                        0, nullptr, 0, nullptr, 0};
 Accepted kAlgebraicDriftReset{"algebraic_drift_reset_cycles",
                               "There is no periodic reinitialization; to recompute a stream table use "
                               "pgtrickle.refresh_stream_table(name) after alter_stream_table(name, refresh_mode "
@@ -268,11 +258,6 @@ void define_reference_settings() {
               check_enum<&kCdcTriggerMode>);
   define_bool(kTickWatermark, &tick_watermark_enabled, true, "WAL position cap per scheduler tick (reference).",
               check_bool<&kTickWatermark>);
-  define_int(kMaxFixpointIterations, &max_fixpoint_iterations, 100, 1, 10000,
-             "Iterations of a cycle of stream tables before giving up (reference).",
-             check_int<&kMaxFixpointIterations>);
-  define_bool(kAllowCircular, &allow_circular, false, "Cycles of stream tables (reference).",
-              check_bool<&kAllowCircular>);
   define_int(kAlgebraicDriftReset, &algebraic_drift_reset_cycles, 0, 0, 100000,
              "DIFFERENTIAL refreshes between recomputations of algebraic aggregates (reference).",
              check_int<&kAlgebraicDriftReset>);

@@ -410,4 +410,25 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   return outcome;
 }
 
+std::string pending_beyond_inserts(const catalog::StreamTable& st) {
+  Oid owner = pg::relation_owner(st.relid);
+  DeltaPlans& plans = plans_for(st);
+  pg::spi::RegisteredSnapshot snapshot;
+  std::vector<cdc::BufferPending> buffers;
+  {
+    pg::AsRole as_owner(owner, true);
+    pg::PinnedSearchPath pinned;
+    buffers = cdc::read_pending_changes(plans.sources, {st.frontier, st.frontier_own_xid, st.frontier_own_cid},
+                                        snapshot.get(), true);
+  }
+  for (size_t i = 0; i < buffers.size(); i++) {
+    if (!buffers[i].sentinel) return "a change buffer was emptied by a crash or failover";
+    if (buffers[i].marker) return "a source was truncated (or a captured column changed type)";
+    if (plans.forces_full[i] && buffers[i].changes) return "a table read by a subquery in an expression changed";
+    if (buffers[i].retractions) return "a source had deletes or updates";
+  }
+  if (source_hierarchy_changed(plans.sources)) return "a source's partitions or inheritance children changed";
+  return "";
+}
+
 }  // namespace pgt::refresh

@@ -20,4 +20,12 @@ struct DifferentialOutcome {
 DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const char* initiated_by,
                                          const std::string& why_full = "");
 
+// Why the changes a DIFFERENTIAL refresh of st would consume now are more
+// than inserts: a delete or an update's old row, a TRUNCATE marker, a change
+// to a table read by a subquery, a buffer emptied by a crash, a source's
+// hierarchy changed; "" when they are inserts only (or nothing). A cycle's
+// iteration only adds rows; anything else makes it start from empty
+// (refresh/cycle_refresh.h).
+std::string pending_beyond_inserts(const catalog::StreamTable& st);
+
 }  // namespace pgt::refresh

@@ -1,6 +1,8 @@
 // Dependency graph of stream tables: see dag.h.
 #include "scheduler/dag.h"
 
+#include "common/strongly_connected.h"
+
 #include <algorithm>
 #include <functional>
 #include <numeric>
@@ -25,20 +27,49 @@ Dag::Dag(std::vector<DagNode> nodes) {
     n.upstream = kept;
     for (int64_t u : n.upstream) readers_[u].push_back(id);
   }
-  // Kahn's algorithm with a min-heap: deterministic order.
+  std::map<int64_t, std::vector<int64_t>> ups;
+  for (const auto& [id, n] : nodes_) ups[id] = n.upstream;
+  cycles_ = cyclic_components(ups);
+  for (size_t c = 0; c < cycles_.size(); c++)
+    for (int64_t id : cycles_[c]) cycle_of_[id] = static_cast<int>(c);
+  // Kahn's algorithm with a min-heap over the components (a cycle is one
+  // node, keyed by its smallest id): deterministic order.
+  auto key = [&](int64_t id) {
+    auto it = cycle_of_.find(id);
+    return it == cycle_of_.end() ? id : cycles_[it->second].front();
+  };
+  std::map<int64_t, std::set<int64_t>> key_upstream;
+  std::map<int64_t, std::set<int64_t>> key_readers;
+  for (const auto& [id, n] : nodes_) {
+    key_upstream[key(id)];
+    for (int64_t u : n.upstream)
+      if (key(u) != key(id)) {
+        key_upstream[key(id)].insert(key(u));
+        key_readers[key(u)].insert(key(id));
+      }
+  }
   std::map<int64_t, size_t> missing;
   std::priority_queue<int64_t, std::vector<int64_t>, std::greater<int64_t>> ready;
-  for (const auto& [id, n] : nodes_) {
-    missing[id] = n.upstream.size();
-    if (n.upstream.empty()) ready.push(id);
+  for (const auto& [k, u] : key_upstream) {
+    missing[k] = u.size();
+    if (u.empty()) ready.push(k);
   }
   while (!ready.empty()) {
-    int64_t id = ready.top();
+    int64_t k = ready.top();
     ready.pop();
-    order_.push_back(id);
-    for (int64_t r : readers(id))
+    auto c = cycle_of_.find(k);
+    if (c == cycle_of_.end())
+      order_.push_back(k);
+    else
+      for (int64_t id : cycles_[c->second]) order_.push_back(id);
+    for (int64_t r : key_readers[k])
       if (--missing[r] == 0) ready.push(r);
   }
+}
+
+int Dag::cycle_of(int64_t id) const {
+  auto it = cycle_of_.find(id);
+  return it == cycle_of_.end() ? -1 : it->second;
 }
 
 const std::vector<int64_t>& Dag::upstream(int64_t id) const {
@@ -63,39 +94,6 @@ std::set<int64_t> Dag::ancestors(int64_t id) const {
   return seen;
 }
 
-std::optional<std::string> Dag::cycle() const {
-  if (order_.size() == nodes_.size()) return std::nullopt;
-  // Depth-first search over the nodes left out of the order.
-  std::map<int64_t, int> state;  // 0 new, 1 on stack, 2 done
-  std::vector<int64_t> path;
-  std::optional<std::string> found;
-  std::function<void(int64_t)> visit = [&](int64_t id) {
-    if (found) return;
-    state[id] = 1;
-    path.push_back(id);
-    for (int64_t r : readers(id)) {
-      if (found) return;
-      if (state[r] == 1) {
-        auto start = std::find(path.begin(), path.end(), r);
-        // path runs upstream -> downstream; print "each reads the next".
-        std::string text;
-        std::vector<int64_t> loop(start, path.end());
-        std::reverse(loop.begin(), loop.end());
-        std::rotate(loop.begin(), std::min_element(loop.begin(), loop.end()), loop.end());
-        for (int64_t n : loop) text += node(n).name + " -> ";
-        found = text + node(loop.front()).name;
-        return;
-      }
-      if (state[r] == 0) visit(r);
-    }
-    path.pop_back();
-    state[id] = 2;
-  };
-  for (const auto& [id, n] : nodes_)
-    if (!found && state[id] == 0) visit(id);
-  return found;
-}
-
 std::vector<std::vector<int64_t>> Dag::consistency_groups() const {
   // Union-find over the members of every diamond.
   std::map<int64_t, int64_t> parent;
@@ -108,7 +106,10 @@ std::vector<std::vector<int64_t>> Dag::consistency_groups() const {
 
   std::set<int64_t> in_order(order_.begin(), order_.end());
   for (int64_t d : order_) {
-    const auto& ups = upstream(d);
+    // Arms inside d's own cycle are not a diamond: the cycle is one unit.
+    std::vector<int64_t> ups;
+    for (int64_t u : upstream(d))
+      if (cycle_of(d) < 0 || cycle_of(u) != cycle_of(d)) ups.push_back(u);
     if (!node(d).atomic_diamonds || ups.size() < 2) continue;
     std::set<int64_t> apexes;
     for (size_t i = 0; i < ups.size(); i++) {
@@ -144,8 +145,35 @@ std::vector<std::vector<int64_t>> Dag::consistency_groups() const {
   return out;
 }
 
+namespace {
+
+// Consistency groups and cycles, those sharing a member merged; each in the
+// graph's order.
+std::vector<std::vector<int64_t>> groups_and_cycles(const Dag& dag) {
+  std::map<int64_t, int64_t> parent;
+  std::function<int64_t(int64_t)> find = [&](int64_t x) {
+    auto it = parent.find(x);
+    if (it == parent.end() || it->second == x) return parent[x] = x;
+    return it->second = find(it->second);
+  };
+  auto join = [&](const std::vector<int64_t>& members) {
+    for (int64_t m : members) parent[find(m)] = find(members.front());
+  };
+  for (const auto& g : dag.consistency_groups()) join(g);
+  for (const auto& c : dag.cycles()) join(c);
+  std::map<int64_t, std::vector<int64_t>> classes;
+  for (int64_t id : dag.order())
+    if (parent.count(id)) classes[find(id)].push_back(id);
+  std::vector<std::vector<int64_t>> out;
+  for (auto& [root, members] : classes) out.push_back(std::move(members));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::vector<int64_t>> refresh_units(const Dag& dag) {
-  std::vector<std::vector<int64_t>> units = dag.consistency_groups();
+  std::vector<std::vector<int64_t>> units = groups_and_cycles(dag);
   std::map<int64_t, size_t> unit_of;
   for (size_t u = 0; u < units.size(); u++)
     for (int64_t id : units[u]) unit_of[id] = u;
@@ -179,6 +207,11 @@ std::vector<std::vector<int64_t>> refresh_units(const Dag& dag) {
     for (size_t r : readers[u])
       if (--missing[r] == 0) ready.push({position[units[r].front()], r});
   }
+  // Merging groups with cycles could in principle make units read each
+  // other; such units still run (in the graph's order), never dropped.
+  if (out.size() < units.size())
+    for (size_t u = 0; u < units.size(); u++)
+      if (missing[u] != 0) out.push_back(units[u]);
   return out;
 }
 

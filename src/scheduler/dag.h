@@ -2,9 +2,10 @@
 // sees it: which stream table reads which (edges from the pgt_dependencies
 // rows whose source is itself a stream table). Pure C++17, unit-tested.
 //
-// The catalog is kept acyclic by create/alter (they refuse a query that would
-// close a cycle), but the scheduler must not trust that blindly: nodes on a
-// cycle are reported by cycle() and left out of the order.
+// Cycles exist only where create / alter accepted them (pg_trickle.allow_circular,
+// monotone DIFFERENTIAL queries): each strongly connected component holding a
+// cycle is refreshed as one unit, iterated to its fixed point
+// (refresh/cycle_refresh.h). The order treats such a component as one node.
 #pragma once
 
 #include <cstdint>
@@ -27,11 +28,14 @@ class Dag {
  public:
   explicit Dag(std::vector<DagNode> nodes);
 
-  // Upstream before downstream; ties broken by id (deterministic ticks).
-  // Nodes on or behind a cycle are not included.
+  // Upstream before downstream; ties broken by id (deterministic ticks). The
+  // members of a cycle come together, by id, after everything they read from
+  // outside it.
   const std::vector<int64_t>& order() const { return order_; }
-  // A cycle as names "a -> b -> a" (each reads the next), if the graph has one.
-  std::optional<std::string> cycle() const;
+  // The cycles (strongly connected components with a cycle), each by id.
+  const std::vector<std::vector<int64_t>>& cycles() const { return cycles_; }
+  // The index in cycles() of the cycle `id` is on, or -1.
+  int cycle_of(int64_t id) const;
 
   const std::vector<int64_t>& upstream(int64_t id) const;
   const std::vector<int64_t>& readers(int64_t id) const;
@@ -53,10 +57,13 @@ class Dag {
   std::map<int64_t, DagNode> nodes_;
   std::map<int64_t, std::vector<int64_t>> readers_;
   std::vector<int64_t> order_;
+  std::vector<std::vector<int64_t>> cycles_;
+  std::map<int64_t, int> cycle_of_;
 };
 
-// What one tick refreshes, unit by unit: each consistency group is one unit,
-// every other stream table a unit of its own. Units come in an order that
+// What one tick refreshes, unit by unit: each consistency group and each cycle
+// is one unit (a group overlapping a cycle is merged with it), every other
+// stream table a unit of its own. Units come in an order that
 // puts every unit after the units it reads from (a group's members are in
 // topological order); independent units are ordered by their first member.
 std::vector<std::vector<int64_t>> refresh_units(const Dag& dag);

@@ -105,6 +105,7 @@ class DatabaseScheduler {
   // aligned or stuck, directly or through stream tables.
   std::set<int64_t> gated_;
   WatermarkState watermarks_;
+  std::map<int64_t, int> cycle_of_;  // members of cycles: the cycle (Dag::cycle_of)
   RefreshWorkers workers_;
   // Units running in refresh workers, across ticks: tag -> task, start time.
   std::map<int, std::pair<UnitTask, int64_t>> in_flight_;
@@ -282,7 +283,9 @@ long DatabaseScheduler::tick() {
   for (auto it = memory_.begin(); it != memory_.end();)  // dropped tables
     it = by_id.count(it->first) ? std::next(it) : memory_.erase(it);
   Dag dag(nodes);
-  if (auto cycle = dag.cycle()) report(WARNING, "stream tables form a cycle, not refreshed: " + *cycle);
+  cycle_of_.clear();
+  for (const auto& t : tables_)
+    if (dag.cycle_of(t.id) >= 0) cycle_of_[t.id] = dag.cycle_of(t.id);
   periods_ = resolve_periods(dag, own, guc::default_schedule_seconds);
 
   if (now - last_sweep_ms_ >= kSweepMs) {
@@ -331,18 +334,41 @@ UnitTask DatabaseScheduler::prepare(const Unit& unit) {
     push_snapshot();
     pg::spi::Connection spi;
     // Members that refresh: those with work, and (in a group) every member
-    // downstream of one that refreshes, so that the group moves as one.
+    // downstream of one that refreshes, so that the group moves as one. A
+    // cycle moves whole (its members come together in the unit): when one
+    // member has work, or reads a member of the unit that refreshes; and
+    // not at all while one of its members is not scheduled (suspended, in
+    // ERROR), whose rows the others would go on deriving from.
     std::set<int64_t> refreshing;
-    for (const auto* t : unit) {
-      if (!scheduled(t->status)) continue;
+    std::map<int, bool> cycle_works;
+    auto cycle_of = [&](int64_t id) {
+      auto it = cycle_of_.find(id);
+      return it == cycle_of_.end() ? -1 : it->second;
+    };
+    auto own_work = [&](const ScheduledTable* t) {
       Memory& m = memory_[t->id];
       bool work = !t->differential || !t->populated || (m.pending && has_pending_changes(*t));
       if (t->differential && !work) m.pending = false;
       for (int64_t up : t->upstream) work = work || refreshing.count(up) != 0;
+      return work;
+    };
+    for (const auto* t : unit) {
+      int cycle = cycle_of(t->id);
+      if (cycle >= 0 && !cycle_works.count(cycle)) {
+        bool all_scheduled = true, work = false;
+        for (const auto* c : unit)
+          if (cycle_of(c->id) == cycle) all_scheduled = all_scheduled && scheduled(c->status);
+        for (const auto* c : unit)
+          if (all_scheduled && cycle_of(c->id) == cycle) work = own_work(c) || work;
+        cycle_works[cycle] = all_scheduled && work;
+      }
+      if (!scheduled(t->status)) continue;
+      bool work = cycle >= 0 ? cycle_works[cycle] : own_work(t);
       if (!work) continue;
       refreshing.insert(t->id);
       task.watermark_guarded = task.watermark_guarded || watermarks_.guarded.count(t->relid) != 0;
-      task.members.push_back({t->id, t->relid, t->differential, t->display_name()});
+      task.members.push_back({t->id, t->relid, t->differential, t->display_name(), cycle});
+      if (cycle >= 0) task.group = true;  // one snapshot for all its rounds
       task.running_ids.push_back(
           insert_running_row(t->id, t->differential && t->populated ? RefreshAction::Differential : RefreshAction::Full));
     }
@@ -570,7 +596,10 @@ void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
     for (auto& [u, task] : ready) {
       int64_t started = now_ms();
       int tag = next_tag_++;
-      if (parallel && workers_.start(task, tag)) {
+      // A cycle runs here: a worker's task carries no cycle.
+      bool cycle =
+          std::any_of(task.members.begin(), task.members.end(), [](const UnitMember& m) { return m.cycle >= 0; });
+      if (parallel && !cycle && workers_.start(task, tag)) {
         state[u] = State::Running;
         for (const auto& m : task.members) in_flight_ids_.insert(m.id);
         in_flight_[tag] = {std::move(task), started};

@@ -224,4 +224,22 @@ bool record_refresh_failure(int64_t pgt_id, const std::string& error, const std:
   return true;
 }
 
+void record_cycle_failure(const std::vector<int64_t>& ids, const std::string& error, const std::string& sqlstate) {
+  for (int64_t id : ids) {
+    auto row = pg::spi::run(
+        "UPDATE pgtrickle.pgt_stream_tables SET last_error_message = $2, consecutive_errors = consecutive_errors + 1, "
+        "status = 'ERROR', updated_at = pg_catalog.now() WHERE pgt_id = $1::int8 "
+        "RETURNING pgt_schema, pgt_name, consecutive_errors",
+        {std::to_string(id), error});
+    if (row.rows.empty()) continue;
+    pg::send_alert("refresh_failed", *row.rows[0][0], *row.rows[0][1], error,
+                   JsonObject()
+                       .add("error", truncate_utf8(error, 2000))
+                       .add("sqlstate", sqlstate)
+                       .add("consecutive_errors", std::stoi(*row.rows[0][2]))
+                       .add("retryable", false)
+                       .add("status", "ERROR"));
+  }
+}
+
 }  // namespace pgt::scheduler

@@ -74,4 +74,8 @@ void fail_running_rows(const std::vector<int64_t>& refresh_ids, const std::strin
 bool record_refresh_failure(int64_t pgt_id, const std::string& error, const std::string& sqlstate,
                             bool counted, int max_errors);
 
+// A cycle that did not reach its fixed point: every member in status ERROR
+// with the message, and a refresh_failed alert for each (status "ERROR").
+void record_cycle_failure(const std::vector<int64_t>& ids, const std::string& error, const std::string& sqlstate);
+
 }  // namespace pgt::scheduler

@@ -4,6 +4,7 @@
 #include "catalog/stream_table_catalog.h"
 #include "pg/gucs.h"
 #include "pg/spi.h"
+#include "refresh/cycle_refresh.h"
 #include "refresh/refresh_runner.h"
 #include "scheduler/scheduler_catalog.h"
 #include "scheduler/watermark_holds.h"
@@ -49,10 +50,24 @@ UnitOutcome refresh_unit(const UnitTask& task) {
           return;
         }
         lock_running_rows(task.running_ids);
+        std::vector<int64_t> cycle_ids;  // the cycle being refreshed
         try {
           pg::guard_subtransaction([&] {
-            for (const auto& m : task.members) {
+            for (size_t i = 0; i < task.members.size(); i++) {
+              const UnitMember& m = task.members[i];
               out.failed_id = m.id;
+              if (m.cycle >= 0) {
+                std::vector<catalog::StreamTable> cycle;
+                cycle_ids.clear();
+                for (; i < task.members.size() && task.members[i].cycle == m.cycle; i++) {
+                  cycle_ids.push_back(task.members[i].id);
+                  if (auto st = catalog::find_by_relid(task.members[i].relid)) cycle.push_back(*st);
+                }
+                i--;
+                refresh::refresh_cycle(cycle, "SCHEDULER");
+                cycle_ids.clear();
+                continue;
+              }
               auto st = catalog::find_by_relid(m.relid);
               if (!st || !scheduled(st->status)) continue;
               refresh::refresh_now(*st, "SCHEDULER");
@@ -62,6 +77,21 @@ UnitOutcome refresh_unit(const UnitTask& task) {
         } catch (...) {
           out.failed = true;
           out.error = describe_current_exception();
+          bool not_converged = false;
+          try {
+            throw;
+          } catch (const refresh::CycleNotConverged&) {
+            not_converged = true;
+          } catch (...) {
+          }
+          if (not_converged) {
+            // Retrying would only iterate as long again: every member stops
+            // (ERROR) until the user changes something and resumes it.
+            fail_running_rows(task.running_ids, out.error.message);
+            record_cycle_failure(cycle_ids, out.error.message, out.error.sqlstate);
+            report(WARNING, out.error.message);
+            return;
+          }
           std::string name;
           for (const auto& m : task.members)
             if (m.id == out.failed_id) name = m.name;

@@ -8,6 +8,8 @@
 // the RUNNING rows become FAILED and the failing table's error is recorded
 // (SUSPENDED after pg_trickle.max_consecutive_errors, with an alert). A group
 // runs at REPEATABLE READ: all its members read their sources at one snapshot.
+// A cycle's members are iterated to their fixed point (at REPEATABLE READ
+// too); when it does not converge, every member goes to status ERROR.
 // A unit a watermark group holds by the time it runs is busy too.
 #pragma once
 
@@ -24,6 +26,10 @@ struct UnitMember {
   Oid relid = InvalidOid;
   bool differential = false;
   std::string name;  // schema.name, for messages
+  // The cycle it is on (its members come together in the task, refreshed
+  // to their fixed point by refresh::refresh_cycle), or -1. Tasks with a
+  // cycle run in the scheduler itself, never in a refresh worker.
+  int cycle = -1;
 };
 
 struct UnitTask {

@@ -121,6 +121,26 @@ TEST(MaintenancePlan, GatherListsEachTableOnceWithEveryColumnRead) {
   EXPECT_EQ(plan.probe_indexes, std::vector<unsigned>{501});
 }
 
+TEST(MaintenancePlan, NotMonotoneNamesTheFirstConstructDepthFirst) {
+  // A cycle of stream tables is accepted only over monotone plans.
+  MaintenancePlan plan;
+  plan.root.kind = PlanNodeKind::SetOperation;  // UNION: monotone
+  PlanNode spj;
+  spj.kind = PlanNodeKind::SelectProjectJoin;
+  spj.children.push_back(scan(1, "a", {"id"}, {"id"}));
+  plan.root.children.push_back(spj);
+  EXPECT_EQ(plan.not_monotone_because(), "");
+  plan.root.children[0].not_monotone = "an outer join, NOT EXISTS or NOT IN";
+  PlanNode grouping;
+  grouping.kind = PlanNodeKind::Grouping;
+  grouping.not_monotone = "an aggregate";
+  plan.root.children.push_back(grouping);
+  EXPECT_EQ(plan.not_monotone_because(), "an outer join, NOT EXISTS or NOT IN");
+  // An unmaintainable part is no fixed point either: its reason.
+  plan.root.children.insert(plan.root.children.begin(), pgt::dvm::unmaintainable_node("window functions", ""));
+  EXPECT_EQ(plan.not_monotone_because(), "window functions");
+}
+
 TEST(PlanSql, SelectProjectJoinAppliesOnlyTheTermsOfChangedTables) {
   PlanNode spj = join_node();
   std::string all = pgt::dvm::plan_apply_sql("\"s\".\"st\"", spj, nullptr);

@@ -86,13 +86,11 @@ SET pg_trickle.foreign_table_polling = on;
 SET pg_trickle.matview_polling = on;
 SET pg_trickle.cdc_trigger_mode = 'row';
 SET pg_trickle.tick_watermark_enabled = off;
-SET pg_trickle.max_fixpoint_iterations = 10;
-SET pg_trickle.allow_circular = on;
 SET pg_trickle.algebraic_drift_reset_cycles = 100;
 SET pg_trickle.change_buffer_schema = 'my_changes';
 -- Once: no second warning in this backend.
 SET pg_trickle.merge_planner_hints = off;
-SET pg_trickle.allow_circular = true;
+SET pg_trickle.matview_polling = true;
 SET pg_trickle.cdc_mode = 'wal';
 SHOW pg_trickle.user_triggers;
 RESET ALL;
