@@ -59,6 +59,8 @@ struct RefreshTaskSlot {
     bool differential;
     int64_t running_id;
     char name[2 * NAMEDATALEN + 2];
+    char schedule_note[128];
+    int64_t own_scans;  // outcome
   } members[kMaxTaskMembers];
   int nread_locked;
   Oid read_locked[kMaxTaskMembers];

@@ -10,6 +10,7 @@
 // runs at REPEATABLE READ: all its members read their sources at one snapshot.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct UnitMember {
   Oid relid = InvalidOid;
   bool differential = false;
   std::string name;  // schema.name, for messages
+  std::string schedule_note;  // its period was stretched (see refresh_tier.h); "" if not
 };
 
 struct UnitTask {
@@ -40,6 +42,10 @@ struct UnitOutcome {
   bool failed = false;
   int64_t failed_id = 0;
   ErrorInfo error;
+  // Scans of each member's storage table (and indexes) that the refresh
+  // itself made, committed or rolled back (the statistics count both), by
+  // pgt_id: tiered scheduling's 'auto' does not count them as reads.
+  std::map<int64_t, int64_t> own_scans;
 };
 
 UnitOutcome refresh_unit(const UnitTask& task);
