@@ -217,7 +217,8 @@ void save_schedule_state(const std::vector<std::pair<int64_t, ScheduleState>>& s
   pg::spi::exec(
       "UPDATE pgtrickle.pgt_stream_tables st SET sched_tier = v.tier, sched_backoff = v.backoff, "
       "sched_base_period_ms = v.base, sched_period_ms = v.period "
-      "FROM pg_catalog.unnest($1::int8[], $2::text[], $3::int4[], $4::int8[], $5::int8[]) "
+      "FROM ROWS FROM (pg_catalog.unnest($1::int8[]), pg_catalog.unnest($2::text[]), "
+      "pg_catalog.unnest($3::int4[]), pg_catalog.unnest($4::int8[]), pg_catalog.unnest($5::int8[])) "
       "AS v(id, tier, backoff, base, period) WHERE st.pgt_id = v.id",
       {ids + "}", tiers + "}", backoffs + "}", bases + "}", periods + "}"});
 }
