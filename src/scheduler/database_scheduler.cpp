@@ -416,7 +416,8 @@ UnitTask DatabaseScheduler::prepare(const Unit& unit) {
       task.members.push_back({t->id, t->relid, t->differential, t->display_name(),
                               t->tiers_in_catalog
                                   ? stretch_note(m.tier, m.backoff, base_period_ms(t->id), is_cron(t->id))
-                                  : std::string()});
+                                  : std::string(),
+                              t->refresh_tier == "auto"});
       task.running_ids.push_back(
           insert_running_row(t->id, t->differential && t->populated ? RefreshAction::Differential : RefreshAction::Full));
     }

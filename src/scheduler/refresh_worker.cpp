@@ -48,6 +48,7 @@ int claim_task(const UnitTask& task) {
       t.members[m].running_id = task.running_ids[m];
       copy_text(t.members[m].name, sizeof t.members[m].name, task.members[m].name);
       copy_text(t.members[m].schedule_note, sizeof t.members[m].schedule_note, task.members[m].schedule_note);
+      t.members[m].count_scans = task.members[m].count_scans;
       t.members[m].own_scans = 0;
     }
     t.nread_locked = static_cast<int>(task.read_locked.size());
@@ -169,7 +170,8 @@ void run_task(int slot) noexcept {
     LWLockRelease(s->lock);
     for (int m = 0; m < copy.nmembers; m++) {
       task.members.push_back({copy.members[m].id, copy.members[m].relid, copy.members[m].differential,
-                              copy.members[m].name, copy.members[m].schedule_note});
+                              copy.members[m].name, copy.members[m].schedule_note,
+                              copy.members[m].count_scans});
       task.running_ids.push_back(copy.members[m].running_id);
     }
     task.read_locked.assign(copy.read_locked, copy.read_locked + copy.nread_locked);

@@ -60,6 +60,7 @@ struct RefreshTaskSlot {
     int64_t running_id;
     char name[2 * NAMEDATALEN + 2];
     char schedule_note[128];
+    bool count_scans;
     int64_t own_scans;  // outcome
   } members[kMaxTaskMembers];
   int nread_locked;

@@ -46,9 +46,11 @@ UnitOutcome refresh_unit(const UnitTask& task) {
         // Counted outside the subtransaction: a rolled-back refresh's scans
         // stay counted in the statistics, so they are ours either way.
         std::map<int64_t, int64_t> scans_before;
-        for (const auto& m : task.members) scans_before[m.id] = pending_scans(m.relid);
+        for (const auto& m : task.members)
+          if (m.count_scans) scans_before[m.id] = pending_scans(m.relid);
         auto count_own_scans = [&] {
-          for (const auto& m : task.members) out.own_scans[m.id] = pending_scans(m.relid) - scans_before[m.id];
+          for (const auto& m : task.members)
+            if (m.count_scans) out.own_scans[m.id] = pending_scans(m.relid) - scans_before[m.id];
         };
         try {
           pg::guard_subtransaction([&] {
@@ -63,9 +65,9 @@ UnitOutcome refresh_unit(const UnitTask& task) {
           count_own_scans();
           delete_running_rows(task.running_ids);
         } catch (...) {
-          count_own_scans();
           out.failed = true;
           out.error = describe_current_exception();
+          count_own_scans();
           std::string name;
           for (const auto& m : task.members)
             if (m.id == out.failed_id) name = m.name;

@@ -25,6 +25,7 @@ struct UnitMember {
   bool differential = false;
   std::string name;  // schema.name, for messages
   std::string schedule_note;  // its period was stretched (see refresh_tier.h); "" if not
+  bool count_scans = false;   // tier 'auto': count the refresh's scans of its storage
 };
 
 struct UnitTask {
@@ -44,7 +45,8 @@ struct UnitOutcome {
   ErrorInfo error;
   // Scans of each member's storage table (and indexes) that the refresh
   // itself made, committed or rolled back (the statistics count both), by
-  // pgt_id: tiered scheduling's 'auto' does not count them as reads.
+  // pgt_id (members with count_scans): tiered scheduling's 'auto' does not
+  // count them as reads.
   std::map<int64_t, int64_t> own_scans;
 };
 
