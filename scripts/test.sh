@@ -72,6 +72,13 @@ if tail -n +"$((logged + 1))" "$work/server.log" | grep -E "$crashes" \
   exit 1
 fi
 
+# The fault matrix, short (its own clusters; the long run is
+# test/fault_matrix.sh --reps 20): SIGKILL of a refreshing backend, of the
+# scheduler and of a refresh worker, stop -m immediate, cancels and timeouts,
+# a full tablespace, a promoted standby; every stream table converges after each.
+echo "== fault matrix (test/fault_matrix.sh --reps 2)"
+test/fault_matrix.sh --reps 2
+
 # On a cluster of its own whose background worker slots run out.
 echo "== scheduler starvation is visible"
 test/scheduler_starvation.sh

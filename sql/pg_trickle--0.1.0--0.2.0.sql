@@ -423,24 +423,13 @@ BEGIN
     END IF;
     RETURN NEXT;
 
-    -- Stale: an active table with a duration schedule (not IMMEDIATE: always
-    -- current), not refreshed for more
-    -- than twice its schedule while it has something to refresh (a FULL one
-    -- always has; a DIFFERENTIAL one without pending changes is up to date).
+    -- Stale: behind its schedule by more than twice it (_behind_schedule).
     check_name := 'stale_tables';
     SELECT array_agg(format('%I.%I', st.pgt_schema, st.pgt_name) || ' (schedule ' || st.schedule || ', last refreshed ' ||
                      COALESCE((extract(epoch FROM now() - st.data_timestamp)::bigint / 60) || ' min ago', 'never') || ')'
                      ORDER BY st.pgt_schema, st.pgt_name) INTO names
       FROM pgtrickle.pgt_stream_tables st
-     WHERE st.status = 'ACTIVE' AND st.schedule ~ '^([0-9]+[wdhms])+$' AND st.effective_refresh_mode <> 'IMMEDIATE'
-       AND now() - COALESCE(st.data_timestamp, st.created_at) >
-           2 * regexp_replace(st.schedule, '([0-9]+)([wdhms])', '\1\2 ', 'g')::interval
-       AND (st.effective_refresh_mode <> 'DIFFERENTIAL' OR st.frontier IS NULL
-            OR EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
-                        JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid
-                       WHERE d.pgt_id = st.pgt_id
-                         AND (pgtrickle._change_buffer_counts(d.source_relid, st.pgt_relid, 0)).unconsumed
-                             IS DISTINCT FROM 0));
+     WHERE pgtrickle._behind_schedule(st.pgt_id);
     IF names IS NULL THEN
         severity := 'OK';
         detail := 'no stream table is behind its schedule';
@@ -520,62 +509,6 @@ AS $$
     SELECT '"' || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
                s, '#', '#35;'), '&', '#38;'), '"', '#34;'), '<', '#60;'), '>', '#62;'), '`', '#96;'),
                E'\r\n', '<br>'), E'\n', '<br>'), E'\r', '<br>'), '|', '#124;') || '"'
-$$;
-
--- The graph of source tables and stream tables (the stream tables the caller
--- may read, and what they read), as Graphviz DOT or a Mermaid flowchart;
--- edges point the way data flows.
-CREATE FUNCTION pgtrickle.dependency_graph(format text DEFAULT 'dot')
-RETURNS text
-LANGUAGE plpgsql STABLE CALLED ON NULL INPUT
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    fmt text := lower(btrim(format));
-    dot boolean := fmt = 'dot';
-BEGIN
-    IF fmt IS NULL OR fmt NOT IN ('dot', 'mermaid') THEN
-        RAISE EXCEPTION 'unknown graph format "%"', format
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use format => ''dot'' (Graphviz) or format => ''mermaid''.';
-    END IF;
-    RETURN (
-        WITH nodes AS (
-            SELECT row_number() OVER (ORDER BY n.schema, n.name, n.relid) AS ord, n.relid, n.label, n.stream
-              FROM (SELECT st.pgt_relid AS relid, st.pgt_schema AS schema, st.pgt_name AS name, true AS stream,
-                           format('%I.%I', st.pgt_schema, st.pgt_name) || E'\n' || st.effective_refresh_mode ||
-                           CASE WHEN st.refresh_mode <> st.effective_refresh_mode
-                                THEN ' (' || st.refresh_mode || ')' ELSE '' END ||
-                           CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN ', every statement'
-                                ELSE ', schedule ' || st.schedule END || ', ' || st.status AS label
-                      FROM pgtrickle.pgt_stream_tables st
-                    UNION ALL
-                    SELECT DISTINCT ON (d.source_relid) d.source_relid, d.source_schema, d.source_name, false,
-                           format('%I.%I', d.source_schema, d.source_name) || E'\n' ||
-                           lower(replace(d.source_type, '_', ' '))
-                      FROM pgtrickle.pgt_dependencies d
-                     WHERE NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables st
-                                        WHERE st.pgt_relid = d.source_relid)) n
-        ), edges AS (
-            SELECT s.ord AS src, t.ord AS dst
-              FROM pgtrickle.pgt_dependencies d
-              JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id
-              JOIN nodes t ON t.relid = st.pgt_relid
-              JOIN nodes s ON s.relid = d.source_relid
-        )
-        SELECT CASE WHEN dot THEN E'digraph pg_trickle {\n    rankdir=LR;\n' ELSE E'flowchart LR\n' END ||
-               COALESCE((SELECT string_agg('    n' || n.ord ||
-                                           CASE WHEN dot THEN ' [label=' || pgtrickle._dot_string(n.label) ||
-                                                              CASE WHEN n.stream THEN ', shape=box];'
-                                                                   ELSE ', shape=ellipse];' END
-                                                WHEN n.stream THEN '[' || pgtrickle._mermaid_string(n.label) || ']'
-                                                ELSE '([' || pgtrickle._mermaid_string(n.label) || '])' END || E'\n',
-                                           '' ORDER BY n.ord) FROM nodes n), '') ||
-               COALESCE((SELECT string_agg('    n' || e.src || CASE WHEN dot THEN ' -> n' ELSE ' --> n' END || e.dst ||
-                                           CASE WHEN dot THEN ';' ELSE '' END || E'\n', '' ORDER BY e.dst, e.src)
-                           FROM edges e), '') ||
-               CASE WHEN dot THEN E'}\n' ELSE '' END);
-END
 $$;
 
 -- Creation that may be run again (deployment scripts, migrations). The name
@@ -765,8 +698,8 @@ BEGIN
         (18, 'out of memory', '53200', 'system', false,
          'The refresh ran out of memory: lower work_mem for the stream table''s owner, or refresh more often so '
          'that each refresh has fewer changes.'),
-        (19, 'could not extend file|no space left on device|disk full', '53100', 'system', false,
-         'The disk is full: free space, then resume the stream table.')
+        (19, 'could not extend file|no space left on device|disk full', '53100', 'system', true,
+         'The disk is full: free space; the scheduler retries (a SUSPENDED table needs resuming).')
       ) AS c(ord, pattern, state, kind, retry, fix)
      WHERE m ~* c.pattern
      ORDER BY c.ord
@@ -915,12 +848,12 @@ GRANT SELECT ON pgtrickle.pgt_source_gates TO PUBLIC;
 
 -- Only a role that owns the source or may INSERT, UPDATE or DELETE it may
 -- gate or ungate it (42501 otherwise, with a HINT).
-CREATE FUNCTION pgtrickle.gate_source(source regclass) RETURNS void
-LANGUAGE c STRICT
+CREATE FUNCTION pgtrickle.gate_source(source text) RETURNS void
+LANGUAGE c
 AS 'MODULE_PATHNAME', 'pgt_gate_source';
 
-CREATE FUNCTION pgtrickle.ungate_source(source regclass) RETURNS void
-LANGUAGE c STRICT
+CREATE FUNCTION pgtrickle.ungate_source(source text) RETURNS void
+LANGUAGE c
 AS 'MODULE_PATHNAME', 'pgt_ungate_source';
 
 CREATE FUNCTION pgtrickle.source_gates()
@@ -936,6 +869,771 @@ AS $$
       LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      ORDER BY g.gated DESC, 2, 1
 $$;
+
+-------------------------------------------------------------------------------
+-- Watermarks (issue 23): an ETL job declares "source S is complete through
+-- time T" (advance_watermark, in the transaction that loads S); a watermark
+-- group says its sources must be aligned (within tolerance_secs) before the
+-- scheduler refreshes any stream table reading one of them (directly or
+-- through other stream tables). Unlike the reference, a group whose source
+-- has no watermark yet is not aligned: a half-loaded batch is never published.
+-- With pg_trickle.watermark_holdback_timeout > 0, a source not advanced for
+-- that long is "stuck": its groups hold too, with a SKIPPED history row and a
+-- watermark_stuck alert (watermark_resumed when it advances again).
+-- Sources are kept by oid, and by name so that restore_stream_tables() can
+-- relink them after pg_restore; a dropped source leaves both tables.
+
+CREATE TABLE pgtrickle.pgt_watermarks (
+    source_relid       oid PRIMARY KEY,
+    source_schema      text NOT NULL,
+    source_name        text NOT NULL,
+    watermark          timestamptz NOT NULL,
+    updated_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    advanced_by        text,
+    wal_lsn_at_advance text
+);
+COMMENT ON TABLE pgtrickle.pgt_watermarks IS 'pg_trickle: how far each source is known complete (advance_watermark)';
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_watermarks', '');
+REVOKE ALL ON pgtrickle.pgt_watermarks FROM PUBLIC;
+GRANT SELECT ON pgtrickle.pgt_watermarks TO PUBLIC;
+
+CREATE TABLE pgtrickle.pgt_watermark_groups (
+    group_id       serial PRIMARY KEY,
+    group_name     text NOT NULL UNIQUE,
+    source_relids  oid[] NOT NULL,
+    -- source_relids' qualified names, in the same order (for the relink).
+    source_names   text[] NOT NULL,
+    tolerance_secs float8 NOT NULL DEFAULT 0 CHECK (tolerance_secs >= 0),
+    created_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by     text
+);
+COMMENT ON TABLE pgtrickle.pgt_watermark_groups IS 'pg_trickle: sources whose watermarks must be aligned before their stream tables refresh';
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_watermark_groups', '');
+SELECT pg_catalog.pg_extension_config_dump('pgtrickle.pgt_watermark_groups_group_id_seq', '');
+REVOKE ALL ON pgtrickle.pgt_watermark_groups FROM PUBLIC;
+GRANT SELECT ON pgtrickle.pgt_watermark_groups TO PUBLIC;
+
+-- Only a role that owns the source or may INSERT, UPDATE or DELETE it
+-- advances its watermark or puts it in (or drops) a group: 42501 otherwise.
+CREATE FUNCTION pgtrickle.advance_watermark(source text, watermark timestamptz) RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_advance_watermark';
+
+CREATE FUNCTION pgtrickle.create_watermark_group(group_name text, sources text[],
+                                                 tolerance_secs double precision DEFAULT 0)
+RETURNS integer
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_create_watermark_group';
+
+CREATE FUNCTION pgtrickle.drop_watermark_group(group_name text) RETURNS void
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_drop_watermark_group';
+
+-- Seconds after which a watermark not advanced is stuck (0: never).
+CREATE FUNCTION pgtrickle._watermark_holdback_secs()
+RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE((SELECT setting::integer FROM pg_catalog.pg_settings
+                      WHERE name = 'pg_trickle.watermark_holdback_timeout'), 0)
+$$;
+
+-- The one definition of alignment and of stuck, per group: watermark_status()
+-- shows it, the scheduler holds the readers of a group where holding is true.
+CREATE FUNCTION pgtrickle._watermark_group_state(
+    OUT group_id integer, OUT group_name text, OUT source_relids oid[],
+    OUT min_watermark timestamptz, OUT max_watermark timestamptz, OUT lag_secs double precision,
+    OUT aligned boolean, OUT sources_with_watermark integer, OUT sources_total integer,
+    OUT stuck_relids oid[], OUT holding boolean)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH member AS (
+        SELECT g.group_id, g.group_name, g.tolerance_secs, g.created_at, s.relid,
+               w.watermark, w.updated_at
+          FROM pgtrickle.pgt_watermark_groups g
+         CROSS JOIN LATERAL pg_catalog.unnest(g.source_relids) AS s(relid)
+          LEFT JOIN pgtrickle.pgt_watermarks w ON w.source_relid = s.relid
+    ), per_group AS (
+        SELECT m.group_id, m.group_name, m.tolerance_secs,
+               pg_catalog.array_agg(m.relid ORDER BY m.relid) AS source_relids,
+               min(m.watermark) AS min_watermark, max(m.watermark) AS max_watermark,
+               count(m.watermark)::integer AS sources_with_watermark,
+               count(*)::integer AS sources_total,
+               pg_catalog.array_agg(m.relid ORDER BY m.relid) FILTER (
+                   WHERE pgtrickle._watermark_holdback_secs() > 0
+                     AND COALESCE(m.updated_at, m.created_at)
+                         < pg_catalog.now() - pg_catalog.make_interval(secs => pgtrickle._watermark_holdback_secs())
+               ) AS stuck_relids
+          FROM member m
+         GROUP BY m.group_id, m.group_name, m.tolerance_secs
+    )
+    SELECT p.group_id, p.group_name, p.source_relids, p.min_watermark, p.max_watermark,
+           EXTRACT(EPOCH FROM p.max_watermark - p.min_watermark)::double precision,
+           al.aligned, p.sources_with_watermark, p.sources_total,
+           COALESCE(p.stuck_relids, '{}'), NOT al.aligned OR p.stuck_relids IS NOT NULL
+      FROM per_group p
+     CROSS JOIN LATERAL (SELECT p.sources_with_watermark = p.sources_total
+                                AND EXTRACT(EPOCH FROM p.max_watermark - p.min_watermark) <= p.tolerance_secs
+                                AS aligned) al
+$$;
+
+-- Every source of a group and every stream table reading one, directly or
+-- through other stream tables (IMMEDIATE ones too), with whether the group
+-- holds them now and why: what the scheduler plans with and what a scheduled
+-- refresh checks again under its own snapshot.
+CREATE FUNCTION pgtrickle._watermark_readers(OUT relid oid, OUT group_name text, OUT holding boolean,
+                                             OUT stuck boolean)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE r(relid, group_name, holding, stuck) AS (
+        SELECT u.relid, s.group_name, s.holding, pg_catalog.cardinality(s.stuck_relids) > 0
+          FROM pgtrickle._watermark_group_state() s, pg_catalog.unnest(s.source_relids) AS u(relid)
+        UNION
+        SELECT st.pgt_relid, r.group_name, r.holding, r.stuck
+          FROM r
+          JOIN pgtrickle.pgt_dependencies d ON d.source_relid = r.relid
+          JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id
+    )
+    SELECT relid, group_name, holding, stuck FROM r
+$$;
+
+CREATE FUNCTION pgtrickle.watermarks()
+RETURNS TABLE (source_table text, schema_name text, watermark timestamptz, updated_at timestamptz,
+               advanced_by text, wal_lsn text, age_secs double precision, stuck boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE(c.relname::text, w.source_name), COALESCE(n.nspname::text, w.source_schema),
+           w.watermark, w.updated_at, w.advanced_by, w.wal_lsn_at_advance,
+           EXTRACT(EPOCH FROM pg_catalog.now() - w.updated_at)::double precision,
+           pgtrickle._watermark_holdback_secs() > 0
+             AND w.updated_at < pg_catalog.now() - pg_catalog.make_interval(secs => pgtrickle._watermark_holdback_secs())
+      FROM pgtrickle.pgt_watermarks w
+      LEFT JOIN pg_catalog.pg_class c ON c.oid = w.source_relid
+      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     ORDER BY 2, 1
+$$;
+
+CREATE FUNCTION pgtrickle.watermark_groups()
+RETURNS TABLE (group_name text, source_count integer, tolerance_secs double precision,
+               created_at timestamptz, sources text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT g.group_name, pg_catalog.cardinality(g.source_relids), g.tolerance_secs, g.created_at,
+           ARRAY(SELECT COALESCE(s.oid::pg_catalog.regclass::text, u.name)
+                   FROM ROWS FROM (pg_catalog.unnest(g.source_relids), pg_catalog.unnest(g.source_names)) WITH ORDINALITY AS u(relid, name, i)
+                   LEFT JOIN pg_catalog.pg_class s ON s.oid = u.relid
+                  ORDER BY u.i)
+      FROM pgtrickle.pgt_watermark_groups g
+     ORDER BY g.group_name
+$$;
+
+CREATE FUNCTION pgtrickle.watermark_status()
+RETURNS TABLE (group_name text, min_watermark timestamptz, max_watermark timestamptz,
+               lag_secs double precision, aligned boolean, sources_with_watermark integer,
+               sources_total integer, stuck_sources text[], holding boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.group_name, s.min_watermark, s.max_watermark, s.lag_secs, s.aligned,
+           s.sources_with_watermark, s.sources_total,
+           ARRAY(SELECT r::pg_catalog.regclass::text FROM pg_catalog.unnest(s.stuck_relids) r ORDER BY 1),
+           s.holding
+      FROM pgtrickle._watermark_group_state() s
+     ORDER BY s.group_name
+$$;
+
+-- A dropped source leaves the watermarks and the groups.
+CREATE FUNCTION pgtrickle._forget_dropped_watermark_sources()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dropped oid[];
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects()
+                WHERE object_type = 'extension' AND object_identity = 'pg_trickle') THEN
+        RETURN;
+    END IF;
+    dropped := ARRAY(SELECT d.objid FROM pg_catalog.pg_event_trigger_dropped_objects() d
+                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0);
+    DELETE FROM pgtrickle.pgt_watermarks WHERE source_relid = ANY (dropped);
+    UPDATE pgtrickle.pgt_watermark_groups g
+       SET source_relids = ARRAY(SELECT u.relid FROM ROWS FROM (pg_catalog.unnest(g.source_relids), pg_catalog.unnest(g.source_names))
+                                        WITH ORDINALITY AS u(relid, name, i)
+                                  WHERE u.relid <> ALL (dropped) ORDER BY u.i),
+           source_names = ARRAY(SELECT u.name FROM ROWS FROM (pg_catalog.unnest(g.source_relids), pg_catalog.unnest(g.source_names))
+                                       WITH ORDINALITY AS u(relid, name, i)
+                                 WHERE u.relid <> ALL (dropped) ORDER BY u.i)
+     WHERE g.source_relids OPERATOR(pg_catalog.&&) dropped;
+END
+$$;
+REVOKE ALL ON FUNCTION pgtrickle._forget_dropped_watermark_sources() FROM PUBLIC;
+CREATE EVENT TRIGGER pgt_sql_drop_watermarks ON sql_drop
+    EXECUTE FUNCTION pgtrickle._forget_dropped_watermark_sources();
+
+-------------------------------------------------------------------------------
+-- get_refresh_history: a negative max_rows is refused with a HINT (it was
+-- PostgreSQL's "LIMIT must not be negative", without one).
+CREATE OR REPLACE FUNCTION pgtrickle.get_refresh_history(name text, max_rows integer DEFAULT 20)
+RETURNS TABLE (
+    refresh_id     bigint,
+    data_timestamp timestamptz,
+    start_time     timestamptz,
+    end_time       timestamptz,
+    action         text,
+    status         text,
+    rows_inserted  bigint,
+    rows_updated   bigint,
+    rows_deleted   bigint,
+    duration_ms    float8,
+    initiated_by   text,
+    reason         text,
+    error_message  text
+)
+LANGUAGE plpgsql STABLE STRICT
+AS $$
+DECLARE
+    target oid := pg_catalog.to_regclass(name);
+    id bigint;
+BEGIN
+    IF max_rows < 0 THEN
+        RAISE EXCEPTION 'max_rows must not be negative (got %)', max_rows
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass how many of the latest refreshes to return, e.g. 20.';
+    END IF;
+    SELECT st.pgt_id INTO id FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_relid = target;
+    IF id IS NULL THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    RETURN QUERY
+    SELECT h.refresh_id, h.data_timestamp, h.start_time, h.end_time, h.action, h.status,
+           h.rows_inserted, h.rows_updated, h.rows_deleted,
+           (pg_catalog.date_part('epoch', h.end_time OPERATOR(pg_catalog.-) h.start_time)
+              OPERATOR(pg_catalog.*) 1000)::float8,
+           h.initiated_by, h.reason, h.error_message
+      FROM pgtrickle.pgt_refresh_history h
+     WHERE h.pgt_id OPERATOR(pg_catalog.=) id
+     ORDER BY h.refresh_id DESC
+     LIMIT max_rows;
+END
+$$;
+
+
+-------------------------------------------------------------------------------
+-- Monitoring functions under the reference's names (issue 23 item 6; see
+-- docs/SQL_REFERENCE.md, "Monitoring functions (reference names)"): the
+-- reference's signatures and columns, filled from this design's catalog.
+-- Like the other diagnostics they run as the caller and see what the caller
+-- may read (the catalog's row-level security); a function taking a name
+-- resolves it on the caller's search_path and hands the relation to an
+-- internal function whose search_path is pinned.
+
+-- st_refresh_stats() gains the reference's column stale (a new row type).
+DROP FUNCTION pgtrickle.st_refresh_stats();
+
+-- The one "does not exist" of the named forms: the stream table, if the
+-- caller may read it.
+CREATE FUNCTION pgtrickle._readable_stream_table(target oid, name text)
+RETURNS oid
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF target IS NULL OR NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_relid = target) THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    RETURN target;
+END
+$$;
+
+-- Behind its schedule (health_check's stale_tables, st_refresh_stats' stale):
+-- active, a duration schedule, not IMMEDIATE (always current), not refreshed
+-- for more than twice its schedule while it has something to refresh (a FULL
+-- one always has; a DIFFERENTIAL one without pending changes is up to date).
+CREATE FUNCTION pgtrickle._behind_schedule(id bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE(bool_or(
+               st.status = 'ACTIVE' AND st.schedule ~ '^([0-9]+[wdhms])+$' AND st.effective_refresh_mode <> 'IMMEDIATE'
+               AND now() - COALESCE(st.data_timestamp, st.created_at) >
+                   2 * regexp_replace(st.schedule, '([0-9]+)([wdhms])', '\1\2 ', 'g')::interval
+               AND (st.effective_refresh_mode <> 'DIFFERENTIAL' OR st.frontier IS NULL
+                    OR EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
+                                JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid
+                               WHERE d.pgt_id = st.pgt_id
+                                 AND (pgtrickle._change_buffer_counts(d.source_relid, st.pgt_relid, 0)).unconsumed
+                                     IS DISTINCT FROM 0))), false)
+      FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = id
+$$;
+
+-- Refresh statistics per stream table (all, or one: target), from the
+-- history; the reference's columns, with total_rows_updated (ours) before
+-- avg_duration_ms.
+CREATE FUNCTION pgtrickle._st_refresh_stats(target oid)
+RETURNS TABLE (
+    pgt_name             text,
+    pgt_schema           text,
+    status               text,
+    refresh_mode         text,
+    is_populated         boolean,
+    total_refreshes      bigint,
+    successful_refreshes bigint,
+    failed_refreshes     bigint,
+    total_rows_inserted  bigint,
+    total_rows_updated   bigint,
+    total_rows_deleted   bigint,
+    avg_duration_ms      float8,
+    last_refresh_action  text,
+    last_refresh_status  text,
+    last_refresh_at      timestamptz,
+    staleness_secs       float8,
+    stale                boolean
+)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT st.pgt_name, st.pgt_schema, st.status, st.effective_refresh_mode, st.is_populated,
+           count(h.refresh_id),
+           count(h.refresh_id) FILTER (WHERE h.status = 'COMPLETED'),
+           count(h.refresh_id) FILTER (WHERE h.status = 'FAILED'),
+           COALESCE(sum(h.rows_inserted), 0)::bigint,
+           COALESCE(sum(h.rows_updated), 0)::bigint,
+           COALESCE(sum(h.rows_deleted), 0)::bigint,
+           avg(extract(epoch FROM h.end_time - h.start_time) * 1000)::float8,
+           (array_agg(h.action ORDER BY h.refresh_id DESC))[1],
+           (array_agg(h.status ORDER BY h.refresh_id DESC))[1],
+           st.last_refresh_at,
+           extract(epoch FROM now() - st.data_timestamp)::float8,
+           pgtrickle._behind_schedule(st.pgt_id)
+      FROM pgtrickle.pgt_stream_tables st
+      LEFT JOIN pgtrickle.pgt_refresh_history h USING (pgt_id)
+     WHERE target IS NULL OR st.pgt_relid = target
+     GROUP BY st.pgt_id
+     ORDER BY st.pgt_schema, st.pgt_name
+$$;
+
+CREATE FUNCTION pgtrickle.st_refresh_stats()
+RETURNS TABLE (
+    pgt_name             text,
+    pgt_schema           text,
+    status               text,
+    refresh_mode         text,
+    is_populated         boolean,
+    total_refreshes      bigint,
+    successful_refreshes bigint,
+    failed_refreshes     bigint,
+    total_rows_inserted  bigint,
+    total_rows_updated   bigint,
+    total_rows_deleted   bigint,
+    avg_duration_ms      float8,
+    last_refresh_action  text,
+    last_refresh_status  text,
+    last_refresh_at      timestamptz,
+    staleness_secs       float8,
+    stale                boolean
+)
+LANGUAGE sql VOLATILE
+AS $$ SELECT * FROM pgtrickle._st_refresh_stats(NULL) $$;
+
+CREATE FUNCTION pgtrickle.st_refresh_stats(name text)
+RETURNS TABLE (
+    pgt_name             text,
+    pgt_schema           text,
+    status               text,
+    refresh_mode         text,
+    is_populated         boolean,
+    total_refreshes      bigint,
+    successful_refreshes bigint,
+    failed_refreshes     bigint,
+    total_rows_inserted  bigint,
+    total_rows_updated   bigint,
+    total_rows_deleted   bigint,
+    avg_duration_ms      float8,
+    last_refresh_action  text,
+    last_refresh_status  text,
+    last_refresh_at      timestamptz,
+    staleness_secs       float8,
+    stale                boolean
+)
+LANGUAGE sql VOLATILE STRICT
+AS $$ SELECT * FROM pgtrickle._st_refresh_stats(pgtrickle._readable_stream_table(pg_catalog.to_regclass(name), name)) $$;
+
+-- The subtree of one stream table: it, what it reads, and so on down.
+CREATE FUNCTION pgtrickle.dependency_tree(name text)
+RETURNS TABLE (
+    tree_line    text,
+    node         text,
+    node_type    text,
+    depth        integer,
+    status       text,
+    refresh_mode text
+)
+LANGUAGE sql STABLE STRICT
+AS $$
+    SELECT * FROM pgtrickle._dependency_subtree(
+        pgtrickle._readable_stream_table(pg_catalog.to_regclass(name), name), '', '', 0)
+$$;
+
+-- The last refreshes of every stream table (target NULL) or of one, newest
+-- first; status as the history records it (COMPLETED, FAILED, RUNNING, SKIPPED).
+CREATE FUNCTION pgtrickle._refresh_timeline(target oid, max_rows integer)
+RETURNS TABLE (
+    start_time    timestamptz,
+    stream_table  text,
+    action        text,
+    status        text,
+    rows_inserted bigint,
+    rows_deleted  bigint,
+    duration_ms   float8,
+    error_message text
+)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT h.start_time, format('%I.%I', st.pgt_schema, st.pgt_name), h.action, h.status,
+           h.rows_inserted, h.rows_deleted,
+           (extract(epoch FROM h.end_time - h.start_time) * 1000)::float8, h.error_message
+      FROM pgtrickle.pgt_refresh_history h
+      JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = h.pgt_id
+     WHERE target IS NULL OR st.pgt_relid = target
+     ORDER BY h.start_time DESC, h.refresh_id DESC
+     LIMIT greatest(max_rows, 0)
+$$;
+
+CREATE FUNCTION pgtrickle.refresh_timeline(max_rows integer DEFAULT 50)
+RETURNS TABLE (
+    start_time    timestamptz,
+    stream_table  text,
+    action        text,
+    status        text,
+    rows_inserted bigint,
+    rows_deleted  bigint,
+    duration_ms   float8,
+    error_message text
+)
+LANGUAGE sql STABLE STRICT
+AS $$ SELECT * FROM pgtrickle._refresh_timeline(NULL, max_rows) $$;
+
+CREATE FUNCTION pgtrickle.refresh_timeline(name text, max_rows integer DEFAULT 50)
+RETURNS TABLE (
+    start_time    timestamptz,
+    stream_table  text,
+    action        text,
+    status        text,
+    rows_inserted bigint,
+    rows_deleted  bigint,
+    duration_ms   float8,
+    error_message text
+)
+LANGUAGE sql STABLE STRICT
+AS $$
+    SELECT * FROM pgtrickle._refresh_timeline(pgtrickle._readable_stream_table(pg_catalog.to_regclass(name), name),
+                                              max_rows)
+$$;
+
+-- Every trigger pg_trickle should have installed, and whether it is there
+-- and not disabled. Capture triggers (cdc/capture_triggers.h): pgt_cdc_<op>
+-- on a captured source, pgt_cdc_<op>_<source oid> on each of its partitions /
+-- children, ops ins, upd, del, trunc (only trunc on a partitioned member of
+-- a row-level capture). IMMEDIATE triggers (cdc/immediate_triggers.h):
+-- pgt_ivm_<pgt_id>_{before,ins,upd,del,trunc} on each table an IMMEDIATE
+-- stream table reads and its partitions / children. The names are made in
+-- C++; regress 16_reference_monitoring checks every expected one is found.
+-- Rows: the sources the caller may know about (as change_buffer_sizes: a
+-- DIFFERENTIAL reader it may read, or a source it may SELECT) and the
+-- IMMEDIATE stream tables it may read.
+CREATE FUNCTION pgtrickle.trigger_inventory()
+RETURNS TABLE (
+    source_table  text,
+    source_oid    bigint,
+    trigger_name  text,
+    trigger_type  text,
+    present       boolean,
+    enabled       boolean,
+    trigger_table text,
+    stream_table  text
+)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE members(root, relid) AS (
+        SELECT r.relid, r.relid
+          FROM (SELECT t.source_relid AS relid FROM pgtrickle.pgt_change_tracking t
+                UNION
+                SELECT d.source_relid FROM pgtrickle.pgt_dependencies d
+                  JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id
+                 WHERE st.effective_refresh_mode = 'IMMEDIATE') r
+        UNION
+        SELECT m.root, i.inhrelid FROM members m JOIN pg_inherits i ON i.inhparent = m.relid
+    ), expected AS (
+        SELECT t.source_relid AS source, m.relid AS on_table, NULL::oid AS stream,
+               'pgt_cdc_' || op || CASE WHEN m.relid = t.source_relid THEN '' ELSE '_' || t.source_relid END AS name,
+               CASE WHEN op = 'trunc' THEN 'TRUNCATE' ELSE 'DML' END AS kind, op AS ord
+          FROM pgtrickle.pgt_change_tracking t
+          JOIN members m ON m.root = t.source_relid
+          JOIN pg_class c ON c.oid = m.relid
+         CROSS JOIN unnest(ARRAY['ins', 'upd', 'del', 'trunc']) op
+         WHERE (op = 'trunc' OR NOT (t.row_level AND c.relkind = 'p'))
+           AND (has_any_column_privilege(t.source_relid, 'SELECT')
+                OR EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
+                             JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id
+                            WHERE d.source_relid = t.source_relid AND st.effective_refresh_mode = 'DIFFERENTIAL'))
+        UNION ALL
+        SELECT d.source_relid, m.relid, st.pgt_relid, 'pgt_ivm_' || st.pgt_id || '_' || op,
+               CASE WHEN op = 'trunc' THEN 'TRUNCATE' ELSE 'DML' END, op
+          FROM pgtrickle.pgt_stream_tables st
+          JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = st.pgt_id
+          JOIN pg_class s ON s.oid = d.source_relid AND s.relkind IN ('r', 'p')
+          JOIN members m ON m.root = d.source_relid
+         CROSS JOIN unnest(ARRAY['before', 'ins', 'upd', 'del', 'trunc']) op
+         WHERE st.effective_refresh_mode = 'IMMEDIATE'
+    )
+    SELECT e.source::regclass::text, e.source::bigint, e.name, e.kind, tg.oid IS NOT NULL,
+           COALESCE(tg.tgenabled <> 'D', false), e.on_table::regclass::text, e.stream::regclass::text
+      FROM expected e
+      LEFT JOIN pg_trigger tg ON tg.tgrelid = e.on_table AND tg.tgname = e.name
+     ORDER BY e.stream IS NOT NULL, 1, e.stream::regclass::text, e.on_table <> e.source, 7,
+              array_position(ARRAY['before', 'ins', 'upd', 'del', 'trunc'], e.ord)
+$$;
+
+-- Change capture per tracked source, in the reference's shape: capture here
+-- is by triggers (cdc_mode TRIGGER; no replication slot, so slot_name,
+-- lag_bytes and confirmed_lsn are NULL). alert, when something is wrong:
+-- capture_trigger_missing / capture_trigger_disabled (see trigger_inventory()),
+-- buffer_exceeds_threshold (the change buffer holds more rows than
+-- pg_trickle.buffer_alert_threshold, the scheduler's buffer_growth_warning);
+-- several are joined with ', '.
+CREATE FUNCTION pgtrickle.check_cdc_health()
+RETURNS TABLE (
+    source_relid  bigint,
+    source_table  text,
+    cdc_mode      text,
+    slot_name     text,
+    lag_bytes     bigint,
+    confirmed_lsn text,
+    alert         text
+)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH triggers AS (
+        SELECT i.source_oid, bool_or(NOT i.present) AS missing, bool_or(i.present AND NOT i.enabled) AS disabled
+          FROM pgtrickle.trigger_inventory() i WHERE i.stream_table IS NULL GROUP BY i.source_oid
+    )
+    SELECT b.source_oid, b.source_table, 'TRIGGER', NULL::text, NULL::bigint, NULL::text,
+           NULLIF(concat_ws(', ',
+                            CASE WHEN tr.missing THEN 'capture_trigger_missing' END,
+                            CASE WHEN tr.disabled THEN 'capture_trigger_disabled' END,
+                            CASE WHEN b.buffered_rows > current_setting('pg_trickle.buffer_alert_threshold')::bigint
+                                 THEN 'buffer_exceeds_threshold' END), '')
+      FROM pgtrickle.change_buffer_sizes() b
+      LEFT JOIN triggers tr ON tr.source_oid = b.source_oid
+     ORDER BY b.source_table
+$$;
+
+-- The refreshes of this database running in refresh workers now (src/api/worker_pool_status.cpp).
+CREATE FUNCTION pgtrickle._active_refresh_workers()
+RETURNS integer
+LANGUAGE c VOLATILE
+AS 'MODULE_PATHNAME', 'pgt_active_refresh_workers';
+
+-- The refresh worker pool of this database's scheduler: workers running now,
+-- the settings that bound them (the scheduler runs at most the smaller of the
+-- two at once, when parallel_mode is 'on').
+CREATE FUNCTION pgtrickle.worker_pool_status()
+RETURNS TABLE (active_workers integer, max_workers integer, per_db_cap integer, parallel_mode text)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pgtrickle._active_refresh_workers(),
+           current_setting('pg_trickle.max_dynamic_refresh_workers')::integer,
+           current_setting('pg_trickle.max_concurrent_refreshes')::integer,
+           current_setting('pg_trickle.parallel_refresh_mode')
+$$;
+
+-- The change ratio above which a DIFFERENTIAL refresh of the stream table
+-- recomputes it FULL instead: pg_trickle.differential_max_change_ratio as
+-- this session has it (there is no per-table threshold here; 0: never).
+-- NULL for a stream table that is not refreshed DIFFERENTIAL (no such choice
+-- is made for it).
+CREATE FUNCTION pgtrickle._st_auto_threshold(target oid, name text)
+RETURNS double precision
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN st.effective_refresh_mode = 'DIFFERENTIAL'
+                THEN current_setting('pg_trickle.differential_max_change_ratio')::double precision END
+      FROM pgtrickle.pgt_stream_tables st
+     WHERE st.pgt_relid = pgtrickle._readable_stream_table(target, name)
+$$;
+
+CREATE FUNCTION pgtrickle.st_auto_threshold(name text)
+RETURNS double precision
+LANGUAGE sql STABLE STRICT
+AS $$ SELECT pgtrickle._st_auto_threshold(pg_catalog.to_regclass(name), name) $$;
+
+-- The graph of source tables and stream tables (those the caller may read,
+-- and what they read), as Graphviz DOT or a Mermaid flowchart; edges point
+-- the way data flows. With focus: only the part connected to that relation
+-- upstream and downstream (explain_st's dependency_graph_dot).
+CREATE FUNCTION pgtrickle._dependency_graph(format text, focus oid)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fmt text := lower(btrim(format));
+    dot boolean := fmt = 'dot';
+BEGIN
+    IF fmt IS NULL OR fmt NOT IN ('dot', 'mermaid') THEN
+        RAISE EXCEPTION 'unknown graph format "%"', format
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use format => ''dot'' (Graphviz) or format => ''mermaid''.';
+    END IF;
+    RETURN (
+        WITH RECURSIVE upstream(relid) AS (
+            SELECT focus WHERE focus IS NOT NULL
+            UNION
+            SELECT d.source_relid FROM upstream u
+              JOIN pgtrickle.pgt_stream_tables st ON st.pgt_relid = u.relid
+              JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = st.pgt_id
+        ), downstream(relid) AS (
+            SELECT focus WHERE focus IS NOT NULL
+            UNION
+            SELECT st.pgt_relid FROM downstream w
+              JOIN pgtrickle.pgt_dependencies d ON d.source_relid = w.relid
+              JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id
+        ), nodes AS (
+            SELECT row_number() OVER (ORDER BY n.schema, n.name, n.relid) AS ord, n.relid, n.label, n.stream
+              FROM (SELECT st.pgt_relid AS relid, st.pgt_schema AS schema, st.pgt_name AS name, true AS stream,
+                           format('%I.%I', st.pgt_schema, st.pgt_name) || E'\n' || st.effective_refresh_mode ||
+                           CASE WHEN st.refresh_mode <> st.effective_refresh_mode
+                                THEN ' (' || st.refresh_mode || ')' ELSE '' END ||
+                           CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN ', every statement'
+                                ELSE ', schedule ' || st.schedule END || ', ' || st.status AS label
+                      FROM pgtrickle.pgt_stream_tables st
+                    UNION ALL
+                    SELECT DISTINCT ON (d.source_relid) d.source_relid, d.source_schema, d.source_name, false,
+                           format('%I.%I', d.source_schema, d.source_name) || E'\n' ||
+                           lower(replace(d.source_type, '_', ' '))
+                      FROM pgtrickle.pgt_dependencies d
+                     WHERE NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables st
+                                        WHERE st.pgt_relid = d.source_relid)) n
+             WHERE focus IS NULL OR n.relid IN (SELECT relid FROM upstream UNION SELECT relid FROM downstream)
+        ), edges AS (
+            SELECT s.ord AS src, t.ord AS dst
+              FROM pgtrickle.pgt_dependencies d
+              JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id
+              JOIN nodes t ON t.relid = st.pgt_relid
+              JOIN nodes s ON s.relid = d.source_relid
+        )
+        SELECT CASE WHEN dot THEN E'digraph pg_trickle {\n    rankdir=LR;\n' ELSE E'flowchart LR\n' END ||
+               COALESCE((SELECT string_agg('    n' || n.ord ||
+                                           CASE WHEN dot THEN ' [label=' || pgtrickle._dot_string(n.label) ||
+                                                              CASE WHEN n.stream THEN ', shape=box];'
+                                                                   ELSE ', shape=ellipse];' END
+                                                WHEN n.stream THEN '[' || pgtrickle._mermaid_string(n.label) || ']'
+                                                ELSE '([' || pgtrickle._mermaid_string(n.label) || '])' END || E'\n',
+                                           '' ORDER BY n.ord) FROM nodes n), '') ||
+               COALESCE((SELECT string_agg('    n' || e.src || CASE WHEN dot THEN ' -> n' ELSE ' --> n' END || e.dst ||
+                                           CASE WHEN dot THEN ';' ELSE '' END || E'\n', '' ORDER BY e.dst, e.src)
+                           FROM edges e), '') ||
+               CASE WHEN dot THEN E'}\n' ELSE '' END);
+END
+$$;
+
+CREATE FUNCTION pgtrickle.dependency_graph(format text DEFAULT 'dot')
+RETURNS text
+LANGUAGE sql STABLE CALLED ON NULL INPUT
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pgtrickle._dependency_graph(format, NULL) $$;
+
+-- What the reference's explain_st shows, from this design's catalog and
+-- history: one row per property there is data for.
+CREATE FUNCTION pgtrickle._explain_st(target oid, name text)
+RETURNS TABLE (property text, value text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    st pgtrickle.pgt_stream_tables;
+BEGIN
+    SELECT * INTO st FROM pgtrickle.pgt_stream_tables s
+     WHERE s.pgt_relid = pgtrickle._readable_stream_table(target, name);
+    RETURN QUERY
+    SELECT p.property, p.value
+      FROM (VALUES
+        (1, 'pgt_name', format('%I.%I', st.pgt_schema, st.pgt_name)),
+        (2, 'defining_query', st.defining_query),
+        (3, 'refresh_mode', st.effective_refresh_mode),
+        (4, 'configured_refresh_mode', st.refresh_mode),
+        (5, 'effective_mode_reason', st.effective_mode_reason),
+        (6, 'schedule', CASE WHEN st.effective_refresh_mode <> 'IMMEDIATE' THEN st.schedule END),
+        (7, 'status', st.status),
+        (8, 'is_populated', st.is_populated::text),
+        -- maintained from its changes (by the maintenance plan) rather than recomputed
+        (9, 'dvm_supported', (st.effective_refresh_mode <> 'FULL')::text),
+        (10, 'operator_tree', st.maintenance_plan),
+        (11, 'output_columns',
+             (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+               WHERE a.attrelid = st.pgt_relid AND a.attnum > 0 AND NOT a.attisdropped
+                 AND a.attname NOT LIKE '\_\_pgt\_%')),
+        (12, 'source_oids',
+             (SELECT string_agg(d.source_relid::text, ', ' ORDER BY d.source_schema, d.source_name)
+                FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = st.pgt_id)),
+        (13, 'delta_query', st.delta_apply_sql),
+        (14, 'frontier', st.frontier::text),
+        (15, 'auto_threshold', pgtrickle._st_auto_threshold(st.pgt_relid, name)::text),
+        (16, 'refresh_timing_stats',
+             (SELECT json_build_object('samples', count(*),
+                                       'min_ms', round(min(x.ms)::numeric, 3),
+                                       'max_ms', round(max(x.ms)::numeric, 3),
+                                       'avg_ms', round(avg(x.ms)::numeric, 3),
+                                       'p95_ms', round((percentile_cont(0.95) WITHIN GROUP (ORDER BY x.ms))::numeric, 3),
+                                       'last_ms', round((array_agg(x.ms ORDER BY x.refresh_id DESC))[1]::numeric, 3))::text
+                FROM (SELECT h.refresh_id, extract(epoch FROM h.end_time - h.start_time)::float8 * 1000 AS ms
+                        FROM pgtrickle.pgt_refresh_history h
+                       WHERE h.pgt_id = st.pgt_id AND h.status = 'COMPLETED'
+                       ORDER BY h.refresh_id DESC LIMIT 100) x
+              HAVING count(*) > 0)),
+        (17, 'source_partitions',
+             (SELECT json_agg(json_build_object('source', format('%I.%I', d.source_schema, d.source_name),
+                                                'partitioned', c.relkind = 'p', 'members', m.n)
+                              ORDER BY d.source_schema, d.source_name)::text
+                FROM pgtrickle.pgt_dependencies d
+                JOIN pg_class c ON c.oid = d.source_relid
+               CROSS JOIN LATERAL (
+                     WITH RECURSIVE tree(relid) AS (
+                         SELECT d.source_relid
+                         UNION
+                         SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.relid)
+                     SELECT count(*) - 1 AS n FROM tree) m
+               WHERE d.pgt_id = st.pgt_id AND m.n > 0)),
+        (18, 'dependency_graph_dot', pgtrickle._dependency_graph('dot', st.pgt_relid))
+      ) AS p(ord, property, value)
+     WHERE p.value IS NOT NULL
+     ORDER BY p.ord;
+END
+$$;
+
+CREATE FUNCTION pgtrickle.explain_st(name text)
+RETURNS TABLE (property text, value text)
+LANGUAGE sql VOLATILE STRICT
+AS $$ SELECT * FROM pgtrickle._explain_st(pg_catalog.to_regclass(name), name) $$;
 
 -------------------------------------------------------------------------------
 -- Changed: alter_stream_table gains tier (a new parameter: the function is

@@ -49,6 +49,8 @@ SET ROLE $role;
 SELECT pgtrickle.create_stream_table('st_owned', 'SELECT id, note FROM orders WHERE id < 50', refresh_mode => 'DIFFERENTIAL');
 RESET ROLE;
 SELECT pgtrickle.gate_source('custs');
+SELECT pgtrickle.create_watermark_group('nightly', ARRAY['orders', 'custs'], 60);
+SELECT pgtrickle.advance_watermark('orders', '2026-03-01 00:00+00');
 SQL
 
 catalog="SELECT pgt_schema, pgt_name, refresh_mode, effective_refresh_mode, schedule, defining_query,
@@ -74,6 +76,13 @@ after=$(q "$dst" "$catalog")
 # A source gate survives, linked to the restored table.
 gate=$(q "$dst" "SELECT source_relid = 'custs'::regclass AND gated FROM pgtrickle.pgt_source_gates")
 [ "$gate" = t ] || fail "the gate of custs was not restored and relinked: '$gate'"
+# So do the watermarks and the watermark groups.
+wm=$(q "$dst" "SELECT source_relid = 'orders'::regclass FROM pgtrickle.pgt_watermarks")
+[ "$wm" = t ] || fail "the watermark of orders was not restored and relinked: '$wm'"
+group=$(q "$dst" "SELECT source_relids = ARRAY['orders'::regclass::oid, 'custs'::regclass::oid] FROM pgtrickle.pgt_watermark_groups")
+[ "$group" = t ] || fail "the watermark group was not restored and relinked: '$group'"
+status=$(q "$dst" "SELECT sources_with_watermark || '/' || sources_total FROM pgtrickle.watermark_status()")
+[ "$status" = 1/2 ] || fail "watermark_status() after restore: '$status'"
 again=$(q "$dst" "SELECT count(*) FROM pgtrickle.restore_stream_tables() WHERE outcome LIKE 'unchanged%'")
 [ "$again" = 6 ] || fail "a second restore_stream_tables() changed something"
 

@@ -22,6 +22,7 @@
 #include "catalog/object_dependencies.h"
 #include "catalog/stream_table_catalog.h"
 #include "cdc/change_capture.h"
+#include "common/sql_quote.h"
 #include "common/user_error.h"
 #include "pg/boundary.h"
 #include "pg/spi.h"
@@ -114,21 +115,36 @@ void relink(const CatalogRow& row) {
   catalog::mark_for_reinitialize(st.pgt_id, kReason);
 }
 
-// Source gates (pgt_source_gates, dumped too) follow their sources by name;
-// the gates of sources that were not restored go.
-void relink_source_gates() {
+// Source gates and watermarks (dumped too) follow their sources by name
+// (source_schema, source_name); those of sources that were not restored go.
+void relink_by_name(const std::string& table) {
   pg::AsRole as_owner(pg::catalog_owner(), false);
-  // Under 0.1.0's SQL (the library updated, the extension not yet) there are none.
-  auto present = pg::spi::scalar("SELECT pg_catalog.to_regclass('pgtrickle.pgt_source_gates') IS NOT NULL");
+  // Under older SQL (the library updated, the extension not yet) there is none.
+  auto present = pg::spi::scalar("SELECT pg_catalog.to_regclass($1) IS NOT NULL", {"pgtrickle." + table});
   if (present.value_or("f") != "t") return;
+  const std::string t = "pgtrickle." + pgt::quote_ident(table);
   pg::spi::exec(
-      "WITH now_ AS (SELECT g.source_relid AS old, c.oid AS new FROM pgtrickle.pgt_source_gates g "
+      "WITH now_ AS (SELECT g.source_relid AS old, c.oid AS new FROM " + t + " g "
       "LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = g.source_schema "
       "LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = g.source_name), "
-      "gone AS (DELETE FROM pgtrickle.pgt_source_gates g USING now_ WHERE g.source_relid = now_.old "
+      "gone AS (DELETE FROM " + t + " g USING now_ WHERE g.source_relid = now_.old "
       "AND now_.new IS NULL) "
-      "UPDATE pgtrickle.pgt_source_gates g SET source_relid = now_.new FROM now_ "
+      "UPDATE " + t + " g SET source_relid = now_.new FROM now_ "
       "WHERE g.source_relid = now_.old AND now_.new IS NOT NULL AND now_.new <> now_.old");
+}
+
+// Watermark groups keep their sources' qualified names beside the oids.
+void relink_watermark_groups() {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  auto present = pg::spi::scalar("SELECT pg_catalog.to_regclass('pgtrickle.pgt_watermark_groups') IS NOT NULL");
+  if (present.value_or("f") != "t") return;
+  pg::spi::exec(
+      "UPDATE pgtrickle.pgt_watermark_groups g SET "
+      "source_relids = ARRAY(SELECT pg_catalog.to_regclass(u.name)::pg_catalog.oid "
+      "FROM pg_catalog.unnest(g.source_names) WITH ORDINALITY AS u(name, i) "
+      "WHERE pg_catalog.to_regclass(u.name) IS NOT NULL ORDER BY u.i), "
+      "source_names = ARRAY(SELECT u.name FROM pg_catalog.unnest(g.source_names) WITH ORDINALITY AS u(name, i) "
+      "WHERE pg_catalog.to_regclass(u.name) IS NOT NULL ORDER BY u.i)");
 }
 
 }  // namespace
@@ -141,7 +157,9 @@ PGT_SQL_FUNCTION(pgt_restore_stream_tables) {
     throw Error(sqlstate::kInsufficientPrivilege, "permission denied to restore stream tables", "",
                 "Run it as a superuser (or the extension's owner), after pg_restore.");
   drop_orphaned_capture();
-  relink_source_gates();
+  relink_by_name("pgt_source_gates");
+  relink_by_name("pgt_watermarks");
+  relink_watermark_groups();
   std::vector<std::pair<std::string, std::string>> report;
   for (const CatalogRow& row : catalog_rows()) {
     std::string name = row.schema + "." + row.name;

@@ -18,6 +18,27 @@ extern "C" {
 
 namespace pgt::api {
 
+RangeVar* parse_relation_name(const std::string& name, const std::string& what, const std::string& hint) {
+  if (name.empty())
+    throw Error(sqlstate::kInvalidName, what + " name must not be empty", "",
+                "Pass a name such as 'my_table' or 'my_schema.my_table'.");
+  RangeVar* rv = nullptr;
+  try {
+    pg::guard([&] { rv = makeRangeVarFromNameList(pgt_string_to_qualified_name_list(name.c_str())); });
+  } catch (const pg::PgError& e) {
+    e.set_hint(hint);
+    throw;
+  }
+  // What PostgreSQL would only refuse later, and without a HINT: "a.b.c"
+  // (another database) and a zero-length quoted name.
+  if (rv->catalogname != nullptr)
+    throw Error(sqlstate::kInvalidName, "invalid " + what + " name \"" + name + "\": too many dotted names", "",
+                hint);
+  if (rv->relname == nullptr || rv->relname[0] == '\0' || (rv->schemaname != nullptr && rv->schemaname[0] == '\0'))
+    throw Error(sqlstate::kInvalidName, "invalid " + what + " name \"" + name + "\": a zero-length name", "", hint);
+  return rv;
+}
+
 namespace {
 
 constexpr const char* kNameHint =
@@ -27,21 +48,7 @@ constexpr const char* kNameHint =
 constexpr const char* kListHint =
     "List stream tables with SELECT name FROM pgtrickle.pgt_status().";
 
-// Parses "schema.name" / "name" / quoted forms into a RangeVar (PostgreSQL
-// rules, including "improper qualified name" errors).
-RangeVar* parse_name(const std::string& name) {
-  if (name.empty())
-    throw Error(sqlstate::kInvalidName, "stream table name must not be empty", "",
-                "Pass a name such as 'my_table' or 'my_schema.my_table'.");
-  RangeVar* rv = nullptr;
-  try {
-    pg::guard([&] { rv = makeRangeVarFromNameList(pgt_string_to_qualified_name_list(name.c_str())); });
-  } catch (const pg::PgError& e) {
-    e.set_hint(kNameHint);
-    throw;
-  }
-  return rv;
-}
+RangeVar* parse_name(const std::string& name) { return parse_relation_name(name, "stream table", kNameHint); }
 
 }  // namespace
 

@@ -4,6 +4,11 @@
 #include <string>
 
 #include "catalog/stream_table_catalog.h"
+#include "pg/pg_headers.h"
+
+extern "C" {
+#include "nodes/primnodes.h"
+}
 
 namespace pgt::api {
 
@@ -11,6 +16,11 @@ struct NewTableName {
   std::string schema;
   std::string name;
 };
+
+// Parses 'name', 'schema.name' and their quoted forms as PostgreSQL does;
+// errors (42602) name `what` and carry `hint`, also for three-part and
+// zero-length names.
+RangeVar* parse_relation_name(const std::string& name, const std::string& what, const std::string& hint);
 
 // Resolves a possibly schema-qualified name for a new stream table (creation
 // schema: the first existing schema on search_path). Errors if it exists.

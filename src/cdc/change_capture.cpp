@@ -326,7 +326,7 @@ void check_capture_triggers(Oid relid) {
                        {std::to_string(relid)}))
     return;
   auto state = pg::spi::run(
-      "SELECT (SELECT pg_catalog.string_agg(DISTINCT st.pgt_schema || '.' || st.pgt_name, ', ') "
+      "SELECT (SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%I.%I', st.pgt_schema, st.pgt_name), ', ') "
       "FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "
       "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL'), "
       "$1::oid::pg_catalog.regclass::text",

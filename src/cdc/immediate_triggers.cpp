@@ -126,19 +126,26 @@ void sync_immediate_triggers() {
     int64_t pgt_id = std::stoll(*row[0]);
     Oid st_relid = static_cast<Oid>(std::stoul(*row[1]));
     Oid source = static_cast<Oid>(std::stoul(*row[2]));
-    auto has_triggers = [&](Oid on) {
-      return pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = $2",
-                             {std::to_string(on), prefix(pgt_id) + "before"})
-          .has_value();
+    // How many of the five triggers of this stream table a table has.
+    auto triggers_on = [&](Oid on) {
+      return std::stoi(pg::spi::scalar("SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND "
+                                       "tgname = ANY ($2::text[]) AND NOT tgisinternal",
+                                       {std::to_string(on), "{" + prefix(pgt_id) + "before," + prefix(pgt_id) +
+                                                                "ins," + prefix(pgt_id) + "upd," + prefix(pgt_id) +
+                                                                "del," + prefix(pgt_id) + "trunc}"})
+                           .value_or("0"));
     };
     std::vector<Oid> tables = hierarchy_members(source);
     tables.insert(tables.begin(), source);
     for (Oid on : tables) wanted.insert({pgt_id, on});
     // Not installed yet (the stream table is being created or altered):
     // install_change_capture puts them on every member.
-    if (!has_triggers(source)) continue;
+    if (triggers_on(source) == 0) continue;
     for (Oid on : tables) {
-      if (has_triggers(on) || !lock_at_once(on, ShareRowExclusiveLock)) continue;  // (CREATE TRIGGER's lock)
+      // A new member has none; a DROP TRIGGER of one of them (its owner may)
+      // left four: put back in the same statement, before any write could
+      // go unmaintained.
+      if (triggers_on(on) == 5 || !lock_at_once(on, ShareRowExclusiveLock)) continue;  // (CREATE TRIGGER's lock)
       create_on(pgt_id, st_relid, source, on);
       if (holds_rows(on)) changed.insert(st_relid);
     }

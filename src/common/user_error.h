@@ -16,6 +16,7 @@ inline constexpr const char* kSyntaxError = "42601";
 inline constexpr const char* kUndefinedTable = "42P01";
 inline constexpr const char* kUndefinedObject = "42704";
 inline constexpr const char* kDuplicateTable = "42P07";
+inline constexpr const char* kDuplicateObject = "42710";
 inline constexpr const char* kDuplicateColumn = "42701";
 inline constexpr const char* kInvalidName = "42602";
 inline constexpr const char* kWrongObjectType = "42809";

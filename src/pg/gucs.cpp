@@ -15,6 +15,7 @@ int min_schedule_seconds = 1;
 double differential_max_change_ratio = 0.15;
 bool enabled = true;
 int scheduler_interval_ms = 1000;
+int watermark_holdback_timeout = 0;
 int default_schedule_seconds = 1;
 int max_consecutive_errors = 3;
 int max_dynamic_refresh_workers = 4;
@@ -142,6 +143,12 @@ void define_gucs() {
       "alert on channel pgtrickle_alert.",
       nullptr, &buffer_alert_threshold, 1000000, 1000, 100000000, PGC_SUSET, 0, nullptr, nullptr,
       nullptr);
+  DefineCustomIntVariable(
+      "pg_trickle.watermark_holdback_timeout",
+      "Seconds after which a watermark of a watermark group that was not advanced is stuck (0: never).",
+      "The stream tables reading the group's sources are then held, with a SKIPPED history row and a "
+      "watermark_stuck alert, until the watermark advances again.",
+      &watermark_holdback_timeout, 0, 0, 86400, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
   define_reference_settings();
   MarkGUCPrefixReserved("pg_trickle");
 }

@@ -75,6 +75,11 @@ extern bool block_source_ddl;
 // which the scheduler sends a buffer_growth_warning alert.
 extern int buffer_alert_threshold;
 
+// pg_trickle.watermark_holdback_timeout: seconds after which a grouped
+// source whose watermark was not advanced is stuck (0: never); read by SQL
+// (pgtrickle._watermark_holdback_secs()), declared here to be defined.
+extern int watermark_holdback_timeout;
+
 // The reference's settings whose mechanism this design does not have:
 // accepted, and a WARNING (once per backend) when set to a value that would
 // change something there and changes nothing here (reference_settings.cpp).

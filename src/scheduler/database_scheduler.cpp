@@ -20,6 +20,7 @@
 #include "scheduler/refresh_worker.h"
 #include "scheduler/shared_state.h"
 #include "scheduler/unit_refresh.h"
+#include "scheduler/watermark_holds.h"
 #include "scheduler/worker_transaction.h"
 
 extern "C" {
@@ -71,6 +72,7 @@ class DatabaseScheduler {
     int64_t refreshed_at_ms = 0;  // by this scheduler (the catalog says the same next tick)
     int backoff = 1;              // pg_trickle.auto_backoff: the period's multiplier
     bool stale_alerted = false;   // a stale_data alert was sent since its last refresh
+    bool watermark_stuck = false; // held by a stuck watermark: recorded and alerted once
     Tier tier = Tier::Hot;        // in force (pg_trickle.tiered_scheduling)
     // 'auto' tiers. Users' reads of the storage are its scans (statistics)
     // minus those of our own refreshes, counted in their transactions.
@@ -91,6 +93,7 @@ class DatabaseScheduler {
 
   bool load(std::vector<ScheduledTable>* tables, std::vector<Oid>* gated_sources);
   void find_gated(const std::vector<Oid>& gated_sources);
+  void note_stuck_watermarks();
   void note_signals(const ChangeSignals& signals, int64_t now);
   int64_t due_at(const ScheduledTable& t) const;
   int64_t base_period_ms(int64_t id) const;
@@ -116,7 +119,10 @@ class DatabaseScheduler {
   std::map<int64_t, schedule::Schedule> schedules_;
   std::vector<ScheduledTable> tables_;
   std::map<int64_t, const ScheduledTable*> by_id_;  // into tables_
-  std::set<int64_t> gated_;  // reading a gated source, directly or through stream tables
+  // Held: reading a gated source or a source of a watermark group that is not
+  // aligned or stuck, directly or through stream tables.
+  std::set<int64_t> gated_;
+  WatermarkState watermarks_;
   RefreshWorkers workers_;
   // Units running in refresh workers, across ticks: tag -> task, start time.
   std::map<int, std::pair<UnitTask, int64_t>> in_flight_;
@@ -151,17 +157,22 @@ bool DatabaseScheduler::load(std::vector<ScheduledTable>* tables, std::vector<Oi
     }
     *tables = load_scheduled_tables();
     *gated_sources = load_gated_sources();
+    watermarks_ = load_watermark_state();
   });
   if (ok && !present) return false;
-  if (!ok) tables->clear();
+  if (!ok) {
+    tables->clear();
+    watermarks_ = WatermarkState{};
+  }
   return true;
 }
 
 // Tables reading a gated source, and (to a fixed point) tables reading those.
 void DatabaseScheduler::find_gated(const std::vector<Oid>& gated_sources) {
   gated_.clear();
-  if (gated_sources.empty()) return;
   std::set<Oid> gated(gated_sources.begin(), gated_sources.end());
+  for (const auto& [relid, hold] : watermarks_.held) gated.insert(relid);
+  if (gated.empty()) return;
   for (bool grew = true; grew;) {
     grew = false;
     for (const auto& t : tables_) {
@@ -175,6 +186,48 @@ void DatabaseScheduler::find_gated(const std::vector<Oid>& gated_sources) {
       grew = true;
     }
   }
+}
+
+// A table held by a group with a stuck watermark: a SKIPPED history row and a
+// watermark_stuck alert when that begins, watermark_resumed when it ends.
+void DatabaseScheduler::note_stuck_watermarks() {
+  struct Skip {
+    int64_t id;
+    std::string reason;
+  };
+  std::vector<Skip> skips;
+  for (const auto& t : tables_) {
+    Memory& m = memory_[t.id];
+    auto held = watermarks_.held.find(t.relid);
+    bool stuck = held != watermarks_.held.end() && held->second.stuck && scheduled(t.status);
+    if (stuck == m.watermark_stuck) continue;
+    m.watermark_stuck = stuck;
+    if (!stuck) {
+      alerts_.push_back({"watermark_resumed", t.id, "the watermarks its sources wait for advance again",
+                         JsonObject()});
+      continue;
+    }
+    const std::string& group = held->second.group;
+    std::string sources;
+    double age = 0;
+    for (const auto& s : watermarks_.stuck)
+      if (s.group == group) {
+        sources += (sources.empty() ? "" : ", ") + s.source_name;
+        age = std::max(age, s.age_seconds);
+      }
+    std::string reason = "watermark group '" + group + "' is stuck: " + sources + " not advanced for " +
+                         std::to_string(static_cast<int64_t>(age)) +
+                         " s (pg_trickle.watermark_holdback_timeout); refreshes wait until it advances";
+    alerts_.push_back({"watermark_stuck", t.id, reason,
+                       JsonObject().add("group", group).add("stuck_sources", sources).add("age_secs", age)});
+    skips.push_back({t.id, reason});
+  }
+  if (skips.empty()) return;
+  (void)in_transaction("pg_trickle: recording held refreshes", [&] {
+    push_snapshot();
+    pg::spi::Connection spi;
+    for (const auto& s : skips) insert_skipped_row(s.id, s.reason);
+  });
 }
 
 void DatabaseScheduler::note_signals(const ChangeSignals& signals, int64_t now) {
@@ -362,6 +415,7 @@ long DatabaseScheduler::tick() {
     last_sweep_ms_ = now;
   }
   note_signals(signals, now);
+  note_stuck_watermarks();
 
   std::vector<Unit> units;
   for (const auto& ids : refresh_units(dag)) {
@@ -413,6 +467,7 @@ UnitTask DatabaseScheduler::prepare(const Unit& unit) {
       for (int64_t up : t->upstream) work = work || refreshing.count(up) != 0;
       if (!work) continue;
       refreshing.insert(t->id);
+      task.watermark_guarded = task.watermark_guarded || watermarks_.guarded.count(t->relid) != 0;
       task.members.push_back({t->id, t->relid, t->differential, t->display_name(),
                               t->tiers_in_catalog
                                   ? stretch_note(m.tier, m.backoff, base_period_ms(t->id), is_cron(t->id))

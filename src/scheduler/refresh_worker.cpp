@@ -40,6 +40,7 @@ int claim_task(const UnitTask& task) {
     t.dboid = MyDatabaseId;
     t.owner = MyProcPid;
     t.group = task.group;
+    t.watermark_guarded = task.watermark_guarded;
     t.nmembers = static_cast<int>(task.members.size());
     for (size_t m = 0; m < task.members.size(); m++) {
       t.members[m].id = task.members[m].id;
@@ -165,6 +166,7 @@ void run_task(int slot) noexcept {
     LWLockAcquire(s->lock, LW_SHARED);
     const RefreshTaskSlot& t = s->tasks[slot];
     task.group = t.group;
+    task.watermark_guarded = t.watermark_guarded;
     // Copied out under the lock, built into C++ objects after it.
     RefreshTaskSlot copy = t;
     LWLockRelease(s->lock);

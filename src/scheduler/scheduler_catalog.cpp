@@ -251,6 +251,13 @@ int64_t insert_running_row(int64_t pgt_id, RefreshAction action) {
   return std::stoll(*id);
 }
 
+void insert_skipped_row(int64_t pgt_id, const std::string& reason) {
+  pg::spi::exec(
+      "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, status, initiated_by, end_time, reason) "
+      "VALUES ($1::int8, 'NO_DATA', 'SKIPPED', 'SCHEDULER', pg_catalog.clock_timestamp(), $2)",
+      {std::to_string(pgt_id), reason});
+}
+
 void lock_running_rows(const std::vector<int64_t>& ids) {
   pg::spi::exec("SELECT 1 FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[]) "
                 "FOR UPDATE",

@@ -94,6 +94,8 @@ int64_t fail_interrupted_refreshes();
 // A RUNNING history row (committed before the refresh starts, so that a crash
 // leaves a trace); returns its refresh_id.
 int64_t insert_running_row(int64_t pgt_id, RefreshAction action);
+// A SKIPPED history row (action NO_DATA): a refresh the scheduler holds back.
+void insert_skipped_row(int64_t pgt_id, const std::string& reason);
 // The refresh holds its RUNNING rows locked while it runs.
 void lock_running_rows(const std::vector<int64_t>& refresh_ids);
 // The refresh recorded its own COMPLETED row: the RUNNING rows go.

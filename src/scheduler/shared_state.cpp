@@ -144,6 +144,16 @@ SchedulerState scheduler_state(Oid dboid) {
   return out;
 }
 
+int running_refresh_tasks(Oid dboid) {
+  if (state == nullptr) return 0;
+  int n = 0;
+  LWLockAcquire(state->lock, LW_SHARED);
+  for (const auto& t : state->tasks)
+    if (t.in_use && !t.done && t.dboid == dboid) n++;
+  LWLockRelease(state->lock);
+  return n;
+}
+
 void wake_launcher() {
   if (state == nullptr) return;
   Latch* latch = nullptr;

@@ -52,6 +52,7 @@ struct RefreshTaskSlot {
   Oid dboid;
   pid_t owner;  // the scheduler that handed it out
   bool group;
+  bool watermark_guarded;
   int nmembers;
   struct {
     int64_t id;
@@ -118,5 +119,9 @@ void wake_launcher();
 // pgtrickle.scheduler_status()).
 enum class SchedulerState { Running, Starting, NoWorkerSlot, Disabled, NotLoaded };
 SchedulerState scheduler_state(Oid dboid);
+
+// Refresh tasks of this database handed to a refresh worker and not finished
+// yet (pgtrickle.worker_pool_status()); 0 without shared state.
+int running_refresh_tasks(Oid dboid);
 
 }  // namespace pgt::scheduler

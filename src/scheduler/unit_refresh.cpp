@@ -6,6 +6,7 @@
 #include "pg/spi.h"
 #include "refresh/refresh_runner.h"
 #include "scheduler/scheduler_catalog.h"
+#include "scheduler/watermark_holds.h"
 
 extern "C" {
 #include "storage/lmgr.h"
@@ -38,6 +39,11 @@ UnitOutcome refresh_unit(const UnitTask& task) {
         }
         push_snapshot();  // after the locks: a group's snapshot sees what their holders committed
         pg::spi::Connection spi;
+        if (!out.busy && task.watermark_guarded) {
+          std::vector<Oid> relids;
+          for (const auto& m : task.members) relids.push_back(m.relid);
+          out.busy = !watermarks_allow_refresh(relids);
+        }
         if (out.busy) {
           delete_running_rows(task.running_ids);
           return;

@@ -8,6 +8,7 @@
 // the RUNNING rows become FAILED and the failing table's error is recorded
 // (SUSPENDED after pg_trickle.max_consecutive_errors, with an alert). A group
 // runs at REPEATABLE READ: all its members read their sources at one snapshot.
+// A unit a watermark group holds by the time it runs is busy too.
 #pragma once
 
 #include <map>
@@ -36,6 +37,9 @@ struct UnitTask {
   // truncates; a snapshot taken before its commit would see the table empty.)
   std::vector<Oid> read_locked;
   bool group = false;
+  // A member reads a source of a watermark group: the refresh checks the
+  // group again under its own snapshot (scheduler/watermark_holds.h).
+  bool watermark_guarded = false;
 };
 
 struct UnitOutcome {

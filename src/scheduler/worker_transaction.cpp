@@ -68,9 +68,11 @@ ErrorInfo describe_current_exception() {
     info.message = e.what();
     info.sqlstate = unpack_sql_state(e.sqlerrcode());
     int code = e.sqlerrcode();
+    // Concurrency, and a full disk: the next try may succeed as things are
+    // (space freed), so they do not count toward suspension.
     info.retryable = code == ERRCODE_T_R_SERIALIZATION_FAILURE ||
                      code == ERRCODE_T_R_DEADLOCK_DETECTED || code == ERRCODE_LOCK_NOT_AVAILABLE ||
-                     code == ERRCODE_QUERY_CANCELED;
+                     code == ERRCODE_QUERY_CANCELED || code == ERRCODE_DISK_FULL;
   } catch (const Error& e) {
     info.message = e.what();
     info.sqlstate = e.sqlstate();

@@ -44,7 +44,7 @@ bool in_transaction(const char* what, F&& f, bool repeatable_read = false) {
 struct ErrorInfo {
   std::string message;
   std::string sqlstate;
-  bool retryable = false;  // concurrency (serialization, deadlock, lock timeout, cancel)
+  bool retryable = false;  // concurrency (serialization, deadlock, lock timeout, cancel), disk full
 };
 ErrorInfo describe_current_exception();
 

@@ -43,6 +43,7 @@ ALTER SYSTEM SET pg_trickle.tick_watermark_enabled = true;
 ALTER SYSTEM SET pg_trickle.auto_backoff = true;
 ALTER SYSTEM SET pg_trickle.tiered_scheduling = false;
 ALTER SYSTEM SET pg_trickle.algebraic_drift_reset_cycles = 0;
+ALTER SYSTEM SET pg_trickle.watermark_holdback_timeout = 600;
 -- A value that changes nothing here warns (ALTER SYSTEM validates it in this
 -- backend; the SET of the same setting below does not warn again).
 ALTER SYSTEM SET pg_trickle.cdc_mode = 'wal';
