@@ -1709,3 +1709,28 @@ AS $$
      WHERE st.effective_refresh_mode <> 'IMMEDIATE'
      ORDER BY st.pgt_schema, st.pgt_name
 $$;
+
+-- Behind schedule (health_check, st_refresh_stats' stale): measured against
+-- the period the scheduler runs the table at (its tier and backoff, as it
+-- recorded them; the schedule until it has), as its stale_data alert is;
+-- a frozen table is not refreshed on purpose.
+CREATE OR REPLACE FUNCTION pgtrickle._behind_schedule(id bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE(bool_or(
+               st.status = 'ACTIVE' AND st.schedule ~ '^([0-9]+[wdhms])+$' AND st.effective_refresh_mode <> 'IMMEDIATE'
+               -- frozen: not refreshed on purpose
+               AND st.sched_tier IS DISTINCT FROM 'frozen'
+               AND now() - COALESCE(st.data_timestamp, st.created_at) >
+                   2 * COALESCE(st.sched_period_ms * interval '1 millisecond',
+                                regexp_replace(st.schedule, '([0-9]+)([wdhms])', '\1\2 ', 'g')::interval)
+               AND (st.effective_refresh_mode <> 'DIFFERENTIAL' OR st.frontier IS NULL
+                    OR EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
+                                JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid
+                               WHERE d.pgt_id = st.pgt_id
+                                 AND (pgtrickle._change_buffer_counts(d.source_relid, st.pgt_relid, 0)).unconsumed
+                                     IS DISTINCT FROM 0))), false)
+      FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = id
+$$;

@@ -120,6 +120,12 @@ TEST_F(SchedulerTier, ColdRefreshesTenTimesLessOftenThanHotFrozenNotAtAllUntilPr
             "tier cold: period 10 s (schedule 1 s x 10)");
   EXPECT_EQ(conn().scalar("SELECT count(*)" + history_where(hot) + "AND h.schedule_note IS NOT NULL"), "0");
 
+  // Not "behind schedule" for the monitoring functions (health_check,
+  // st_refresh_stats): measured against the period it runs at.
+  for (const auto& st : {cold, frozen})
+    EXPECT_EQ(conn().scalar("SELECT stale::text FROM pgtrickle.st_refresh_stats(" + quote_literal(st) + ")"), "false")
+        << st;
+
   // Frozen: stale, but a manual refresh works.
   EXPECT_FALSE(st_matches_query(conn(), frozen, query));
   conn().exec("SELECT pgtrickle.refresh_stream_table(" + quote_literal(frozen) + ")");
