@@ -342,6 +342,10 @@ BEGIN
         sql := sql || E',\n    pooler_compatibility_mode => true';
     END IF;
     sql := sql || E'\n);\n';
+    IF st.refresh_tier <> 'hot' THEN  -- a tier is set by alter_stream_table only
+        sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, tier => %L);\n', qualified,
+                             st.refresh_tier);
+    END IF;
     IF st.status = 'SUSPENDED' THEN
         sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, status => %L);\n', qualified,
                              'SUSPENDED');
@@ -1162,6 +1166,7 @@ $$;
 -- active, a duration schedule, not IMMEDIATE (always current), not refreshed
 -- for more than twice its schedule while it has something to refresh (a FULL
 -- one always has; a DIFFERENTIAL one without pending changes is up to date).
+-- (Redefined by the tiers block at the end of this script: the effective period.)
 CREATE FUNCTION pgtrickle._behind_schedule(id bigint)
 RETURNS boolean
 LANGUAGE sql VOLATILE
