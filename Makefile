@@ -39,12 +39,12 @@ EXTRA_CLEAN += $(OBJS:.o=.d)
 # ---------------------------------------------------------------------------
 # Unit tests: pure C++ (no PostgreSQL headers on the include path at all, so a
 # PG include in a pure file fails to compile).
-PURE_SRCS   = $(sort $(wildcard src/common/*.cpp src/dvm/*.cpp)) src/scheduler/schedule.cpp src/scheduler/dag.cpp src/scheduler/due_policy.cpp
+PURE_SRCS   = $(sort $(wildcard src/common/*.cpp src/dvm/*.cpp)) src/scheduler/schedule.cpp src/scheduler/dag.cpp src/scheduler/due_policy.cpp src/scheduler/refresh_tier.cpp
 UNIT_SRCS   = $(sort $(wildcard test/unit/*.cpp))
 UNIT_BIN    = test/unit/pgt_unit_tests
 UNIT_CXXFLAGS = -std=c++17 -O1 -g -Wall -Wextra -Werror -Isrc -pthread
 
-$(UNIT_BIN): $(PURE_SRCS) $(UNIT_SRCS) $(wildcard src/common/*.h src/dvm/*.h src/scheduler/schedule.h src/scheduler/dag.h src/scheduler/due_policy.h)
+$(UNIT_BIN): $(PURE_SRCS) $(UNIT_SRCS) $(wildcard src/common/*.h src/dvm/*.h src/scheduler/schedule.h src/scheduler/dag.h src/scheduler/due_policy.h src/scheduler/refresh_tier.h)
 	$(CXX) $(UNIT_CXXFLAGS) -o $@ $(PURE_SRCS) $(UNIT_SRCS) -lgtest -lgtest_main -pthread
 
 .PHONY: unit e2e

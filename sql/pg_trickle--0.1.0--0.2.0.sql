@@ -7,9 +7,10 @@
 -- on the partitions and children of their sources), the diagnostics
 -- functions of issue 18, explain_stream_table and the metrics views, and
 -- source gating (issue 23: a new catalog table, pgt_source_gates, and three
--- functions). The catalog tables of 0.1.0 are unchanged. Every function
--- kept from 0.1.0 keeps its signature: CREATE OR REPLACE keeps its grants,
--- its comment and the event triggers that call it.
+-- functions), and tiered scheduling (issue 23: columns of pgt_stream_tables
+-- and pgt_refresh_history, alter_stream_table's tier, effective_schedule()).
+-- Every other function kept from 0.1.0 keeps its signature: CREATE OR
+-- REPLACE keeps its grants, its comment and the event triggers that call it.
 \echo Use "ALTER EXTENSION pg_trickle UPDATE TO '0.2.0'" to load this file. \quit
 
 -------------------------------------------------------------------------------
@@ -341,6 +342,10 @@ BEGIN
         sql := sql || E',\n    pooler_compatibility_mode => true';
     END IF;
     sql := sql || E'\n);\n';
+    IF st.refresh_tier <> 'hot' THEN  -- a tier is set by alter_stream_table only
+        sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, tier => %L);\n', qualified,
+                             st.refresh_tier);
+    END IF;
     IF st.status = 'SUSPENDED' THEN
         sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, status => %L);\n', qualified,
                              'SUSPENDED');
@@ -1161,6 +1166,7 @@ $$;
 -- active, a duration schedule, not IMMEDIATE (always current), not refreshed
 -- for more than twice its schedule while it has something to refresh (a FULL
 -- one always has; a DIFFERENTIAL one without pending changes is up to date).
+-- (Redefined by the tiers block at the end of this script: the effective period.)
 CREATE FUNCTION pgtrickle._behind_schedule(id bigint)
 RETURNS boolean
 LANGUAGE sql VOLATILE
@@ -1801,4 +1807,104 @@ AS $$
       LEFT JOIN pgtrickle.pgt_fixpoint_state f ON f.pgt_id OPERATOR(pg_catalog.=) c.pgt_id
      GROUP BY c.scc_id
      ORDER BY c.scc_id
+$$;
+
+-------------------------------------------------------------------------------
+-- Changed: alter_stream_table gains tier (a new parameter: the function is
+-- created anew; nothing in the extension depends on it).
+DROP FUNCTION pgtrickle.alter_stream_table(text, text, text, text, text, text, text, text, boolean, boolean);
+CREATE FUNCTION pgtrickle.alter_stream_table(
+    name                      text,
+    query                     text    DEFAULT NULL,
+    schedule                  text    DEFAULT NULL,
+    refresh_mode              text    DEFAULT NULL,
+    status                    text    DEFAULT NULL,
+    diamond_consistency       text    DEFAULT NULL,
+    diamond_schedule_policy   text    DEFAULT NULL,
+    cdc_mode                  text    DEFAULT NULL,
+    append_only               boolean DEFAULT NULL,
+    pooler_compatibility_mode boolean DEFAULT NULL,
+    tier                      text    DEFAULT NULL
+) RETURNS void
+LANGUAGE c CALLED ON NULL INPUT VOLATILE
+AS 'MODULE_PATHNAME', 'pgt_alter_stream_table';
+
+-------------------------------------------------------------------------------
+-- Tiered scheduling and the effective schedule (issue 23, scheduler controls).
+--
+-- refresh_tier is what the owner chose (alter_stream_table(tier => ...)):
+-- 'hot' (the default, so existing stream tables refresh as before) runs the
+-- schedule as written, 'warm' / 'cold' stretch its period 2x / 10x, 'frozen'
+-- stops scheduled refreshes, 'auto' lets the scheduler pick hot / warm / cold
+-- from how often the table is read. The sched_* columns are the scheduler's
+-- own account of how it schedules the table, written by it when they change
+-- (NULL until it has seen the table): the tier in force ('auto' resolved),
+-- the pg_trickle.auto_backoff factor, and the period before (the schedule, or
+-- the one 'calculated' resolved to) and after both. NULL periods: a cron
+-- schedule (firing times, not a period) or, for sched_period_ms, frozen.
+ALTER TABLE pgtrickle.pgt_stream_tables
+    ADD COLUMN refresh_tier text NOT NULL DEFAULT 'hot'
+        CHECK (refresh_tier IN ('hot', 'warm', 'cold', 'frozen', 'auto')),
+    ADD COLUMN sched_tier text CHECK (sched_tier IN ('hot', 'warm', 'cold', 'frozen')),
+    ADD COLUMN sched_backoff integer,
+    ADD COLUMN sched_base_period_ms bigint,
+    ADD COLUMN sched_period_ms bigint;
+
+-- A scheduled refresh that ran on a stretched period (tier or auto_backoff)
+-- says so here, e.g. 'tier cold: period 10 s (schedule 1 s x 10)'.
+ALTER TABLE pgtrickle.pgt_refresh_history ADD COLUMN schedule_note text;
+
+-- How the scheduler schedules each stream table the caller may read (the
+-- catalog's row policy): configured schedule and tier, the tier and backoff
+-- in force, the period they give, and when the table is next due if changes
+-- are pending (NULL: cron schedule, frozen, or not yet seen by the scheduler).
+CREATE FUNCTION pgtrickle.effective_schedule()
+RETURNS TABLE (
+    name             text,
+    schedule         text,
+    refresh_tier     text,
+    effective_tier   text,
+    backoff_factor   integer,
+    base_period      interval,
+    effective_period interval,
+    data_timestamp   timestamptz,
+    next_due         timestamptz
+)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.quote_ident(st.pgt_schema) || '.' || pg_catalog.quote_ident(st.pgt_name),
+           st.schedule, st.refresh_tier, st.sched_tier, st.sched_backoff,
+           st.sched_base_period_ms * interval '1 millisecond',
+           st.sched_period_ms * interval '1 millisecond',
+           st.data_timestamp,
+           st.data_timestamp + st.sched_period_ms * interval '1 millisecond'
+      FROM pgtrickle.pgt_stream_tables st
+     WHERE st.effective_refresh_mode <> 'IMMEDIATE'
+     ORDER BY st.pgt_schema, st.pgt_name
+$$;
+
+-- Behind schedule (health_check, st_refresh_stats' stale): measured against
+-- the period the scheduler runs the table at (its tier and backoff, as it
+-- recorded them; the schedule until it has), as its stale_data alert is;
+-- a frozen table is not refreshed on purpose.
+CREATE OR REPLACE FUNCTION pgtrickle._behind_schedule(id bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE(bool_or(
+               st.status = 'ACTIVE' AND st.schedule ~ '^([0-9]+[wdhms])+$' AND st.effective_refresh_mode <> 'IMMEDIATE'
+               -- frozen: not refreshed on purpose
+               AND st.sched_tier IS DISTINCT FROM 'frozen'
+               AND now() - COALESCE(st.data_timestamp, st.created_at) >
+                   2 * COALESCE(st.sched_period_ms * interval '1 millisecond',
+                                regexp_replace(st.schedule, '([0-9]+)([wdhms])', '\1\2 ', 'g')::interval)
+               AND (st.effective_refresh_mode <> 'DIFFERENTIAL' OR st.frontier IS NULL
+                    OR EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d
+                                JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid
+                               WHERE d.pgt_id = st.pgt_id
+                                 AND (pgtrickle._change_buffer_counts(d.source_relid, st.pgt_relid, 0)).unconsumed
+                                     IS DISTINCT FROM 0))), false)
+      FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = id
 $$;

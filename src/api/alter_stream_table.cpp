@@ -1,6 +1,6 @@
 // pgtrickle.alter_stream_table(name, query, schedule, refresh_mode, status,
 //   diamond_consistency, diamond_schedule_policy, cdc_mode, append_only,
-//   pooler_compatibility_mode)
+//   pooler_compatibility_mode, tier)
 //
 // NULL leaves a property unchanged. A new query keeps the storage table (its
 // oid, grants, policies) and repopulates it with a FULL refresh; the whole call
@@ -15,6 +15,7 @@
 #include "catalog/storage_table.h"
 #include "common/user_error.h"
 #include "pg/boundary.h"
+#include "pg/gucs.h"
 #include "pg/messages.h"
 #include "pg/spi.h"
 #include "cdc/change_capture.h"
@@ -53,6 +54,7 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
   auto cdc_mode = api::text_arg(fcinfo, 7);
   auto append_only = api::bool_arg(fcinfo, 8);
   auto pooler = api::bool_arg(fcinfo, 9);
+  auto tier = api::validate_tier(api::text_arg(fcinfo, 10));
 
   catalog::StreamTable st = api::lookup_stream_table(name);
   api::require_owner(st, "alter it");
@@ -94,6 +96,12 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
     else
       api::record_sources(st, *def, true);
     api::warn_if_fallback(*def, st.display_name());
+  }
+  if (tier) {
+    catalog::set_refresh_tier(st.pgt_id, *tier);
+    if (!guc::tiered_scheduling)
+      pg::notice("pg_trickle.tiered_scheduling is off: stream table \"" + st.display_name() +
+                 "\" refreshes on its schedule until it is turned on");
   }
   if (status) {
     if ((st.status == StreamTableStatus::Suspended || st.status == StreamTableStatus::Error) &&

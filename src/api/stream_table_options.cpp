@@ -44,6 +44,10 @@ std::optional<std::string> validate_diamond_schedule_policy(const std::optional<
   return one_of(v, "diamond_schedule_policy", {"fastest", "slowest"});
 }
 
+std::optional<std::string> validate_tier(const std::optional<std::string>& v) {
+  return one_of(v, "tier", {"hot", "warm", "cold", "frozen", "auto"});
+}
+
 std::optional<std::string> validate_cdc_mode(const std::optional<std::string>& v) {
   auto mode = one_of(v, "cdc_mode", {"auto", "trigger", "wal"});
   if (mode && *mode == "wal")

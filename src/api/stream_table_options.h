@@ -15,6 +15,8 @@ std::string validate_schedule(const std::optional<std::string>& schedule);
 // Each returns the normalized (lower-case) value, or nullopt for NULL.
 std::optional<std::string> validate_diamond_consistency(const std::optional<std::string>& v);
 std::optional<std::string> validate_diamond_schedule_policy(const std::optional<std::string>& v);
+// hot / warm / cold / frozen / auto (pg_trickle.tiered_scheduling).
+std::optional<std::string> validate_tier(const std::optional<std::string>& v);
 std::optional<std::string> validate_cdc_mode(const std::optional<std::string>& v);
 
 // Options that later capabilities implement are refused here when set to a

@@ -161,6 +161,12 @@ void set_append_only(int64_t pgt_id, bool append_only) {
         {std::to_string(pgt_id), bool_text(append_only)});
 }
 
+void set_refresh_tier(int64_t pgt_id, const std::string& tier) {
+  write("UPDATE pgtrickle.pgt_stream_tables SET refresh_tier = $2, updated_at = pg_catalog.now() "
+        "WHERE pgt_id = $1::bigint",
+        {std::to_string(pgt_id), tier});
+}
+
 void set_status(int64_t pgt_id, StreamTableStatus status) {
   write(
       "UPDATE pgtrickle.pgt_stream_tables SET status = $2, updated_at = pg_catalog.now(), "

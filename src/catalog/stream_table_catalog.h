@@ -86,6 +86,10 @@ void mark_for_reinitialize(int64_t pgt_id, const std::string& reason);
 // Sets append_only (a refresh found a delete in a source declared append-only).
 void set_append_only(int64_t pgt_id, bool append_only);
 
+// Sets refresh_tier ('hot', 'warm', 'cold', 'frozen' or 'auto'; validated by
+// the caller): read by the scheduler at its next tick.
+void set_refresh_tier(int64_t pgt_id, const std::string& tier);
+
 // Sets status (and resets consecutive_errors / last error when ACTIVE).
 void set_status(int64_t pgt_id, StreamTableStatus status);
 

@@ -25,6 +25,7 @@ int parallel_refresh_mode = static_cast<int>(ParallelRefreshMode::On);
 bool cleanup_use_truncate = true;
 bool use_prepared_statements = true;
 bool auto_backoff = true;
+bool tiered_scheduling = true;
 bool block_source_ddl = false;
 int buffer_alert_threshold = 1000000;
 bool allow_circular = false;
@@ -124,6 +125,15 @@ void define_gucs() {
       "A refresh taking more than 95% of the period doubles the effective period (at most 8 times "
       "the schedule), with a WARNING; the first refresh on time resets it.",
       &auto_backoff, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  // On by default, as in the reference (since its v0.12): stream tables
+  // nobody gave a tier are 'hot', which is their schedule as written, so
+  // turning it on changes nothing until an owner assigns a tier.
+  DefineCustomBoolVariable(
+      "pg_trickle.tiered_scheduling",
+      "Whether a stream table's refresh tier (alter_stream_table(tier => ...)) stretches its schedule.",
+      "hot: the schedule; warm: 2x its period; cold: 10x; frozen: no scheduled refresh; auto: hot, warm "
+      "or cold from how often the table is read. Off: every stream table refreshes as if hot.",
+      &tiered_scheduling, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomBoolVariable(
       "pg_trickle.block_source_ddl",
       "Whether DDL on a source that would reinitialize a stream table is refused.",

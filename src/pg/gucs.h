@@ -62,6 +62,11 @@ extern bool use_prepared_statements;
 // period gets a longer effective period (x2 each time, at most x8).
 extern bool auto_backoff;
 
+// pg_trickle.tiered_scheduling: a stream table's refresh tier (hot / warm /
+// cold / frozen / auto) stretches or stops its scheduled refreshes (off:
+// every table refreshes as if hot).
+extern bool tiered_scheduling;
+
 // pg_trickle.block_source_ddl: DDL on a source that would reinitialize a
 // stream table is refused instead.
 extern bool block_source_ddl;

@@ -101,7 +101,6 @@ int slot_lag_critical_threshold_mb = 1024;
 bool merge_planner_hints = true;
 int merge_work_mem_mb = 64;
 double merge_seqscan_threshold = 0.001;
-bool tiered_scheduling = false;
 int user_triggers = 0;
 int compact_threshold = 100000;
 int max_grouping_set_branches = 64;
@@ -144,10 +143,6 @@ Accepted kMergeSeqscanThreshold{"merge_seqscan_threshold",
                                 "Refreshes never disable sequential scans; the planner chooses from the buffers' "
                                 "estimates (see the statements of a DIFFERENTIAL refresh).",
                                 0.001, nullptr, 0, nullptr, 0};
-Accepted kTieredScheduling{"tiered_scheduling",
-                           "There are no refresh tiers (hot / warm / cold / frozen): a stream table's schedule is "
-                           "its staleness bound. Give rarely read stream tables a longer schedule instead.",
-                           0, nullptr, 0, nullptr, 0};
 Accepted kUserTriggers{"user_triggers",
                        "Refreshes always apply changes with DELETE, UPDATE and INSERT (never MERGE), so user "
                        "triggers on a stream table always fire as for 'auto'; they cannot be skipped.",
@@ -236,8 +231,6 @@ void define_reference_settings() {
                            "Delta-to-table ratio below which sequential scans are disabled (reference).",
                            kMergeSeqscanThreshold.here, &merge_seqscan_threshold, 0.001, 0.0, 1.0, PGC_SUSET, 0,
                            check_real<&kMergeSeqscanThreshold>, nullptr, nullptr);
-  define_bool(kTieredScheduling, &tiered_scheduling, false, "Hot / warm / cold / frozen refresh tiers (reference).",
-              check_bool<&kTieredScheduling>);
   define_enum(kUserTriggers, &user_triggers, "How user triggers on stream tables are handled (reference: auto, off).",
               check_enum<&kUserTriggers>);
   define_int(kCompactThreshold, &compact_threshold, 100000, 0, 100000000,

@@ -14,6 +14,7 @@
 #include "pg/spi.h"
 #include "scheduler/dag.h"
 #include "scheduler/due_policy.h"
+#include "scheduler/refresh_tier.h"
 #include "scheduler/schedule.h"
 #include "scheduler/scheduler_catalog.h"
 #include "scheduler/refresh_worker.h"
@@ -25,6 +26,7 @@
 extern "C" {
 #include "commands/extension.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
@@ -53,6 +55,8 @@ void on_sigterm(SIGNAL_ARGS) {
 constexpr int64_t kSweepMs = 30000;
 // A unit whose tables were busy (manual refresh, DDL) is retried after this.
 constexpr int64_t kBusyRetryMs = 200;
+// 'auto' tiers: the scan statistics of their storage are read this often.
+constexpr int64_t kReadCheckMs = 1000;
 
 class DatabaseScheduler {
  public:
@@ -69,6 +73,15 @@ class DatabaseScheduler {
     int backoff = 1;              // pg_trickle.auto_backoff: the period's multiplier
     bool stale_alerted = false;   // a stale_data alert was sent since its last refresh
     bool watermark_stuck = false; // held by a stuck watermark: recorded and alerted once
+    Tier tier = Tier::Hot;        // in force (pg_trickle.tiered_scheduling)
+    // 'auto' tiers. Users' reads of the storage are its scans (statistics)
+    // minus those of our own refreshes, counted in their transactions.
+    // Our scans reach the statistics after we count them (at the next
+    // flush), never before: users' reads can only look lower for a moment,
+    // so a read is the count passing the highest value seen.
+    int64_t own_scans = 0;
+    std::optional<int64_t> reads_seen;
+    int64_t last_read_ms = 0;     // when reads were last seen to grow (0: not yet looked)
   };
   struct Alert {
     std::string event;
@@ -83,6 +96,11 @@ class DatabaseScheduler {
   void note_stuck_watermarks();
   void note_signals(const ChangeSignals& signals, int64_t now);
   int64_t due_at(const ScheduledTable& t) const;
+  int64_t base_period_ms(int64_t id) const;
+  bool is_cron(int64_t id) const;
+  void look_at_reads(int64_t now);
+  void assign_tiers(int64_t now);
+  void save_schedules();
   int64_t unit_due_at(const Unit& unit) const;
   // Pending-change checks and RUNNING rows; the task is empty when there is nothing to do.
   UnitTask prepare(const Unit& unit);
@@ -115,6 +133,8 @@ class DatabaseScheduler {
   int64_t last_sweep_ms_ = 0;
   std::vector<Alert> alerts_;           // sent at the end of the tick
   int64_t last_buffer_check_ms_ = 0;
+  int64_t last_read_check_ms_ = 0;
+  std::string stats_reset_at_;          // of the statistics last read
   std::set<Oid> buffers_over_, capture_disabled_;  // alerted, until back to normal
 };
 
@@ -225,16 +245,116 @@ void DatabaseScheduler::note_signals(const ChangeSignals& signals, int64_t now) 
   }
 }
 
+// The period of a table's schedule (a duration, or what 'calculated'
+// resolved to), before any tier or backoff stretches it.
+int64_t DatabaseScheduler::base_period_ms(int64_t id) const {
+  auto p = periods_.find(id);
+  return (p != periods_.end() ? p->second : guc::default_schedule_seconds) * 1000;
+}
+
+bool DatabaseScheduler::is_cron(int64_t id) const {
+  auto s = schedules_.find(id);
+  return s != schedules_.end() && s->second.kind == schedule::Kind::Cron;
+}
+
+// 'auto' tiers: whether users read each such table since the last look.
+void DatabaseScheduler::look_at_reads(int64_t now) {
+  std::vector<int64_t> autos;
+  for (const auto& t : tables_)
+    if (t.refresh_tier == "auto") autos.push_back(t.id);
+  if (autos.empty() || now - last_read_check_ms_ < kReadCheckMs) return;
+  last_read_check_ms_ = now;
+  ReadCounts counts;
+  bool ok = in_transaction("pg_trickle: reading scan statistics", [&] {
+    push_snapshot();
+    pg::spi::Connection spi;
+    counts = read_counts(autos);
+  });
+  if (!ok) return;
+  // Counters reset (pg_stat_reset*, a crash): start counting afresh.
+  bool reset = counts.reset_at != stats_reset_at_;
+  stats_reset_at_ = counts.reset_at;
+  for (const auto& [id, scans] : counts.scans) {
+    Memory& m = memory_[id];
+    int64_t reads = scans - m.own_scans;
+    if (m.last_read_ms == 0) m.last_read_ms = now;  // first look: as if just read (it starts hot)
+    if (!m.reads_seen || reset) {
+      m.reads_seen = reads;
+    } else if (reads > *m.reads_seen) {
+      m.reads_seen = reads;
+      m.last_read_ms = now;
+    }
+  }
+}
+
+// The tier in force of every table: its own, or for 'auto' the one its
+// reads call for, and never colder than a stream table reading it (that
+// one's refreshes may read only its change buffer, not its storage).
+void DatabaseScheduler::assign_tiers(int64_t now) {
+  std::map<int64_t, Tier> tier;
+  for (const auto& t : tables_) {
+    Tier x = Tier::Hot;
+    if (guc::tiered_scheduling && t.refresh_tier == "auto") {
+      const Memory& m = memory_[t.id];
+      x = tier_from_last_read(m.last_read_ms > 0 ? now - m.last_read_ms : 0, base_period_ms(t.id));
+    } else if (guc::tiered_scheduling) {
+      x = parse_tier(t.refresh_tier).value_or(Tier::Hot);
+    }
+    tier[t.id] = x;
+  }
+  // Only ever hotter: a fixed point within as many rounds as tiers.
+  for (bool changed = guc::tiered_scheduling; changed;) {
+    changed = false;
+    for (const auto& t : tables_)
+      for (int64_t up : t.upstream) {
+        auto reader = by_id_.find(up);
+        if (reader == by_id_.end() || reader->second->refresh_tier != "auto") continue;
+        Tier h = hotter(tier[up], tier[t.id]);
+        if (h != tier[up]) {
+          tier[up] = h;
+          changed = true;
+        }
+      }
+  }
+  for (const auto& [id, x] : tier) memory_[id].tier = x;
+}
+
+// pgt_stream_tables.sched_*: what effective_schedule() shows, written when
+// it changes (a new tier or backoff, a new schedule).
+void DatabaseScheduler::save_schedules() {
+  std::vector<std::pair<int64_t, ScheduleState>> changed;
+  for (auto& t : tables_) {
+    if (!t.tiers_in_catalog || !memory_.count(t.id)) continue;
+    const Memory& m = memory_.at(t.id);
+    ScheduleState s;
+    s.tier = tier_name(m.tier);
+    s.backoff = m.backoff;
+    if (schedules_.count(t.id) && !is_cron(t.id)) {
+      s.base_period_ms = base_period_ms(t.id);
+      if (m.tier != Tier::Frozen) s.period_ms = base_period_ms(t.id) * tier_multiplier(m.tier) * m.backoff;
+    }
+    if (s == t.saved) continue;
+    changed.emplace_back(t.id, s);
+    t.saved = s;
+  }
+  if (changed.empty()) return;
+  (void)in_transaction("pg_trickle: recording schedules", [&] {
+    push_snapshot();
+    pg::spi::Connection spi;
+    save_schedule_state(changed);
+  });
+}
+
 int64_t DatabaseScheduler::due_at(const ScheduledTable& t) const {
   if (!scheduled(t.status) || gated_.count(t.id)) return kNever;  // gated: its changes wait
   auto s = schedules_.find(t.id);
   if (s == schedules_.end()) return kNever;
   const Memory& m = memory_.at(t.id);
+  if (m.tier == Tier::Frozen) return kNever;  // until promoted (a manual refresh still works)
   TableTiming timing;
   timing.kind = s->second.kind;
   timing.cron = s->second.cron;
-  auto p = periods_.find(t.id);
-  timing.period_seconds = (p != periods_.end() ? p->second : guc::default_schedule_seconds) * m.backoff;
+  timing.period_seconds = base_period_ms(t.id) / 1000 * tier_multiplier(m.tier) * m.backoff;
   timing.captures_changes = t.differential;
   timing.populated = t.populated;
   timing.pending = m.pending;
@@ -267,6 +387,9 @@ long DatabaseScheduler::tick() {
     // Suspended: when resumed it starts afresh (no backoff left over).
     if (!scheduled(t.status)) memory_[t.id] = Memory{};
     if (fresh) memory_[t.id].cron_considered_ms = now;
+    // A new scheduler (restart) keeps the backoff its predecessor recorded.
+    if (fresh && scheduled(t.status) && t.saved.backoff)
+      memory_[t.id].backoff = std::clamp(*t.saved.backoff, 1, 8);
     try {
       schedule::Schedule s = schedule::parse(t.schedule);
       if (s.kind == schedule::Kind::Duration)
@@ -287,6 +410,8 @@ long DatabaseScheduler::tick() {
   for (const auto& t : tables_)
     if (dag.cycle_of(t.id) >= 0) cycle_of_[t.id] = dag.cycle_of(t.id);
   periods_ = resolve_periods(dag, own, guc::default_schedule_seconds);
+  look_at_reads(now);
+  assign_tiers(now);
 
   if (now - last_sweep_ms_ >= kSweepMs) {
     signals.overflow = true;
@@ -302,6 +427,7 @@ long DatabaseScheduler::tick() {
     units.push_back(std::move(unit));
   }
   run_units(units);
+  save_schedules();
   look_for_stale_tables(now_ms());
   check_buffers(now_ms());
   send_alerts();
@@ -367,7 +493,12 @@ UnitTask DatabaseScheduler::prepare(const Unit& unit) {
       if (!work) continue;
       refreshing.insert(t->id);
       task.watermark_guarded = task.watermark_guarded || watermarks_.guarded.count(t->relid) != 0;
-      task.members.push_back({t->id, t->relid, t->differential, t->display_name(), cycle});
+      const Memory& m = memory_[t->id];
+      task.members.push_back({t->id, t->relid, t->differential, t->display_name(), cycle,
+                              t->tiers_in_catalog
+                                  ? stretch_note(m.tier, m.backoff, base_period_ms(t->id), is_cron(t->id))
+                                  : std::string(),
+                              t->refresh_tier == "auto"});
       if (cycle >= 0) task.group = true;  // one snapshot for all its rounds
       task.running_ids.push_back(
           insert_running_row(t->id, t->differential && t->populated ? RefreshAction::Differential : RefreshAction::Full));
@@ -395,6 +526,8 @@ void DatabaseScheduler::remember(const UnitTask& task, const UnitOutcome& outcom
     auto known = memory_.find(member.id);
     if (known == memory_.end()) continue;  // dropped meanwhile
     Memory& m = known->second;
+    auto scans = outcome.own_scans.find(member.id);
+    if (scans != outcome.own_scans.end()) m.own_scans += scans->second;
     if (outcome.busy) {
       m.not_before_ms = end + kBusyRetryMs;
     } else if (outcome.failed) {
@@ -417,9 +550,9 @@ void DatabaseScheduler::remember(const UnitTask& task, const UnitOutcome& outcom
 // A refresh that took most of its table's period: pg_trickle.auto_backoff
 // stretches the period (cron schedules have firing times, not a period).
 void DatabaseScheduler::note_duration(const UnitMember& member, Memory& m, int64_t elapsed_ms) {
-  auto s = schedules_.find(member.id);
-  if (s == schedules_.end() || s->second.kind == schedule::Kind::Cron) return;
-  int64_t period_ms = (periods_.count(member.id) ? periods_[member.id] : guc::default_schedule_seconds) * 1000;
+  if (!schedules_.count(member.id) || is_cron(member.id)) return;
+  // The period it runs at with its tier: a cold table has ten times the time.
+  int64_t period_ms = base_period_ms(member.id) * std::max(tier_multiplier(m.tier), 1);
   if (falling_behind(elapsed_ms, period_ms * m.backoff))
     alerts_.push_back({"scheduler_falling_behind", member.id,
                        "a refresh took " + std::to_string(elapsed_ms) + " ms of its " +
@@ -449,12 +582,13 @@ const ScheduledTable* DatabaseScheduler::find_table(int64_t id) const {
 void DatabaseScheduler::look_for_stale_tables(int64_t now) {
   for (const auto& t : tables_) {
     Memory& m = memory_[t.id];
-    if (m.stale_alerted || !scheduled(t.status) || gated_.count(t.id) || in_flight(t.id)) continue;
+    if (m.stale_alerted || !scheduled(t.status) || gated_.count(t.id) || in_flight(t.id) || m.tier == Tier::Frozen)
+      continue;
     auto s = schedules_.find(t.id);
     if (s == schedules_.end() || s->second.kind == schedule::Kind::Cron) continue;
     int64_t last = std::max(t.last_refresh_ms, m.refreshed_at_ms);
     if (last <= 0 || (t.differential && !m.pending)) continue;
-    int64_t period_ms = (periods_.count(t.id) ? periods_[t.id] : guc::default_schedule_seconds) * 1000 * m.backoff;
+    int64_t period_ms = base_period_ms(t.id) * tier_multiplier(m.tier) * m.backoff;
     if (now - last <= 2 * period_ms) continue;
     m.stale_alerted = true;
     alerts_.push_back({"stale_data", t.id,
@@ -644,6 +778,11 @@ ExitReason run_database_scheduler() noexcept {
       if (!guc::enabled) return ExitReason::Disabled;
       long sleep_ms = scheduler.tick();
       if (sleep_ms < 0) return ExitReason::NoExtension;
+      // Our refreshes' statistics (scans, rows written: what autovacuum and
+      // 'auto' tiers read) reach the cumulative counters: a background
+      // worker has no idle loop that flushes them. Between transactions,
+      // after the tick counted its own scans (see look_at_reads).
+      pg::guard([] { (void)pgstat_report_stat(false); });
       if (stop_requested()) return ExitReason::Stopped;
       pg::guard([&] {
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,

@@ -48,6 +48,9 @@ int claim_task(const UnitTask& task) {
       t.members[m].differential = task.members[m].differential;
       t.members[m].running_id = task.running_ids[m];
       copy_text(t.members[m].name, sizeof t.members[m].name, task.members[m].name);
+      copy_text(t.members[m].schedule_note, sizeof t.members[m].schedule_note, task.members[m].schedule_note);
+      t.members[m].count_scans = task.members[m].count_scans;
+      t.members[m].own_scans = 0;
     }
     t.nread_locked = static_cast<int>(task.read_locked.size());
     for (size_t r = 0; r < task.read_locked.size(); r++) t.read_locked[r] = task.read_locked[r];
@@ -124,6 +127,7 @@ std::vector<std::pair<int, UnitOutcome>> RefreshWorkers::collect() {
         outcome.error.retryable = t.retryable;
         outcome.error.sqlstate = t.sqlstate;
         outcome.error.message = t.error;
+        for (int m = 0; m < t.nmembers; m++) outcome.own_scans[t.members[m].id] = t.members[m].own_scans;
       } else {
         // Killed or crashed: its transaction was rolled back, its RUNNING
         // rows stay (marked FAILED by the scheduler's recovery).
@@ -168,7 +172,8 @@ void run_task(int slot) noexcept {
     LWLockRelease(s->lock);
     for (int m = 0; m < copy.nmembers; m++) {
       task.members.push_back({copy.members[m].id, copy.members[m].relid, copy.members[m].differential,
-                              copy.members[m].name});
+                              copy.members[m].name, -1, copy.members[m].schedule_note,
+                              copy.members[m].count_scans});
       task.running_ids.push_back(copy.members[m].running_id);
     }
     task.read_locked.assign(copy.read_locked, copy.read_locked + copy.nread_locked);
@@ -191,6 +196,10 @@ void run_task(int slot) noexcept {
   t.failed_id = outcome.failed_id;
   snprintf(t.sqlstate, sizeof t.sqlstate, "%s", outcome.error.sqlstate.c_str());
   snprintf(t.error, sizeof t.error, "%s", outcome.error.message.c_str());
+  for (int m = 0; m < t.nmembers; m++) {
+    auto n = outcome.own_scans.find(t.members[m].id);
+    t.members[m].own_scans = n == outcome.own_scans.end() ? 0 : n->second;
+  }
   t.done = true;
   LWLockRelease(s->lock);
 }

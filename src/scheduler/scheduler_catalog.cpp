@@ -45,12 +45,22 @@ std::string id_array(const std::vector<int64_t>& ids) {
 
 }  // namespace
 
+bool tier_columns_present() {
+  bool present = false;
+  pg::guard([&] {
+    Oid nsp = get_namespace_oid("pgtrickle", true);
+    Oid rel = OidIsValid(nsp) ? get_relname_relid("pgt_stream_tables", nsp) : InvalidOid;
+    present = OidIsValid(rel) && get_attnum(rel, "refresh_tier") != InvalidAttrNumber;
+  });
+  return present;
+}
+
 std::vector<ScheduledTable> load_scheduled_tables() {
   // Read every tick (at least once per pg_trickle.scheduler_interval_ms):
-  // planned once per scheduler. Never freed: static destructors at backend
-  // exit would free SPI plans while PostgreSQL shuts down.
-  static pg::spi::KeptPlan* plan = nullptr;
-  if (plan == nullptr) plan = new pg::spi::KeptPlan(
+  // planned once per scheduler (run_kept). A catalog of 0.1.0 (the library
+  // updated, the extension not yet) has no tier columns: every table is hot.
+  const bool tiers = tier_columns_present();
+  const std::string sql =
       "WITH d AS (SELECT d.pgt_id, pg_catalog.array_agg(d.source_relid) AS sources, "
       "pg_catalog.array_agg(d.source_relid) FILTER (WHERE t.source_relid IS NOT NULL) AS captured, "
       "pg_catalog.array_agg(u.pgt_id) FILTER (WHERE u.pgt_id IS NOT NULL) AS upstream "
@@ -64,11 +74,13 @@ std::vector<ScheduledTable> load_scheduled_tables() {
       "COALESCE(st.diamond_consistency, 'atomic') <> 'none', "
       "COALESCE(st.diamond_schedule_policy, 'fastest') = 'slowest', "
       "st.frontier::text, st.frontier_own_xid::text, st.frontier_own_cid::text, "
-      "d.sources::text, d.captured::text, d.upstream::text "
+      "d.sources::text, d.captured::text, d.upstream::text, " +
+      std::string(tiers ? "st.refresh_tier, st.sched_tier, st.sched_backoff, st.sched_base_period_ms, "
+                          "st.sched_period_ms "
+                        : "'hot', NULL, NULL, NULL, NULL ") +
       "FROM pgtrickle.pgt_stream_tables st LEFT JOIN d ON d.pgt_id = st.pgt_id "
-      "WHERE st.effective_refresh_mode <> 'IMMEDIATE' ORDER BY st.pgt_id",
-      {});
-  auto result = plan->run({});
+      "WHERE st.effective_refresh_mode <> 'IMMEDIATE' ORDER BY st.pgt_id";
+  auto result = pg::spi::run_kept(sql);
   std::vector<ScheduledTable> out;
   for (const auto& r : result.rows) {
     ScheduledTable t;
@@ -89,6 +101,12 @@ std::vector<ScheduledTable> load_scheduled_tables() {
     t.sources = parse_array<Oid>(r[14]);
     t.captured_sources = parse_array<Oid>(r[15]);
     t.upstream = parse_array<int64_t>(r[16]);
+    t.tiers_in_catalog = tiers;
+    t.refresh_tier = *r[17];
+    t.saved.tier = r[18];
+    if (r[19]) t.saved.backoff = std::stoi(*r[19]);
+    if (r[20]) t.saved.base_period_ms = std::stoll(*r[20]);
+    if (r[21]) t.saved.period_ms = std::stoll(*r[21]);
     out.push_back(std::move(t));
   }
   return out;
@@ -148,6 +166,71 @@ bool has_pending_changes(const ScheduledTable& t) {
        cdc::read_pending_changes(t.captured_sources, {t.frontier, t.frontier_own_xid, t.frontier_own_cid}, snapshot))
     if (b.changes || b.marker || !b.sentinel) return true;
   return false;
+}
+
+ReadCounts read_counts(const std::vector<int64_t>& pgt_ids) {
+  ReadCounts out;
+  std::vector<int64_t> ids = pgt_ids;
+  // Cumulative (flushed) scans of the storage table and of its indexes:
+  // pg_stat_user_tables' seq_scan + idx_scan. The database's reset time
+  // changes with any reset of its counters (pg_stat_reset*), and after a
+  // crash, which discards them.
+  auto rows = pg::spi::run_kept(
+      "SELECT st.pgt_id, pg_catalog.pg_stat_get_numscans(st.pgt_relid) + COALESCE((SELECT "
+      "pg_catalog.sum(pg_catalog.pg_stat_get_numscans(i.indexrelid)) FROM pg_catalog.pg_index i "
+      "WHERE i.indrelid = st.pgt_relid), 0)::int8, "
+      "pg_catalog.pg_stat_get_db_stat_reset_time(d.oid)::text "
+      "FROM pgtrickle.pgt_stream_tables st, pg_catalog.pg_database d "
+      "WHERE d.datname = pg_catalog.current_database() AND st.pgt_id = ANY ($1::int8[])",
+      {id_array(ids)});
+  for (const auto& r : rows.rows) {
+    out.scans[std::stoll(*r[0])] = std::stoll(*r[1]);
+    out.reset_at = r[2].value_or("");
+  }
+  return out;
+}
+
+int64_t pending_scans(Oid relid) {
+  // This backend's scans not yet flushed to the cumulative counters (the
+  // "xact" functions read them): what a refresh did is the difference
+  // between two readings in its transaction (no flush happens inside one).
+  auto n = pg::spi::scalar_kept(
+      "SELECT pg_catalog.pg_stat_get_xact_numscans($1::oid) + COALESCE((SELECT "
+      "pg_catalog.sum(pg_catalog.pg_stat_get_xact_numscans(i.indexrelid)) FROM pg_catalog.pg_index i "
+      "WHERE i.indrelid = $1::oid), 0)::int8",
+      {std::to_string(relid)});
+  return n ? std::stoll(*n) : 0;
+}
+
+void save_schedule_state(const std::vector<std::pair<int64_t, ScheduleState>>& states) {
+  if (states.empty()) return;
+  std::string ids = "{", tiers = "{", backoffs = "{", bases = "{", periods = "{";
+  for (size_t i = 0; i < states.size(); i++) {
+    const ScheduleState& s = states[i].second;
+    const char* sep = i ? "," : "";
+    ids += sep + std::to_string(states[i].first);
+    tiers += sep + s.tier.value_or("NULL");
+    backoffs += sep + (s.backoff ? std::to_string(*s.backoff) : "NULL");
+    bases += sep + (s.base_period_ms ? std::to_string(*s.base_period_ms) : "NULL");
+    periods += sep + (s.period_ms ? std::to_string(*s.period_ms) : "NULL");
+  }
+  pg::spi::exec(
+      "UPDATE pgtrickle.pgt_stream_tables st SET sched_tier = v.tier, sched_backoff = v.backoff, "
+      "sched_base_period_ms = v.base, sched_period_ms = v.period "
+      "FROM ROWS FROM (pg_catalog.unnest($1::int8[]), pg_catalog.unnest($2::text[]), "
+      "pg_catalog.unnest($3::int4[]), pg_catalog.unnest($4::int8[]), pg_catalog.unnest($5::int8[])) "
+      "AS v(id, tier, backoff, base, period) WHERE st.pgt_id = v.id",
+      {ids + "}", tiers + "}", backoffs + "}", bases + "}", periods + "}"});
+}
+
+void note_stretched_refresh(int64_t pgt_id, const std::string& note) {
+  // The row the refresh just recorded (this transaction holds the table's
+  // lock: nobody else records one meanwhile).
+  pg::spi::exec(
+      "UPDATE pgtrickle.pgt_refresh_history SET schedule_note = $2 WHERE refresh_id = "
+      "(SELECT refresh_id FROM pgtrickle.pgt_refresh_history WHERE pgt_id = $1::int8 "
+      "AND status = 'COMPLETED' ORDER BY start_time DESC, refresh_id DESC LIMIT 1)",
+      {std::to_string(pgt_id), note});
 }
 
 int64_t fail_interrupted_refreshes() {

@@ -4,6 +4,7 @@
 // alerts). Callers hold an spi::Connection inside a transaction.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,18 @@
 #include "pg/pg_headers.h"
 
 namespace pgt::scheduler {
+
+// How the scheduler schedules a table, as it records it in the catalog
+// (pgt_stream_tables.sched_*, shown by pgtrickle.effective_schedule()).
+struct ScheduleState {
+  std::optional<std::string> tier;      // in force: hot / warm / cold / frozen
+  std::optional<int> backoff;           // pg_trickle.auto_backoff factor
+  std::optional<int64_t> base_period_ms;  // the schedule's period (NULL: cron)
+  std::optional<int64_t> period_ms;     // stretched by tier and backoff (NULL: cron, frozen)
+  bool operator==(const ScheduleState& o) const {
+    return tier == o.tier && backoff == o.backoff && base_period_ms == o.base_period_ms && period_ms == o.period_ms;
+  }
+};
 
 struct ScheduledTable {
   int64_t id = 0;
@@ -29,6 +42,9 @@ struct ScheduledTable {
   std::vector<Oid> sources;          // every relation it reads
   std::vector<Oid> captured_sources; // those with a change buffer
   std::vector<int64_t> upstream;     // stream tables it reads
+  std::string refresh_tier = "hot";  // as configured: hot / warm / cold / frozen / auto
+  bool tiers_in_catalog = false;     // the catalog has the tier columns (0.2.0)
+  ScheduleState saved;               // as last recorded
 
   std::string display_name() const { return schema + "." + name; }
 };
@@ -47,6 +63,25 @@ std::optional<int64_t> buffer_rows_over(Oid source, int64_t threshold);
 // Sources (by oid) whose capture triggers, on them or on a member of their
 // hierarchy, are disabled (pg_trigger.tgenabled = 'D').
 std::vector<Oid> sources_with_disabled_capture();
+
+// Scans of stream tables' storage (table and indexes) by every backend, as
+// flushed to the cumulative statistics, per pgt_id; and the database's
+// statistics reset time (a change means the counters restarted).
+struct ReadCounts {
+  std::map<int64_t, int64_t> scans;
+  std::string reset_at;
+};
+ReadCounts read_counts(const std::vector<int64_t>& pgt_ids);
+
+// Scans of relid (table and its indexes) this backend made and has not yet
+// flushed to the cumulative statistics.
+int64_t pending_scans(Oid relid);
+
+// Records how tables are scheduled (only those whose state changed).
+void save_schedule_state(const std::vector<std::pair<int64_t, ScheduleState>>& states);
+
+// A scheduled refresh ran on a stretched period: its history row says so.
+void note_stretched_refresh(int64_t pgt_id, const std::string& note);
 
 // Whether a DIFFERENTIAL table has changes its next refresh would consume
 // (without a frontier yet: true). One EXISTS per change buffer.

@@ -60,6 +60,9 @@ struct RefreshTaskSlot {
     bool differential;
     int64_t running_id;
     char name[2 * NAMEDATALEN + 2];
+    char schedule_note[128];
+    bool count_scans;
+    int64_t own_scans;  // outcome
   } members[kMaxTaskMembers];
   int nread_locked;
   Oid read_locked[kMaxTaskMembers];

@@ -51,6 +51,15 @@ UnitOutcome refresh_unit(const UnitTask& task) {
         }
         lock_running_rows(task.running_ids);
         std::vector<int64_t> cycle_ids;  // the cycle being refreshed
+        // Counted outside the subtransaction: a rolled-back refresh's scans
+        // stay counted in the statistics, so they are ours either way.
+        std::map<int64_t, int64_t> scans_before;
+        for (const auto& m : task.members)
+          if (m.count_scans) scans_before[m.id] = pending_scans(m.relid);
+        auto count_own_scans = [&] {
+          for (const auto& m : task.members)
+            if (m.count_scans) out.own_scans[m.id] = pending_scans(m.relid) - scans_before[m.id];
+        };
         try {
           pg::guard_subtransaction([&] {
             for (size_t i = 0; i < task.members.size(); i++) {
@@ -71,12 +80,15 @@ UnitOutcome refresh_unit(const UnitTask& task) {
               auto st = catalog::find_by_relid(m.relid);
               if (!st || !scheduled(st->status)) continue;
               refresh::refresh_now(*st, "SCHEDULER");
+              if (!m.schedule_note.empty() && st->pgt_id == m.id) note_stretched_refresh(m.id, m.schedule_note);
             }
           });
+          count_own_scans();
           delete_running_rows(task.running_ids);
         } catch (...) {
           out.failed = true;
           out.error = describe_current_exception();
+          count_own_scans();
           bool not_converged = false;
           try {
             throw;

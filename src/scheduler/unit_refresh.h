@@ -13,6 +13,7 @@
 // A unit a watermark group holds by the time it runs is busy too.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct UnitMember {
   // to their fixed point by refresh::refresh_cycle), or -1. Tasks with a
   // cycle run in the scheduler itself, never in a refresh worker.
   int cycle = -1;
+  std::string schedule_note;  // its period was stretched (see refresh_tier.h); "" if not
+  bool count_scans = false;   // tier 'auto': count the refresh's scans of its storage
 };
 
 struct UnitTask {
@@ -50,6 +53,11 @@ struct UnitOutcome {
   bool failed = false;
   int64_t failed_id = 0;
   ErrorInfo error;
+  // Scans of each member's storage table (and indexes) that the refresh
+  // itself made, committed or rolled back (the statistics count both), by
+  // pgt_id (members with count_scans): tiered scheduling's 'auto' does not
+  // count them as reads.
+  std::map<int64_t, int64_t> own_scans;
 };
 
 UnitOutcome refresh_unit(const UnitTask& task);

@@ -15,7 +15,7 @@ SELECT c.relname
 SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'pgtrickle'
- ORDER BY 1, 2;
+ ORDER BY 1, 2;  -- overloads in a fixed order
 
 -- Defaults of create_stream_table match the reference API.
 SELECT pg_get_function_arguments('pgtrickle.create_stream_table'::regproc);

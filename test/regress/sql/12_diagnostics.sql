@@ -73,13 +73,13 @@ SELECT pgtrickle.create_stream_table('d_opts', 'SELECT id, cust FROM orders', sc
   refresh_mode => 'DIFFERENTIAL', initialize => false, diamond_consistency => 'atomic',
   diamond_schedule_policy => 'slowest', cdc_mode => 'trigger', append_only => true,
   pooler_compatibility_mode => true);
-SELECT pgtrickle.alter_stream_table('d_opts', status => 'SUSPENDED');
+SELECT pgtrickle.alter_stream_table('d_opts', status => 'SUSPENDED', tier => 'cold');
 SELECT pgtrickle.export_definition('d_opts');
 -- Dropped and created again from the export: the same stream table.
 CREATE TEMP TABLE before_drop AS
 SELECT st.pgt_schema, st.pgt_name, st.defining_query, st.schedule, st.refresh_mode, st.effective_refresh_mode,
        st.status, st.is_populated, st.diamond_consistency, st.diamond_schedule_policy, st.cdc_mode,
-       st.append_only, st.pooler_compatibility_mode, st.maintenance_plan,
+       st.append_only, st.pooler_compatibility_mode, st.maintenance_plan, st.refresh_tier,
        (SELECT array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
           FROM pg_attribute a WHERE a.attrelid = st.pgt_relid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
        pgtrickle.export_definition(format('%I.%I', st.pgt_schema, st.pgt_name)) AS exported
@@ -91,11 +91,11 @@ SELECT exported FROM before_drop ORDER BY pgt_name \gexec
 SELECT b.pgt_name,
        (b.pgt_schema, b.pgt_name, b.defining_query, b.schedule, b.refresh_mode, b.effective_refresh_mode, b.status,
         b.is_populated, b.diamond_consistency, b.diamond_schedule_policy, b.cdc_mode, b.append_only,
-        b.pooler_compatibility_mode, b.maintenance_plan)
+        b.pooler_compatibility_mode, b.maintenance_plan, b.refresh_tier)
        IS NOT DISTINCT FROM
        (st.pgt_schema, st.pgt_name, st.defining_query, st.schedule, st.refresh_mode, st.effective_refresh_mode,
         st.status, st.is_populated, st.diamond_consistency, st.diamond_schedule_policy, st.cdc_mode, st.append_only,
-        st.pooler_compatibility_mode, st.maintenance_plan) AS same_definition,
+        st.pooler_compatibility_mode, st.maintenance_plan, st.refresh_tier) AS same_definition,
        b.columns = (SELECT array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum)
                       FROM pg_attribute a WHERE a.attrelid = st.pgt_relid AND a.attnum > 0 AND NOT a.attisdropped)
          AS same_columns,
