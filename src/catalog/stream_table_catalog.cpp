@@ -103,6 +103,19 @@ bool is_stream_table(Oid relid) {
       .has_value();
 }
 
+std::set<int64_t> existing_stream_tables(const std::vector<int64_t>& pgt_ids) {
+  std::set<int64_t> out;
+  if (pgt_ids.empty()) return out;
+  std::string ids = "{";
+  for (size_t i = 0; i < pgt_ids.size(); i++) ids += (i ? "," : "") + std::to_string(pgt_ids[i]);
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  for (const auto& r : pg::spi::run("SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ANY ($1::int8[])",
+                                    {ids + "}"})
+                           .rows)
+    out.insert(std::stoll(*r[0]));
+  return out;
+}
+
 int64_t insert_stream_table(const StreamTable& st) {
   auto result = write(
       "INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_schema, pgt_name, original_query, "

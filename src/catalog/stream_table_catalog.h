@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,10 @@ std::optional<StreamTable> find_by_relid(Oid relid);
 // serialization failure (40001), as PostgreSQL reports it.
 StreamTable reload_for_refresh(int64_t pgt_id);
 bool is_stream_table(Oid relid);
+
+// Which of these stream tables (by pgt_id) still exist, whoever may read
+// them: per-session caches drop the entries of the others.
+std::set<int64_t> existing_stream_tables(const std::vector<int64_t>& pgt_ids);
 
 // Inserts the row; returns its pgt_id.
 int64_t insert_stream_table(const StreamTable& st);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <set>
 #include <unordered_map>
 
 #include "catalog/storage_table.h"
@@ -87,7 +88,21 @@ bool indexes_exist(const std::vector<Oid>& indexes) {
   return all;
 }
 
+// The plans of stream tables dropped since they were cached go (a session
+// creating, refreshing and dropping many would keep them all): checked when
+// a table's plans are built, which is rare.
+void forget_dropped_stream_tables(int64_t building) {
+  std::unordered_map<int64_t, DeltaPlans>& cache = plan_cache();
+  std::vector<int64_t> ids;
+  for (const auto& [id, plans] : cache)
+    if (id != building) ids.push_back(id);
+  std::set<int64_t> live = catalog::existing_stream_tables(ids);
+  for (int64_t id : ids)
+    if (!live.count(id)) cache.erase(id);
+}
+
 DeltaPlans& plans_for(const catalog::StreamTable& st) {
+  if (!plan_cache().count(st.pgt_id)) forget_dropped_stream_tables(st.pgt_id);
   DeltaPlans& plans = plan_cache()[st.pgt_id];
   // MIN / MAX probes without their index would scan the table once per group.
   // pg_trickle.use_prepared_statements = off: planned afresh every time.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -142,6 +143,7 @@ struct ImmediatePlans {
   std::unordered_map<uint64_t, std::unique_ptr<pg::spi::KeptPlan>> append;  // the same, for inserts only
   std::unique_ptr<pg::spi::KeptPlan> touched_partitions;
   std::unique_ptr<pg::spi::KeptPlan> full_insert;
+  int64_t pgt_id = 0;
 };
 
 std::unordered_map<Oid, ImmediatePlans>& plan_cache() {
@@ -175,7 +177,27 @@ bool same_row_types(const ImmediatePlans& plans) {
   return same;
 }
 
+// The plans of stream tables dropped since they were cached go (see the
+// DIFFERENTIAL plan cache); the maintenance in progress up the stack is of
+// stream tables that exist.
+void forget_dropped_stream_tables(Oid building) {
+  std::unordered_map<Oid, ImmediatePlans>& cache = plan_cache();
+  std::vector<int64_t> ids;
+  for (const auto& [relid, plans] : cache)
+    if (relid != building) ids.push_back(plans.pgt_id);
+  std::set<int64_t> live = catalog::existing_stream_tables(ids);
+  for (auto it = cache.begin(); it != cache.end();) {
+    if (it->first != building && !live.count(it->second.pgt_id)) {
+      for (TupleDesc desc : it->second.row_types) pg::guard([&] { FreeTupleDesc(desc); });
+      it = cache.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 ImmediatePlans& plans_for(const catalog::StreamTable& st) {
+  if (!plan_cache().count(st.relid)) forget_dropped_stream_tables(st.relid);
   ImmediatePlans& plans = plan_cache()[st.relid];
   if (plans.version == st.version && plans.full_insert && same_row_types(plans)) return plans;
   DeltaSql sql;
@@ -202,6 +224,7 @@ ImmediatePlans& plans_for(const catalog::StreamTable& st) {
   }
   plans.sql = std::move(sql);
   plans.version = st.version;
+  plans.pgt_id = st.pgt_id;
   return plans;
 }
 
