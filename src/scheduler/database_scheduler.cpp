@@ -703,16 +703,26 @@ void DatabaseScheduler::run_units(const std::vector<Unit>& units) {
     note_signals(take_change_signals(MyDatabaseId), now_ms());
     std::vector<std::pair<size_t, UnitTask>> ready;
     const int concurrency = guc::refresh_concurrency();
-    size_t candidates = 0;  // due and unblocked, whatever the capacity
+    // Due and unblocked, the longest overdue first: with more due than the
+    // capacity, the same units (first in the graph's order) would otherwise
+    // take every slot at every tick and starve the rest.
+    std::vector<std::pair<int64_t, size_t>> due;
+    int64_t now = now_ms();
     for (size_t u = 0; u < units.size(); u++) {
       if (state[u] != State::Waiting || blocked(u)) continue;
-      if (unit_due_at(units[u]) > now_ms()) {
+      int64_t at = unit_due_at(units[u]);
+      if (at > now) {
         state[u] = State::Done;
         continue;
       }
-      candidates++;
+      due.emplace_back(at, u);
+    }
+    std::stable_sort(due.begin(), due.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t candidates = due.size();  // whatever the capacity
+    for (const auto& [at, u] : due) {
       if (ready.size() + workers_.in_flight() >= static_cast<size_t>(concurrency))
-        continue;  // no capacity: a later tick
+        break;  // no capacity: a later tick (a worker's end wakes us)
       UnitTask task = prepare(units[u]);
       if (task.members.empty()) {
         state[u] = State::Done;
