@@ -54,12 +54,20 @@ TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
   session->exec("SET pg_trickle.differential_max_change_ratio = 1000");
   FuzzTotals totals;
   for (std::size_t i = 0; i < seeds.size(); ++i) {
+    // A fresh session every 20 queries: a session keeps the cached plans of
+    // every stream table it dropped (QueryFuzzBugs.DISABLED_Dropped...), and
+    // would grow by gigabytes over a long run.
+    if (i > 0 && i % 20 == 0) {
+      session = connect();
+      session->exec("SET pg_trickle.differential_max_change_ratio = 1000");
+    }
     const FuzzCase c = random_case(seeds[i], static_cast<int>(i));
     const Outcome o = run_case(session, c, c.query.select, db_name());
     ++totals.queries;
     ++totals.by_shape[static_cast<int>(c.query.shape)];
     if (c.mode == "IMMEDIATE") ++totals.immediate;
     totals.refreshes += o.refreshes;
+    totals.differential += o.differential;
     totals.checks += o.checks;
     if (o.verdict == Verdict::Ok) {
       if (c.query.shape == QueryShape::Probe) ++totals.refusals;
@@ -80,6 +88,47 @@ TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
   RecordProperty("failures", totals.failures);
   EXPECT_EQ(totals.queries, static_cast<int>(seeds.size()));
   EXPECT_GT(totals.checks, totals.queries) << "the oracle must have run";
+  if (totals.queries >= 20)
+    EXPECT_GT(totals.differential, 0) << "no refresh applied a delta: the fuzzer would test nothing";
+}
+
+// The fuzzer's own machinery: a seed fully determines its case (so a
+// printed seed replays the failure), and the minimizer shrinks a failing
+// case while keeping its failure.
+TEST_F(QueryFuzz, ACaseSeedDeterminesTheWholeCase) {
+  for (std::uint64_t seed : {1ULL, 42ULL, 987654321ULL}) {
+    const FuzzCase a = random_case(seed, 0);
+    const FuzzCase b = random_case(seed, 0);
+    EXPECT_EQ(repro_script(a), repro_script(b)) << "seed " << seed;
+    EXPECT_EQ(a.query.select.sql(), b.query.select.sql());
+  }
+  EXPECT_NE(random_case(1, 0).query.select.sql(), random_case(2, 0).query.select.sql());
+}
+
+TEST_F(QueryFuzz, TheMinimizerShrinksAFailingCaseAndKeepsItsFailure) {
+  // A case made to fail: a window function DIFFERENTIAL refuses, added to a
+  // generated query of several parts.
+  FuzzCase c;
+  for (std::uint64_t seed = 1;; ++seed) {
+    c = random_case(seed, 0);
+    if (c.query.shape == QueryShape::Spj && c.mode == "DIFFERENTIAL" && c.query.select.size() >= 6) break;
+  }
+  c.query.select.items.push_back(Part{"count(*) OVER ()", {}, "w"});
+  std::unique_ptr<PgConn> session = connect();
+  session->exec("SET pg_trickle.differential_max_change_ratio = 1000");
+  const Outcome o = run_case(session, c, c.query.select, db_name());
+  ASSERT_EQ(o.verdict, Verdict::Refused) << o.detail;
+  EXPECT_NE(o.detail.find("window"), std::string::npos) << o.detail;
+
+  const FuzzCase small = minimize(session, c, Verdict::Refused, db_name(), 60);
+  EXPECT_LT(small.query.select.size(), c.query.select.size()) << small.query.select.sql();
+  EXPECT_TRUE(small.batches.empty()) << "a refusal at creation needs no DML";
+  EXPECT_NE(small.query.select.sql().find("OVER ()"), std::string::npos) << small.query.select.sql();
+  EXPECT_EQ(run_case(session, small, small.query.select, db_name()).verdict, Verdict::Refused);
+  // The repro script holds everything needed: tables, rows, the query.
+  const std::string script = repro_script(small);
+  EXPECT_NE(script.find("CREATE TABLE"), std::string::npos);
+  EXPECT_NE(script.find("create_stream_table"), std::string::npos);
 }
 
 }  // namespace

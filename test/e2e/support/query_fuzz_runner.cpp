@@ -11,8 +11,8 @@
 namespace pgt_e2e {
 namespace {
 
-constexpr int kCycles = 4;           // DML batches per DIFFERENTIAL case
-constexpr int kImmediateCycles = 3;  // per IMMEDIATE case (a check after every statement)
+constexpr int kCycles = 6;           // DML batches per DIFFERENTIAL case
+constexpr int kImmediateCycles = 4;  // per IMMEDIATE case (a check after every statement)
 constexpr double kProbeShare = 0.06;
 constexpr double kImmediateShare = 0.25;
 constexpr const char* kSubqueryReason = "a table read by a subquery in an expression";
@@ -144,6 +144,7 @@ Outcome run_checked(PgConn& conn, const FuzzCase& c, const Select& query) {
     const bool action_ok = probe ? (last.action == "FULL" || last.action == "NO_DATA")
                                  : (last.action == "DIFFERENTIAL" || last.action == "NO_DATA" ||
                                     (last.action == "FULL" && reason_subquery));
+    if (last.action == "DIFFERENTIAL") ++out.differential;
     if (!action_ok) return fail(Verdict::WrongAction, where + ": refresh took " + pgt_e2e::describe(last), out);
     ++out.checks;
     if (auto r = st_matches_query(conn, st, sql); !r)
@@ -178,6 +179,7 @@ const char* verdict_name(Verdict v) {
 
 std::string FuzzTotals::summary() const {
   std::string s = "QueryFuzz totals: queries=" + std::to_string(queries) + " refreshes=" + std::to_string(refreshes) +
+                  " differential=" + std::to_string(differential) +
                   " checks=" + std::to_string(checks) + " refusals=" + std::to_string(refusals) +
                   " failures=" + std::to_string(failures) + " immediate=" + std::to_string(immediate) + " shapes:";
   for (int i = 0; i < 6; ++i)
@@ -194,12 +196,13 @@ FuzzCase random_case(std::uint64_t seed, int index) {
   for (const TableSpec& t : c.schema.tables) gens.emplace_back(t, rng);
   for (DmlGenerator& g : gens)
     for (std::string& sql : g.setup_sql()) c.setup.push_back(std::move(sql));
+  c.setup.push_back(c.schema.create_view_sql);
   const bool probe = chance(rng, kProbeShare);
   c.mode = !probe && chance(rng, kImmediateShare) ? "IMMEDIATE" : "DIFFERENTIAL";
   c.query = random_query(rng, c.schema, probe);
   const int cycles = c.mode == "IMMEDIATE" ? kImmediateCycles : kCycles;
   for (int i = 0; i < cycles; ++i) {
-    c.batches.push_back(random_batch(gens, {}, rng, 1, 8));
+    c.batches.push_back(random_batch(gens, {}, rng, 1, 10));
     c.rollback.push_back(c.mode == "IMMEDIATE" && chance(rng, 0.2));
   }
   return c;

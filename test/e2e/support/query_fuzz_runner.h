@@ -45,12 +45,14 @@ struct Outcome {
   Verdict verdict = Verdict::Ok;
   std::string detail;
   int refreshes = 0;
+  int differential = 0;  // refreshes recorded DIFFERENTIAL (a delta was applied)
   int checks = 0;
 };
 
 struct FuzzTotals {
   int queries = 0;
   int refreshes = 0;
+  int differential = 0;
   int checks = 0;
   int refusals = 0;  // expected refusals of probes (each checked)
   int failures = 0;

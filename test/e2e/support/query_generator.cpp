@@ -130,6 +130,7 @@ class Generator {
     auto sub = std::make_shared<Select>();
     const TableSpec& t = random_table();
     const std::string alias = fresh_alias();
+    --scans_left_;
     sub->from.push_back(FromEntry{"", table_ref(t), nullptr, false, alias, {}});
     std::vector<Col> env = table_cols(t, 0, alias);
     // The join column first: every table has "j", so the subquery joins.
@@ -146,7 +147,9 @@ class Generator {
 
   // FROM with 1-3 items; fills env with their columns.
   void gen_from(Select& s, std::vector<Col>& env, int depth, bool allow_outer, bool allow_sub) {
-    const int n = static_cast<int>(uniform(rng_, 1, 3));
+    // At most 8 table scans per query (documented limit): joins only while
+    // enough are left for the branches that may still come.
+    const int n = scans_left_ >= 6 ? static_cast<int>(uniform(rng_, 1, 3)) : 1;
     std::vector<bool> is_table;
     for (int i = 0; i < n; ++i) {
       FromEntry e;
@@ -161,10 +164,7 @@ class Generator {
         else if (d < 80) kind = "RIGHT JOIN";
         else kind = "FULL JOIN";
       }
-      if (kind != "JOIN" && kind != "") {
-        --outer_budget_;
-        outer_join_seen_ = true;
-      }
+      if (kind != "JOIN" && kind != "") --outer_budget_;
       std::vector<Col> cols;
       if (sub && (kind == "" || kind == "JOIN")) {
         e.sub = from_subquery();
@@ -172,10 +172,13 @@ class Generator {
         cols = sub_cols(*e.sub, i, e.alias);
         is_table.push_back(false);
       } else {
-        const TableSpec& t = random_table();
-        e.table = table_ref(t);
+        const bool view = (kind == "" || kind == "JOIN") && chance(rng_, 0.12);
+        const TableSpec& t = view ? schema_.tables.front() : random_table();
+        e.table = view ? quote_ident(schema_.schema) + "." + quote_ident(schema_.view) : table_ref(t);
+        --scans_left_;
         cols = table_cols(t, i, e.alias);
-        is_table.push_back(true);
+        // A view is not a table: no RIGHT / FULL JOIN with it on the left.
+        is_table.push_back(!view);
       }
       e.join = kind;
       if (i > 0) {
@@ -271,8 +274,9 @@ class Generator {
   void gen_where(Select& s, const std::vector<Col>& env, bool allow_sublink) {
     const int n = static_cast<int>(uniform(rng_, 0, 3));
     for (int i = 0; i < n; ++i) {
-      if (allow_sublink && outer_budget_ > 0 && chance(rng_, 0.3)) {
+      if (allow_sublink && outer_budget_ > 0 && scans_left_ > 3 && chance(rng_, 0.3)) {
         --outer_budget_;
+        --scans_left_;
         s.where.push_back(sublink_predicate(env));
       } else {
         s.where.push_back(literal_predicate(env));
@@ -324,6 +328,17 @@ class Generator {
     gen_where(s, env, depth == 0);
     const int n = static_cast<int>(uniform(rng_, 1, 4));
     for (int i = 0; i < n; ++i) s.items.push_back(expression(pick(rng_, env)));
+    if (depth == 0 && scans_left_ > 1 && chance(rng_, 0.1)) {
+      // A scalar subquery in the select list: a change to its table
+      // recomputes (FULL, with the documented reason).
+      --scans_left_;
+      const TableSpec& t = random_table();
+      const std::string a = fresh_alias();
+      const std::vector<Col> ints = of_class(env, TypeClass::Int);
+      const Col& c = pick(rng_, ints);
+      s.items.push_back(Part{"(SELECT count(*) FROM " + table_ref(t) + " " + a + " WHERE " + a + ".j = " + c.ref + ")",
+                             {c.item}, fresh_name("c"), TypeClass::Int});
+    }
     return s;
   }
 
@@ -608,7 +623,7 @@ class Generator {
   int names_ = 0;
   int aliases_ = 0;
   int outer_budget_ = 3;  // outer joins + EXISTS / IN per query (documented limit)
-  bool outer_join_seen_ = false;
+  int scans_left_ = 8;    // table scans per query (documented limit)
   std::set<int> nullable_item_;
 };
 
@@ -787,8 +802,9 @@ int part_count(const Select& s) {
 
 bool sublinks(const Select& s) {
   for (const Part& p : s.where)
-    if (p.sql.find("EXISTS (") != std::string::npos || p.sql.find(" IN (SELECT") != std::string::npos)
-      return true;
+    if (p.sql.find("(SELECT") != std::string::npos) return true;
+  for (const Part& p : s.items)
+    if (p.sql.find("(SELECT") != std::string::npos) return true;
   for (const Select& b : s.branches)
     if (sublinks(b)) return true;
   for (const FromEntry& e : s.from)
@@ -870,6 +886,9 @@ FuzzSchema random_schema(std::mt19937_64& rng, const std::string& schema) {
     t.name = schema + "." + t.name;  // TableSpec::qualified_name quotes each part
     s.tables.push_back(std::move(t));
   }
+  s.view = "V of t0";
+  s.create_view_sql = "CREATE VIEW " + quote_ident(schema) + "." + quote_ident(s.view) + " AS SELECT * FROM " +
+                      s.tables.front().qualified_name() + " WHERE j IS DISTINCT FROM 3";
   return s;
 }
 

@@ -91,6 +91,10 @@ struct Select {
 struct FuzzSchema {
   std::string schema;  // quoted-free name of the schema holding everything
   std::vector<TableSpec> tables;
+  // A view over the first table (all its columns, some rows): queries may
+  // read it where a table may stand, except as an outer join's nullable side.
+  std::string view;             // its name (unqualified)
+  std::string create_view_sql;  // run after the tables exist
 };
 
 // What kind of query generate() produced, for the totals.
