@@ -88,8 +88,9 @@ TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
   RecordProperty("failures", totals.failures);
   EXPECT_EQ(totals.queries, static_cast<int>(seeds.size()));
   EXPECT_GT(totals.checks, totals.queries) << "the oracle must have run";
-  if (totals.queries >= 20)
+  if (totals.queries >= 20) {
     EXPECT_GT(totals.differential, 0) << "no refresh applied a delta: the fuzzer would test nothing";
+  }
 }
 
 // The fuzzer's own machinery: a seed fully determines its case (so a
