@@ -51,7 +51,7 @@ TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
     for (int i = 0; i < queries; ++i) seeds.push_back(case_seed(run_seed, i));
   }
   std::unique_ptr<PgConn> session = connect();
-  session->exec("SET pg_trickle.differential_max_change_ratio = 1000");
+  apply_fuzz_session_settings(*session);
   FuzzTotals totals;
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     // A fresh session every 20 queries: a session keeps the cached plans of
@@ -59,7 +59,7 @@ TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
     // would grow by gigabytes over a long run.
     if (i > 0 && i % 20 == 0) {
       session = connect();
-      session->exec("SET pg_trickle.differential_max_change_ratio = 1000");
+      apply_fuzz_session_settings(*session);
     }
     const FuzzCase c = random_case(seeds[i], static_cast<int>(i));
     const Outcome o = run_case(session, c, c.query.select, db_name());
@@ -116,7 +116,7 @@ TEST_F(QueryFuzz, TheMinimizerShrinksAFailingCaseAndKeepsItsFailure) {
   }
   c.query.select.items.push_back(Part{"count(*) OVER ()", {}, "w"});
   std::unique_ptr<PgConn> session = connect();
-  session->exec("SET pg_trickle.differential_max_change_ratio = 1000");
+  apply_fuzz_session_settings(*session);
   const Outcome o = run_case(session, c, c.query.select, db_name());
   ASSERT_EQ(o.verdict, Verdict::Refused) << o.detail;
   EXPECT_NE(o.detail.find("window"), std::string::npos) << o.detail;

@@ -11,7 +11,7 @@
 namespace pgt_e2e {
 namespace {
 
-constexpr int kCycles = 6;           // DML batches per DIFFERENTIAL case
+constexpr int kCycles = 8;           // DML batches per DIFFERENTIAL case
 constexpr int kImmediateCycles = 4;  // per IMMEDIATE case (a check after every statement)
 constexpr double kProbeShare = 0.06;
 constexpr double kImmediateShare = 0.25;
@@ -28,11 +28,6 @@ std::string describe(const ExecOutcome& o) {
   return s;
 }
 
-void start_session(PgConn& conn) {
-  // Refreshes must really be differential: the FULL fallback for large
-  // change ratios would hide a wrong delta.
-  conn.exec("SET pg_trickle.differential_max_change_ratio = 1000");
-}
 
 void cleanup(PgConn& conn, const FuzzCase& c) {
   const std::string st = st_name(c);
@@ -163,6 +158,16 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64
 
 }  // namespace
 
+// Refreshes must really be differential: the FULL fallback for large change
+// ratios would hide a wrong delta.
+const char* const kFuzzSessionSettings[] = {
+    "SET pg_trickle.differential_max_change_ratio = 1000", "SET TimeZone = 'America/St_Johns'",
+    "SET DateStyle = 'SQL, DMY'", "SET IntervalStyle = 'sql_standard'", nullptr};
+
+void apply_fuzz_session_settings(PgConn& conn) {
+  for (const char* const* s = kFuzzSessionSettings; *s; ++s) conn.exec(*s);
+}
+
 const char* verdict_name(Verdict v) {
   switch (v) {
     case Verdict::Ok: return "ok";
@@ -202,7 +207,7 @@ FuzzCase random_case(std::uint64_t seed, int index) {
   c.query = random_query(rng, c.schema, probe);
   const int cycles = c.mode == "IMMEDIATE" ? kImmediateCycles : kCycles;
   for (int i = 0; i < cycles; ++i) {
-    c.batches.push_back(random_batch(gens, {}, rng, 1, 10));
+    c.batches.push_back(random_batch(gens, {}, rng, 1, 12));
     c.rollback.push_back(c.mode == "IMMEDIATE" && chance(rng, 0.2));
   }
   return c;
@@ -229,7 +234,7 @@ Outcome run_case(std::unique_ptr<PgConn>& conn, const FuzzCase& c, const Select&
     for (int attempt = 0; attempt < 60; ++attempt) {
       try {
         conn = std::make_unique<PgConn>(ConnTarget{dbname, ""});
-        start_session(*conn);
+        apply_fuzz_session_settings(*conn);
         cleanup(*conn, c);
         break;
       } catch (const std::exception&) {
@@ -299,7 +304,7 @@ std::string repro_script(const FuzzCase& c) {
   s += "CREATE EXTENSION IF NOT EXISTS pg_trickle;\n";
   s += "CREATE SCHEMA " + quote_ident(c.schema.schema) + ";\n";
   for (const std::string& x : c.setup) s += x + ";\n";
-  s += "SET pg_trickle.differential_max_change_ratio = 1000;\n";
+  for (const char* const* x = kFuzzSessionSettings; *x; ++x) s += std::string(*x) + ";\n";
   if (probe) s += "-- DIFFERENTIAL must refuse it (0A000, with a HINT):\n" + create_stream_table_sql(st, sql, "DIFFERENTIAL") + ";\n";
   s += create_stream_table_sql(st, sql, mode) + ";\n";
   const std::string q = "SELECT * FROM (" + sql + ") q";

@@ -61,6 +61,12 @@ struct FuzzTotals {
   std::string summary() const;
 };
 
+// The settings of every fuzz session (and of the repro scripts): change
+// ratio raised (refreshes really differential), and unusual TimeZone,
+// DateStyle and IntervalStyle, which must not change what a refresh computes.
+extern const char* const kFuzzSessionSettings[];
+void apply_fuzz_session_settings(PgConn& conn);
+
 // The case of `seed`, all of it drawn up front; `index` names its schema.
 FuzzCase random_case(std::uint64_t seed, int index);
 

@@ -196,8 +196,11 @@ class Generator {
         for (auto& p : pairs)
           if (p.first.type == TypeClass::Int && !p.first.not_null_key && !p.second.not_null_key) jj.push_back(p);
         const auto& p = (!jj.empty() && chance(rng_, 0.7)) ? pick(rng_, jj) : pick(rng_, pairs);
-        e.on.push_back(Part{p.first.ref + " = " + p.second.ref, {i, p.second.item}});
-        if (kind == "JOIN" && chance(rng_, 0.2)) {
+        if (i == 1 && kind == "JOIN" && is_table[0] && is_table[1] && chance(rng_, 0.15))
+          e.on.push_back(Part{"USING (j)", {0, 1}});  // JOIN ... USING (both items have one "j")
+        else
+          e.on.push_back(Part{p.first.ref + " = " + p.second.ref, {i, p.second.item}});
+        if (kind == "JOIN" && e.on[0].sql.rfind("USING", 0) != 0 && chance(rng_, 0.2)) {
           // An inner join may carry more: a non-equi condition or a filter.
           const auto& q = pick(rng_, pairs);
           if (q.first.type == TypeClass::Int)
@@ -305,7 +308,9 @@ class Generator {
         if (d < 80) return Part{"length(" + c.ref + ")", u, fresh_name("c"), TypeClass::Int};
         return Part{c.ref + " || '|'", u, fresh_name("c"), TypeClass::Text, c.collation};
       case TypeClass::Timestamptz:
-        if (d < 70) return Part{c.ref + " + interval '1 hour'", u, fresh_name("c"), TypeClass::Timestamptz};
+        if (d < 60) return Part{c.ref + " + interval '1 hour'", u, fresh_name("c"), TypeClass::Timestamptz};
+        // Stable (the session's TimeZone): a refresh computes what the query does.
+        if (d < 75) return Part{"date_trunc('day', " + c.ref + ")", u, fresh_name("c"), TypeClass::Timestamptz};
         return Part{"extract(epoch from " + c.ref + ")", u, fresh_name("c"), TypeClass::Numeric};
       case TypeClass::Jsonb:
         if (d < 65) return Part{c.ref + " ->> 'k'", u, fresh_name("c"), TypeClass::Text};
@@ -432,6 +437,8 @@ class Generator {
     }
     const int a = static_cast<int>(uniform(rng_, 1, 3));
     for (int i = 0; i < a; ++i) s.items.push_back(aggregate(env));
+    // SELECT DISTINCT together with GROUP BY (partition rescan).
+    if (depth == 0 && with_keys && chance(rng_, 0.1)) s.distinct = true;
     if (chance(rng_, 0.3)) {
       const std::vector<Col> ints = of_class(env, TypeClass::Int);
       const Col& x = pick(rng_, ints);
@@ -675,7 +682,10 @@ std::string render_block(const Select& s, bool top) {
     else if (e.as_cte && top) sql += quote_ident(cte_name(e));
     else sql += "(" + render_block(*e.sub, false) + ")";
     sql += " " + e.alias;
-    for (std::size_t k = 0; k < e.on.size(); ++k) sql += (k ? " AND " : " ON ") + e.on[k].sql;
+    for (std::size_t k = 0; k < e.on.size(); ++k) {
+      const bool using_clause = e.on[k].sql.rfind("USING", 0) == 0;
+      sql += (k ? " AND " : using_clause ? " " : " ON ") + e.on[k].sql;
+    }
   }
   for (std::size_t i = 0; i < s.where.size(); ++i) sql += (i ? " AND " : " WHERE ") + s.where[i].sql;
   if (s.grouped && !s.keys.empty()) {
@@ -854,7 +864,7 @@ FuzzSchema random_schema(std::mt19937_64& rng, const std::string& schema) {
   for (int i = 0; i < n; ++i) {
     TableSpec t;
     t.name = table_names[static_cast<std::size_t>(i)];
-    t.initial_rows = static_cast<int>(uniform(rng, 5, 25));
+    t.initial_rows = static_cast<int>(uniform(rng, 5, 40));
     if (chance(rng, 0.5)) t.key = ColumnSpec::integer("id", 1, 80);
     t.columns.push_back(ColumnSpec::int4("j", 0, 6, 0.15));
     const int extra = static_cast<int>(uniform(rng, 2, 4));
