@@ -119,17 +119,49 @@ TEST_F(QueryFuzz, TheMinimizerShrinksAFailingCaseAndKeepsItsFailure) {
   apply_fuzz_session_settings(*session);
   const Outcome o = run_case(session, c, c.query.select, db_name());
   ASSERT_EQ(o.verdict, Verdict::Refused) << o.detail;
+  const std::size_t original_script = repro_script(c).size();
   EXPECT_NE(o.detail.find("window"), std::string::npos) << o.detail;
 
   const FuzzCase small = minimize(session, c, Verdict::Refused, db_name(), 60);
   EXPECT_LT(small.query.select.size(), c.query.select.size()) << small.query.select.sql();
   EXPECT_TRUE(small.batches.empty()) << "a refusal at creation needs no DML";
+  EXPECT_LT(repro_script(small).size(), original_script) << "rows are dropped too";
   EXPECT_NE(small.query.select.sql().find("OVER ()"), std::string::npos) << small.query.select.sql();
   EXPECT_EQ(run_case(session, small, small.query.select, db_name()).verdict, Verdict::Refused);
   // The repro script holds everything needed: tables, rows, the query.
   const std::string script = repro_script(small);
   EXPECT_NE(script.find("CREATE TABLE"), std::string::npos);
   EXPECT_NE(script.find("create_stream_table"), std::string::npos);
+}
+
+// A wrong result is reported and minimized: a stream table whose query
+// formats a timestamptz as text disagrees with the oracle's session, whose
+// DateStyle is not the ISO every refresh pins (documented, so a query no
+// correct stream table can match: a failure made to order).
+TEST_F(QueryFuzz, AWrongResultIsReportedAndMinimized) {
+  FuzzCase c;
+  std::string ts_item;
+  for (std::uint64_t seed = 1; ts_item.empty(); ++seed) {
+    c = random_case(seed, 0);
+    if (c.query.shape != QueryShape::Spj || c.mode != "DIFFERENTIAL" || c.query.select.size() < 6) continue;
+    const FromEntry& first = c.query.select.from.front();
+    for (const TableSpec& t : c.schema.tables)
+      if (t.qualified_name() == first.table)
+        for (const ColumnSpec* col : t.all_columns())
+          if (col->type == ColType::Timestamptz) ts_item = first.alias + "." + quote_ident(col->name) + "::text";
+  }
+  c.query.select.items.push_back(Part{ts_item, {0}, "ts as text"});
+  std::unique_ptr<PgConn> session = connect();
+  apply_fuzz_session_settings(*session);
+  const Outcome o = run_case(session, c, c.query.select, db_name());
+  ASSERT_EQ(o.verdict, Verdict::Mismatch) << o.detail;
+
+  const FuzzCase small = minimize(session, c, Verdict::Mismatch, db_name(), 80);
+  EXPECT_LT(small.query.select.size(), c.query.select.size()) << small.query.select.sql();
+  EXPECT_LT(repro_script(small).size(), repro_script(c).size());
+  EXPECT_NE(small.query.select.sql().find(ts_item), std::string::npos) << small.query.select.sql();
+  EXPECT_EQ(run_case(session, small, small.query.select, db_name()).verdict, Verdict::Mismatch);
+  if (std::getenv("PGT_FUZZ_SHOW_REPRO")) std::cout << repro_script(small);
 }
 
 }  // namespace

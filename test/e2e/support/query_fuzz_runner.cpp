@@ -149,6 +149,28 @@ Outcome run_checked(PgConn& conn, const FuzzCase& c, const Select& query) {
   return out;
 }
 
+// The rows of a generated multi-row INSERT ("... VALUES (r1), (r2)"), each
+// without its outer parentheses; empty for any other statement. The
+// generator's literals never contain "), (".
+const std::string kValues = " VALUES (";
+std::vector<std::string> insert_rows(const std::string& sql) {
+  const std::size_t at = sql.find(kValues);
+  if (sql.rfind("INSERT INTO ", 0) != 0 || at == std::string::npos || sql.back() != ')') return {};
+  const std::string body = sql.substr(at + kValues.size(), sql.size() - at - kValues.size() - 1);
+  std::vector<std::string> rows;
+  std::size_t from = 0;
+  for (std::size_t sep; (sep = body.find("), (", from)) != std::string::npos; from = sep + 4)
+    rows.push_back(body.substr(from, sep - from));
+  rows.push_back(body.substr(from));
+  return rows;
+}
+
+std::string with_rows(const std::string& sql, const std::vector<std::string>& rows) {
+  std::string out = sql.substr(0, sql.find(kValues) + kValues.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) out += (i ? "), (" : "") + rows[i];
+  return out + ")";
+}
+
 std::uint64_t mix(std::uint64_t x) {  // splitmix64
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -288,6 +310,35 @@ FuzzCase minimize(std::unique_ptr<PgConn>& conn, const FuzzCase& c, Verdict verd
           changed = true;
         }
       }
+    if (changed) continue;
+    // Initial rows: each table's INSERT, then chunks of it, halving the chunk size.
+    for (std::size_t i = best.setup.size(); i-- > 0 && runs < max_runs;) {
+      if (insert_rows(best.setup[i]).empty()) continue;
+      FuzzCase cand = best;
+      cand.setup.erase(cand.setup.begin() + static_cast<std::ptrdiff_t>(i));
+      if (still_fails(cand)) {
+        best = std::move(cand);
+        changed = true;
+      }
+    }
+    for (std::size_t i = 0; i < best.setup.size() && runs < max_runs; ++i) {
+      std::vector<std::string> rows = insert_rows(best.setup[i]);
+      for (std::size_t chunk = rows.size() / 2; chunk >= 1 && runs < max_runs; chunk /= 2)
+        for (std::size_t at = 0; at + chunk <= rows.size() && rows.size() > 1 && runs < max_runs;) {
+          std::vector<std::string> fewer = rows;
+          fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(at),
+                      fewer.begin() + static_cast<std::ptrdiff_t>(at + chunk));
+          FuzzCase cand = best;
+          cand.setup[i] = with_rows(best.setup[i], fewer);
+          if (still_fails(cand)) {
+            best = std::move(cand);
+            rows = std::move(fewer);
+            changed = true;
+          } else {
+            at += chunk;
+          }
+        }
+    }
   }
   return best;
 }
