@@ -165,6 +165,10 @@ class Generator {
         else kind = "FULL JOIN";
       }
       if (kind != "JOIN" && kind != "") --outer_budget_;
+      // BUG (QueryFuzzBugs.DISABLED_FullJoinWithTwoMoreOuterConstructs): a
+      // FULL JOIN with two more LEFT JOINs / NOT EXISTS is refused although
+      // the documented limit is three; until fixed a FULL JOIN counts twice.
+      if (kind == "FULL JOIN") --outer_budget_;
       std::vector<Col> cols;
       if (sub && (kind == "" || kind == "JOIN")) {
         e.sub = from_subquery();
