@@ -68,6 +68,7 @@ TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
     if (c.mode == "IMMEDIATE") ++totals.immediate;
     totals.refreshes += o.refreshes;
     totals.differential += o.differential;
+    totals.skipped += o.skipped;
     totals.checks += o.checks;
     if (o.verdict == Verdict::Ok) {
       if (c.query.shape == QueryShape::Probe) ++totals.refusals;

@@ -47,6 +47,7 @@ struct Outcome {
   int refreshes = 0;
   int differential = 0;  // refreshes recorded DIFFERENTIAL (a delta was applied)
   int checks = 0;
+  int skipped = 0;  // batches rolled back on a unique violation (the DML model drifted)
 };
 
 struct FuzzTotals {
@@ -54,6 +55,7 @@ struct FuzzTotals {
   int refreshes = 0;
   int differential = 0;
   int checks = 0;
+  int skipped = 0;
   int refusals = 0;  // expected refusals of probes (each checked)
   int failures = 0;
   int by_shape[6] = {0, 0, 0, 0, 0, 0};  // indexed by QueryShape
