@@ -30,13 +30,11 @@ int env_int(const char* name, int fallback) {
   return v && *v ? std::atoi(v) : fallback;
 }
 
-std::uint64_t case_seed(std::uint64_t run_seed, int i) {
-  return run_seed * 1000003ULL + static_cast<std::uint64_t>(i);
-}
+std::uint64_t case_seed(std::uint64_t run_seed, int i) { return run_seed * 1000003ULL + static_cast<std::uint64_t>(i); }
 
 std::string case_text(const FuzzCase& c) {
-  return "mode " + c.mode + ", shape " + shape_name(c.query.shape) + (c.query.probe.empty() ? "" : " (" + c.query.probe + ")") +
-         "\n-- full case:\n" + repro_script(c);
+  return "mode " + c.mode + ", shape " + shape_name(c.query.shape) +
+         (c.query.probe.empty() ? "" : " (" + c.query.probe + ")") + "\n-- full case:\n" + repro_script(c);
 }
 
 TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
@@ -70,6 +68,11 @@ TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
     totals.differential += o.differential;
     totals.skipped += o.skipped;
     totals.checks += o.checks;
+    // One line per query: its seed replays it alone (PGT_FUZZ_CASE_SEED).
+    std::cout << "QueryFuzz case " << i << " seed " << c.seed << " "
+              << (c.query.shape == QueryShape::Probe ? "AUTO" : c.mode) << " " << shape_name(c.query.shape) << ": "
+              << verdict_name(o.verdict) << " (" << o.refreshes << " refreshes, " << o.checks << " checks)"
+              << std::endl;
     if (o.verdict == Verdict::Ok) {
       if (c.query.shape == QueryShape::Probe) ++totals.refusals;
       continue;
@@ -77,9 +80,11 @@ TEST_F(QueryFuzz, RandomQueriesMatchTheirDefinitionUnderRandomDml) {
     ++totals.failures;
     const FuzzCase small = minimize(session, c, o.verdict, db_name(), 80);
     ADD_FAILURE() << "query " << i << " (case seed " << c.seed << ", replay: PGT_FUZZ_CASE_SEED=" << c.seed
-                  << "): " << verdict_name(o.verdict) << "\n" << o.detail << "\n" << case_text(c)
-                  << "\n-- minimized repro (" << small.query.select.size() << " query parts, " << small.batches.size()
-                  << " batches):\n" << repro_script(small);
+                  << "): " << verdict_name(o.verdict) << "\n"
+                  << o.detail << "\n"
+                  << case_text(c) << "\n-- minimized repro (" << small.query.select.size() << " query parts, "
+                  << small.batches.size() << " batches):\n"
+                  << repro_script(small);
     if (totals.failures >= max_failures) break;
   }
   std::cout << totals.summary() << std::endl;

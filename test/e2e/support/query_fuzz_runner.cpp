@@ -58,14 +58,12 @@ bool has_truncate(const std::vector<std::string>& batch) {
   return false;
 }
 
-
 std::string describe(const ExecOutcome& o) {
   std::string s = o.sqlstate + ": " + o.message;
   if (!o.detail.empty()) s += "\n  DETAIL: " + o.detail;
   if (!o.hint.empty()) s += "\n  HINT: " + o.hint;
   return s;
 }
-
 
 void cleanup(PgConn& conn, const FuzzCase& c) {
   const std::string st = st_name(c);
@@ -136,7 +134,8 @@ Outcome run_checked(PgConn& conn, const FuzzCase& c, const Select& query) {
   ExecOutcome created = conn.try_exec(create_stream_table_sql(st, sql, mode));
   if (!created.ok) return fail(Verdict::Refused, mode + " refused: " + describe(created), out);
   ++out.checks;
-  if (auto r = st_matches_query(conn, st, sql); !r) return fail(Verdict::Mismatch, "after create: " + std::string(r.message()), out);
+  if (auto r = st_matches_query(conn, st, sql); !r)
+    return fail(Verdict::Mismatch, "after create: " + std::string(r.message()), out);
 
   const bool immediate = mode == "IMMEDIATE";
   for (std::size_t b = 0; b < c.batches.size(); ++b) {
@@ -178,8 +177,8 @@ Outcome run_checked(PgConn& conn, const FuzzCase& c, const Select& query) {
     const RefreshRecord last = last_refresh(conn, st);
     const bool reason_subquery =
         last.reason && last.reason->find(kSubqueryReason) != std::string::npos && query.has_sublink();
-    const bool reason_truncate = last.reason && last.reason->find(kTruncateReason) != std::string::npos &&
-                                 has_truncate(c.batches[b]);
+    const bool reason_truncate =
+        last.reason && last.reason->find(kTruncateReason) != std::string::npos && has_truncate(c.batches[b]);
     const bool action_ok = probe ? (last.action == "FULL" || last.action == "NO_DATA")
                                  : (last.action == "DIFFERENTIAL" || last.action == "NO_DATA" ||
                                     (last.action == "FULL" && (reason_subquery || reason_truncate)));
@@ -226,9 +225,9 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64
 
 // Refreshes must really be differential: the FULL fallback for large change
 // ratios would hide a wrong delta.
-const char* const kFuzzSessionSettings[] = {
-    "SET pg_trickle.differential_max_change_ratio = 1000", "SET TimeZone = 'America/St_Johns'",
-    "SET DateStyle = 'SQL, DMY'", "SET IntervalStyle = 'sql_standard'", nullptr};
+const char* const kFuzzSessionSettings[] = {"SET pg_trickle.differential_max_change_ratio = 1000",
+                                            "SET TimeZone = 'America/St_Johns'", "SET DateStyle = 'SQL, DMY'",
+                                            "SET IntervalStyle = 'sql_standard'", nullptr};
 
 void apply_fuzz_session_settings(PgConn& conn) {
   for (const char* const* s = kFuzzSessionSettings; *s; ++s) conn.exec(*s);
@@ -236,23 +235,32 @@ void apply_fuzz_session_settings(PgConn& conn) {
 
 const char* verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::Ok: return "ok";
-    case Verdict::Refused: return "unexpected refusal";
-    case Verdict::ProbeAccepted: return "probe accepted";
-    case Verdict::RefreshError: return "refresh error";
-    case Verdict::DmlError: return "DML error";
-    case Verdict::WrongAction: return "wrong refresh action";
-    case Verdict::Mismatch: return "wrong result";
-    case Verdict::Crash: return "crash";
+    case Verdict::Ok:
+      return "ok";
+    case Verdict::Refused:
+      return "unexpected refusal";
+    case Verdict::ProbeAccepted:
+      return "probe accepted";
+    case Verdict::RefreshError:
+      return "refresh error";
+    case Verdict::DmlError:
+      return "DML error";
+    case Verdict::WrongAction:
+      return "wrong refresh action";
+    case Verdict::Mismatch:
+      return "wrong result";
+    case Verdict::Crash:
+      return "crash";
   }
   return "?";
 }
 
 std::string FuzzTotals::summary() const {
   std::string s = "QueryFuzz totals: queries=" + std::to_string(queries) + " refreshes=" + std::to_string(refreshes) +
-                  " differential=" + std::to_string(differential) +
-                  " checks=" + std::to_string(checks) + " refusals=" + std::to_string(refusals) +
-                  " failures=" + std::to_string(failures) + " skipped_batches=" + std::to_string(skipped) + " immediate=" + std::to_string(immediate) + " shapes:";
+                  " differential=" + std::to_string(differential) + " checks=" + std::to_string(checks) +
+                  " refusals=" + std::to_string(refusals) + " failures=" + std::to_string(failures) +
+                  " skipped_batches=" + std::to_string(skipped) + " immediate=" + std::to_string(immediate) +
+                  " shapes:";
   for (int i = 0; i < 6; ++i)
     s += std::string(" ") + shape_name(static_cast<QueryShape>(i)) + "=" + std::to_string(by_shape[i]);
   return s;
@@ -398,13 +406,15 @@ std::string repro_script(const FuzzCase& c) {
   for (const Part& p : c.query.select.outputs()) cols += (cols.empty() ? "" : ", ") + quote_ident(p.name);
   const bool probe = c.query.shape == QueryShape::Probe;
   const std::string mode = probe ? "AUTO" : c.mode;
-  std::string s = "-- query fuzzer repro: case seed " + std::to_string(c.seed) + " (PGT_FUZZ_CASE_SEED=" +
-                  std::to_string(c.seed) + "), mode " + mode + "\n";
+  std::string s = "-- query fuzzer repro: case seed " + std::to_string(c.seed) +
+                  " (PGT_FUZZ_CASE_SEED=" + std::to_string(c.seed) + "), mode " + mode + "\n";
   s += "CREATE EXTENSION IF NOT EXISTS pg_trickle;\n";
   s += "CREATE SCHEMA " + quote_ident(c.schema.schema) + ";\n";
   for (const std::string& x : c.setup) s += x + ";\n";
   for (const char* const* x = kFuzzSessionSettings; *x; ++x) s += std::string(*x) + ";\n";
-  if (probe) s += "-- DIFFERENTIAL must refuse it (0A000, with a HINT):\n" + create_stream_table_sql(st, sql, "DIFFERENTIAL") + ";\n";
+  if (probe)
+    s += "-- DIFFERENTIAL must refuse it (0A000, with a HINT):\n" + create_stream_table_sql(st, sql, "DIFFERENTIAL") +
+         ";\n";
   s += create_stream_table_sql(st, sql, mode) + ";\n";
   const std::string q = "SELECT * FROM (" + sql + ") q";
   const std::string t = "SELECT " + cols + " FROM " + st;
@@ -419,9 +429,10 @@ std::string repro_script(const FuzzCase& c) {
     }
     s += rollback ? "ROLLBACK;\n" : "COMMIT;\n";
     if (mode != "IMMEDIATE")
-      s += refresh_stream_table_sql(st) + ";\nSELECT action, reason FROM pgtrickle.pgt_refresh_history h JOIN "
-           "pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.pgt_relid = " + quote_literal(st) +
-           "::regclass ORDER BY h.refresh_id DESC LIMIT 1;\n";
+      s += refresh_stream_table_sql(st) +
+           ";\nSELECT action, reason FROM pgtrickle.pgt_refresh_history h JOIN "
+           "pgtrickle.pgt_stream_tables s USING (pgt_id) WHERE s.pgt_relid = " +
+           quote_literal(st) + "::regclass ORDER BY h.refresh_id DESC LIMIT 1;\n";
     s += oracle;
   }
   return s;

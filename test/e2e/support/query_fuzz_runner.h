@@ -75,8 +75,7 @@ FuzzCase random_case(std::uint64_t seed, int index);
 // Runs `c` with `query` (c.query.select, or a smaller one) and the batches
 // c.batches; the session must be fresh or the previous case cleaned up.
 // `conn` is replaced when the server crashed.
-Outcome run_case(std::unique_ptr<PgConn>& conn, const FuzzCase& c, const Select& query,
-                 const std::string& dbname);
+Outcome run_case(std::unique_ptr<PgConn>& conn, const FuzzCase& c, const Select& query, const std::string& dbname);
 
 // Shrinks a failing case: drops query parts and DML batches / statements
 // while the failure keeps its verdict, within `max_runs` re-runs. Returns the

@@ -17,8 +17,8 @@ const std::vector<std::string> kWords = {"a", "A", "b", "o'brien", "B b", "", "\
 const std::vector<std::string> kNumerics = {"0", "1", "1.0", "1.50", "2.25", "-3.5", "10.00"};
 const std::vector<std::string> kTimestamps = {"'2024-01-01 00:00:00+00'", "'2024-01-01 12:30:00+00'",
                                               "'2024-02-29 23:59:59.5+00'", "'1999-12-31 23:00:00-05'"};
-const std::vector<std::string> kJsons = {"'{\"k\": 1}'", "'{\"k\": \"x\"}'", "'[1, 2]'", "'{}'", "'null'",
-                                         "'{\"k\": 1, \"m\": [true]}'"};
+const std::vector<std::string> kJsons = {"'{\"k\": 1}'", "'{\"k\": \"x\"}'", "'[1, 2]'",
+                                         "'{}'",         "'null'",           "'{\"k\": 1, \"m\": [true]}'"};
 const std::vector<std::string> kArrays = {"'{1,2}'", "'{}'", "'{3}'", "'{1,NULL}'", "'{2,1}'"};
 
 template <class T>
@@ -30,12 +30,18 @@ const T& pick(std::mt19937_64& rng, const std::vector<T>& v) {
 TypeClass class_of(const ColumnSpec& c) {
   switch (c.type) {
     case ColType::Int:
-    case ColType::Int4: return TypeClass::Int;
-    case ColType::Numeric: return TypeClass::Numeric;
-    case ColType::Text: return TypeClass::Text;
-    case ColType::Timestamptz: return TypeClass::Timestamptz;
-    case ColType::Jsonb: return TypeClass::Jsonb;
-    case ColType::IntArray: return TypeClass::IntArray;
+    case ColType::Int4:
+      return TypeClass::Int;
+    case ColType::Numeric:
+      return TypeClass::Numeric;
+    case ColType::Text:
+      return TypeClass::Text;
+    case ColType::Timestamptz:
+      return TypeClass::Timestamptz;
+    case ColType::Jsonb:
+      return TypeClass::Jsonb;
+    case ColType::IntArray:
+      return TypeClass::IntArray;
   }
   return TypeClass::Int;
 }
@@ -43,13 +49,20 @@ TypeClass class_of(const ColumnSpec& c) {
 // A literal of a class, from the domain the data is drawn from.
 std::string literal(std::mt19937_64& rng, TypeClass t) {
   switch (t) {
-    case TypeClass::Int: return std::to_string(uniform(rng, 0, 6));
-    case TypeClass::Numeric: return pick(rng, kNumerics);
-    case TypeClass::Text: return quote_literal(pick(rng, kWords));
-    case TypeClass::Timestamptz: return pick(rng, kTimestamps) + "::timestamptz";
-    case TypeClass::Jsonb: return pick(rng, kJsons) + "::jsonb";
-    case TypeClass::IntArray: return pick(rng, kArrays) + "::int[]";
-    case TypeClass::Bool: return chance(rng, 0.5) ? "true" : "false";
+    case TypeClass::Int:
+      return std::to_string(uniform(rng, 0, 6));
+    case TypeClass::Numeric:
+      return pick(rng, kNumerics);
+    case TypeClass::Text:
+      return quote_literal(pick(rng, kWords));
+    case TypeClass::Timestamptz:
+      return pick(rng, kTimestamps) + "::timestamptz";
+    case TypeClass::Jsonb:
+      return pick(rng, kJsons) + "::jsonb";
+    case TypeClass::IntArray:
+      return pick(rng, kArrays) + "::int[]";
+    case TypeClass::Bool:
+      return chance(rng, 0.5) ? "true" : "false";
   }
   return "NULL";
 }
@@ -108,8 +121,7 @@ class Generator {
   std::vector<Col> table_cols(const TableSpec& t, int item, const std::string& alias) const {
     std::vector<Col> cols;
     for (const ColumnSpec* c : t.all_columns())
-      cols.push_back(Col{item, alias + "." + quote_ident(c->name), class_of(*c), c->collation,
-                         t.key && c == &*t.key});
+      cols.push_back(Col{item, alias + "." + quote_ident(c->name), class_of(*c), c->collation, t.key && c == &*t.key});
     return cols;
   }
   std::vector<Col> sub_cols(const Select& s, int item, const std::string& alias) const {
@@ -135,7 +147,8 @@ class Generator {
     std::vector<Col> env = table_cols(t, 0, alias);
     // The join column first: every table has "j", so the subquery joins.
     for (const Col& c : env)
-      if (c.ref == alias + "." + quote_ident("j")) sub->items.push_back(Part{c.ref, {0}, fresh_name("s"), c.type, c.collation});
+      if (c.ref == alias + "." + quote_ident("j"))
+        sub->items.push_back(Part{c.ref, {0}, fresh_name("s"), c.type, c.collation});
     const int more = static_cast<int>(uniform(rng_, 0, 2));
     for (int i = 0; i < more; ++i) {
       const Col& c = pick(rng_, env);
@@ -160,9 +173,12 @@ class Generator {
         const int d = static_cast<int>(uniform(rng_, 0, 99));
         // RIGHT / FULL: the nullable side must be a table, so only as the first join.
         const bool first_join_of_tables = i == 1 && is_table[0];
-        if (d < 60 || !first_join_of_tables) kind = "LEFT JOIN";
-        else if (d < 80) kind = "RIGHT JOIN";
-        else kind = "FULL JOIN";
+        if (d < 60 || !first_join_of_tables)
+          kind = "LEFT JOIN";
+        else if (d < 80)
+          kind = "RIGHT JOIN";
+        else
+          kind = "FULL JOIN";
       }
       if (kind != "JOIN" && kind != "") --outer_budget_;
       // BUG (QueryFuzzBugs.DISABLED_FullJoinWithTwoMoreOuterConstructs): a
@@ -226,16 +242,17 @@ class Generator {
         static const std::vector<std::string> ops = {" = ", " < ", " > ", " <> ", " >= "};
         if (d < 25) return Part{c.ref + " BETWEEN 1 AND 4", u};
         if (d < 32) return Part{c.ref + " IN (1, 3, 5)", u};
-        if (d < 40)
-          return Part{"(" + c.ref + " > " + literal(rng_, c.type) + " OR " + c.ref + " IS NULL)", u};
+        if (d < 40) return Part{"(" + c.ref + " > " + literal(rng_, c.type) + " OR " + c.ref + " IS NULL)", u};
         return Part{c.ref + pick(rng_, ops) + literal(rng_, c.type), u};
       }
-      case TypeClass::Numeric: return Part{c.ref + (d < 50 ? " > " : " = ") + literal(rng_, c.type), u};
+      case TypeClass::Numeric:
+        return Part{c.ref + (d < 50 ? " > " : " = ") + literal(rng_, c.type), u};
       case TypeClass::Text:
         if (d < 30) return Part{c.ref + " LIKE 'a%'", u};
         if (d < 50) return Part{c.ref + " > " + literal(rng_, c.type), u};
         return Part{c.ref + (d < 75 ? " = " : " <> ") + literal(rng_, c.type), u};
-      case TypeClass::Timestamptz: return Part{c.ref + (d < 50 ? " < " : " >= ") + literal(rng_, c.type), u};
+      case TypeClass::Timestamptz:
+        return Part{c.ref + (d < 50 ? " < " : " >= ") + literal(rng_, c.type), u};
       case TypeClass::Jsonb:
         if (d < 40) return Part{c.ref + " ? 'k'", u};
         if (d < 70) return Part{"(" + c.ref + " ->> 'k') = '1'", u};
@@ -244,7 +261,8 @@ class Generator {
         if (d < 40) return Part{c.ref + " @> '{1}'", u};
         if (d < 70) return Part{c.ref + " && '{2,3}'", u};
         return Part{"cardinality(" + c.ref + ") > 1", u};
-      case TypeClass::Bool: return Part{c.ref, u};
+      case TypeClass::Bool:
+        return Part{c.ref, u};
     }
     return Part{"true", u};
   }
@@ -270,9 +288,9 @@ class Generator {
       return Part{k.ref + " NOT IN (SELECT " + s + "." + quote_ident(t.key->name) + from + where + ")", {k.item}};
     }
     if (d < 40)
-      return Part{outer.ref + " IN (SELECT " + s + ".j" + from + (extra.empty() ? "" : " WHERE" + extra.substr(4)) +
-                      ")",
-                  {outer.item}};
+      return Part{
+          outer.ref + " IN (SELECT " + s + ".j" + from + (extra.empty() ? "" : " WHERE" + extra.substr(4)) + ")",
+          {outer.item}};
     return Part{std::string(d < 70 ? "EXISTS" : "NOT EXISTS") + " (SELECT 1" + from + " WHERE " + s +
                     ".j = " + outer.ref + extra + ")",
                 {outer.item}};
@@ -323,7 +341,8 @@ class Generator {
       case TypeClass::IntArray:
         if (d < 65) return Part{c.ref + "[1]", u, fresh_name("c"), TypeClass::Int};
         return Part{"cardinality(" + c.ref + ")", u, fresh_name("c"), TypeClass::Int};
-      case TypeClass::Bool: break;
+      case TypeClass::Bool:
+        break;
     }
     return Part{c.ref, u, fresh_name("c"), c.type, c.collation};
   }
@@ -346,7 +365,9 @@ class Generator {
       const std::vector<Col> ints = of_class(env, TypeClass::Int);
       const Col& c = pick(rng_, ints);
       s.items.push_back(Part{"(SELECT count(*) FROM " + table_ref(t) + " " + a + " WHERE " + a + ".j = " + c.ref + ")",
-                             {c.item}, fresh_name("c"), TypeClass::Int});
+                             {c.item},
+                             fresh_name("c"),
+                             TypeClass::Int});
     }
     return s;
   }
@@ -388,8 +409,7 @@ class Generator {
       std::vector<Col> texts = of_class(env, TypeClass::Text);
       if (!texts.empty()) {
         const Col& x = pick(rng_, texts);
-        return Part{"string_agg(" + x.ref + ", ',' ORDER BY " + x.ref + ")", {x.item}, n, TypeClass::Text,
-                    x.collation};
+        return Part{"string_agg(" + x.ref + ", ',' ORDER BY " + x.ref + ")", {x.item}, n, TypeClass::Text, x.collation};
       }
       return Part{"count(*)", {}, n, TypeClass::Int};
     }
@@ -497,22 +517,26 @@ class Generator {
         const Col& c = pick(rng_, cands);
         const std::string e = c.type == TypeClass::Text ? c.ref : c.ref + "::text";
         Part p{"(" + e + " COLLATE \"C\")", {c.item}, n, t, "C"};
-        if (grouped_branch) s.keys.push_back(p);
-        else s.items.push_back(p);
+        if (grouped_branch)
+          s.keys.push_back(p);
+        else
+          s.items.push_back(p);
       } else {
         if (cands.empty()) cands = of_class(env, TypeClass::Int);
         const Col& c = pick(rng_, cands);
         Part p{c.ref, {c.item}, n, t};
-        if (grouped_branch) s.keys.push_back(p);
-        else s.items.push_back(p);
+        if (grouped_branch)
+          s.keys.push_back(p);
+        else
+          s.items.push_back(p);
       }
     }
     return s;
   }
 
   Select setop(int depth) {
-    static const std::vector<std::string> ops = {"UNION ALL", "UNION ALL", "UNION",     "INTERSECT",
-                                                 "INTERSECT ALL", "EXCEPT", "EXCEPT ALL"};
+    static const std::vector<std::string> ops = {"UNION ALL",     "UNION ALL", "UNION",     "INTERSECT",
+                                                 "INTERSECT ALL", "EXCEPT",    "EXCEPT ALL"};
     Select s;
     s.setop = pick(rng_, ops);
     std::vector<TypeClass> sig{TypeClass::Int};
@@ -682,9 +706,12 @@ std::string render_block(const Select& s, bool top) {
   for (std::size_t i = 0; i < s.from.size(); ++i) {
     const FromEntry& e = s.from[i];
     if (i) sql += " " + e.join + " ";
-    if (!e.table.empty()) sql += e.table;
-    else if (e.as_cte && top) sql += quote_ident(cte_name(e));
-    else sql += "(" + render_block(*e.sub, false) + ")";
+    if (!e.table.empty())
+      sql += e.table;
+    else if (e.as_cte && top)
+      sql += quote_ident(cte_name(e));
+    else
+      sql += "(" + render_block(*e.sub, false) + ")";
     sql += " " + e.alias;
     for (std::size_t k = 0; k < e.on.size(); ++k) {
       const bool using_clause = e.on[k].sql.rfind("USING", 0) == 0;
@@ -849,12 +876,18 @@ int Select::size() const { return part_count(*this); }
 
 const char* shape_name(QueryShape shape) {
   switch (shape) {
-    case QueryShape::Spj: return "spj";
-    case QueryShape::Grouped: return "grouped";
-    case QueryShape::Distinct: return "distinct";
-    case QueryShape::SetOp: return "setop";
-    case QueryShape::Nested: return "nested";
-    case QueryShape::Probe: return "probe";
+    case QueryShape::Spj:
+      return "spj";
+    case QueryShape::Grouped:
+      return "grouped";
+    case QueryShape::Distinct:
+      return "distinct";
+    case QueryShape::SetOp:
+      return "setop";
+    case QueryShape::Nested:
+      return "nested";
+    case QueryShape::Probe:
+      return "probe";
   }
   return "?";
 }
@@ -876,8 +909,12 @@ FuzzSchema random_schema(std::mt19937_64& rng, const std::string& schema) {
       const std::string suffix = std::to_string(c);
       const double nulls = chance(rng, 0.5) ? 0.2 : 0.0;
       switch (uniform(rng, 0, 7)) {
-        case 0: t.columns.push_back(ColumnSpec::integer("b" + suffix, 0, 6, nulls)); break;
-        case 1: t.columns.push_back(ColumnSpec::int4("I" + suffix, -2, 6, nulls)); break;
+        case 0:
+          t.columns.push_back(ColumnSpec::integer("b" + suffix, 0, 6, nulls));
+          break;
+        case 1:
+          t.columns.push_back(ColumnSpec::int4("I" + suffix, -2, 6, nulls));
+          break;
         case 2: {
           ColumnSpec col = chance(rng, 0.5) ? ColumnSpec::numeric("n" + suffix, 0, 3, nulls)
                                             : ColumnSpec::numeric_unconstrained("n" + suffix, 0, 3, nulls);
@@ -892,9 +929,15 @@ FuzzSchema random_schema(std::mt19937_64& rng, const std::string& schema) {
           t.columns.push_back(col);
           break;
         }
-        case 5: t.columns.push_back(ColumnSpec::from_literals("ts" + suffix, ColType::Timestamptz, kTimestamps, nulls)); break;
-        case 6: t.columns.push_back(ColumnSpec::from_literals("js" + suffix, ColType::Jsonb, kJsons, nulls)); break;
-        default: t.columns.push_back(ColumnSpec::from_literals("arr" + suffix, ColType::IntArray, kArrays, nulls)); break;
+        case 5:
+          t.columns.push_back(ColumnSpec::from_literals("ts" + suffix, ColType::Timestamptz, kTimestamps, nulls));
+          break;
+        case 6:
+          t.columns.push_back(ColumnSpec::from_literals("js" + suffix, ColType::Jsonb, kJsons, nulls));
+          break;
+        default:
+          t.columns.push_back(ColumnSpec::from_literals("arr" + suffix, ColType::IntArray, kArrays, nulls));
+          break;
       }
     }
     t.name = schema + "." + t.name;  // TableSpec::qualified_name quotes each part

@@ -39,7 +39,10 @@ struct Part {
   Part() = default;
   Part(std::string sql_, std::set<int> uses_, std::string name_ = "", TypeClass type_ = TypeClass::Int,
        std::string collation_ = "")
-      : sql(std::move(sql_)), uses(std::move(uses_)), name(std::move(name_)), type(type_),
+      : sql(std::move(sql_)),
+        uses(std::move(uses_)),
+        name(std::move(name_)),
+        type(type_),
         collation(std::move(collation_)) {}
 
   std::string sql;
@@ -54,7 +57,7 @@ struct Select;
 // One FROM item: a table or a subquery (optionally rendered as a WITH query),
 // joined to the items before it (none for the first).
 struct FromEntry {
-  std::string join;  // "", "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"
+  std::string join;   // "", "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN"
   std::string table;  // qualified, quoted; empty for a subquery
   std::shared_ptr<Select> sub;
   bool as_cte = false;
