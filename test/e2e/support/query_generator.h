@@ -3,9 +3,11 @@
 // int[] columns; with or without a primary key; NULLs; duplicates), and a
 // random defining query from the grammar docs/SQL_REFERENCE.md says
 // DIFFERENTIAL maintains (joins of every kind, WHERE with EXISTS / IN /
-// NOT IN, groupings with the supported aggregates, HAVING, DISTINCT, set
-// operations, subqueries and non-recursive WITH in FROM, groupings below a
-// join, a grouping or a set operation), depth-limited and well typed.
+// NOT IN, scalar subqueries, groupings with the supported aggregates, HAVING,
+// DISTINCT, set operations, a view, subqueries and non-recursive WITH in FROM,
+// JOIN ... USING, groupings below a join, a grouping or a set operation),
+// depth-limited and well typed, within the documented limits (8 table scans,
+// 3 outer joins or EXISTS / IN, both only at the top level).
 //
 // A query is kept as parts (FROM items, predicates, select items, keys,
 // aggregates, branches) so that the minimizer can drop them one at a time:
