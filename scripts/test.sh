@@ -2,8 +2,9 @@
 # Runs every test tier of pg_trickle on a fresh Debian 12 machine:
 #   1. unit      GoogleTest, pure C++ (no server)
 #   2. regress   pg_regress (make installcheck) against a throwaway cluster
-#   3. e2e       GoogleTest + libpq against the same cluster (oracle, concurrency,
-#                scheduler), then the scheduler crash-recovery test on its own
+#   3. e2e       GoogleTest + libpq against the same cluster (oracle, query
+#                fuzzer: 50 queries, concurrency, scheduler), then the
+#                scheduler crash-recovery test on its own
 # Exits non-zero on the first failing tier. Needs root for apt-get/make install
 # (or sudo); the cluster itself runs unprivileged.
 set -euo pipefail

@@ -45,23 +45,56 @@ ColumnSpec ColumnSpec::text(std::string name, std::vector<std::string> words, do
   return c;
 }
 
+ColumnSpec ColumnSpec::int4(std::string name, std::int64_t lo, std::int64_t hi, double nulls) {
+  ColumnSpec c = integer(std::move(name), lo, hi, nulls);
+  c.type = ColType::Int4;
+  return c;
+}
+
+ColumnSpec ColumnSpec::from_literals(std::string name, ColType type, std::vector<std::string> literals,
+                                     double nulls) {
+  if (literals.empty()) throw std::invalid_argument("column " + name + " needs at least one literal");
+  if (type != ColType::Timestamptz && type != ColType::Jsonb && type != ColType::IntArray)
+    throw std::invalid_argument("from_literals: a timestamptz, jsonb or int[] column");
+  ColumnSpec c;
+  c.name = std::move(name);
+  c.type = type;
+  c.words = std::move(literals);
+  c.null_fraction = nulls;
+  return c;
+}
+
 std::string ColumnSpec::sql_type() const {
   switch (type) {
     case ColType::Int: return "bigint";
     case ColType::Numeric: return unconstrained ? "numeric" : "numeric(12,2)";
     case ColType::Text: return "text";
+    case ColType::Int4: return "integer";
+    case ColType::Timestamptz: return "timestamptz";
+    case ColType::Jsonb: return "jsonb";
+    case ColType::IntArray: return "integer[]";
   }
   return "text";
 }
 
 std::string ColumnSpec::random_value_literal(std::mt19937_64& rng) const {
-  if (type == ColType::Text) return quote_literal(words[uniform(rng, 0, static_cast<std::int64_t>(words.size()) - 1)]);
-  return value_literal_between(rng, lo, hi);
+  const auto pick = [&] { return words[uniform(rng, 0, static_cast<std::int64_t>(words.size()) - 1)]; };
+  switch (type) {
+    case ColType::Text: return quote_literal(pick());
+    case ColType::Timestamptz:
+    case ColType::Jsonb:
+    case ColType::IntArray: return pick();
+    default:
+      // Int / Numeric given literals (e.g. numeric "1" and "1.0"): one of them.
+      if (!words.empty()) return pick();
+      return value_literal_between(rng, lo, hi);
+  }
 }
 
 std::string ColumnSpec::value_literal_between(std::mt19937_64& rng, std::int64_t from, std::int64_t to) const {
   switch (type) {
-    case ColType::Int: return std::to_string(uniform(rng, from, to));
+    case ColType::Int:
+    case ColType::Int4: return std::to_string(uniform(rng, from, to));
     case ColType::Numeric: {
       // Whole cents, so the literal is exact and canonical ("-3.07"): the
       // generator's model compares values by their literal.
@@ -71,15 +104,16 @@ std::string ColumnSpec::value_literal_between(std::mt19937_64& rng, std::int64_t
       if (frac.size() < 2) frac = "0" + frac;
       return (cents < 0 ? "-" : "") + std::to_string(mag / 100) + "." + frac;
     }
-    case ColType::Text: break;
+    default: break;
   }
-  throw std::logic_error("no value range for text column " + name);
+  throw std::logic_error("no value range for column " + name);
 }
 
 bool ColumnSpec::literal_between(const std::string& literal, std::int64_t from, std::int64_t to) const {
   if (literal == "NULL") return false;
   switch (type) {
-    case ColType::Int: {
+    case ColType::Int:
+    case ColType::Int4: {
       const std::int64_t v = std::stoll(literal);
       return from <= v && v <= to;
     }
@@ -92,9 +126,9 @@ bool ColumnSpec::literal_between(const std::string& literal, std::int64_t from, 
       const std::int64_t cents = negative ? -mag : mag;
       return from * 100 <= cents && cents <= to * 100;
     }
-    case ColType::Text: break;
+    default: break;
   }
-  throw std::logic_error("no value range for text column " + name);
+  throw std::logic_error("no value range for column " + name);
 }
 
 std::string RejectedRegion::sql() const {
@@ -126,6 +160,7 @@ std::string TableSpec::create_sql() const {
     if (!first) sql += ", ";
     first = false;
     sql += quote_ident(c->name) + " " + c->sql_type();
+    if (!c->collation.empty()) sql += " COLLATE " + quote_ident(c->collation);
     if (key && c == &*key) sql += " PRIMARY KEY";
   }
   return sql + ")";

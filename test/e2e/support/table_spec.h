@@ -15,24 +15,36 @@
 
 namespace pgt_e2e {
 
-enum class ColType { Int, Numeric, Text };
+// Int is declared bigint; Int4 int. The last four draw their values from
+// `words` (literals of their type, canonical, so that distinct literals are
+// distinct values): see ColumnSpec::from_literals.
+enum class ColType { Int, Numeric, Text, Int4, Timestamptz, Jsonb, IntArray };
 
 struct ColumnSpec {
   std::string name;
   ColType type = ColType::Int;
   std::int64_t lo = 0;             // Int / Numeric: values in [lo, hi]
   std::int64_t hi = 9;             //   (Numeric adds two random decimals)
-  std::vector<std::string> words;  // Text: values from this list
+  std::vector<std::string> words;  // Text: values from this list (others: literals, see from_literals;
+                                   // an Int / Numeric column given some draws from them only)
   double null_fraction = 0.0;
   // Numeric: declared "numeric" (no typmod) instead of numeric(12,2). The
   // values still have two decimals; what changes is how the extension may
   // maintain sum / avg over the column (no declared scale: group rescan).
   bool unconstrained = false;
+  // Text: a COLLATE clause for CREATE TABLE ("C"), empty for the default.
+  std::string collation;
 
   static ColumnSpec integer(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
   static ColumnSpec numeric(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
   static ColumnSpec numeric_unconstrained(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
   static ColumnSpec text(std::string name, std::vector<std::string> words, double nulls = 0.0);
+  // Int4 (values in [lo, hi]).
+  static ColumnSpec int4(std::string name, std::int64_t lo, std::int64_t hi, double nulls = 0.0);
+  // Timestamptz / Jsonb / IntArray: values from `literals` (SQL literals,
+  // already quoted, e.g. "'{1,2}'").
+  static ColumnSpec from_literals(std::string name, ColType type, std::vector<std::string> literals,
+                                  double nulls = 0.0);
 
   std::string sql_type() const;
   // A random value as a SQL literal ("NULL", "42", "-3.07", "'o''brien'").
