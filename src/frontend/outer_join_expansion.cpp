@@ -410,7 +410,7 @@ void expand(Query* q, int sign, Query* (*parse)(const char*), Expansion* out) {
     // they read changes (WatchedTable nodes of the maintenance plan).
     if (q->hasSubLinks && expand_sublink(q, sign, parse, out)) return;
     if (list_length(out->variants) >= kMaxVariants) {
-      out->not_supported = "more than three outer joins or EXISTS / IN subqueries in one query";
+      out->not_supported = "more than 27 outer-join variants in one query (3 per LEFT / RIGHT JOIN or anti-join, 5 per FULL JOIN)";
       return;
     }
     auto* variant = static_cast<OuterJoinVariant*>(palloc(sizeof(OuterJoinVariant)));
