@@ -38,16 +38,20 @@ WrittenSource check_source_writer(Oid relid, const std::string& action, const st
   WrittenSource s;
   s.relid = relid;
   bool exists = false, owner = false, writer = false;
+  char* name = nullptr;
+  char* schema = nullptr;
   pg::guard([&] {
-    char* name = get_rel_name(relid);
+    name = get_rel_name(relid);
     if (name == nullptr) return;
     exists = true;
-    s.name = name;
-    char* schema = get_namespace_name(get_rel_namespace(relid));
-    s.schema = schema != nullptr ? schema : "";
+    schema = get_namespace_name(get_rel_namespace(relid));
     owner = pgt_relation_ownercheck(relid, GetUserId());
     writer = pg_class_aclmask(relid, GetUserId(), ACL_INSERT | ACL_UPDATE | ACL_DELETE, ACLMASK_ANY) != 0;
   });
+  if (exists) {
+    s.name = name;
+    s.schema = schema != nullptr ? schema : "";
+  }
   if (!exists)
     throw Error(sqlstate::kUndefinedTable, "relation with OID " + std::to_string(relid) + " does not exist", "",
                 "Name the source table, e.g. " + owner_call("'my_schema.my_table'") + ".");

@@ -46,22 +46,26 @@ std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int index, cons
   if (PG_ARGISNULL(index))
     throw Error(sqlstate::kNullValueNotAllowed, std::string(parameter) + " must not be NULL", "",
                 "Pass the sources as an array of names, e.g. ARRAY['orders', 'order_lines'].");
-  std::vector<std::string> out;
+  // In PostgreSQL memory inside guard() (no C++ container grows there).
+  char** texts = nullptr;
+  int n = 0;
   bool has_null = false;
   pg::guard([&] {
     ArrayType* array = PG_GETARG_ARRAYTYPE_P(index);
     Datum* items = nullptr;
     bool* nulls = nullptr;
-    int n = 0;
     deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &items, &nulls, &n);
+    texts = static_cast<char**>(palloc0(sizeof(char*) * (n + 1)));
     for (int i = 0; i < n; i++) {
-      if (nulls[i]) {
+      if (nulls[i])
         has_null = true;
-        continue;
-      }
-      out.emplace_back(TextDatumGetCString(items[i]));
+      else
+        texts[i] = TextDatumGetCString(items[i]);
     }
   });
+  std::vector<std::string> out;
+  for (int i = 0; i < n; i++)
+    if (texts[i] != nullptr) out.emplace_back(texts[i]);
   if (has_null)
     throw Error(sqlstate::kNullValueNotAllowed, std::string(parameter) + " must not contain NULL", "",
                 "Name every source of the group, e.g. ARRAY['orders', 'order_lines'].");
@@ -78,8 +82,9 @@ PGT_SQL_FUNCTION(pgt_advance_watermark) {
   if (TIMESTAMP_NOT_FINITE(watermark))
     throw Error(sqlstate::kInvalidParameterValue, "watermark must be a finite time", "",
                 "Pass the time through which the source is complete, e.g. now() or '2026-03-01 00:00+00'.");
-  std::string text;
-  pg::guard([&] { text = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(watermark))); });
+  char* printed = nullptr;
+  pg::guard([&] { printed = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(watermark))); });
+  std::string text = printed;
   pg::spi::Connection spi;
   api::WrittenSource s = writable_source(source, "advance_watermark", "advance the watermark of");
   std::string caller = pg::role_name(pg::current_role());
