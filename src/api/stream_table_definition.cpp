@@ -12,6 +12,7 @@
 #include "refresh/delta_plan.h"
 #include "common/sql_quote.h"
 #include "common/user_error.h"
+#include "pg/gucs.h"
 #include "pg/messages.h"
 #include "pg/search_path.h"
 #include "pg/spi.h"
@@ -66,6 +67,22 @@ std::string full_refresh_plan_text(const Definition& def) {
   return text;
 }
 
+// An IMMEDIATE top-k is recomputed by every statement that changes a source:
+// pg_trickle.ivm_topk_max_limit bounds its LIMIT (+ OFFSET), as in the
+// reference.
+void refuse_large_top_k(const dvm::MaintenancePlan& plan, QueryCapabilities* caps) {
+  if (plan.root.kind != dvm::PlanNodeKind::PartitionRescan || !plan.root.partition) return;
+  int64_t limit = plan.root.partition->largest_limit;
+  if (limit <= guc::ivm_topk_max_limit) return;
+  caps->not_incremental_because =
+      (limit == INT64_MAX ? std::string("a LIMIT / OFFSET without a constant LIMIT")
+                          : "a LIMIT (plus OFFSET) of " + std::to_string(limit)) +
+      " above pg_trickle.ivm_topk_max_limit (" + std::to_string(guc::ivm_topk_max_limit) + ")";
+  caps->not_incremental_hint =
+      "An IMMEDIATE top-k is recomputed in every statement that changes a source: use DIFFERENTIAL, or have a "
+      "superuser raise pg_trickle.ivm_topk_max_limit.";
+}
+
 }  // namespace
 
 Definition prepare_definition(const std::string& query, RefreshMode requested,
@@ -79,6 +96,8 @@ Definition prepare_definition(const std::string& query, RefreshMode requested,
     }
     def.analysis.caps.not_incremental_because = def.plan.not_differentiable_because();
     def.analysis.caps.not_incremental_hint = def.plan.hint();
+    if (requested == RefreshMode::Immediate && def.analysis.caps.not_incremental_because.empty())
+      refuse_large_top_k(def.plan, &def.analysis.caps);
     if (def.analysis.caps.not_incremental_because.empty() && check_privileges)
       def.analysis.caps.not_incremental_because = capture_not_allowed(def.plan);
   }

@@ -41,6 +41,8 @@ struct PartitionShape {
   std::string restricted_sql;
   // Each leaf's signed delta terms (signed_terms_sql), with column __pgt_p.
   std::vector<std::string> leaf_deltas;
+  // The largest LIMIT + OFFSET in the query (frontend::PartitionDerivation).
+  int64_t largest_limit = -1;
 };
 
 // Extra parameters of the apply statement, after the delta parameters: the

@@ -510,6 +510,12 @@ Query* grouping_input(Query* q, List* targets) {
   input->distinctClause = NIL;
   input->hasDistinctOn = false;
   input->sortClause = NIL;
+  // (The input of a window or of a top-k, for partition rescan.)
+  input->hasWindowFuncs = false;
+  input->windowClause = NIL;
+  input->limitCount = nullptr;
+  input->limitOffset = nullptr;
+  input->limitOption = LIMIT_OPTION_DEFAULT;
   return input;
 }
 

@@ -4,6 +4,10 @@
 // C strings in a List); the C++ result is filled afterwards.
 #include "frontend/partition_derivation.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
 #include "frontend/grouped_derivation.h"
 #include "frontend/query_tree.h"
 #include "frontend/value_identity.h"
@@ -46,14 +50,49 @@ bool is_set_operation_leaf_pair(Node* setops) {
          IsA(root->rarg, RangeTblRef);
 }
 
-// Whether a subquery the query reads (FROM, set-operation branch) groups,
-// at any depth.
+bool has_limit(Query* q) { return q->limitCount != nullptr || q->limitOffset != nullptr; }
+
+// The value of a constant LIMIT / OFFSET expression; nullopt for anything
+// else (and for LIMIT ALL / NULL, which keeps every row).
+std::optional<int64_t> constant_count(Node* expr) {
+  if (expr != nullptr) expr = eval_const_expressions(nullptr, expr);  // (LIMIT 5 is int8(5))
+  if (expr == nullptr || !IsA(expr, Const) || castNode(Const, expr)->constisnull) return std::nullopt;
+  auto* c = castNode(Const, expr);
+  if (c->consttype == INT8OID) return DatumGetInt64(c->constvalue);
+  if (c->consttype == INT4OID) return DatumGetInt32(c->constvalue);
+  return std::nullopt;
+}
+
+// See PartitionDerivation::largest_limit.
+int64_t largest_limit(Query* q) {
+  int64_t largest = -1;
+  if (has_limit(q)) {
+    std::optional<int64_t> count = constant_count(q->limitCount);
+    std::optional<int64_t> offset = q->limitOffset == nullptr ? std::optional<int64_t>(0) : constant_count(q->limitOffset);
+    largest = count && offset ? *count + *offset : INT64_MAX;
+  }
+  ListCell* lc;
+  foreach (lc, q->rtable) {
+    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+    if (rte->rtekind == RTE_SUBQUERY && rte->subquery != nullptr) largest = std::max(largest, largest_limit(rte->subquery));
+  }
+  return largest;
+}
+
+// Whether the query's result rows each depend on a group of its input rows:
+// a grouping, window functions (a row's value depends on its window
+// partition), or a LIMIT (whether a row is kept depends on the others).
+// Each is maintained only by partition rescan.
+bool combines_rows(Query* q) { return is_grouping_query(q) || q->hasWindowFuncs || has_limit(q); }
+
+// Whether a subquery the query reads (FROM, set-operation branch) groups or
+// has window functions, at any depth.
 bool grouping_below(Query* q) {
   ListCell* lc;
   foreach (lc, q->rtable) {
     auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
     if (rte->rtekind != RTE_SUBQUERY || rte->subquery == nullptr) continue;
-    if (is_grouping_query(rte->subquery) || grouping_below(rte->subquery)) return true;
+    if (combines_rows(rte->subquery) || grouping_below(rte->subquery)) return true;
   }
   return false;
 }
@@ -136,6 +175,21 @@ bool is_grouping_key(Query* q, TargetEntry* tle) {
   for (List* clause : {q->groupClause, q->distinctClause}) {
     if (clause == NIL) continue;
     SortGroupClause* sgc = get_sortgroupref_clause_noerr(tle->ressortgroupref, clause);
+    if (sgc == nullptr || sgc->eqop != eq) return false;
+  }
+  return true;
+}
+
+// Whether an output is in the PARTITION BY of every window of the query,
+// compared by its type's own "=" (rows with different values of it are then
+// never in one window partition).
+bool is_window_partition_key(Query* q, TargetEntry* tle) {
+  if (tle->ressortgroupref == 0) return false;
+  Oid eq = lookup_type_cache(exprType(reinterpret_cast<Node*>(tle->expr)), TYPECACHE_EQ_OPR)->eq_opr;
+  ListCell* lc;
+  foreach (lc, q->windowClause) {
+    auto* window = castNode(WindowClause, lfirst(lc));
+    SortGroupClause* sgc = get_sortgroupref_clause_noerr(tle->ressortgroupref, window->partitionClause);
     if (sgc == nullptr || sgc->eqop != eq) return false;
   }
   return true;
@@ -248,10 +302,12 @@ bool trace_item(Query* q, int rti, AttrNumber attno, Trace* t) {
 // Walks q (by its output attno, or 0: structure only), adding its leaves.
 // False when that output does not partition q, or the structure is refused.
 bool trace(Query* q, AttrNumber attno, Trace* t) {
-  if (q->limitCount != nullptr || q->limitOffset != nullptr) t->refused = "LIMIT / OFFSET";
+  // ORDER BY ... LIMIT (top-k): a change anywhere can move the boundary,
+  // so no column partitions its result.
+  if (has_limit(q) && q->sortClause == NIL) t->refused = "LIMIT without ORDER BY";
+  else if (has_limit(q) && attno > 0) return false;
   else if (q->cteList != NIL) t->refused = "WITH (common table expressions)";
   else if (q->groupingSets != NIL) t->refused = "GROUPING SETS / CUBE / ROLLUP";
-  else if (q->hasWindowFuncs) t->refused = "window functions";
   else if (q->hasTargetSRFs) t->refused = "set-returning functions in the select list";
   else if (q->hasDistinctOn) t->refused = "DISTINCT ON";
   if (t->refused != nullptr) return false;
@@ -265,6 +321,7 @@ bool trace(Query* q, AttrNumber attno, Trace* t) {
   TargetEntry* tle = attno > 0 ? get_tle_by_resno(q->targetList, attno) : nullptr;
   if (attno > 0 && (tle == nullptr || tle->resjunk)) return false;
   if (tle != nullptr && is_grouping_query(q) && !is_grouping_key(q, tle)) return false;
+  if (tle != nullptr && q->hasWindowFuncs && !is_window_partition_key(q, tle)) return false;
   if (!grouping_below(q)) {
     // A leaf: its input is select-project-join (or says why not).
     if (checkExprHasSubLink(reinterpret_cast<Node*>(q->targetList)) || checkExprHasSubLink(q->havingQual)) {
@@ -321,7 +378,8 @@ bool trace(Query* q, AttrNumber attno, Trace* t) {
 
 }  // namespace
 
-bool has_nested_grouping(Query* q) {
+bool needs_partition_rescan(Query* q) {
+  if (q->hasWindowFuncs || has_limit(q)) return true;
   if (q->setOperations != nullptr && !only_unions(q->setOperations) && !is_set_operation_leaf_pair(q->setOperations))
     return true;
   if (q->setOperations == nullptr && q->distinctClause != NIL && (q->hasAggs || q->groupClause != NIL)) return true;
@@ -337,6 +395,7 @@ PartitionDerivation derive_partition(Query* q) {
   const char* restricted_sql = nullptr;
   dvm::KeyText key_text = dvm::KeyText::Plain;
   pg::guard([&] {
+    result.largest_limit = largest_limit(q);
     Trace structure;
     if (!trace(q, 0, &structure)) {
       refused = structure.refused != nullptr ? structure.refused : "a grouping below another operator";

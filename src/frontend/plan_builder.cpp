@@ -114,6 +114,7 @@ dvm::PlanNode partition_node(Query* q, const std::string& sql, dvm::ChangeSource
     shape.restricted_sql = partition.restricted_sql;
   }
   shape.query_sql = sql;
+  shape.largest_limit = partition.largest_limit;
   dvm::PlanNode node;
   node.kind = dvm::PlanNodeKind::PartitionRescan;
   node.consumes = dvm::Flow::TouchedKeys;
@@ -125,7 +126,7 @@ dvm::PlanNode partition_node(Query* q, const std::string& sql, dvm::ChangeSource
                                              (partition.leaf_sql.size() == 1 ? " leaf" : " leaves");
   node.unique_ids = false;  // a partition's rows are replaced together
   // (Not proven either way: a grouping below a join can lose rows.)
-  node.not_monotone = "a grouping or set operation below another operator (partition rescan)";
+  node.not_monotone = "a grouping, set operation or window function below another operator (partition rescan)";
   node.columns = shape.columns;
   node.partition = std::move(shape);
   for (const std::string& leaf_sql : partition.leaf_sql) node.children.push_back(plan_query(leaf_sql, source));
@@ -147,7 +148,7 @@ dvm::PlanNode plan_query(const std::string& sql, dvm::ChangeSource source) {
     else if (has_time_dependence(reinterpret_cast<Node*>(query), nullptr))
       reason = "time-dependent functions (now(), CURRENT_DATE, CURRENT_TIMESTAMP, ...)";
     if (reason != nullptr) return;
-    nested = has_nested_grouping(query);
+    nested = needs_partition_rescan(query);
     grouping = !nested && is_grouping_query(query);
   });
   if (reason != nullptr) return dvm::unmaintainable_node(reason, "");
@@ -171,6 +172,7 @@ std::string unmaintainable_hint(const std::string& reason) {
        "Window functions are recomputed by FULL refresh; or keep the window in a view over a stream table of its "
        "input."},
       {"GROUPING SETS", "Write each grouping set as its own GROUP BY, combined with UNION ALL."},
+      {"LIMIT without ORDER BY", "Add an ORDER BY that decides which rows are kept (ending on a unique key)."},
       {"LIMIT / OFFSET", "Keep ORDER BY ... LIMIT in a view over the stream table."},
       {"ONLY on a table with inheritance children",
        "Read the parent with its children (without ONLY): a statement on the parent changes its children's rows "

@@ -29,6 +29,7 @@ bool tiered_scheduling = true;
 bool block_source_ddl = false;
 int buffer_alert_threshold = 1000000;
 bool allow_circular = false;
+int ivm_topk_max_limit = 1000;
 int max_fixpoint_iterations = 100;
 
 namespace {
@@ -145,6 +146,12 @@ void define_gucs() {
       "alert on channel pgtrickle_alert.",
       nullptr, &buffer_alert_threshold, 1000000, 1000, 100000000, PGC_SUSET, 0, nullptr, nullptr,
       nullptr);
+  DefineCustomIntVariable(
+      "pg_trickle.ivm_topk_max_limit",
+      "Largest LIMIT (plus OFFSET) an IMMEDIATE stream table's query may have.",
+      "An IMMEDIATE top-k is recomputed in every statement that changes a source; 0 refuses LIMIT in IMMEDIATE "
+      "mode. Checked when the stream table is created or altered.",
+      &ivm_topk_max_limit, 1000, 0, 1000000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomBoolVariable(
       "pg_trickle.allow_circular",
       "Whether a stream table's query may close a cycle of stream tables (monotone, DIFFERENTIAL queries only).",

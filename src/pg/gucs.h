@@ -75,6 +75,10 @@ extern bool block_source_ddl;
 // which the scheduler sends a buffer_growth_warning alert.
 extern int buffer_alert_threshold;
 
+// pg_trickle.ivm_topk_max_limit: the largest LIMIT + OFFSET of a query
+// maintained IMMEDIATE (frontend/plan_builder); 0: none.
+extern int ivm_topk_max_limit;
+
 // pg_trickle.allow_circular: create / alter may close a cycle of stream
 // tables whose queries are monotone and DIFFERENTIAL (api/cycles).
 extern bool allow_circular;

@@ -104,7 +104,6 @@ double merge_seqscan_threshold = 0.001;
 int user_triggers = 0;
 int compact_threshold = 100000;
 int max_grouping_set_branches = 64;
-int ivm_topk_max_limit = 1000;
 int ivm_recursive_max_depth = 100;
 int buffer_partitioning = 0;
 bool foreign_table_polling = false;
@@ -155,10 +154,6 @@ Accepted kMaxGroupingSetBranches{"max_grouping_set_branches",
                                  "GROUPING SETS / CUBE / ROLLUP are not maintained incrementally here (AUTO runs "
                                  "them FULL, DIFFERENTIAL refuses them), so no branches are expanded to limit.",
                                  64, nullptr, 0, nullptr, 0};
-Accepted kIvmTopkMaxLimit{"ivm_topk_max_limit",
-                          "ORDER BY ... LIMIT (TopK) is not maintained incrementally here, in IMMEDIATE mode or "
-                          "any other (refused with a HINT; AUTO runs it FULL).",
-                          1000, nullptr, 0, nullptr, 0};
 Accepted kIvmRecursiveMaxDepth{"ivm_recursive_max_depth",
                                "WITH RECURSIVE is not maintained incrementally here (refused with a HINT; AUTO runs "
                                "it FULL), so there is no recursion depth to guard.",
@@ -237,8 +232,6 @@ void define_reference_settings() {
              "Pending changes above which a change buffer is compacted (reference).", check_int<&kCompactThreshold>);
   define_int(kMaxGroupingSetBranches, &max_grouping_set_branches, 64, 1, 65536,
              "Most grouping-set branches a query may expand to (reference).", check_int<&kMaxGroupingSetBranches>);
-  define_int(kIvmTopkMaxLimit, &ivm_topk_max_limit, 1000, 0, 1000000,
-             "Largest LIMIT of an IMMEDIATE TopK stream table (reference).", check_int<&kIvmTopkMaxLimit>);
   define_int(kIvmRecursiveMaxDepth, &ivm_recursive_max_depth, 100, 0, 100000,
              "Recursion depth guard of IMMEDIATE WITH RECURSIVE (reference).", check_int<&kIvmRecursiveMaxDepth>);
   define_enum(kBufferPartitioning, &buffer_partitioning, "Change buffer partitioning (reference: off, on, auto).",

@@ -350,15 +350,15 @@ TEST_P(UnsupportedInDifferential, RefusedWithHintAndAutoFallsBackToFull) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, UnsupportedInDifferential,
-    ::testing::Values(UnsupportedShape{"window", "SELECT id, rank() OVER (ORDER BY v) AS r FROM un_a"},
+    ::testing::Values(UnsupportedShape{"rollup", "SELECT g, count(*) AS n FROM un_a GROUP BY ROLLUP (g)"},
                       UnsupportedShape{"grouping_sets", "SELECT g, count(*) AS n FROM un_a GROUP BY GROUPING SETS ((g), ())"},
-                      UnsupportedShape{"window_over_grouping", "SELECT s.g, rank() OVER (ORDER BY s.n) AS r FROM "
-                                                               "(SELECT g, count(*) AS n FROM un_a GROUP BY g) s"},
+                      UnsupportedShape{"cube_over_grouping", "SELECT s.g, count(*) AS r FROM "
+                                                             "(SELECT g, count(*) AS n FROM un_a GROUP BY g) s GROUP BY CUBE (s.g)"},
                       UnsupportedShape{"non_equi_left_join", "SELECT a.id, b.id AS b_id FROM un_a a LEFT JOIN un_b b ON a.g < b.g"},
                       UnsupportedShape{"with_recursive", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
                                                          "SELECT un_a.g FROM un_a JOIN r ON r.n = un_a.g"},
                       UnsupportedShape{"distinct_on", "SELECT DISTINCT ON (g) g, id FROM un_a ORDER BY g, id"},
-                      UnsupportedShape{"limit", "SELECT id FROM un_a ORDER BY id LIMIT 5"}),
+                      UnsupportedShape{"limit_without_order", "SELECT id FROM un_a LIMIT 5"}),
     [](const ::testing::TestParamInfo<UnsupportedShape>& info) { return info.param.name; });
 
 }  // namespace

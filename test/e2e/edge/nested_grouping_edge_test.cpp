@@ -903,19 +903,12 @@ TEST_F(NestedGroupingEdge, UnsupportedShapesRefusedInDifferentialFullInAuto) {
   conn().exec("CREATE TABLE us (id int PRIMARY KEY, k int, v int)");
   conn().exec("INSERT INTO us SELECT i, i % 4, i % 7 FROM generate_series(1, 20) i");
   const std::vector<Unsupported> cases{
-      {"u_window_over_grouped",
-       "SELECT s.k, s.n, rank() OVER (ORDER BY s.n, s.k) AS r FROM (SELECT k, count(*) AS n FROM us GROUP BY k) s",
-       {"window"}},
-      {"u_grouped_over_window",
-       "SELECT w.k, max(w.rn) AS m FROM (SELECT k, row_number() OVER (PARTITION BY k ORDER BY id) AS rn FROM us) w "
-       "GROUP BY w.k",
-       {"window"}},
-      {"u_limit_inside", "SELECT s.k, count(*) AS n FROM (SELECT k, v FROM us ORDER BY v, id LIMIT 5) s GROUP BY s.k",
-       {"limit"}},
-      {"u_limit_in_grouping",
-       "SELECT s.c, count(*) AS n FROM (SELECT k, count(*) AS c FROM us GROUP BY k ORDER BY k LIMIT 3) s "
-       "GROUP BY s.c",
-       {"limit"}},
+      {"u_rollup_over_grouped",
+       "SELECT s.n, count(*) AS c FROM (SELECT k, count(*) AS n FROM us GROUP BY k) s GROUP BY ROLLUP (s.n)",
+       {"rollup", "grouping sets"}},
+      {"u_distinct_on_over_grouped",
+       "SELECT DISTINCT ON (s.n) s.n, s.k FROM (SELECT k, count(*) AS n FROM us GROUP BY k) s ORDER BY s.n, s.k",
+       {"distinct on"}},
   };
   for (const Unsupported& c : cases) refused_then_full_in_auto(c.name, c.query, c.words);
   // The AUTO (FULL) stream tables follow changes.

@@ -13,6 +13,7 @@
 #include "oracle_filtered_scenarios.h"
 #include "oracle_grouped_scenarios.h"
 #include "oracle_nested_grouping_scenarios.h"
+#include "oracle_window_scenarios.h"
 #include "oracle_outer_join_scenarios.h"
 #include "oracle_semi_join_scenarios.h"
 #include "oracle_setop_scenarios.h"
@@ -87,6 +88,14 @@ INSTANTIATE_TEST_SUITE_P(SemiJoins, OracleDifferential, ::testing::ValuesIn(semi
 // A grouping (GROUP BY, DISTINCT, UNION, INTERSECT, EXCEPT) below another
 // operator: partition rescan, or a whole recompute without a partition column.
 INSTANTIATE_TEST_SUITE_P(NestedGrouping, OracleDifferential, ::testing::ValuesIn(nested_grouping_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+
+// Window functions: partition rescan of the touched window partitions, or
+// the whole result without a partition column.
+INSTANTIATE_TEST_SUITE_P(Windows, OracleDifferential, ::testing::ValuesIn(window_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+// ORDER BY ... LIMIT: the whole result, recomputed.
+INSTANTIATE_TEST_SUITE_P(TopK, OracleDifferential, ::testing::ValuesIn(top_k_oracle_scenarios()),
                          [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
 
 // Aggregates (scalar and grouped, every maintenance strategy), DISTINCT and a

@@ -19,6 +19,7 @@
 #include "oracle_filtered_scenarios.h"
 #include "oracle_grouped_scenarios.h"
 #include "oracle_nested_grouping_scenarios.h"
+#include "oracle_window_scenarios.h"
 #include "oracle_outer_join_scenarios.h"
 #include "oracle_runner.h"
 #include "oracle_semi_join_scenarios.h"
@@ -71,6 +72,11 @@ INSTANTIATE_TEST_SUITE_P(SemiJoins, OracleImmediate, ::testing::ValuesIn(semi_jo
 // collects the touched partitions reads every leaf's changes, those of
 // tables the statement did not change too.
 INSTANTIATE_TEST_SUITE_P(NestedGrouping, OracleImmediate, ::testing::ValuesIn(nested_grouping_oracle_scenarios()),
+                         param_name);
+// Window functions (partition rescan, as above).
+INSTANTIATE_TEST_SUITE_P(Windows, OracleImmediate, ::testing::ValuesIn(window_oracle_scenarios()), param_name);
+// ORDER BY ... LIMIT: the whole result, recomputed.
+INSTANTIATE_TEST_SUITE_P(TopK, OracleImmediate, ::testing::ValuesIn(top_k_oracle_scenarios()),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(FilteredAggregates, OracleImmediate, ::testing::ValuesIn(filtered_oracle_scenarios()),
                          param_name);

@@ -261,7 +261,7 @@ std::string FuzzTotals::summary() const {
                   " refusals=" + std::to_string(refusals) + " failures=" + std::to_string(failures) +
                   " skipped_batches=" + std::to_string(skipped) + " immediate=" + std::to_string(immediate) +
                   " shapes:";
-  for (int i = 0; i < 6; ++i)
+  for (int i = 0; i < 7; ++i)
     s += std::string(" ") + shape_name(static_cast<QueryShape>(i)) + "=" + std::to_string(by_shape[i]);
   return s;
 }

@@ -58,7 +58,7 @@ struct FuzzTotals {
   int skipped = 0;
   int refusals = 0;  // expected refusals of probes (each checked)
   int failures = 0;
-  int by_shape[6] = {0, 0, 0, 0, 0, 0};  // indexed by QueryShape
+  int by_shape[7] = {0, 0, 0, 0, 0, 0, 0};  // indexed by QueryShape
   int immediate = 0;
   std::string summary() const;
 };

@@ -104,9 +104,12 @@ class Generator {
     } else if (dice < 80) {
       q.shape = QueryShape::SetOp;
       q.select = setop(0);
-    } else {
+    } else if (dice < 92) {
       q.shape = QueryShape::Nested;
       q.select = nested();
+    } else {
+      q.shape = QueryShape::Window;
+      q.select = windowed();
     }
     return q;
   }
@@ -615,22 +618,34 @@ class Generator {
     return s;
   }
 
+  // A window function over a select-project-join block (partitioned by a
+  // column of its first item, or over the whole result), or its top rows
+  // (ORDER BY ... LIMIT) when every output is an int.
+  Select windowed() {
+    outer_budget_ = 0;
+    Select s = spj(1, false);
+    const std::string a0 = s.from[0].alias;
+    const int d = static_cast<int>(uniform(rng_, 0, 2));
+    if (d == 0)
+      s.items.push_back(Part{"count(*) OVER (PARTITION BY " + a0 + ".j)", {0}, fresh_name("w"), TypeClass::Int});
+    else if (d == 1)
+      s.items.push_back(Part{"dense_rank() OVER (ORDER BY " + a0 + ".j)", {0}, fresh_name("w"), TypeClass::Int});
+    const std::vector<Part> outs = s.outputs();
+    const bool ints = std::all_of(outs.begin(), outs.end(), [](const Part& p) {
+      return p.type == TypeClass::Int && p.collation.empty();
+    });
+    if (ints && (d == 2 || chance(rng_, 0.3))) s.limit = static_cast<int>(uniform(rng_, 1, 6));
+    return s;
+  }
+
   GeneratedQuery probe_query() {
     GeneratedQuery q;
     q.shape = QueryShape::Probe;
     outer_budget_ = 0;  // keep the probe's base simple
     Select s = spj(1, false);
     const std::string a0 = s.from[0].alias;
-    const int d = static_cast<int>(uniform(rng_, 0, 3));
-    if (d == 0) {
-      q.probe = "window function";
-      s.items.push_back(Part{"count(*) OVER (PARTITION BY " + a0 + ".j)", {0}, fresh_name("w"), TypeClass::Int});
-    } else if (d == 1) {
-      q.probe = "LIMIT";
-      std::string order;
-      for (std::size_t i = 0; i < s.items.size(); ++i) order += (i ? ", " : "") + std::to_string(i + 1);
-      s.tail = " ORDER BY " + order + " LIMIT 5";
-    } else if (d == 2) {
+    const int d = static_cast<int>(uniform(rng_, 2, 3));
+    if (d == 2) {
       q.probe = "WITH RECURSIVE";
       s.tail = "";  // the recursive WITH is a FROM item rendered as a CTE
       auto r = std::make_shared<Select>();
@@ -724,6 +739,11 @@ std::string render_block(const Select& s, bool top) {
   }
   for (std::size_t i = 0; i < s.having.size(); ++i) sql += (i ? " AND " : " HAVING ") + s.having[i].sql;
   sql += s.tail;
+  if (s.limit > 0) {
+    sql += " ORDER BY ";
+    for (std::size_t i = 0; i < outs.size(); ++i) sql += (i ? ", " : "") + std::to_string(i + 1);
+    sql += " LIMIT " + std::to_string(s.limit);
+  }
   return sql;
 }
 
@@ -885,6 +905,8 @@ const char* shape_name(QueryShape shape) {
       return "setop";
     case QueryShape::Nested:
       return "nested";
+    case QueryShape::Window:
+      return "window";
     case QueryShape::Probe:
       return "probe";
   }

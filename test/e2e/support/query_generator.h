@@ -15,7 +15,7 @@
 // be invalid SQL (a part another one reads was dropped); the minimizer keeps
 // only candidates that still fail the same way, so that never matters.
 //
-// Out-of-grammar probes (window functions, WITH RECURSIVE, LIMIT, LATERAL)
+// Out-of-grammar probes (WITH RECURSIVE, LATERAL)
 // are generated on request: DIFFERENTIAL must refuse them with a clear error
 // and AUTO must fall back to FULL, still correct.
 #pragma once
@@ -79,7 +79,10 @@ struct Select {
   std::vector<Part> keys;   // grouped: the grouping keys (also output columns, first)
   std::vector<Part> items;  // output columns (aggregates when grouped)
   std::vector<Part> having;
-  std::string tail;  // probes only: text after everything (ORDER BY ... LIMIT)
+  std::string tail;  // probes only: text after everything
+  // > 0: ORDER BY every output column, LIMIT this (int outputs only: ties are
+  // then identical rows, so the result is one multiset).
+  int limit = 0;
 
   // The output columns, keys first.
   std::vector<Part> outputs() const;
@@ -103,7 +106,7 @@ struct FuzzSchema {
 };
 
 // What kind of query generate() produced, for the totals.
-enum class QueryShape { Spj, Grouped, Distinct, SetOp, Nested, Probe };
+enum class QueryShape { Spj, Grouped, Distinct, SetOp, Nested, Window, Probe };
 const char* shape_name(QueryShape shape);
 
 struct GeneratedQuery {

@@ -85,7 +85,21 @@ SELECT staleness FROM pgtrickle.pgt_status() WHERE name = '"Imm Schema"."Region 
 SELECT action, initiated_by FROM pgtrickle.get_refresh_history('"Imm Schema"."Region Totals"', 10) ORDER BY refresh_id;
 -- What IMMEDIATE cannot maintain is refused as DIFFERENTIAL refuses it.
 SELECT pgtrickle.create_stream_table('"Imm Schema".ranked',
-    $$SELECT id, rank() OVER (ORDER BY amount) FROM "Imm Schema"."Orders $1"$$, refresh_mode => 'IMMEDIATE');
+    $$SELECT DISTINCT ON (amount) id, amount FROM "Imm Schema"."Orders $1" ORDER BY amount, id$$, refresh_mode => 'IMMEDIATE');
+-- A top-k is recomputed in each statement: its LIMIT (+ OFFSET) is bounded
+-- by pg_trickle.ivm_topk_max_limit (a superuser setting).
+SELECT pgtrickle.create_stream_table('"Imm Schema"."Top 3"',
+    $$SELECT id, amount FROM "Imm Schema"."Orders $1" ORDER BY amount DESC, id LIMIT 2 OFFSET 1$$,
+    refresh_mode => 'IMMEDIATE');
+UPDATE "Imm Schema"."Orders $1" SET amount = amount + 1000 WHERE id = (SELECT min(id) FROM "Imm Schema"."Orders $1");
+SELECT (SELECT count(*) FROM (SELECT id, amount FROM "Imm Schema"."Top 3" EXCEPT ALL
+        (SELECT id, amount FROM "Imm Schema"."Orders $1" ORDER BY amount DESC, id LIMIT 2 OFFSET 1)) d) AS differing,
+       (SELECT count(*) FROM "Imm Schema"."Top 3") AS rows_kept;
+SELECT pgtrickle.create_stream_table('"Imm Schema".top_many',
+    $$SELECT id FROM "Imm Schema"."Orders $1" ORDER BY amount, id LIMIT 1001$$, refresh_mode => 'IMMEDIATE');
+SELECT pgtrickle.create_stream_table('"Imm Schema".offset_only',
+    $$SELECT id FROM "Imm Schema"."Orders $1" ORDER BY amount, id OFFSET 1$$, refresh_mode => 'IMMEDIATE');
+SELECT pgtrickle.drop_stream_table('"Imm Schema"."Top 3"');
 SELECT pgtrickle.drop_stream_table('"Imm Schema"."Region Totals"');
 SELECT count(*) AS immediate_triggers_left FROM pg_trigger WHERE tgname LIKE 'pgt\_ivm\_%';
 RESET ROLE;
