@@ -1919,13 +1919,13 @@ AS $$
     SELECT CASE WHEN st.effective_refresh_mode = 'DIFFERENTIAL'
                 THEN current_setting('pg_trickle.differential_max_change_ratio')::double precision END
       FROM pgtrickle.pgt_stream_tables st
-     WHERE st.pgt_relid = pgtrickle._readable_stream_table(target, name)
+     WHERE st.pgt_relid = target
 $$;
 
 CREATE FUNCTION pgtrickle.st_auto_threshold(name text)
 RETURNS double precision
 LANGUAGE sql STABLE STRICT
-AS $$ SELECT pgtrickle._st_auto_threshold(pg_catalog.to_regclass(name), name) $$;
+AS $$ SELECT pgtrickle._st_auto_threshold(pgtrickle._readable_stream_table(pg_catalog.to_regclass(name), name), name) $$;
 
 -- The graph of source tables and stream tables (those the caller may read,
 -- and what they read), as Graphviz DOT or a Mermaid flowchart; edges point
@@ -2013,8 +2013,10 @@ AS $$
 DECLARE
     st pgtrickle.pgt_stream_tables;
 BEGIN
-    SELECT * INTO st FROM pgtrickle.pgt_stream_tables s
-     WHERE s.pgt_relid = pgtrickle._readable_stream_table(target, name);
+    -- Checked first: inside the WHERE it would not run at all when the
+    -- caller can read no catalog row (a plan without an index scan).
+    target := pgtrickle._readable_stream_table(target, name);
+    SELECT * INTO st FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = target;
     RETURN QUERY
     SELECT p.property, p.value
       FROM (VALUES

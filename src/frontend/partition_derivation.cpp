@@ -80,8 +80,9 @@ int64_t largest_limit(Query* q) {
 }
 
 // Whether the query's result rows each depend on a group of its input rows:
-// a grouping, window functions (a row's value depends on its window
-// partition), or a LIMIT (whether a row is kept depends on the others).
+// a grouping (DISTINCT ON too: the first row of each group), window
+// functions (a row's value depends on its window partition), or a LIMIT
+// (whether a row is kept depends on the others).
 // Each is maintained only by partition rescan.
 bool combines_rows(Query* q) { return is_grouping_query(q) || q->hasWindowFuncs || has_limit(q); }
 
@@ -309,7 +310,6 @@ bool trace(Query* q, AttrNumber attno, Trace* t) {
   else if (q->cteList != NIL) t->refused = "WITH (common table expressions)";
   else if (q->groupingSets != NIL) t->refused = "GROUPING SETS / CUBE / ROLLUP";
   else if (q->hasTargetSRFs) t->refused = "set-returning functions in the select list";
-  else if (q->hasDistinctOn) t->refused = "DISTINCT ON";
   if (t->refused != nullptr) return false;
   ListCell* lc;
   if (q->setOperations != nullptr) {
@@ -379,7 +379,7 @@ bool trace(Query* q, AttrNumber attno, Trace* t) {
 }  // namespace
 
 bool needs_partition_rescan(Query* q) {
-  if (q->hasWindowFuncs || has_limit(q)) return true;
+  if (q->hasWindowFuncs || has_limit(q) || q->hasDistinctOn) return true;
   if (q->setOperations != nullptr && !only_unions(q->setOperations) && !is_set_operation_leaf_pair(q->setOperations))
     return true;
   if (q->setOperations == nullptr && q->distinctClause != NIL && (q->hasAggs || q->groupClause != NIL)) return true;

@@ -42,7 +42,8 @@ struct PartitionDerivation {
 // top (a grouping, or a set operation other than UNION ALL, under a
 // grouping, set operation, join or select), or is a DISTINCT over a
 // grouping, or a set operation of set operations, or has window functions
-// (at its top or below), or ORDER BY ... LIMIT / OFFSET (likewise).
+// (at its top or below), or ORDER BY ... LIMIT / OFFSET or DISTINCT ON
+// (likewise).
 bool needs_partition_rescan(Query* q);
 
 // q: the analyzed and rewritten defining query. Call with search_path pinned.

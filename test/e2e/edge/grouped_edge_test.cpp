@@ -643,7 +643,7 @@ TEST_F(GroupedEdge, UnsupportedGroupingShapesRefusedOrFull) {
        {"outer join", "left join"}},
       {"us_jsonb_key", "SELECT j, count(*) AS n FROM us GROUP BY j", {"jsonb"}},
       {"us_interval_key", "SELECT iv, count(*) AS n FROM us GROUP BY iv", {"interval"}},
-      {"us_distinct_on", "SELECT DISTINCT ON (g) g, v FROM us ORDER BY g, v", {"distinct on"}},
+      {"us_cube", "SELECT g, v, count(*) AS n FROM us GROUP BY CUBE (g, v)", {"cube", "grouping sets"}},
       {"us_grouping_sets", "SELECT g, v % 2 AS p, count(*) AS n FROM us GROUP BY GROUPING SETS ((g), (v % 2))",
        {"grouping sets"}},
       {"us_rollup", "SELECT g, count(*) AS n FROM us GROUP BY ROLLUP (g)", {"rollup", "grouping sets"}},

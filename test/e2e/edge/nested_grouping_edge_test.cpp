@@ -906,9 +906,9 @@ TEST_F(NestedGroupingEdge, UnsupportedShapesRefusedInDifferentialFullInAuto) {
       {"u_rollup_over_grouped",
        "SELECT s.n, count(*) AS c FROM (SELECT k, count(*) AS n FROM us GROUP BY k) s GROUP BY ROLLUP (s.n)",
        {"rollup", "grouping sets"}},
-      {"u_distinct_on_over_grouped",
-       "SELECT DISTINCT ON (s.n) s.n, s.k FROM (SELECT k, count(*) AS n FROM us GROUP BY k) s ORDER BY s.n, s.k",
-       {"distinct on"}},
+      {"u_lateral_over_grouped",
+       "SELECT s.k, g.i FROM (SELECT k, count(*) AS n FROM us GROUP BY k) s, LATERAL generate_series(1, s.n::int) g(i)",
+       {"lateral", "functions"}},
   };
   for (const Unsupported& c : cases) refused_then_full_in_auto(c.name, c.query, c.words);
   // The AUTO (FULL) stream tables follow changes.

@@ -107,6 +107,34 @@ OracleScenario windows_sharing_a_column() {
           "avg(v) OVER (PARTITION BY h, g) AS gh_avg FROM wsc_src"};
 }
 
+// --- DISTINCT ON: the first row of each group --------------------------------------
+
+OracleScenario distinct_on_first_per_group() {
+  // The largest v per g (NULL g a group of its own), ties broken by the key.
+  TableSpec src{"wdo_src", key(100000),
+                {ColumnSpec::integer("g", 1, 8, 0.1), ColumnSpec::integer("v", 0, 9, 0.1)}, 50};
+  return {"distinct_on_first_per_group", {src}, {},
+          "SELECT DISTINCT ON (g) g, id, v FROM wdo_src ORDER BY g, v DESC NULLS LAST, id"};
+}
+
+OracleScenario distinct_on_keyless_text() {
+  // Keyless with duplicates, text groups an array's text form must quote:
+  // the smallest v per t (identical rows tie, and are one value).
+  TableSpec src{"wdk_src", std::nullopt,
+                {ColumnSpec::text("t", kQuotedWords, 0.1), ColumnSpec::integer("v", 0, 4, 0.2)}, 40};
+  return {"distinct_on_keyless_text", {src}, {}, "SELECT DISTINCT ON (t) t, v FROM wdk_src ORDER BY t, v"};
+}
+
+OracleScenario distinct_on_over_join() {
+  TableSpec fact{"wdj_fact", key(100000),
+                 {ColumnSpec::integer("g", 1, 6, 0.1), ColumnSpec::integer("v", 0, 9, 0.1)}, 40};
+  TableSpec dim{"wdj_dim", key(8), {ColumnSpec::text("label", kWords, 0.1)}, 6};
+  return {"distinct_on_over_join", {fact, dim}, {{0, "g", 1, "id"}},
+          "SELECT DISTINCT ON (f.g) f.g, d.label, f.v FROM wdj_fact f JOIN wdj_dim d ON d.id = f.g "
+          "ORDER BY f.g, f.v DESC NULLS LAST, f.id",
+          kAnalyze};
+}
+
 // --- no partition column: the whole result -----------------------------------------
 
 OracleScenario window_without_partition() {
@@ -171,7 +199,8 @@ std::vector<OracleScenario> window_oracle_scenarios() {
   return {ranking_per_partition(),    partition_aggregates_text_keyless(), frames_and_offsets(),
           top_rows_per_partition(),   window_over_join(),                  window_over_grouping(),
           numeric_partition_forms(),  windows_sharing_a_column(),          window_without_partition(),
-          windows_on_different_columns()};
+          windows_on_different_columns(), distinct_on_first_per_group(),   distinct_on_keyless_text(),
+          distinct_on_over_join()};
 }
 
 }  // namespace pgt_e2e

@@ -10,7 +10,8 @@
 // form must quote) and numeric (1, 1.0, 1.00 are one partition); windows over
 // a join and over a grouping; the top rows per partition (a window in a
 // subquery filtered above it); keyless sources with duplicate rows; updates
-// that move rows between partitions. Every ORDER BY inside a window either
+// that move rows between partitions; DISTINCT ON (the first row of each
+// group, a window-like operator). Every ORDER BY inside a window either
 // ends on a unique key or feeds only functions that give peers equal
 // values, so the query's result is one multiset.
 #pragma once

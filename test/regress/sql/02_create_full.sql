@@ -53,7 +53,7 @@ SELECT refresh_mode, effective_refresh_mode, effective_mode_reason
   FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'north_orders';
 -- ... and falls back to FULL, saying so, for what it cannot maintain yet.
 SELECT pgtrickle.create_stream_table('customer_counts',
-    'SELECT DISTINCT ON (customer) customer, id AS n FROM orders ORDER BY customer, id');
+    'SELECT customer, count(*) AS n FROM orders GROUP BY ROLLUP (customer)');
 SELECT refresh_mode, effective_refresh_mode, effective_mode_reason
   FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'customer_counts';
 SELECT pgtrickle.drop_stream_table('customer_counts');

@@ -85,7 +85,7 @@ SELECT staleness FROM pgtrickle.pgt_status() WHERE name = '"Imm Schema"."Region 
 SELECT action, initiated_by FROM pgtrickle.get_refresh_history('"Imm Schema"."Region Totals"', 10) ORDER BY refresh_id;
 -- What IMMEDIATE cannot maintain is refused as DIFFERENTIAL refuses it.
 SELECT pgtrickle.create_stream_table('"Imm Schema".ranked',
-    $$SELECT DISTINCT ON (amount) id, amount FROM "Imm Schema"."Orders $1" ORDER BY amount, id$$, refresh_mode => 'IMMEDIATE');
+    $$SELECT amount, count(*) FROM "Imm Schema"."Orders $1" GROUP BY CUBE (amount)$$, refresh_mode => 'IMMEDIATE');
 -- A top-k is recomputed in each statement: its LIMIT (+ OFFSET) is bounded
 -- by pg_trickle.ivm_topk_max_limit (a superuser setting).
 SELECT pgtrickle.create_stream_table('"Imm Schema"."Top 3"',
