@@ -175,8 +175,9 @@ PGT_SQL_FUNCTION(pgt_drop_watermark_group) {
                 "See pgtrickle.watermark_groups() for the groups there are.");
   std::vector<Oid> relids;  // its sources that still exist
   for (const auto& r : pg::spi::run("SELECT c.oid FROM pgtrickle.pgt_watermark_groups g, "
-                                    "pg_catalog.unnest(g.source_relids) AS u(relid) "
-                                    "JOIN pg_catalog.pg_class c ON c.oid = u.relid WHERE g.group_name = $1",
+                                    "pg_catalog.unnest(g.source_relids) WITH ORDINALITY AS u(relid, n) "
+                                    "JOIN pg_catalog.pg_class c ON c.oid = u.relid WHERE g.group_name = $1 "
+                                    "ORDER BY u.n",  // (the first the caller may not write is named)
                                     {name})
                            .rows)
     relids.push_back(static_cast<Oid>(std::stoul(*r[0])));

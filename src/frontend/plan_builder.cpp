@@ -6,6 +6,7 @@
 
 #include "common/sql_quote.h"
 #include "frontend/grouped_derivation.h"
+#include "frontend/grouping_sets.h"
 #include "frontend/partition_derivation.h"
 #include "frontend/query_tree.h"
 #include "frontend/spj_derivation.h"
@@ -140,6 +141,7 @@ dvm::PlanNode plan_query(const std::string& sql, dvm::ChangeSource source) {
   const char* reason = nullptr;
   bool grouping = false;
   bool nested = false;
+  bool grouping_sets = false;
   pg::guard([&] {
     query = parse_and_rewrite(sql.c_str());
     inline_ctes(query);
@@ -147,11 +149,20 @@ dvm::PlanNode plan_query(const std::string& sql, dvm::ChangeSource source) {
       reason = "whole-row references (t.*, row_to_json(t), a table or subquery as a value)";
     else if (has_time_dependence(reinterpret_cast<Node*>(query), nullptr))
       reason = "time-dependent functions (now(), CURRENT_DATE, CURRENT_TIMESTAMP, ...)";
+    else if (query->hasRecursive)
+      reason = "WITH RECURSIVE";
     if (reason != nullptr) return;
+    grouping_sets = query->groupingSets != NIL;
     nested = needs_partition_rescan(query);
     grouping = !nested && is_grouping_query(query);
   });
   if (reason != nullptr) return dvm::unmaintainable_node(reason, "");
+  if (grouping_sets) {
+    // One plain grouping over a branch per set (see grouping_sets.h).
+    GroupingSetsRewrite rewrite = rewrite_grouping_sets(query);
+    if (!rewrite.refused_because.empty()) return dvm::unmaintainable_node(rewrite.refused_because, "");
+    return plan_query(rewrite.sql, source);
+  }
   if (nested) return partition_node(query, sql, source);
   if (grouping) return grouping_node(query, source);
   return plan_select_project_join(query, source);
@@ -177,6 +188,7 @@ std::string unmaintainable_hint(const std::string& reason) {
       {"ONLY on a table with inheritance children",
        "Read the parent with its children (without ONLY): a statement on the parent changes its children's rows "
        "too, without telling which table they are in."},
+      {"WITH RECURSIVE", "A recursive query is recomputed by FULL refresh."},
       {"ONLY on a partitioned table", "A partitioned table holds no rows of its own: read it without ONLY."},
       {"time-dependent functions",
        "A stream table maintained by its changes cannot follow the clock: compare with a column the application "

@@ -30,6 +30,7 @@ bool block_source_ddl = false;
 int buffer_alert_threshold = 1000000;
 bool allow_circular = false;
 int ivm_topk_max_limit = 1000;
+int max_grouping_set_branches = 64;
 int max_fixpoint_iterations = 100;
 
 namespace {
@@ -146,6 +147,12 @@ void define_gucs() {
       "alert on channel pgtrickle_alert.",
       nullptr, &buffer_alert_threshold, 1000000, 1000, 100000000, PGC_SUSET, 0, nullptr, nullptr,
       nullptr);
+  DefineCustomIntVariable(
+      "pg_trickle.max_grouping_set_branches",
+      "Most grouping sets a GROUPING SETS / CUBE / ROLLUP query may expand to in DIFFERENTIAL or IMMEDIATE mode.",
+      "Each set is a branch of the rewritten grouping's input, read at every refresh; above it the query is "
+      "refused (AUTO: FULL). Checked when the stream table is created or altered.",
+      &max_grouping_set_branches, 64, 1, 65536, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "pg_trickle.ivm_topk_max_limit",
       "Largest LIMIT (plus OFFSET) an IMMEDIATE stream table's query may have.",

@@ -75,6 +75,10 @@ extern bool block_source_ddl;
 // which the scheduler sends a buffer_growth_warning alert.
 extern int buffer_alert_threshold;
 
+// pg_trickle.max_grouping_set_branches: the most grouping sets a query
+// maintained from its changes may expand to (frontend/grouping_sets).
+extern int max_grouping_set_branches;
+
 // pg_trickle.ivm_topk_max_limit: the largest LIMIT + OFFSET of a query
 // maintained IMMEDIATE (frontend/plan_builder); 0: none.
 extern int ivm_topk_max_limit;

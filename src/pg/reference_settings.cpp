@@ -103,7 +103,6 @@ int merge_work_mem_mb = 64;
 double merge_seqscan_threshold = 0.001;
 int user_triggers = 0;
 int compact_threshold = 100000;
-int max_grouping_set_branches = 64;
 int ivm_recursive_max_depth = 100;
 int buffer_partitioning = 0;
 bool foreign_table_polling = false;
@@ -150,10 +149,6 @@ Accepted kCompactThreshold{"compact_threshold",
                            "Change buffers are not compacted in place: each refresh consolidates the pending "
                            "changes of a row (insert then delete cancel out) as it reads them.",
                            100000, nullptr, 0, nullptr, 0};
-Accepted kMaxGroupingSetBranches{"max_grouping_set_branches",
-                                 "GROUPING SETS / CUBE / ROLLUP are not maintained incrementally here (AUTO runs "
-                                 "them FULL, DIFFERENTIAL refuses them), so no branches are expanded to limit.",
-                                 64, nullptr, 0, nullptr, 0};
 Accepted kIvmRecursiveMaxDepth{"ivm_recursive_max_depth",
                                "WITH RECURSIVE is not maintained incrementally here (refused with a HINT; AUTO runs "
                                "it FULL), so there is no recursion depth to guard.",
@@ -230,8 +225,6 @@ void define_reference_settings() {
               check_enum<&kUserTriggers>);
   define_int(kCompactThreshold, &compact_threshold, 100000, 0, 100000000,
              "Pending changes above which a change buffer is compacted (reference).", check_int<&kCompactThreshold>);
-  define_int(kMaxGroupingSetBranches, &max_grouping_set_branches, 64, 1, 65536,
-             "Most grouping-set branches a query may expand to (reference).", check_int<&kMaxGroupingSetBranches>);
   define_int(kIvmRecursiveMaxDepth, &ivm_recursive_max_depth, 100, 0, 100000,
              "Recursion depth guard of IMMEDIATE WITH RECURSIVE (reference).", check_int<&kIvmRecursiveMaxDepth>);
   define_enum(kBufferPartitioning, &buffer_partitioning, "Change buffer partitioning (reference: off, on, auto).",

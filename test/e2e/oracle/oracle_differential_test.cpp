@@ -13,6 +13,7 @@
 #include "oracle_filtered_scenarios.h"
 #include "oracle_grouped_scenarios.h"
 #include "oracle_nested_grouping_scenarios.h"
+#include "oracle_grouping_sets_scenarios.h"
 #include "oracle_window_scenarios.h"
 #include "oracle_outer_join_scenarios.h"
 #include "oracle_semi_join_scenarios.h"
@@ -96,6 +97,9 @@ INSTANTIATE_TEST_SUITE_P(Windows, OracleDifferential, ::testing::ValuesIn(window
                          [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
 // ORDER BY ... LIMIT: the whole result, recomputed.
 INSTANTIATE_TEST_SUITE_P(TopK, OracleDifferential, ::testing::ValuesIn(top_k_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+// GROUPING SETS / CUBE / ROLLUP: one grouping over a branch per set.
+INSTANTIATE_TEST_SUITE_P(GroupingSets, OracleDifferential, ::testing::ValuesIn(grouping_sets_oracle_scenarios()),
                          [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
 
 // Aggregates (scalar and grouped, every maintenance strategy), DISTINCT and a

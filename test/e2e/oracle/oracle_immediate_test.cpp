@@ -19,6 +19,7 @@
 #include "oracle_filtered_scenarios.h"
 #include "oracle_grouped_scenarios.h"
 #include "oracle_nested_grouping_scenarios.h"
+#include "oracle_grouping_sets_scenarios.h"
 #include "oracle_window_scenarios.h"
 #include "oracle_outer_join_scenarios.h"
 #include "oracle_runner.h"
@@ -77,6 +78,9 @@ INSTANTIATE_TEST_SUITE_P(NestedGrouping, OracleImmediate, ::testing::ValuesIn(ne
 INSTANTIATE_TEST_SUITE_P(Windows, OracleImmediate, ::testing::ValuesIn(window_oracle_scenarios()), param_name);
 // ORDER BY ... LIMIT: the whole result, recomputed.
 INSTANTIATE_TEST_SUITE_P(TopK, OracleImmediate, ::testing::ValuesIn(top_k_oracle_scenarios()),
+                         param_name);
+// GROUPING SETS / CUBE / ROLLUP: one grouping over a branch per set.
+INSTANTIATE_TEST_SUITE_P(GroupingSets, OracleImmediate, ::testing::ValuesIn(grouping_sets_oracle_scenarios()),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(FilteredAggregates, OracleImmediate, ::testing::ValuesIn(filtered_oracle_scenarios()),
                          param_name);

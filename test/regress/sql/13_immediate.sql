@@ -85,7 +85,7 @@ SELECT staleness FROM pgtrickle.pgt_status() WHERE name = '"Imm Schema"."Region 
 SELECT action, initiated_by FROM pgtrickle.get_refresh_history('"Imm Schema"."Region Totals"', 10) ORDER BY refresh_id;
 -- What IMMEDIATE cannot maintain is refused as DIFFERENTIAL refuses it.
 SELECT pgtrickle.create_stream_table('"Imm Schema".ranked',
-    $$SELECT amount, count(*) FROM "Imm Schema"."Orders $1" GROUP BY CUBE (amount)$$, refresh_mode => 'IMMEDIATE');
+    $$WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT o.id, r.n FROM "Imm Schema"."Orders $1" o JOIN r ON r.n = o.id$$, refresh_mode => 'IMMEDIATE');
 -- A top-k is recomputed in each statement: its LIMIT (+ OFFSET) is bounded
 -- by pg_trickle.ivm_topk_max_limit (a superuser setting).
 SELECT pgtrickle.create_stream_table('"Imm Schema"."Top 3"',
