@@ -155,7 +155,10 @@ const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
         if (rte->jointype != JOIN_INNER && !top) return "outer joins (LEFT / RIGHT / FULL JOIN) in a subquery";
         if (rte->alias != nullptr) return "a join with its own alias (JOIN ... AS name)";
         break;
-      case RTE_FUNCTION: return "functions in FROM";
+      case RTE_FUNCTION:
+        // A function (LATERAL or not) is not a scan: every term keeps it,
+        // evaluated over the rows it reads (see number_function_rows).
+        break;
       case RTE_VALUES: return "VALUES in FROM";
       case RTE_CTE: return "WITH (common table expressions)";
       case RTE_TABLEFUNC: return "table functions in FROM";
@@ -359,6 +362,13 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
   List* ids = NIL;
   Expr* weight = nullptr;
   for_each_from_entry(q, [&](int rti, RangeTblEntry* rte) -> const char* {
+    if (rte->rtekind == RTE_FUNCTION) {
+      // The rows a function returns for one input row differ by their
+      // number (its last column, see number_function_rows).
+      AttrNumber ordinality = static_cast<AttrNumber>(list_length(rte->eref->colnames));
+      ids = lappend(ids, c_text(reinterpret_cast<Expr*>(makeVar(rti, ordinality, INT8OID, -1, InvalidOid, 0))));
+      return nullptr;
+    }
     if (rte->rtekind != RTE_SUBQUERY) return nullptr;
     AttrNumber id_col, w_col;
     if (list_member_ptr(scan_rtes, rte) || is_padding(rte)) {
@@ -404,6 +414,21 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
   q->targetList = lappend(q->targetList, makeTargetEntry(weight, n + 2, pstrdup(kWeightColumn), false));
   *id_attno = n + 1;
   *w_attno = n + 2;
+}
+
+// Functions in FROM (unnest, jsonb_array_elements, generate_series over a
+// row's columns, ROWS FROM): each gets WITH ORDINALITY, so that a row's
+// identity can say which of a function's rows it is (the function is
+// immutable or stable and its rows come in one order for one input).
+void number_function_rows(Query* q) {
+  ListCell* lc;
+  foreach (lc, q->rtable) {
+    auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+    if (rte->rtekind == RTE_SUBQUERY && rte->subquery != nullptr) number_function_rows(rte->subquery);
+    if (rte->rtekind != RTE_FUNCTION || rte->funcordinality) continue;
+    rte->funcordinality = true;
+    rte->eref->colnames = lappend(rte->eref->colnames, makeString(pstrdup("__pgt_ord")));
+  }
 }
 
 // Replaces scan number k (in walk order) with scan_queries[2k + (mask>>k & 1)].
@@ -800,6 +825,7 @@ dvm::PlanNode plan_select_project_join(Query* query, dvm::ChangeSource source) {
     return dvm::unmaintainable_node(because, "");
   }
 
+  pg::guard([&] { number_function_rows(query); });
   // Outer joins: the query as a signed sum of inner-join variants.
   OuterJoinExpansion expansion = expand_outer_joins(query, parse_and_rewrite);
   if (expansion.not_supported != nullptr) return dvm::unmaintainable_node(expansion.not_supported, "");

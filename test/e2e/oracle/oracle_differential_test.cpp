@@ -14,6 +14,7 @@
 #include "oracle_grouped_scenarios.h"
 #include "oracle_nested_grouping_scenarios.h"
 #include "oracle_grouping_sets_scenarios.h"
+#include "oracle_lateral_scenarios.h"
 #include "oracle_window_scenarios.h"
 #include "oracle_outer_join_scenarios.h"
 #include "oracle_semi_join_scenarios.h"
@@ -100,6 +101,9 @@ INSTANTIATE_TEST_SUITE_P(TopK, OracleDifferential, ::testing::ValuesIn(top_k_ora
                          [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
 // GROUPING SETS / CUBE / ROLLUP: one grouping over a branch per set.
 INSTANTIATE_TEST_SUITE_P(GroupingSets, OracleDifferential, ::testing::ValuesIn(grouping_sets_oracle_scenarios()),
+                         [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
+// Functions in FROM (LATERAL or constant): kept in every term.
+INSTANTIATE_TEST_SUITE_P(Lateral, OracleDifferential, ::testing::ValuesIn(lateral_oracle_scenarios()),
                          [](const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; });
 
 // Aggregates (scalar and grouped, every maintenance strategy), DISTINCT and a

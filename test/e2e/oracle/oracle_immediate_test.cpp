@@ -20,6 +20,7 @@
 #include "oracle_grouped_scenarios.h"
 #include "oracle_nested_grouping_scenarios.h"
 #include "oracle_grouping_sets_scenarios.h"
+#include "oracle_lateral_scenarios.h"
 #include "oracle_window_scenarios.h"
 #include "oracle_outer_join_scenarios.h"
 #include "oracle_runner.h"
@@ -81,6 +82,9 @@ INSTANTIATE_TEST_SUITE_P(TopK, OracleImmediate, ::testing::ValuesIn(top_k_oracle
                          param_name);
 // GROUPING SETS / CUBE / ROLLUP: one grouping over a branch per set.
 INSTANTIATE_TEST_SUITE_P(GroupingSets, OracleImmediate, ::testing::ValuesIn(grouping_sets_oracle_scenarios()),
+                         param_name);
+// Functions in FROM (LATERAL or constant): kept in every term.
+INSTANTIATE_TEST_SUITE_P(Lateral, OracleImmediate, ::testing::ValuesIn(lateral_oracle_scenarios()),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(FilteredAggregates, OracleImmediate, ::testing::ValuesIn(filtered_oracle_scenarios()),
                          param_name);
