@@ -159,7 +159,9 @@ const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
         // A function (LATERAL or not) is not a scan: every term keeps it,
         // evaluated over the rows it reads (see number_function_rows).
         break;
-      case RTE_VALUES: return "VALUES in FROM";
+      case RTE_VALUES:
+        // A constant relation: every term keeps it (see number_function_rows).
+        break;
       case RTE_CTE: return "WITH (common table expressions)";
       case RTE_TABLEFUNC: return "table functions in FROM";
       case RTE_RESULT: break;
@@ -362,9 +364,9 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
   List* ids = NIL;
   Expr* weight = nullptr;
   for_each_from_entry(q, [&](int rti, RangeTblEntry* rte) -> const char* {
-    if (rte->rtekind == RTE_FUNCTION) {
+    if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_VALUES) {
       // The rows a function returns for one input row differ by their
-      // number (its last column, see number_function_rows).
+      // number, as VALUES rows do (the last column, see number_function_rows).
       AttrNumber ordinality = static_cast<AttrNumber>(list_length(rte->eref->colnames));
       ids = lappend(ids, c_text(reinterpret_cast<Expr*>(makeVar(rti, ordinality, INT8OID, -1, InvalidOid, 0))));
       return nullptr;
@@ -409,6 +411,7 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
   } else {
     id = combined_identity(ids);
   }
+  if (weight == nullptr) weight = int8_const(1);  // functions or VALUES only: constant rows
   int n = list_length(q->targetList);
   q->targetList = lappend(q->targetList, makeTargetEntry(id, n + 1, pstrdup(kIdColumn), false));
   q->targetList = lappend(q->targetList, makeTargetEntry(weight, n + 2, pstrdup(kWeightColumn), false));
@@ -419,12 +422,29 @@ void add_identity_columns(Query* q, List* scan_rtes, AttrNumber* id_attno, AttrN
 // Functions in FROM (unnest, jsonb_array_elements, generate_series over a
 // row's columns, ROWS FROM): each gets WITH ORDINALITY, so that a row's
 // identity can say which of a function's rows it is (the function is
-// immutable or stable and its rows come in one order for one input).
+// immutable or stable and its rows come in one order for one input). VALUES
+// lists get their row numbers likewise (identical rows stay distinct).
 void number_function_rows(Query* q) {
   ListCell* lc;
   foreach (lc, q->rtable) {
     auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
     if (rte->rtekind == RTE_SUBQUERY && rte->subquery != nullptr) number_function_rows(rte->subquery);
+    if (rte->rtekind == RTE_VALUES) {
+      // Each VALUES row gets its number as one more column.
+      int64 number = 0;
+      ListCell* row;
+      foreach (row, rte->values_lists)
+        lfirst(row) = lappend(static_cast<List*>(lfirst(row)), int8_const(++number));
+      rte->coltypes = lappend_oid(rte->coltypes, INT8OID);
+      rte->coltypmods = lappend_int(rte->coltypmods, -1);
+      rte->colcollations = lappend_oid(rte->colcollations, InvalidOid);
+      // Named as PostgreSQL names VALUES columns unless the list has aliases.
+      bool aliased = rte->alias != nullptr && rte->alias->colnames != NIL;
+      char* name = aliased ? pstrdup("__pgt_ord") : psprintf("column%d", list_length(rte->coltypes));
+      if (aliased) rte->alias->colnames = lappend(rte->alias->colnames, makeString(name));
+      rte->eref->colnames = lappend(rte->eref->colnames, makeString(name));
+      continue;
+    }
     if (rte->rtekind != RTE_FUNCTION || rte->funcordinality) continue;
     rte->funcordinality = true;
     rte->eref->colnames = lappend(rte->eref->colnames, makeString(pstrdup("__pgt_ord")));

@@ -45,7 +45,7 @@ TEST_F(AdversarialApi, BadInputGetsSqlstateAndHint) {
       create + "'bad_schedule', 'SELECT id FROM e1', schedule => '')",
       create + "'a.b.c', 'SELECT id FROM e1')",
       create + "'nosuchschema.x', 'SELECT id FROM e1')",
-      create + "'bad_agg', 'SELECT e.v, x.i FROM e1 e JOIN (VALUES (1), (2)) x(i) ON x.i = e.v', refresh_mode => 'DIFFERENTIAL')",
+      create + "'bad_agg', 'SELECT e.v, x.c FROM e1 e, LATERAL (SELECT count(*) AS c FROM e1 f WHERE f.v < e.v) x', refresh_mode => 'DIFFERENTIAL')",
       create + "'bad_outer', 'SELECT a.id FROM e1 a LEFT JOIN e1 b ON true', refresh_mode => 'DIFFERENTIAL')",
       create + "'bad_volatile', 'SELECT id, random() AS r FROM e1', refresh_mode => 'DIFFERENTIAL')",
       create + "'bad_div', 'SELECT id, v / 0 AS boom FROM e1', refresh_mode => 'DIFFERENTIAL')",
@@ -112,7 +112,7 @@ TEST_F(AdversarialApi, FailedCreateLeavesNoCaptureBehind) {
   EXPECT_EQ(capture_state(), one) << "after a failed create on a shared source";
 
   // A create refused before any capture (not differentiable) also leaves none.
-  o = conn().try_exec(create_stream_table_sql("fail_three", "SELECT f.label, x.i FROM f2 f JOIN (VALUES (1), (2)) x(i) ON x.i = f.k", "DIFFERENTIAL"));
+  o = conn().try_exec(create_stream_table_sql("fail_three", "SELECT f.label, x.c FROM f2 f, LATERAL (SELECT count(*) AS c FROM f2 g WHERE g.k < f.k) x", "DIFFERENTIAL"));
   ASSERT_FALSE(o.ok);
   EXPECT_EQ(capture_state(), one);
 

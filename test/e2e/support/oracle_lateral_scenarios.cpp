@@ -52,11 +52,26 @@ OracleScenario constant_series_in_condition() {
           "SELECT s.v, c.m FROM lcs_src s, generate_series(1, 3) AS c(m) WHERE s.v > c.m"};
 }
 
+OracleScenario values_joined() {
+  // A VALUES list with duplicate rows joined to a table, and grouped.
+  TableSpec src{"lvj_src", key(100000), {ColumnSpec::integer("n", 0, 3, 0.1), ColumnSpec::integer("v", 0, 9)}, 40};
+  return {"values_joined", {src}, {},
+          "SELECT s.id, m.label, m.w * s.v AS weighted FROM lvj_src s "
+          "JOIN (VALUES (0, 'zero', 1), (1, 'one', 2), (1, 'one', 2), (2, 'two', NULL)) AS m(n, label, w) ON m.n = s.n"};
+}
+
+OracleScenario values_grouped_keyless() {
+  TableSpec src{"lvg_src", std::nullopt, {ColumnSpec::integer("n", 0, 4, 0.1)}, 30};
+  return {"values_grouped_keyless", {src}, {},
+          "SELECT t.k, count(s.n) AS n FROM (VALUES (1), (2), (3)) AS t(k) JOIN lvg_src s ON s.n >= t.k GROUP BY t.k"};
+}
+
 }  // namespace
 
 std::vector<OracleScenario> lateral_oracle_scenarios() {
   return {unnest_array(),           jsonb_elements_keyless(),  series_per_row_grouped(),
-          ordinality_next_to_join(), rows_from_two_functions(), constant_series_in_condition()};
+          ordinality_next_to_join(), rows_from_two_functions(), constant_series_in_condition(),
+          values_joined(),          values_grouped_keyless()};
 }
 
 }  // namespace pgt_e2e

@@ -29,8 +29,8 @@ SELECT pgtrickle.alter_stream_table('order_totals',
 -- Unknown refresh modes; queries a mode cannot maintain (IMMEDIATE refuses
 -- what DIFFERENTIAL refuses, and volatile functions).
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', refresh_mode => 'SOMETIMES');
-SELECT pgtrickle.create_stream_table('bad1', 'SELECT o.customer, v.n FROM orders o JOIN (VALUES (1), (2)) v(n) ON v.n = o.id', refresh_mode => 'DIFFERENTIAL');
-SELECT pgtrickle.create_stream_table('bad1', 'SELECT o.customer, v.n FROM orders o JOIN (VALUES (1), (2)) v(n) ON v.n = o.id', refresh_mode => 'IMMEDIATE');
+SELECT pgtrickle.create_stream_table('bad1', 'SELECT o.customer, x.c FROM orders o, LATERAL (SELECT count(*) AS c FROM orders p WHERE p.customer = o.customer) x', refresh_mode => 'DIFFERENTIAL');
+SELECT pgtrickle.create_stream_table('bad1', 'SELECT o.customer, x.c FROM orders o, LATERAL (SELECT count(*) AS c FROM orders p WHERE p.customer = o.customer) x', refresh_mode => 'IMMEDIATE');
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT id, random() AS r FROM orders', refresh_mode => 'IMMEDIATE');
 -- Malformed schedules.
 SELECT pgtrickle.create_stream_table('bad1', 'SELECT 1 AS x', schedule => 'soon', refresh_mode => 'FULL');

@@ -113,7 +113,7 @@ INSERT INTO bi_calls VALUES
 (81, NULL, 'SELECT pgtrickle.create_stream_table(''bi_q'', ''SELECT id FROM bi_src LIMIT ''''x'''''')'),
 (82, NULL, 'SELECT pgtrickle.create_stream_table(''bi_m'', ''SELECT id, random() AS r FROM bi_src'', refresh_mode => ''DIFFERENTIAL'')'),
 (83, NULL, 'SELECT pgtrickle.create_stream_table(''bi_m'', ''SELECT id, random() AS r FROM bi_src'', refresh_mode => ''IMMEDIATE'')'),
-(84, NULL, 'SELECT pgtrickle.create_stream_table(''bi_m'', ''SELECT s.id, v.i AS r FROM bi_src s JOIN (VALUES (1), (2)) v(i) ON v.i = s.id'', refresh_mode => ''DIFFERENTIAL'')'),
+(84, NULL, 'SELECT pgtrickle.create_stream_table(''bi_m'', ''SELECT s.id, x.c AS r FROM bi_src s, LATERAL (SELECT count(*) AS c FROM bi_src b WHERE b.id < s.id) x'', refresh_mode => ''DIFFERENTIAL'')'),
 (85, NULL, 'SELECT pgtrickle.create_stream_table(''bi_m'', ''SELECT id FROM bi_src TABLESAMPLE SYSTEM (10)'', refresh_mode => ''DIFFERENTIAL'')'),
 (86, NULL, 'SELECT pgtrickle.create_stream_table(''bi_m'', ''WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r'', refresh_mode => ''IMMEDIATE'')'),
 (87, NULL, 'SELECT pgtrickle.create_stream_table(''bi_m'', ''SELECT id FROM bi_src'', refresh_mode => ''fast'')'),
