@@ -99,3 +99,10 @@
 #else
 #define pgt_eval_plan_qual_init(epq, estate) EvalPlanQualInit((epq), (estate), NULL, NIL, -1)
 #endif
+
+// PostgreSQL 18 dropped ExecutorRun's execute_once argument.
+#if PG_VERSION_NUM >= 180000
+#define pgt_executor_run(qd, count) ExecutorRun((qd), ForwardScanDirection, (count))
+#else
+#define pgt_executor_run(qd, count) ExecutorRun((qd), ForwardScanDirection, (count), true)
+#endif

@@ -8,6 +8,7 @@
 #include "pg/spi.h"
 #include "pg/user_context.h"
 #include "refresh/dml_guard.h"
+#include "refresh/heap_swap.h"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -69,7 +70,7 @@ void explain_refresh_error(const pg::PgError& e, const catalog::StreamTable& st,
 }
 
 RefreshResult replace_rows(const catalog::StreamTable& st, const std::function<int64_t()>& insert_all,
-                           bool rebuild_row_id_index, bool unique_row_id_index) {
+                           bool rebuild_row_id_index, bool unique_row_id_index, bool swap_heap) {
   RefreshResult rows;
   auto row_id_index = [&] {
     return pg::spi::run(
@@ -97,6 +98,11 @@ RefreshResult replace_rows(const catalog::StreamTable& st, const std::function<i
   }
   auto before = pg::spi::scalar("SELECT pg_catalog.count(*) FROM ONLY " + st.qualified_name());
   rows.rows_deleted = before ? std::stoll(*before) : 0;
+  if (swap_heap)
+    if (std::optional<int64_t> loaded = load_full_by_heap_swap(st)) {
+      rows.rows_inserted = *loaded;
+      return rows;
+    }
   if (rebuild_row_id_index)
     for (const auto& row : row_id_index().rows) pg::spi::exec("DROP INDEX " + *row[0]);
   pg::spi::exec("TRUNCATE ONLY " + st.qualified_name());
@@ -120,7 +126,7 @@ RefreshResult refresh_full(const catalog::StreamTable& stale, const char* initia
     pg::AsRole as_owner(owner, true);
     pg::PinnedSearchPath pinned;
     ApplyPermit permit(st.relid);
-    result = replace_rows(st, [&] { return static_cast<int64_t>(pg::spi::exec(insert_sql)); });
+    result = replace_rows(st, [&] { return static_cast<int64_t>(pg::spi::exec(insert_sql)); }, false, false, true);
   } catch (const pg::PgError& e) {
     explain_refresh_error(e, st, owner);
     throw;

@@ -35,9 +35,13 @@ RefreshResult refresh_full(const catalog::StreamTable& st, const char* initiated
 // truncated and, with rebuild_row_id_index, its identity index dropped and
 // built again after the load (several times cheaper than maintaining it
 // row by row); otherwise its rows are deleted, and readers keep reading
-// the old contents until the transaction commits.
+// the old contents until the transaction commits. swap_heap: insert_all
+// loads the defining query (a FULL refresh), which may instead be written
+// into a new heap that replaces the table's (refresh/heap_swap.h) when
+// nobody holds it.
 RefreshResult replace_rows(const catalog::StreamTable& st, const std::function<int64_t()>& insert_all,
-                           bool rebuild_row_id_index = false, bool unique_row_id_index = false);
+                           bool rebuild_row_id_index = false, bool unique_row_id_index = false,
+                           bool swap_heap = false);
 
 // The history row of a recomputation (FULL, or REINITIALIZE when the table
 // was marked for it, with that reason) that started at `started`.
