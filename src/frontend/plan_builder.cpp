@@ -7,6 +7,7 @@
 #include "common/sql_quote.h"
 #include "frontend/grouped_derivation.h"
 #include "frontend/grouping_sets.h"
+#include "frontend/target_srfs.h"
 #include "frontend/partition_derivation.h"
 #include "frontend/query_tree.h"
 #include "frontend/spj_derivation.h"
@@ -142,6 +143,7 @@ dvm::PlanNode plan_query(const std::string& sql, dvm::ChangeSource source) {
   bool grouping = false;
   bool nested = false;
   bool grouping_sets = false;
+  bool target_srfs = false;
   pg::guard([&] {
     query = parse_and_rewrite(sql.c_str());
     inline_ctes(query);
@@ -153,10 +155,17 @@ dvm::PlanNode plan_query(const std::string& sql, dvm::ChangeSource source) {
       reason = "WITH RECURSIVE";
     if (reason != nullptr) return;
     grouping_sets = query->groupingSets != NIL;
+    target_srfs = query->hasTargetSRFs;
     nested = needs_partition_rescan(query);
     grouping = !nested && is_grouping_query(query);
   });
   if (reason != nullptr) return dvm::unmaintainable_node(reason, "");
+  if (target_srfs) {
+    // A LATERAL function in FROM instead (see target_srfs.h).
+    TargetSrfRewrite rewrite = rewrite_target_srfs(query);
+    if (!rewrite.refused_because.empty()) return dvm::unmaintainable_node(rewrite.refused_because, "");
+    return plan_query(rewrite.sql, source);
+  }
   if (grouping_sets) {
     // One plain grouping over a branch per set (see grouping_sets.h).
     GroupingSetsRewrite rewrite = rewrite_grouping_sets(query);

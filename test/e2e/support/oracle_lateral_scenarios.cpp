@@ -66,12 +66,30 @@ OracleScenario values_grouped_keyless() {
           "SELECT t.k, count(s.n) AS n FROM (VALUES (1), (2), (3)) AS t(k) JOIN lvg_src s ON s.n >= t.k GROUP BY t.k"};
 }
 
+OracleScenario select_list_unnest() {
+  // A set-returning function in the select list (rewritten into FROM).
+  TableSpec src{"lsu_src", key(100000),
+                {ColumnSpec::from_literals("arr", ColType::IntArray, kArrays, 0.1), ColumnSpec::integer("v", 0, 9)}, 40};
+  return {"select_list_unnest", {src}, {}, "SELECT id, unnest(arr) AS x, v FROM lsu_src WHERE v <> 3"};
+}
+
+OracleScenario select_list_functions_in_lockstep() {
+  // Two of different lengths run in lockstep (the shorter padded with
+  // NULLs), one inside an expression; keyless.
+  TableSpec src{"lsl_src", std::nullopt,
+                {ColumnSpec::from_literals("arr", ColType::IntArray, kArrays, 0.1), ColumnSpec::integer("k", 0, 3, 0.1)},
+                30};
+  return {"select_list_functions_in_lockstep", {src}, {},
+          "SELECT k, unnest(arr) AS x, generate_series(1, k) * 10 AS y FROM lsl_src"};
+}
+
 }  // namespace
 
 std::vector<OracleScenario> lateral_oracle_scenarios() {
   return {unnest_array(),           jsonb_elements_keyless(),  series_per_row_grouped(),
           ordinality_next_to_join(), rows_from_two_functions(), constant_series_in_condition(),
-          values_joined(),          values_grouped_keyless()};
+          values_joined(),          values_grouped_keyless(),   select_list_unnest(),
+          select_list_functions_in_lockstep()};
 }
 
 }  // namespace pgt_e2e

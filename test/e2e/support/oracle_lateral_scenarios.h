@@ -3,7 +3,8 @@
 // generate_series over a column (NULL and 0 give no rows), ROWS FROM, WITH
 // ORDINALITY, a function joined next to a table and under a grouping, a
 // constant series in a join condition; VALUES lists (duplicate rows) joined
-// and grouped; keyed and keyless sources. Each term
+// and grouped; set-returning functions in the select list (in lockstep,
+// inside an expression); keyed and keyless sources. Each term
 // of the delta keeps the function over the rows it reads; a row's identity
 // includes its number among the function's rows.
 #pragma once

@@ -1,0 +1,29 @@
+// Set-returning functions in the select list of a select-project-join query
+// (SELECT id, unnest(tags) AS tag FROM posts), rewritten into a LATERAL
+// function in FROM, which the delta rules maintain (frontend/spj_derivation:
+// every term keeps the function). PostgreSQL runs several such functions in
+// lockstep, padding the shorter ones with NULLs, which is what ROWS FROM
+// (f(...), g(...)) does; a WHERE clause reads no function output, so where
+// it applies does not matter.
+#pragma once
+
+#include <string>
+
+#include "pg/pg_headers.h"
+
+extern "C" {
+#include "nodes/parsenodes.h"
+}
+
+namespace pgt::frontend {
+
+struct TargetSrfRewrite {
+  std::string sql;              // the rewritten query (empty when refused)
+  std::string refused_because;  // why it is not rewritten
+};
+
+// q: analyzed and rewritten, with q->hasTargetSRFs. Call with search_path
+// pinned (the text is deparsed).
+TargetSrfRewrite rewrite_target_srfs(Query* q);
+
+}  // namespace pgt::frontend
