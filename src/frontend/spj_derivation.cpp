@@ -146,8 +146,11 @@ const char* not_spj_reason(Query* q, Oid* relid, bool top = false) {
         break;
       }
       case RTE_SUBQUERY: {
-        if (rte->lateral) return "LATERAL subqueries";
+        // A LATERAL subquery that is select-project-join itself is a join
+        // whose condition reads the items before it: every term keeps the
+        // references (the scans it reads change into their deltas in place).
         const char* reason = not_spj_reason(rte->subquery, relid);
+        if (reason != nullptr && rte->lateral) return "LATERAL subqueries that are not select-project-join";
         if (reason != nullptr) return reason;
         break;
       }

@@ -83,13 +83,24 @@ OracleScenario select_list_functions_in_lockstep() {
           "SELECT k, unnest(arr) AS x, generate_series(1, k) * 10 AS y FROM lsl_src"};
 }
 
+OracleScenario lateral_join_subquery() {
+  // A LATERAL subquery that is select-project-join: a join whose condition
+  // reads the row beside it (equality and a range), keyless on one side.
+  TableSpec a{"llj_a", key(100000), {ColumnSpec::integer("g", 1, 5, 0.1), ColumnSpec::integer("lim", 0, 4, 0.1)}, 30};
+  TableSpec b{"llj_b", std::nullopt, {ColumnSpec::integer("g", 1, 5, 0.1), ColumnSpec::integer("v", 0, 6, 0.1)}, 30};
+  return {"lateral_join_subquery", {a, b}, {{0, "g", 1, "g"}},
+          "SELECT a.id, x.v, x.w FROM llj_a a, LATERAL (SELECT b.v, b.v * a.lim AS w FROM llj_b b "
+          "WHERE b.g = a.g AND b.v <= a.lim) x",
+          kAnalyze};
+}
+
 }  // namespace
 
 std::vector<OracleScenario> lateral_oracle_scenarios() {
   return {unnest_array(),           jsonb_elements_keyless(),  series_per_row_grouped(),
           ordinality_next_to_join(), rows_from_two_functions(), constant_series_in_condition(),
           values_joined(),          values_grouped_keyless(),   select_list_unnest(),
-          select_list_functions_in_lockstep()};
+          select_list_functions_in_lockstep(), lateral_join_subquery()};
 }
 
 }  // namespace pgt_e2e

@@ -4,7 +4,8 @@
 // ORDINALITY, a function joined next to a table and under a grouping, a
 // constant series in a join condition; VALUES lists (duplicate rows) joined
 // and grouped; set-returning functions in the select list (in lockstep,
-// inside an expression); keyed and keyless sources. Each term
+// inside an expression); a LATERAL subquery that is select-project-join;
+// keyed and keyless sources. Each term
 // of the delta keeps the function over the rows it reads; a row's identity
 // includes its number among the function's rows.
 #pragma once
