@@ -246,7 +246,7 @@ std::vector<std::string> tpch_rf2(int round) {
           "DELETE FROM orders WHERE " + pick};
 }
 
-std::vector<std::string> tpch_updates(int round) {
+std::vector<std::string> tpch_updates(const TpchScale& scale, int round) {
   const std::string r = n(round);
   // Rows picked by tpch_rand(tag, key, 0, m) = 0: about 1 / (m + 1) of them.
   auto pick = [&](const std::string& tag, const std::string& key, int m) {
@@ -298,6 +298,24 @@ std::vector<std::string> tpch_updates(int round) {
           pick("u_n", "n_nationkey", 4),
       round % 2 == 1 ? "UPDATE nation SET n_name = 'BRASIL' WHERE n_name = 'BRAZIL'"
                      : "UPDATE nation SET n_name = 'BRAZIL' WHERE n_name = 'BRASIL'",
+      // Join keys: an order moved to another customer, a line to another
+      // of its part's suppliers, a supplier and some customers to other
+      // nations (phones follow), a new customer without orders.
+      "UPDATE orders SET o_custkey = 1 + 3 * tpch_rand('u_ok3." + r + "', o_orderkey, 0, " +
+          n((scale.customers - 2) / 3) + ") + tpch_rand('u_ok1." + r + "', o_orderkey, 0, 1) WHERE " +
+          pick("u_ok", "o_orderkey", 100),
+      "UPDATE lineitem SET l_suppkey = ((l_partkey + tpch_rand('u_lsk." + r + "', " + lkey + ", 0, 3) * (" +
+          n(scale.suppliers) + " / 4)) % " + n(scale.suppliers) + ") + 1 WHERE " + pick("u_lk", lkey, 100),
+      "UPDATE supplier SET s_nationkey = tpch_rand('u_sn." + r + "', s_suppkey, 0, 24), "
+      "s_phone = (10 + tpch_rand('u_sn." + r + "', s_suppkey, 0, 24)) || substr(s_phone, 3) WHERE s_suppkey = " +
+          n(1 + (round * 7) % scale.suppliers),
+      "UPDATE customer SET c_nationkey = tpch_rand('u_cn." + r + "', c_custkey, 0, 24), "
+      "c_phone = (10 + tpch_rand('u_cn." + r + "', c_custkey, 0, 24)) || substr(c_phone, 3) WHERE " +
+          pick("u_cn", "c_custkey", 50),
+      "INSERT INTO customer SELECT c, 'Customer#' || lpad(c::text, 9, '0'), tpch_address('c_address', c), "
+      "n, tpch_phone('c_phone', c, n), tpch_rand('c_acctbal', c, 0, 999999) / 100.0, 'BUILDING', "
+      "tpch_comment('c_comment', c) FROM (SELECT " + n(scale.customers + 3 * round) +
+          " AS c, 3 + 10 * (" + r + " % 2) AS n) x",
       // region: comments.
       "UPDATE region SET r_comment = tpch_comment('u_rc." + r + "', r_regionkey) WHERE r_regionkey = " +
           n(round % 5),

@@ -50,6 +50,6 @@ void tpch_create_and_load(PgConn& conn, const TpchScale& scale, long long seed);
 // chooses which parts a round runs and in which transaction.
 std::vector<std::string> tpch_rf1(const TpchScale& scale, int round);
 std::vector<std::string> tpch_rf2(int round);
-std::vector<std::string> tpch_updates(int round);
+std::vector<std::string> tpch_updates(const TpchScale& scale, int round);
 
 }  // namespace pgt_e2e

@@ -31,7 +31,7 @@ std::vector<std::string> round_statements(const TpchScale& scale, const TpchRoun
   auto add = [&](const std::vector<std::string>& v) { out.insert(out.end(), v.begin(), v.end()); };
   if (r.rf1) add(tpch_rf1(scale, r.number));
   if (r.rf2) add(tpch_rf2(r.number));
-  if (r.updates) add(tpch_updates(r.number));
+  if (r.updates) add(tpch_updates(scale, r.number));
   return out;
 }
 
