@@ -323,4 +323,38 @@ std::vector<std::string> tpch_updates(const TpchScale& scale, int round) {
   return out;
 }
 
+std::vector<std::string> tpch_churn(const TpchScale& scale, int round) {
+  const std::string r = n(round);
+  const long long lo = rf1_first_key(round);
+  const long long hi = lo + std::max(3LL, scale.orders / 200) - 1;
+  const std::string lkey = "l_orderkey::bigint * 8 + l_linenumber";
+  const std::string moved = "tpch_rand('ch_mv." + r + "', o_orderkey, 0, 299) = 0 AND o_orderkey < 100000000";
+  const std::string twice = "tpch_rand('ch_p." + r + "', p_partkey, 0, 40) = 0";
+  const std::string part = n(1 + (round * 13) % scale.parts);
+  std::vector<std::string> out = tpch_rf1(scale, round);
+  const std::vector<std::string> more = {
+      // The rows just inserted, updated and partly deleted again.
+      "UPDATE lineitem SET l_quantity = l_quantity + 1, l_discount = 0.06 WHERE l_orderkey BETWEEN " + n(lo) +
+          " AND " + n(hi),
+      "DELETE FROM lineitem WHERE l_orderkey = " + n(lo),
+      "DELETE FROM orders WHERE o_orderkey = " + n(lo),
+      // Primary keys changed: line numbers, and orders moved to new keys
+      // with their lines.
+      "UPDATE lineitem SET l_linenumber = l_linenumber + 10 WHERE tpch_rand('ch_ln." + r + "', " + lkey +
+          ", 0, 99) = 0",
+      "UPDATE orders SET o_orderkey = o_orderkey + 200000000 WHERE " + moved,
+      "UPDATE lineitem SET l_orderkey = l_orderkey + 200000000 WHERE l_orderkey IN "
+      "(SELECT o_orderkey - 200000000 FROM orders WHERE o_orderkey > 200000000)",
+      // The same rows updated twice.
+      "UPDATE part SET p_size = p_size % 50 + 1, p_type = 'ECONOMY ANODIZED STEEL' WHERE " + twice,
+      "UPDATE part SET p_size = p_size % 50 + 1, p_brand = 'Brand#23' WHERE " + twice,
+      // A partsupp row deleted and inserted again with other values.
+      "DELETE FROM partsupp WHERE ps_partkey = " + part,
+      "INSERT INTO partsupp SELECT " + part + ", ((" + part + " + i * (" + n(scale.suppliers) + " / 4)) % " +
+          n(scale.suppliers) + ") + 1, 9999, 1000.00, 'reinserted' FROM generate_series(0, 3) i",
+  };
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 }  // namespace pgt_e2e

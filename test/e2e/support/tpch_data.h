@@ -51,5 +51,10 @@ void tpch_create_and_load(PgConn& conn, const TpchScale& scale, long long seed);
 std::vector<std::string> tpch_rf1(const TpchScale& scale, int round);
 std::vector<std::string> tpch_rf2(int round);
 std::vector<std::string> tpch_updates(const TpchScale& scale, int round);
+// Beyond the refresh functions, in one transaction: RF1's rows updated and
+// partly deleted again, primary keys changed (line numbers; orders moved to
+// new keys with their lines), parts updated twice, a partsupp row deleted and
+// inserted again.
+std::vector<std::string> tpch_churn(const TpchScale& scale, int round);
 
 }  // namespace pgt_e2e

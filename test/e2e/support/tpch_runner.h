@@ -21,6 +21,7 @@ struct TpchRound {
   bool rf1 = false;
   bool rf2 = false;
   bool updates = false;
+  bool churn = false;     // tpch_churn (includes its own RF1)
   bool rollback = false;  // IMMEDIATE only: end with ROLLBACK instead of COMMIT
 };
 
