@@ -116,13 +116,15 @@ const char* kRegionsNations =
     "(24, 'UNITED STATES', 1)) v(k, name, r);";
 
 std::string suppliers_sql(const TpchScale& s) {
-  // Nation round-robin (every nation has a supplier: Q7, Q11, Q20, Q21);
-  // "Customer ... Complaints" (Q16) and "Customer ... Recommends" comments.
+  // Suppliers 1..25 in nations 0..24 (every nation has one: Q7, Q11, Q20,
+  // Q21), the others anywhere; "Customer ... Complaints" (Q16) and
+  // "Customer ... Recommends" comments.
   return "INSERT INTO supplier SELECT s, 'Supplier#' || lpad(s::text, 9, '0'), tpch_address('s_address', s), "
-         "(s - 1) % 25, tpch_phone('s_phone', s, (s - 1) % 25), tpch_rand('s_acctbal', s, -99999, 999999) / 100.0, "
+         "nat, tpch_phone('s_phone', s, nat), tpch_rand('s_acctbal', s, -99999, 999999) / 100.0, "
          "left(CASE s % 10 WHEN 7 THEN 'slyly Customer ' || tpch_comment('s_comment', s) || ' Complaints' "
          "WHEN 3 THEN 'Customer ' || tpch_comment('s_comment', s) || ' Recommends' "
-         "ELSE tpch_comment('s_comment', s) END, 101) FROM generate_series(1, " + n(s.suppliers) + ") s;";
+         "ELSE tpch_comment('s_comment', s) END, 101) FROM (SELECT s, CASE WHEN s <= 25 THEN s - 1 "
+         "ELSE tpch_rand('s_nation', s, 0, 24)::int END AS nat FROM generate_series(1, " + n(s.suppliers) + ") s) x;";
 }
 
 std::string parts_sql(const TpchScale& s) {
@@ -144,16 +146,16 @@ std::string parts_sql(const TpchScale& s) {
          // The specification's retail price formula.
          "(90000 + ((p / 10) % 20001) + 100 * (p % 1000)) / 100.0, "
          "left(tpch_comment('p_comment', p), 23) "
-         "FROM (SELECT p, p % 20 AS cls, tpch_rand('p_mfgr', p, 1, 5) AS m FROM generate_series(1, " +
+         "FROM (SELECT p, tpch_rand('p_class', p, 0, 19) AS cls, tpch_rand('p_mfgr', p, 1, 5) AS m FROM generate_series(1, " +
          n(s.parts) + ") p) x;";
 }
 
 std::string partsupp_sql(const TpchScale& s) {
   const std::string S = n(s.suppliers);
   return "INSERT INTO partsupp SELECT p, ((p + i * (" + S + " / 4)) % " + S + ") + 1, "
-         "CASE WHEN p % 20 = 7 THEN tpch_rand('ps_availqty', p * 4 + i, 9500, 9999) "
+         "CASE WHEN tpch_rand('p_class', p, 0, 19) = 7 THEN tpch_rand('ps_availqty', p * 4 + i, 9500, 9999) "
          "ELSE tpch_rand('ps_availqty', p * 4 + i, 1, 9999) END, "
-         "CASE WHEN p % 20 = 7 THEN tpch_rand('ps_supplycost', p * 4 + i, 95000, 100000) "
+         "CASE WHEN tpch_rand('p_class', p, 0, 19) = 7 THEN tpch_rand('ps_supplycost', p * 4 + i, 95000, 100000) "
          "ELSE tpch_rand('ps_supplycost', p * 4 + i, 100, 100000) END / 100.0, "
          "left(tpch_comment('ps_comment', p * 4 + i), 199) "
          "FROM generate_series(1, " + n(s.parts) + ") p, generate_series(0, 3) i;";

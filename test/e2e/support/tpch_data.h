@@ -11,11 +11,15 @@
 // The distributions are dbgen's (uniform over the specification's domains),
 // except where a tiny scale would leave a query with no row; those are tuned,
 // and each tuning names the query it feeds (see tpch_data.cpp):
-//   * suppliers: at least 30, nation = (suppkey - 1) % 25 (every nation has one);
-//   * parts by partkey % 20: 1 Brand#23 MED BOX size 1..10 (Q17, Q19),
+//   * suppliers: at least 30; suppliers 1..25 in nations 0..24 (every nation
+//     has one: Q7, Q11, Q20, Q21), the others in random nations;
+//   * parts by class, tpch_rand('p_class', partkey, 0, 19) (a hash, not
+//     partkey % 20, which can align with the supplier formula and leave
+//     Q20's parts without a Canadian supplier): 1 Brand#23 MED BOX size 1..10 (Q17, Q19),
 //     2 size 15 type *BRASS (Q2), 3 ECONOMY ANODIZED STEEL (Q8), 4 name
 //     'forest ...' (Q20), 5 Brand#12 SM containers size 1..5 (Q19), 6 Brand#34
-//     LG containers size 1..15 (Q19);
+//     LG containers size 1..15 (Q19), 7 partsupp rows of the highest
+//     available quantity and supply cost (Q11);
 //   * orders with orderkey % 100 = 0 have 7 lines of quantity 44..50 (Q18);
 //   * a partsupp's supplier is ((partkey + i * (S / 4)) % S) + 1, i = 0..3
 //     (the specification's formula without its second term, which repeats a
