@@ -56,14 +56,23 @@ long long seed() {
   return v ? std::atoll(v) : 20260117;
 }
 
+// The generator is tuned so that every query returns rows at the default
+// scale and seed; another scale or seed may leave one empty (Q11, whose
+// threshold is relative, most easily), which is then no failure.
+bool default_data() { return !std::getenv("PGT_TPCH_SF") && !std::getenv("PGT_TPCH_SEED"); }
+
 // Rounds: RF1 alone, RF2 alone, updates alone, all three, nothing (every
 // refresh NO_DATA), all three again, then churn (tpch_churn: rows inserted,
-// updated and deleted in one transaction, primary keys changed).
+// updated and deleted in one transaction, primary keys changed), then two
+// rounds with one refresh.
 std::vector<TpchRound> differential_rounds() {
   return {{1, true, false, false, false, false}, {2, false, true, false, false, false},
           {3, false, false, true, false, false}, {4, true, true, true, false, false},
           {5, false, false, false, false, false}, {6, true, true, true, false, false},
-          {7, false, false, false, true, false}};
+          {7, false, false, false, true, false},
+          // Two transactions, one refresh: changes of several transactions
+          // (rows inserted in one, updated or deleted in the next).
+          {8, true, true, true, false, false, true}, {9, false, true, true, true, false}};
 }
 
 // Fewer for IMMEDIATE (the oracle after every statement of every table that
@@ -133,7 +142,7 @@ class TpchDifferential : public TestDb, public ::testing::WithParamInterface<int
 };
 std::unique_ptr<TpchRunResult> TpchDifferential::run_;
 
-TEST_P(TpchDifferential, MatchesQueryAfterEveryRefresh) { report_query(*run_, GetParam(), true); }
+TEST_P(TpchDifferential, MatchesQueryAfterEveryRefresh) { report_query(*run_, GetParam(), default_data()); }
 
 INSTANTIATE_TEST_SUITE_P(Tpch, TpchDifferential, ::testing::Range(1, 23), query_name);
 

@@ -23,6 +23,7 @@ struct TpchRound {
   bool updates = false;
   bool churn = false;     // tpch_churn (includes its own RF1)
   bool rollback = false;  // IMMEDIATE only: end with ROLLBACK instead of COMMIT
+  bool no_refresh = false;  // DIFFERENTIAL only: the next round's refresh sees both
 };
 
 struct TpchQueryOutcome {
