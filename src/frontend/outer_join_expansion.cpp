@@ -19,6 +19,7 @@ extern "C" {
 #include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
 #include "utils/syscache.h"
 }
 
@@ -34,6 +35,11 @@ struct KeysLeaf {
   Oid relid;
   bool inherit;
   List* attnos;  // int: the table's join-key columns
+  // Conditions on the table alone (an outer join's ON, the subquery's
+  // WHERE): the keys are those of its rows that satisfy them. Deparsed over
+  // alias t (NULL: none), and the columns they read.
+  char* filter_sql;
+  Bitmapset* filter_attnos;  // offset by FirstLowInvalidHeapAttributeNumber
 };
 
 // What the expansion found, in PostgreSQL memory (it runs inside guard()).
@@ -86,7 +92,17 @@ struct JoinCondition {
   List* equalities = NIL;  // OpExpr
   List* attnos = NIL;      // int: the nullable table's column in each equality
   List* other_side = NIL;  // conditions not reading the nullable table
+  List* nullable_only = NIL;  // conditions reading the nullable table alone
 };
+
+// A condition on one table alone (range-table index rti at level 0) that
+// can filter its distinct keys: no other table, no subquery, not volatile.
+bool reads_only(Node* conjunct, Index rti) {
+  Bitmapset* varnos = pull_varnos(nullptr, conjunct);
+  return bms_membership(varnos) == BMS_SINGLETON && bms_is_member(static_cast<int>(rti), varnos) &&
+         !contain_vars_of_level(conjunct, 1) && !checkExprHasSubLink(conjunct) &&
+         !contain_volatile_functions(conjunct);
+}
 
 bool split_condition(Node* quals, Index nullable, bool allow_other_side, JoinCondition* c) {
   ListCell* lc;
@@ -97,6 +113,11 @@ bool split_condition(Node* quals, Index nullable, bool allow_other_side, JoinCon
     if (!use.uses_rti) {
       if (!allow_other_side) return false;
       c->other_side = lappend(c->other_side, conjunct);
+      continue;
+    }
+    if (allow_other_side && reads_only(conjunct, nullable)) {
+      // (A ⟕ B ON θ AND φ(B) is A ⟕ σφ(B) ON θ: φ filters B's keys.)
+      c->nullable_only = lappend(c->nullable_only, conjunct);
       continue;
     }
     if (!IsA(conjunct, OpExpr) || list_length(castNode(OpExpr, conjunct)->args) != 2) return false;
@@ -237,10 +258,17 @@ Index nullable_table(Query* q, Node* side) {
   return rte->rtekind == RTE_RELATION ? rti : 0;
 }
 
-// Adds a distinct-keys leaf; returns its number.
-int add_keys_leaf(Oid relid, bool inherit, List* attnos, Expansion* out) {
-  auto* keys = static_cast<KeysLeaf*>(palloc(sizeof(KeysLeaf)));
-  *keys = {relid, inherit, list_copy(attnos)};
+// Adds a distinct-keys leaf; returns its number. filters: conditions on the
+// table alone, whose Vars have range-table index rti.
+int add_keys_leaf(Oid relid, bool inherit, List* attnos, List* filters, Index rti, Expansion* out) {
+  auto* keys = static_cast<KeysLeaf*>(palloc0(sizeof(KeysLeaf)));
+  *keys = {relid, inherit, list_copy(attnos), nullptr, nullptr};
+  if (filters != NIL) {
+    Node* filter = static_cast<Node*>(copyObjectImpl(make_ands_explicit(filters)));
+    ChangeVarNodes(filter, static_cast<int>(rti), 1, 0);
+    keys->filter_sql = deparse_expression(filter, deparse_context_for("t", relid), true, false);
+    pull_varattnos(filter, 1, &keys->filter_attnos);
+  }
   out->distinct_keys = lappend(out->distinct_keys, keys);
   return list_length(out->distinct_keys) - 1;
 }
@@ -248,7 +276,7 @@ int add_keys_leaf(Oid relid, bool inherit, List* attnos, Expansion* out) {
 int add_distinct_keys(Query* q, Index nullable, const JoinCondition& c, Expansion* out) {
   RangeTblEntry* rte = rt_fetch(nullable, q->rtable);
   out->nullable_rtis = bms_add_member(out->nullable_rtis, static_cast<int>(nullable));
-  return add_keys_leaf(rte->relid, rte->inh, c.attnos, out);
+  return add_keys_leaf(rte->relid, rte->inh, c.attnos, c.nullable_only, nullable, out);
 }
 
 // ---------------------------------------------------------------------------
@@ -258,6 +286,8 @@ int add_distinct_keys(Query* q, Index nullable, const JoinCondition& c, Expansio
 struct Correlation {
   Oid relid = InvalidOid;
   bool inherit = true;
+  Index rti = 0;            // the subquery's table in its range table
+  List* filters = NIL;      // conditions on that table alone
   List* outer_exprs = NIL;  // level 0 in the outer query
   List* attnos = NIL;       // int: the subquery table's column matched to each
   List* opnos = NIL;        // oid: the equality operator of each
@@ -280,9 +310,14 @@ bool read_correlated_subquery(Query* sub, Correlation* c) {
   if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION) return false;
   c->relid = rte->relid;
   c->inherit = rte->inh;
+  c->rti = static_cast<Index>(ref->rtindex);
   ListCell* lc;
   foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(sub->jointree->quals))) {
     Node* conjunct = static_cast<Node*>(lfirst(lc));
+    if (reads_only(conjunct, c->rti)) {
+      c->filters = lappend(c->filters, conjunct);  // the keys of the rows that pass it
+      continue;
+    }
     if (!IsA(conjunct, OpExpr) || list_length(castNode(OpExpr, conjunct)->args) != 2) return false;
     auto* op = castNode(OpExpr, conjunct);
     Node* sides[2] = {static_cast<Node*>(linitial(op->args)), static_cast<Node*>(lsecond(op->args))};
@@ -476,7 +511,7 @@ bool expand_sublink(Query* q, int sign, Query* (*parse)(const char*), Expansion*
       index++;
       continue;
     }
-    int k = add_keys_leaf(c.relid, c.inherit, c.attnos, out);
+    int k = add_keys_leaf(c.relid, c.inherit, c.attnos, c.filters, c.rti, out);
     expand(semi_join_variant(q, index, c, k, parse), negated ? -sign : sign, parse, out);
     if (negated) expand(semi_join_variant(q, index, c, -1, parse), sign, parse, out);
     return true;
@@ -568,6 +603,10 @@ OuterJoinExpansion expand_outer_joins(Query* q, Query* (*parse)(const char*)) {
     keys.inherit = leaf->inherit;
     ListCell* ac;
     foreach (ac, leaf->attnos) keys.key_attnums.push_back(static_cast<AttrNumber>(lfirst_int(ac)));
+    if (leaf->filter_sql != nullptr) keys.filter_sql = leaf->filter_sql;
+    int member = -1;
+    while ((member = bms_next_member(leaf->filter_attnos, member)) >= 0)
+      keys.filter_attnums.push_back(static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber));
     out.distinct_keys.push_back(std::move(keys));
   }
   return out;

@@ -40,6 +40,11 @@ struct DistinctKeys {
   Oid relid = InvalidOid;
   bool inherit = true;
   std::vector<AttrNumber> key_attnums;  // the table's join-key columns
+  // Conditions on the table alone (an outer join's ON, an EXISTS / IN
+  // subquery's WHERE): the keys are those of the rows that satisfy them.
+  // Over alias t (empty: none), and the columns they read.
+  std::string filter_sql;
+  std::vector<AttrNumber> filter_attnums;
 };
 
 struct OuterJoinVariant {

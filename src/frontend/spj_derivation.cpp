@@ -488,8 +488,10 @@ struct Scan {
   std::vector<AttrNumber> key_attnums;    // primary key
   std::vector<AttrNumber> used_attnums;   // read by the query
   // Set for a leaf of an outer join's expansion: the distinct values of
-  // these columns (see outer_join_expansion.h), not the table's rows.
+  // these columns (see outer_join_expansion.h), not the table's rows...
   std::vector<AttrNumber> distinct_keys;
+  // ... of the rows that satisfy this condition (over alias t; "": all).
+  std::string distinct_filter;
 };
 
 std::vector<Attribute> relation_attributes(Oid relid) {
@@ -616,6 +618,7 @@ std::string changes_of(const Scan& scan, dvm::ChangeSource from) {
 std::string distinct_keys_sql(const Scan& scan, dvm::ChangeSource from) {
   bool from_buffer = from != dvm::ChangeSource::None;
   std::string relation = qualified_relation(scan.relid, scan.inherit);
+  std::string filter = scan.distinct_filter.empty() ? "" : " AND (" + scan.distinct_filter + ")";
   std::vector<std::string> columns, keys_t, keys_b, not_null_t, not_null_b, match, group, positions;
   for (size_t i = 0; i < scan.attributes.size(); i++) {
     const Attribute& a = scan.attributes[i];
@@ -625,29 +628,37 @@ std::string distinct_keys_sql(const Scan& scan, dvm::ChangeSource from) {
                             : "k.__pgt_kv" + std::to_string(key - scan.distinct_keys.begin());
     columns.push_back(value + " AS " + quote_ident(a.name));
   }
+  // The changes, as t: the keys (__pgt_kv<p>) and, for the filter, the
+  // columns it reads under their own names.
+  std::vector<std::string> change_columns{"b.__pgt_w"};
   for (size_t p = 0; p < scan.distinct_keys.size(); p++) {
     AttrNumber attnum = scan.distinct_keys[p];
     std::string kv = "__pgt_kv" + std::to_string(p);
     std::string t = column_ref("t", scan.attributes[attnum - 1]);
-    std::string b = "b." + quote_ident("c" + std::to_string(attnum));
     keys_t.push_back(t + " AS " + kv);
-    keys_b.push_back(b + " AS " + kv);
+    keys_b.push_back("t." + kv);
+    change_columns.push_back("b." + quote_ident("c" + std::to_string(attnum)) + " AS " + kv);
     not_null_t.push_back(t + " IS NOT NULL");
-    not_null_b.push_back(b + " IS NOT NULL");
+    not_null_b.push_back("t." + kv + " IS NOT NULL");
     match.push_back(t + " = d." + kv);
     group.push_back("d." + kv);
     positions.push_back(std::to_string(p + 1));
   }
+  if (!filter.empty())
+    for (AttrNumber a : scan.used_attnums)
+      if (!scan.attributes[a - 1].dropped)
+        change_columns.push_back("b." + quote_ident("c" + std::to_string(a)) + " AS " +
+                                 quote_ident(scan.attributes[a - 1].name));
   std::string select = "SELECT " + dvm::join(columns, ", ") + ", NULL::pg_catalog.text COLLATE \"C\" AS " + kIdColumn;
   if (!from_buffer)
     return select + ", 1::pg_catalog.int8 AS " + kWeightColumn + " FROM (SELECT DISTINCT " + dvm::join(keys_t, ", ") +
-           " FROM " + relation + " t WHERE " + dvm::join(not_null_t, " AND ") + ") k";
+           " FROM " + relation + " t WHERE " + dvm::join(not_null_t, " AND ") + filter + ") k";
   return select + ", k." + kWeightColumn + " FROM (SELECT " + dvm::join(group, ", ") +
          ", CASE WHEN n.cnt > 0 THEN 1 ELSE -1 END::pg_catalog.int8 AS " + kWeightColumn + " FROM (SELECT " +
-         dvm::join(keys_b, ", ") + ", pg_catalog.sum(b.__pgt_w) AS s FROM " + changes_of(scan, from) + " AND " +
-         dvm::join(not_null_b, " AND ") + " GROUP BY " + dvm::join(positions, ", ") +
-         ") d CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS cnt FROM " + relation + " t WHERE " +
-         dvm::join(match, " AND ") + ") n WHERE (n.cnt > 0) <> (n.cnt - d.s > 0)) k";
+         dvm::join(keys_b, ", ") + ", pg_catalog.sum(t.__pgt_w) AS s FROM (SELECT " + dvm::join(change_columns, ", ") +
+         " FROM " + changes_of(scan, from) + ") t WHERE " + dvm::join(not_null_b, " AND ") + filter + " GROUP BY " +
+         dvm::join(positions, ", ") + ") d CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS cnt FROM " + relation +
+         " t WHERE " + dvm::join(match, " AND ") + filter + ") n WHERE (n.cnt > 0) <> (n.cnt - d.s > 0)) k";
 }
 
 // SELECT of every attribute (so attribute numbers stay valid), the identity
@@ -717,7 +728,14 @@ std::vector<Scan> collect_scans(Query* query, const OuterJoinExpansion& expansio
     int member = -1;
     while ((member = bms_next_member(ref->used, member)) >= 0)
       scan.used_attnums.push_back(static_cast<AttrNumber>(member + FirstLowInvalidHeapAttributeNumber));
-    if (ref->distinct_keys >= 0) scan.distinct_keys = expansion.distinct_keys.at(ref->distinct_keys).key_attnums;
+    if (ref->distinct_keys >= 0) {
+      const DistinctKeys& keys = expansion.distinct_keys.at(ref->distinct_keys);
+      scan.distinct_keys = keys.key_attnums;
+      scan.distinct_filter = keys.filter_sql;
+      for (AttrNumber a : keys.filter_attnums)  // (captured: the filter reads them)
+        if (std::find(scan.used_attnums.begin(), scan.used_attnums.end(), a) == scan.used_attnums.end())
+          scan.used_attnums.push_back(a);
+    }
     scans.push_back(std::move(scan));
   }
   return scans;

@@ -702,7 +702,7 @@ TEST_F(SemiJoinEdge, SubqueriesInExpressionsRefreshFullWhenTheirTablesChange) {
       {"r_scalar_corr_select", "SELECT a.id, (SELECT max(t.y) FROM t WHERE t.x = a.x) AS mx FROM a"},
       {"r_scalar_where", "SELECT a.id FROM a WHERE a.x > (SELECT avg(t.x) FROM t)"},
       {"r_non_equi", "SELECT a.id FROM a WHERE EXISTS (SELECT 1 FROM t WHERE t.x > a.x)"},
-      {"r_sub_filter", "SELECT a.id FROM a WHERE EXISTS (SELECT 1 FROM t WHERE t.x = a.x AND t.flag)"},
+      {"r_sub_filter_outer", "SELECT a.id FROM a WHERE EXISTS (SELECT 1 FROM t WHERE t.x = a.x AND t.y > a.x)"},
       {"r_sub_join", "SELECT a.id FROM a WHERE EXISTS (SELECT 1 FROM t JOIN u ON t.y = u.x WHERE t.x = a.x)"},
       {"r_sub_agg", "SELECT a.id FROM a WHERE a.x IN (SELECT max(t.x) FROM t GROUP BY t.y)"},
       {"r_sub_limit", "SELECT a.id FROM a WHERE EXISTS (SELECT 1 FROM t WHERE t.x = a.x LIMIT 1)"},

@@ -348,6 +348,29 @@ OracleScenario preserved_view_right_join() {
 
 }  // namespace
 
+// A condition on the nullable table alone in ON (TPC-H Q13: customers LEFT
+// JOIN orders ON ... AND o_comment NOT LIKE ...): only its rows that pass
+// it join; the others leave their partner padded. Grouped over it, keyless.
+OracleScenario left_join_nullable_filter() {
+  TableSpec cust{"lnf_cust", key(40), {ColumnSpec::integer("seg", 1, 3, 0.1)}, 25};
+  TableSpec ord{"lnf_ord", std::nullopt,
+                {ColumnSpec::integer("cust", 1, 45, 0.1), ColumnSpec::text("note", kWords, 0.15),
+                 ColumnSpec::integer("v", 0, 9, 0.1)},
+                60};
+  return {"left_join_nullable_filter", {cust, ord}, {{0, "id", 1, "cust"}},
+          "SELECT c.cnt, count(*) AS custs FROM (SELECT c.id, count(o.cust) AS cnt FROM lnf_cust c "
+          "LEFT JOIN lnf_ord o ON o.cust = c.id AND o.note NOT LIKE '%a%' AND o.v > 2 GROUP BY c.id) c GROUP BY c.cnt"};
+}
+
+OracleScenario left_join_nullable_filter_rows() {
+  TableSpec cust{"lnr_cust", key(40), {ColumnSpec::integer("seg", 1, 3, 0.1)}, 25};
+  TableSpec ord{"lnr_ord", key(100000),
+                {ColumnSpec::integer("cust", 1, 45, 0.1), ColumnSpec::integer("v", 0, 9, 0.1)}, 60};
+  return {"left_join_nullable_filter_rows", {cust, ord}, {{0, "id", 1, "cust"}},
+          "SELECT c.id, c.seg, o.id AS ord, o.v FROM lnr_cust c LEFT JOIN lnr_ord o ON o.cust = c.id AND o.v >= 5 "
+          "AND c.seg <> 2"};
+}
+
 std::vector<OracleScenario> outer_join_oracle_scenarios() {
   return {left_keyed_keyless(),    left_null_keys_duplicates(), left_using(),          left_preserved_condition(),
           left_chain(),            left_star_three(),           self_left_join(),      right_join(),
@@ -356,7 +379,8 @@ std::vector<OracleScenario> outer_join_oracle_scenarios() {
           where_nullable_greater(), chain_coalesce(),  left_then_inner_on_nullable(),
           right_then_left(),       full_then_left(),            same_table_nullable_twice(),
           two_preserved_columns_one_nullable(), full_group_by_coalesce(), where_coalesce_nullable(),
-          natural_left_join(),     preserved_subquery(),        preserved_view_right_join()};
+          natural_left_join(),     preserved_subquery(),        preserved_view_right_join(),
+          left_join_nullable_filter(), left_join_nullable_filter_rows()};
 }
 
 }  // namespace pgt_e2e

@@ -256,12 +256,40 @@ OracleScenario not_in_correlated() {
 
 }  // namespace
 
+// Subqueries with their own conditions on their table: the distinct keys
+// are those of the rows that pass them (TPC-H Q4, Q21 shapes); an update
+// of the filtered column moves a key in or out without changing it.
+OracleScenario exists_with_filter() {
+  TableSpec outer{"sf_orders", key(100000),
+                  {ColumnSpec::integer("k", 1, 12, 0.1), ColumnSpec::integer("qty", 0, 9, 0.1)}, 80};
+  TableSpec sub{"sf_lines", std::nullopt,
+                {ColumnSpec::integer("k", 1, 12, 0.15), ColumnSpec::integer("commit", 0, 9, 0.1),
+                 ColumnSpec::integer("receipt", 0, 9, 0.1), ColumnSpec::text("mode", kRegions, 0.1)},
+                50};
+  return {"exists_with_filter", {outer, sub}, {{0, "k", 1, "k"}},
+          "SELECT o.id, o.qty FROM sf_orders o WHERE EXISTS (SELECT 1 FROM sf_lines l WHERE l.k = o.k "
+          "AND l.commit < l.receipt AND l.mode IN ('north', 'east'))"};
+}
+
+OracleScenario not_exists_and_in_with_filters() {
+  TableSpec outer{"sg_orders", key(100000),
+                  {ColumnSpec::integer("k", 1, 12, 0.1), ColumnSpec::integer("j", 1, 6, 0.1)}, 80};
+  TableSpec sub{"sg_lines", key(100000),
+                {ColumnSpec::integer("k", 1, 12, 0.15), ColumnSpec::integer("v", 0, 9, 0.1),
+                 ColumnSpec::text("t", kWords, 0.1)},
+                50};
+  return {"not_exists_and_in_with_filters", {outer, sub}, {{0, "k", 1, "k"}},
+          "SELECT o.id, o.j FROM sg_orders o WHERE NOT EXISTS (SELECT 1 FROM sg_lines l WHERE l.k = o.k AND l.v > 4) "
+          "AND o.j IN (SELECT l2.v FROM sg_lines l2 WHERE l2.t LIKE '%a%')"};
+}
+
 std::vector<OracleScenario> semi_join_oracle_scenarios() {
   return {exists_one_key(),     not_exists_one_key(),    in_subquery(),          in_subquery_correlated(),
           not_in_not_null(),    exists_two_columns(),    exists_with_join(),     grouped_exists(),
           distinct_in(),        not_exists_left_join(),  exists_and_not_exists(), self_exists(),
           keyless_outer_not_exists(), exists_two_outer_tables(), same_table_exists_and_not_exists(),
-          grouped_not_exists_having(), exists_full_join(), in_constant_correlated(), not_in_correlated()};
+          grouped_not_exists_having(), exists_full_join(), in_constant_correlated(), not_in_correlated(),
+          exists_with_filter(), not_exists_and_in_with_filters()};
 }
 
 }  // namespace pgt_e2e
