@@ -2324,3 +2324,52 @@ AS $$
                                      IS DISTINCT FROM 0))), false)
       FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = id
 $$;
+
+-------------------------------------------------------------------------------
+-- ON COMMIT timing of IMMEDIATE stream tables (issue 16, "Beyond the peers";
+-- src/refresh/commit_maintenance.h). 'statement': maintained after every
+-- statement on a source; 'commit': once, when the writing transaction
+-- commits, from the change buffers (as a DIFFERENTIAL refresh).
+ALTER TABLE pgtrickle.pgt_stream_tables
+    ADD COLUMN immediate_timing text NOT NULL DEFAULT 'statement'
+        CHECK (immediate_timing IN ('statement', 'commit'));
+
+-- The WHEN of the deferred row trigger pgt_ivc_<pgt_id>_row on each table an
+-- ON COMMIT stream table reads: true the first time in a transaction (per
+-- stream table), so one event is queued per transaction. Evaluated as the
+-- writer (a WHEN is), hence callable by PUBLIC; it only marks the stream
+-- table as to be maintained at commit (a transaction that marks one without
+-- a queued event is refused at commit).
+CREATE FUNCTION pgtrickle._commit_event_wanted(stream_table oid)
+RETURNS boolean
+LANGUAGE c STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'pgt_commit_event_wanted';
+
+-- The deferred trigger itself (and the AFTER TRUNCATE one): maintains the
+-- ON COMMIT stream tables the transaction changed. Argument: the stream
+-- table's oid. Not SECURITY DEFINER: it maintains as the stream table's owner.
+CREATE FUNCTION pgtrickle._commit_maintenance()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_commit_maintenance';
+REVOKE ALL ON FUNCTION pgtrickle._commit_maintenance() FROM PUBLIC;
+
+-- alter_stream_table gains immediate_timing (a new parameter: the function
+-- is created anew; nothing in the extension depends on it).
+DROP FUNCTION pgtrickle.alter_stream_table(text, text, text, text, text, text, text, text, boolean, boolean, text);
+CREATE FUNCTION pgtrickle.alter_stream_table(
+    name                      text,
+    query                     text    DEFAULT NULL,
+    schedule                  text    DEFAULT NULL,
+    refresh_mode              text    DEFAULT NULL,
+    status                    text    DEFAULT NULL,
+    diamond_consistency       text    DEFAULT NULL,
+    diamond_schedule_policy   text    DEFAULT NULL,
+    cdc_mode                  text    DEFAULT NULL,
+    append_only               boolean DEFAULT NULL,
+    pooler_compatibility_mode boolean DEFAULT NULL,
+    tier                      text    DEFAULT NULL,
+    immediate_timing          text    DEFAULT NULL
+) RETURNS void
+LANGUAGE c CALLED ON NULL INPUT VOLATILE
+AS 'MODULE_PATHNAME', 'pgt_alter_stream_table';

@@ -74,7 +74,7 @@ void drop_immediate_triggers(int64_t pgt_id) {
       "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
       "pg_catalog.quote_ident(t.tgname) FROM pg_catalog.pg_trigger t "
       "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE t.tgname LIKE $1 AND NOT t.tgisinternal",
+      "WHERE pg_catalog.starts_with(t.tgname, $1) AND NOT t.tgisinternal",
       {prefix(pgt_id) + "%"});
   OwnCaptureDdl own_ddl;
   for (const auto& row : existing.rows) pg::spi::exec("DROP TRIGGER " + *row[1] + " ON " + *row[0]);
@@ -115,12 +115,12 @@ void sync_immediate_triggers() {
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE t.tgname ~ '^pgt_ivm_[0-9]+_(before|ins|upd|del|trunc)$' AND NOT t.tgisinternal");
   // Where they must be: every IMMEDIATE stream table's table sources, and
-  // their members.
+  // their members (not an ON COMMIT one's: cdc/commit_triggers.h).
   auto readers = pg::spi::run(
       "SELECT st.pgt_id::text, st.pgt_relid::int8::text, d.source_relid::int8::text "
       "FROM pgtrickle.pgt_stream_tables st JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = st.pgt_id "
       "JOIN pg_catalog.pg_class c ON c.oid = d.source_relid AND c.relkind IN ('r', 'p') "
-      "WHERE st.effective_refresh_mode = 'IMMEDIATE'");
+      "WHERE st.effective_refresh_mode = 'IMMEDIATE' AND st.immediate_timing = 'statement'");
   std::set<std::pair<int64_t, Oid>> wanted;  // (pgt_id, table)
   for (const auto& row : readers.rows) {
     int64_t pgt_id = std::stoll(*row[0]);

@@ -1,6 +1,7 @@
 // Refresh dispatch: see refresh_runner.h.
 #include "refresh/refresh_runner.h"
 
+#include "catalog/immediate_timing.h"
 #include "refresh/differential_refresh.h"
 #include "refresh/full_refresh.h"
 #include "refresh/immediate_maintenance.h"
@@ -9,7 +10,8 @@ namespace pgt::refresh {
 
 void refresh_now(const catalog::StreamTable& st, const char* initiated_by,
                  const std::string& reason) {
-  if (st.differential())
+  // An ON COMMIT IMMEDIATE table is refreshed from its change buffers.
+  if (st.differential() || catalog::maintained_at_commit(st))
     refresh_differential(st, initiated_by, reason);
   else if (st.immediate())
     recompute_immediate(st, initiated_by, reason);

@@ -1,0 +1,94 @@
+// Triggers of ON COMMIT stream tables: see commit_triggers.h.
+#include "cdc/commit_triggers.h"
+
+#include <string>
+
+#include "catalog/object_dependencies.h"
+#include "cdc/capture_triggers.h"
+#include "common/sql_quote.h"
+#include "pg/boundary.h"
+#include "pg/spi.h"
+#include "pg/user_context.h"
+
+extern "C" {
+#include "catalog/dependency.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_trigger.h"
+}
+
+namespace pgt::cdc {
+
+namespace {
+
+std::string prefix(int64_t pgt_id) { return "pgt_ivc_" + std::to_string(pgt_id) + "_"; }
+
+// The trigger goes with the stream table (DROP TABLE of it, even RESTRICT)
+// and with the extension; pg_dump leaves it out (the restore puts it back).
+void own_trigger(Oid trigger, Oid st_relid) {
+  catalog::record_extension_dependency(TriggerRelationId, trigger);
+  pg::guard([&] {
+    ObjectAddress dependent, referenced;
+    ObjectAddressSet(dependent, TriggerRelationId, trigger);
+    ObjectAddressSet(referenced, RelationRelationId, st_relid);
+    recordDependencyOn(&dependent, &referenced, DEPENDENCY_AUTO);
+  });
+}
+
+// As the extension's owner: only it may attach _commit_maintenance to a
+// table (EXECUTE is revoked from PUBLIC).
+void create_on(int64_t pgt_id, Oid st_relid, Oid on, bool row_trigger) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  std::string table = qualified_table_name(on);
+  if (table.empty()) return;
+  OwnCaptureDdl own_ddl;
+  std::string st = quote_literal(std::to_string(st_relid));
+  // CREATE <kind> <name> <definition>
+  auto create = [&](const std::string& suffix, const std::string& kind, const std::string& definition) {
+    std::string name = prefix(pgt_id) + suffix;
+    if (pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = $2",
+                        {std::to_string(on), name}))
+      pg::spi::exec("DROP TRIGGER " + quote_ident(name) + " ON " + table);
+    pg::spi::exec("CREATE " + kind + " " + quote_ident(name) + " " + definition);
+    pg::spi::exec("ALTER TABLE " + table + " ENABLE ALWAYS TRIGGER " + quote_ident(name));
+    auto oid = pg::spi::scalar("SELECT oid::int8 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = $2",
+                               {std::to_string(on), name});
+    own_trigger(static_cast<Oid>(std::stoul(*oid)), st_relid);
+  };
+  if (row_trigger)
+    create("row", "CONSTRAINT TRIGGER", "AFTER INSERT OR UPDATE OR DELETE ON " + table +
+                      " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (pgtrickle._commit_event_wanted(" + st +
+                      "::pg_catalog.oid)) EXECUTE FUNCTION pgtrickle._commit_maintenance(" + st + ")");
+  create("trunc", "TRIGGER", "AFTER TRUNCATE ON " + table +
+                      " FOR EACH STATEMENT EXECUTE FUNCTION pgtrickle._commit_maintenance(" + st + ")");
+}
+
+bool is_partition(Oid relid) {
+  return pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1::oid AND relispartition",
+                         {std::to_string(relid)})
+      .has_value();
+}
+
+}  // namespace
+
+void create_commit_triggers(int64_t pgt_id, Oid st_relid, Oid source) {
+  create_on(pgt_id, st_relid, source, true);
+  // A partition has the row trigger already: PostgreSQL clones its
+  // parent's (and onto partitions created or attached later).
+  for (Oid member : hierarchy_members(source)) create_on(pgt_id, st_relid, member, !is_partition(member));
+}
+
+void drop_commit_triggers(int64_t pgt_id) {
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  // Not the clones on partitions: they go with their parent.
+  auto existing = pg::spi::run(
+      "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
+      "pg_catalog.quote_ident(t.tgname) FROM pg_catalog.pg_trigger t "
+      "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE pg_catalog.starts_with(t.tgname, $1) AND NOT t.tgisinternal AND t.tgparentid = 0",
+      {prefix(pgt_id) + "%"});
+  OwnCaptureDdl own_ddl;
+  for (const auto& row : existing.rows) pg::spi::exec("DROP TRIGGER IF EXISTS " + *row[1] + " ON " + *row[0]);
+}
+
+}  // namespace pgt::cdc
