@@ -42,6 +42,36 @@ StreamTableStatus validate_status(const std::string& status) {
               "Use status => 'SUSPENDED' to stop refreshes or 'ACTIVE' to resume them.");
 }
 
+// An ON COMMIT table never reads a statement-timing IMMEDIATE one: that one's
+// maintenance runs as its owner in a security-restricted operation, inside
+// the writing statement, where PostgreSQL cannot queue the deferred event
+// that would maintain the reader at commit.
+void check_timing_neighbours(const catalog::StreamTable& st, catalog::ImmediateTiming timing) {
+  if (!st.immediate()) return;
+  bool at_commit = timing == catalog::ImmediateTiming::Commit;
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  auto other = pg::spi::scalar(
+      at_commit ? "SELECT pg_catalog.format('%I.%I', up.pgt_schema, up.pgt_name) FROM pgtrickle.pgt_dependencies d "
+                  "JOIN pgtrickle.pgt_stream_tables up ON up.pgt_relid = d.source_relid "
+                  "WHERE d.pgt_id = $1::bigint AND up.effective_refresh_mode = 'IMMEDIATE' "
+                  "AND up.immediate_timing = 'statement' LIMIT 1"
+                : "SELECT pg_catalog.format('%I.%I', down.pgt_schema, down.pgt_name) FROM pgtrickle.pgt_dependencies d "
+                  "JOIN pgtrickle.pgt_stream_tables down ON down.pgt_id = d.pgt_id "
+                  "WHERE d.source_relid = $2::oid AND down.effective_refresh_mode = 'IMMEDIATE' "
+                  "AND down.immediate_timing = 'commit' LIMIT 1",
+      {std::to_string(st.pgt_id), std::to_string(st.relid)});
+  if (!other) return;
+  if (at_commit)
+    throw Error(sqlstate::kFeatureNotSupported,
+                "stream table \"" + st.display_name() + "\" cannot be maintained at commit: it reads stream table " +
+                    *other + ", which is maintained after every statement",
+                "", "Alter " + *other + " to immediate_timing => 'commit' first.");
+  throw Error(sqlstate::kFeatureNotSupported,
+              "stream table \"" + st.display_name() + "\" cannot be maintained after every statement: stream table " +
+                  *other + " reads it and is maintained at commit",
+              "", "Keep immediate_timing => 'commit', or alter " + *other + " to immediate_timing => 'statement' first.");
+}
+
 }  // namespace
 
 PGT_SQL_FUNCTION(pgt_alter_stream_table) {
@@ -83,6 +113,7 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
   // A new timing is installed as a change of mode is: its capture and
   // triggers replaced, the table recomputed.
   catalog::ImmediateTiming old_timing = catalog::immediate_timing(st);
+  bool old_mode_was_not_immediate = !st.immediate();
   bool timing_changed = timing && *timing != old_timing;
   bool repopulate = false;
   std::optional<api::Definition> def;
@@ -109,6 +140,8 @@ PGT_SQL_FUNCTION(pgt_alter_stream_table) {
   // the change buffers: the capture must know which tables do).
   catalog::ImmediateTiming new_timing =
       st.immediate() ? timing.value_or(old_timing) : catalog::ImmediateTiming::Statement;
+  if (st.immediate() && (new_timing != old_timing || old_mode_was_not_immediate))
+    check_timing_neighbours(st, new_timing);
   if (new_timing != old_timing) {
     catalog::set_immediate_timing(st.pgt_id, new_timing);
     refresh::forget_commit_event(st.relid);

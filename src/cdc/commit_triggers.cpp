@@ -86,7 +86,7 @@ void drop_commit_triggers(int64_t pgt_id) {
       "pg_catalog.quote_ident(t.tgname) FROM pg_catalog.pg_trigger t "
       "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE pg_catalog.starts_with(t.tgname, $1) AND NOT t.tgisinternal AND t.tgparentid = 0",
-      {prefix(pgt_id) + "%"});
+      {prefix(pgt_id)});
   OwnCaptureDdl own_ddl;
   for (const auto& row : existing.rows) pg::spi::exec("DROP TRIGGER IF EXISTS " + *row[1] + " ON " + *row[0]);
 }

@@ -2,6 +2,7 @@
 #include "refresh/commit_maintenance.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -17,8 +18,10 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "commands/trigger.h"
 #include "storage/lmgr.h"
+#include "utils/lsyscache.h"
 }
 
 namespace pgt::refresh {
@@ -56,8 +59,40 @@ std::set<Oid>& owed() {
   return *tables;
 }
 
+// The ON COMMIT tables that the maintenance running now can reach, and
+// whether a change reached them: marked here instead of queuing an event.
+// (The maintenance runs as the table's owner in a security-restricted
+// operation, where PostgreSQL refuses to queue a deferred event; the
+// tables downstream are maintained in the same loop anyway.)
+std::map<Oid, bool>* round_marks = nullptr;
+
+class RoundMarks {
+ public:
+  explicit RoundMarks(std::map<Oid, bool>* marks) : previous_(round_marks) { round_marks = marks; }
+  ~RoundMarks() { round_marks = previous_; }
+  RoundMarks(const RoundMarks&) = delete;
+  RoundMarks& operator=(const RoundMarks&) = delete;
+
+ private:
+  std::map<Oid, bool>* previous_;
+};
+
 bool event_wanted(Oid st_relid) {
+  if (round_marks != nullptr) {
+    auto it = round_marks->find(st_relid);
+    if (it != round_marks->end()) {
+      it->second = true;
+      return false;
+    }
+  }
   if (queued().count(st_relid)) return false;
+  // No event can be queued here (see round_marks): the commit is refused
+  // rather than leaving the table behind. (A statement-timing IMMEDIATE
+  // table is never read by an ON COMMIT one, whose maintenance it would be.)
+  if (InSecurityRestrictedOperation()) {
+    owed().insert(st_relid);
+    return false;
+  }
   owed().erase(st_relid);
   queued()[st_relid] = GetCurrentTransactionNestLevel();
   return true;
@@ -100,8 +135,10 @@ void at_transaction_end(XactEvent event, void*) {
       queued().clear();
       owed().clear();
       early().clear();
+      const char* name = get_rel_name(relid);
       ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                      errmsg("the ON COMMIT maintenance of stream table %u did not run in this transaction", relid),
+                      errmsg("the ON COMMIT maintenance of stream table \"%s\" did not run in this transaction",
+                             name != nullptr ? name : "?"),
                       errdetail("Its maintenance ran early (SET CONSTRAINTS ... IMMEDIATE) inside a savepoint that "
                                 "was rolled back, or pgtrickle._commit_event_wanted() was called directly."),
                       errhint("Change a source of the stream table again after the rollback, or run "
@@ -167,30 +204,39 @@ void maintain_one(Oid st_relid, int event_level) {
   if (level > 1) early()[st_relid] = {level, event_level};
 }
 
-// Maintains every stream table this transaction queued (see the header).
-void maintain_queued() {
-  std::vector<Oid> roots;
-  for (const auto& [relid, level] : queued()) roots.push_back(relid);
+// Maintains `roots` (or, with `write`, runs it: it writes the rows of the
+// one root) and, in the same loop, every ON COMMIT table downstream that
+// this changes, and every other table this transaction queued among those
+// (see the header).
+void maintain_from(const std::vector<Oid>& roots, const std::function<void()>* write = nullptr) {
   std::vector<Reached> reached = reached_from(roots);
   // 1. Every lock at once, in oid order.
   std::sort(reached.begin(), reached.end(), [](const Reached& a, const Reached& b) { return a.relid < b.relid; });
   for (const Reached& r : reached) pg::guard([&] { LockRelationOid(r.relid, ExclusiveLock); });
-  // Queued for a table that is no longer ON COMMIT (altered or dropped in
-  // this transaction): nothing to do.
-  std::set<Oid> at_commit;
+  std::map<Oid, bool> marks;
   for (const Reached& r : reached)
-    if (r.at_commit) at_commit.insert(r.relid);
-  for (Oid relid : roots)
-    if (!at_commit.count(relid)) queued().erase(relid);
-  // 2. Upstream first: maintaining a table writes its rows, which queues
-  // the tables reading it (marked again: maintained below, in this loop).
+    if (r.at_commit) marks[r.relid] = false;
+  if (write == nullptr)
+    for (Oid relid : roots) {
+      if (marks.count(relid))
+        marks[relid] = true;
+      else
+        queued().erase(relid);  // no longer ON COMMIT (altered or dropped in this transaction)
+    }
+  RoundMarks marking(&marks);
+  if (write != nullptr) (*write)();
+  // 2. Upstream first: maintaining a table writes its rows, which marks the
+  // tables reading it, maintained later in this loop.
   std::stable_sort(reached.begin(), reached.end(), [](const Reached& a, const Reached& b) { return a.depth < b.depth; });
   for (const Reached& r : reached) {
-    if (!r.at_commit) continue;
+    if (!r.at_commit || (write != nullptr && r.relid == roots.at(0))) continue;
     auto it = queued().find(r.relid);
-    if (it == queued().end()) continue;  // nothing changed under it
-    int event_level = it->second;
-    queued().erase(it);
+    if (!marks[r.relid] && it == queued().end()) continue;  // nothing changed under it
+    int event_level = GetCurrentTransactionNestLevel();
+    if (it != queued().end()) {
+      event_level = it->second;
+      queued().erase(it);
+    }
     maintain_one(r.relid, event_level);
   }
 }
@@ -220,6 +266,15 @@ void register_commit_callbacks() {
   RegisterSubXactCallback(at_subtransaction_end, nullptr);
 }
 
+void maintain_readers_after(Oid st_relid, const std::function<void()>& write) {
+  // (Before ALTER EXTENSION UPDATE there is no ON COMMIT table.)
+  if (!catalog::has_immediate_timing_column()) {
+    write();
+    return;
+  }
+  maintain_from({st_relid}, &write);
+}
+
 void forget_commit_event(Oid st_relid) {
   queued().erase(st_relid);
   early().erase(st_relid);
@@ -238,10 +293,11 @@ PGT_SQL_FUNCTION(pgt_commit_maintenance) {
   if (call.truncate) {
     // No row trigger fired: maintained now (its buffer's TRUNCATE marker
     // makes it a recompute).
-    pgt::pg::guard([&] { LockRelationOid(call.st_relid, ExclusiveLock); });
-    pgt::refresh::maintain_one(call.st_relid, GetCurrentTransactionNestLevel());
+    pgt::refresh::maintain_from({call.st_relid});
   } else if (pgt::refresh::queued().count(call.st_relid)) {
-    pgt::refresh::maintain_queued();
+    std::vector<Oid> roots;
+    for (const auto& [relid, level] : pgt::refresh::queued()) roots.push_back(relid);
+    pgt::refresh::maintain_from(roots);
   }
   return PointerGetDatum(nullptr);
 }

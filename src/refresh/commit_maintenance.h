@@ -30,12 +30,21 @@
 // table at once (a recompute), taking its lock then.
 #pragma once
 
+#include <functional>
+
 #include "pg/pg_headers.h"
 
 namespace pgt::refresh {
 
 // Transaction and subtransaction callbacks (from _PG_init).
 void register_commit_callbacks();
+
+// Runs `write`, a refresh of stream table st_relid (any mode), then
+// maintains the ON COMMIT tables downstream that it changed (their locks
+// taken first, in oid order). The refresh runs as the table's owner in a
+// security-restricted operation, where PostgreSQL cannot queue the deferred
+// event that would maintain them at commit.
+void maintain_readers_after(Oid st_relid, const std::function<void()>& write);
 
 // The stream table's queued event is void (its triggers were replaced or
 // dropped in this transaction): not maintained by this transaction's commit.
