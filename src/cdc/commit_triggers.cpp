@@ -14,7 +14,9 @@ extern "C" {
 #include "catalog/dependency.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
 }
 
 namespace pgt::cdc {
@@ -89,6 +91,29 @@ void drop_commit_triggers(int64_t pgt_id) {
       {prefix(pgt_id)});
   OwnCaptureDdl own_ddl;
   for (const auto& row : existing.rows) pg::spi::exec("DROP TRIGGER IF EXISTS " + *row[1] + " ON " + *row[0]);
+}
+
+void fire_commit_events_before_truncate(Oid relid) {
+  std::string members = "{";
+  bool pending = false;
+  pg::guard([&] {
+    List* rels = find_all_inheritors(relid, NoLock, nullptr);
+    ListCell* lc;
+    foreach (lc, rels) {
+      pending = pending || AfterTriggerPendingOnRel(lfirst_oid(lc));
+      members += (members.size() > 1 ? "," : "") + std::to_string(lfirst_oid(lc));
+    }
+  });
+  if (!pending) return;
+  auto constraints = pg::spi::run(
+      "SELECT DISTINCT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.conname) "
+      "FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace "
+      "WHERE c.contype = 't' AND c.conname ~ '^pgt_ivc_[0-9]+_row$' AND c.conrelid = ANY ($1::pg_catalog.oid[])",
+      {members + "}"});
+  for (const auto& row : constraints.rows) {
+    pg::spi::exec("SET CONSTRAINTS " + *row[0] + " IMMEDIATE");
+    pg::spi::exec("SET CONSTRAINTS " + *row[0] + " DEFERRED");
+  }
 }
 
 }  // namespace pgt::cdc

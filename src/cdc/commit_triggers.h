@@ -27,4 +27,11 @@ void create_commit_triggers(int64_t pgt_id, Oid st_relid, Oid source);
 // Drops them from every table that has them.
 void drop_commit_triggers(int64_t pgt_id);
 
+// Before TRUNCATE of `relid`: PostgreSQL refuses to truncate a table (or a
+// member of its hierarchy) holding pending trigger events, and a write
+// earlier in the transaction queued ON COMMIT ones there. Those fire now
+// (SET CONSTRAINTS ... IMMEDIATE, then DEFERRED again): their stream tables
+// are maintained before the TRUNCATE, which then recomputes them.
+void fire_commit_events_before_truncate(Oid relid);
+
 }  // namespace pgt::cdc

@@ -197,8 +197,13 @@ void maintain_one(Oid st_relid, int event_level) {
   std::optional<catalog::StreamTable> st = catalog::find_by_relid(st_relid);
   if (!st || !catalog::maintained_at_commit(*st)) return;  // dropped, or no longer ON COMMIT
   check_no_concurrent_maintenance(st_relid, st->display_name().c_str());
-  // (A history row only when it reinitializes the table after DDL on a source.)
-  refresh_differential(*st, "DDL", "", false);
+  // As the owner throughout (the refresh also reads the sources outside its
+  // delta, e.g. to count their rows; the writer may only write them). A
+  // history row only when it reinitializes the table after DDL on a source.
+  {
+    pg::AsRole as_owner(pg::relation_owner(st_relid), true);
+    refresh_differential(*st, "DDL", "", false);
+  }
   note_maintained(st_relid);
   int level = GetCurrentTransactionNestLevel();
   if (level > 1) early()[st_relid] = {level, event_level};
