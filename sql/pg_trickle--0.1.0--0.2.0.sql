@@ -1957,3 +1957,98 @@ CREATE FUNCTION pgtrickle.alter_stream_table(
 ) RETURNS void
 LANGUAGE c CALLED ON NULL INPUT VOLATILE
 AS 'MODULE_PATHNAME', 'pgt_alter_stream_table';
+
+-- pgt_status() gains immediate_timing ('statement' / 'commit' for IMMEDIATE
+-- tables, NULL otherwise): its result type changes, so it is created anew.
+DROP FUNCTION pgtrickle.pgt_status();
+CREATE FUNCTION pgtrickle.pgt_status()
+RETURNS TABLE (
+    name                   text,
+    status                 text,
+    refresh_mode           text,
+    is_populated           boolean,
+    consecutive_errors     integer,
+    schedule               text,
+    data_timestamp         timestamptz,
+    staleness              interval,
+    effective_refresh_mode text,
+    last_refresh_at        timestamptz,
+    last_error_message     text,
+    immediate_timing       text
+)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.quote_ident(st.pgt_schema) || '.' || pg_catalog.quote_ident(st.pgt_name),
+           st.status, st.refresh_mode, st.is_populated, st.consecutive_errors, st.schedule,
+           st.data_timestamp,
+           -- an IMMEDIATE table is current after every statement (or commit)
+           CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN interval '0'
+                ELSE pg_catalog.now() - st.data_timestamp END,
+           st.effective_refresh_mode, st.last_refresh_at, st.last_error_message,
+           CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN st.immediate_timing END
+      FROM pgtrickle.pgt_stream_tables st
+     ORDER BY st.pgt_schema, st.pgt_name
+$$;
+
+-- export_definition() sets immediate_timing again.
+CREATE OR REPLACE FUNCTION pgtrickle._export_definition(target oid, name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    st pgtrickle.pgt_stream_tables;
+    qualified text;
+    sql text;
+BEGIN
+    SELECT * INTO st FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = target;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    qualified := format('%I.%I', st.pgt_schema, st.pgt_name);
+    sql := format(E'SELECT pgtrickle.create_stream_table(\n    name => %L,\n    query => %L', qualified,
+                  st.defining_query);
+    IF st.schedule <> 'calculated' THEN
+        sql := sql || format(E',\n    schedule => %L', st.schedule);
+    END IF;
+    IF st.refresh_mode <> 'AUTO' THEN
+        sql := sql || format(E',\n    refresh_mode => %L', st.refresh_mode);
+    END IF;
+    IF NOT st.is_populated THEN
+        sql := sql || E',\n    initialize => false';
+    END IF;
+    IF st.diamond_consistency IS NOT NULL THEN
+        sql := sql || format(E',\n    diamond_consistency => %L', st.diamond_consistency);
+    END IF;
+    IF st.diamond_schedule_policy IS NOT NULL THEN
+        sql := sql || format(E',\n    diamond_schedule_policy => %L', st.diamond_schedule_policy);
+    END IF;
+    IF st.cdc_mode IS NOT NULL THEN
+        sql := sql || format(E',\n    cdc_mode => %L', st.cdc_mode);
+    END IF;
+    IF st.append_only THEN
+        sql := sql || E',\n    append_only => true';
+    END IF;
+    IF st.pooler_compatibility_mode THEN
+        sql := sql || E',\n    pooler_compatibility_mode => true';
+    END IF;
+    sql := sql || E'\n);\n';
+    IF st.refresh_tier <> 'hot' THEN  -- a tier is set by alter_stream_table only
+        sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, tier => %L);\n', qualified,
+                             st.refresh_tier);
+    END IF;
+    IF st.immediate_timing <> 'statement' THEN  -- set by alter_stream_table only
+        sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, immediate_timing => %L);\n',
+                             qualified, st.immediate_timing);
+    END IF;
+    IF st.status = 'SUSPENDED' THEN
+        sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, status => %L);\n', qualified,
+                             'SUSPENDED');
+    END IF;
+    RETURN sql;
+END
+$$;
+

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "catalog/immediate_timing.h"
 #include "catalog/object_dependencies.h"
 #include "cdc/capture_triggers.h"
 #include "common/sql_quote.h"
@@ -120,7 +121,8 @@ void sync_immediate_triggers() {
       "SELECT st.pgt_id::text, st.pgt_relid::int8::text, d.source_relid::int8::text "
       "FROM pgtrickle.pgt_stream_tables st JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = st.pgt_id "
       "JOIN pg_catalog.pg_class c ON c.oid = d.source_relid AND c.relkind IN ('r', 'p') "
-      "WHERE st.effective_refresh_mode = 'IMMEDIATE' AND st.immediate_timing = 'statement'");
+      "WHERE st.effective_refresh_mode = 'IMMEDIATE'" +
+      std::string(catalog::has_immediate_timing_column() ? " AND st.immediate_timing = 'statement'" : ""));
   std::set<std::pair<int64_t, Oid>> wanted;  // (pgt_id, table)
   for (const auto& row : readers.rows) {
     int64_t pgt_id = std::stoll(*row[0]);
