@@ -1,8 +1,11 @@
 // Triggers of ON COMMIT stream tables: see commit_triggers.h.
 #include "cdc/commit_triggers.h"
 
+#include <set>
 #include <string>
+#include <utility>
 
+#include "catalog/immediate_timing.h"
 #include "catalog/object_dependencies.h"
 #include "cdc/capture_triggers.h"
 #include "common/sql_quote.h"
@@ -17,6 +20,7 @@ extern "C" {
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
+#include "storage/lmgr.h"
 }
 
 namespace pgt::cdc {
@@ -91,6 +95,71 @@ void drop_commit_triggers(int64_t pgt_id) {
       {prefix(pgt_id)});
   OwnCaptureDdl own_ddl;
   for (const auto& row : existing.rows) pg::spi::exec("DROP TRIGGER IF EXISTS " + *row[1] + " ON " + *row[0]);
+}
+
+std::vector<Oid> sync_commit_triggers() {
+  std::vector<Oid> changed;
+  if (!catalog::has_immediate_timing_column()) return changed;
+  pg::AsRole as_owner(pg::catalog_owner(), false);
+  // Where they are (read first, as sync_immediate_triggers does): ours, not
+  // PostgreSQL's clones on partitions.
+  auto existing = pg::spi::run(
+      "SELECT pg_catalog.substring(t.tgname, '^pgt_ivc_([0-9]+)_'), t.tgrelid::int8::text, "
+      "pg_catalog.encode(t.tgargs, 'escape'), pg_catalog.quote_ident(t.tgname), "
+      "pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), t.tgname LIKE '%\\_trunc' "
+      "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE t.tgname ~ '^pgt_ivc_[0-9]+_(row|trunc)$' AND NOT t.tgisinternal AND t.tgparentid = 0");
+  std::set<std::pair<int64_t, Oid>> wanted;
+  std::set<int64_t> at_commit;
+  auto readers = pg::spi::run(
+      "SELECT st.pgt_id::text, st.pgt_relid::int8::text, d.source_relid::int8::text "
+      "FROM pgtrickle.pgt_stream_tables st JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = st.pgt_id "
+      "JOIN pg_catalog.pg_class c ON c.oid = d.source_relid AND c.relkind IN ('r', 'p') "
+      "WHERE st.effective_refresh_mode = 'IMMEDIATE' AND st.immediate_timing = 'commit'");
+  for (const auto& row : readers.rows) {
+    int64_t pgt_id = std::stoll(*row[0]);
+    Oid st_relid = static_cast<Oid>(std::stoul(*row[1]));
+    Oid source = static_cast<Oid>(std::stoul(*row[2]));
+    auto has = [&](Oid on, const char* suffix) {
+      return pg::spi::scalar("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1::oid AND tgname = $2",
+                             {std::to_string(on), prefix(pgt_id) + suffix})
+          .has_value();
+    };
+    // Not installed yet (being created or altered): install_change_capture does it.
+    if (!has(source, "trunc")) continue;
+    std::vector<Oid> tables = hierarchy_members(source);
+    tables.insert(tables.begin(), source);
+    for (Oid on : tables) wanted.insert({pgt_id, on});
+    at_commit.insert(pgt_id);
+    for (Oid on : tables) {
+      bool row_trigger = on == source || !is_partition(on);
+      if (has(on, "trunc") && (!row_trigger || has(on, "row"))) continue;
+      // (CREATE TRIGGER's lock; another session working on it puts it right.)
+      bool locked = false;
+      pg::guard([&] { locked = ConditionalLockRelationOid(on, ShareRowExclusiveLock); });
+      if (!locked) continue;
+      create_on(pgt_id, st_relid, on, row_trigger);
+      std::string table = qualified_table_name(on);
+      if (on != source && !table.empty() && pg::spi::scalar("SELECT 1 FROM ONLY " + table + " LIMIT 1"))
+        changed.push_back(st_relid);
+    }
+  }
+  // A member that left its source's hierarchy (DETACH, NO INHERIT) took its
+  // rows along without a write; its triggers go. (So do those of a table no
+  // longer ON COMMIT: install_change_capture drops them anyway.)
+  OwnCaptureDdl own_ddl;
+  for (const auto& row : existing.rows) {
+    Oid on = static_cast<Oid>(std::stoul(*row[1]));
+    if (wanted.count({std::stoll(*row[0]), on})) continue;
+    bool locked = false;
+    pg::guard([&] { locked = ConditionalLockRelationOid(on, AccessExclusiveLock); });  // (DROP TRIGGER's)
+    if (!locked) continue;
+    pg::spi::exec("DROP TRIGGER IF EXISTS " + *row[3] + " ON " + *row[4]);
+    Oid st_relid = static_cast<Oid>(std::stoul(row[2]->substr(0, row[2]->find('\\'))));
+    if (at_commit.count(std::stoll(*row[0])) && *row[5] == "t" && pg::spi::scalar("SELECT 1 FROM ONLY " + *row[4] + " LIMIT 1")) changed.push_back(st_relid);
+  }
+  return changed;
 }
 
 void fire_commit_events_before_truncate(Oid relid) {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "pg/pg_headers.h"
 
@@ -26,6 +27,13 @@ void create_commit_triggers(int64_t pgt_id, Oid st_relid, Oid source);
 
 // Drops them from every table that has them.
 void drop_commit_triggers(int64_t pgt_id);
+
+// Puts the triggers on members of the ON COMMIT tables' sources that lack
+// them (an inheritance child created or attached later, a trigger dropped
+// by a source's owner; partitions get clones from PostgreSQL). Returns the
+// stream tables whose source gained a member holding rows (rows that came
+// without a write: to be recomputed).
+std::vector<Oid> sync_commit_triggers();
 
 // Before TRUNCATE of `relid`: PostgreSQL refuses to truncate a table (or a
 // member of its hierarchy) holding pending trigger events, and a write

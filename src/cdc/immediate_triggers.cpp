@@ -124,6 +124,7 @@ void sync_immediate_triggers() {
       "WHERE st.effective_refresh_mode = 'IMMEDIATE'" +
       std::string(catalog::has_immediate_timing_column() ? " AND st.immediate_timing = 'statement'" : ""));
   std::set<std::pair<int64_t, Oid>> wanted;  // (pgt_id, table)
+  std::set<int64_t> maintained;              // pgt_ids still maintained by these triggers
   for (const auto& row : readers.rows) {
     int64_t pgt_id = std::stoll(*row[0]);
     Oid st_relid = static_cast<Oid>(std::stoul(*row[1]));
@@ -140,6 +141,7 @@ void sync_immediate_triggers() {
     std::vector<Oid> tables = hierarchy_members(source);
     tables.insert(tables.begin(), source);
     for (Oid on : tables) wanted.insert({pgt_id, on});
+    maintained.insert(pgt_id);
     // Not installed yet (the stream table is being created or altered):
     // install_change_capture puts them on every member.
     if (triggers_on(source) == 0) continue;
@@ -161,7 +163,9 @@ void sync_immediate_triggers() {
     // A member that left its source's hierarchy (DETACH, NO INHERIT) took its rows along.
     Oid st_relid = static_cast<Oid>(std::stoul(*row[2]));
     Oid source = static_cast<Oid>(std::stoul(*row[3]));
-    if (on != source && *row[6] == "t" && holds_rows(on))
+    // (Not for a stream table that left statement timing: its new
+    // maintenance, being installed, starts from a recomputation.)
+    if (maintained.count(std::stoll(*row[0])) && on != source && *row[6] == "t" && holds_rows(on))
       changed.insert(st_relid);
   }
 }

@@ -331,6 +331,42 @@ TEST_F(ImmediateCommit, SwitchingTimingAndModes) {
   run_in_transaction(conn(), {"UPDATE sw_a SET v = v + 1 WHERE id = 4"});
 }
 
+TEST_F(ImmediateCommit, PartitionsAndInheritanceChildren) {
+  // A partitioned source: the row trigger is cloned onto its partitions,
+  // also those created or attached later.
+  conn().exec("CREATE TABLE pc_p (id int, g int, v int) PARTITION BY RANGE (id)");
+  conn().exec("CREATE TABLE pc_p1 PARTITION OF pc_p FOR VALUES FROM (0) TO (100)");
+  conn().exec("INSERT INTO pc_p SELECT i, i % 3, i FROM generate_series(0, 99) i");
+  const std::string qp = "SELECT g, count(*) AS n, sum(v) AS total FROM pc_p GROUP BY g";
+  create_stream_table(conn(), "pc_p_st", qp, "IMMEDIATE");
+  set_timing(conn(), "pc_p_st", "commit");
+  conn().exec("CREATE TABLE pc_p2 PARTITION OF pc_p FOR VALUES FROM (100) TO (200)");
+  run_in_transaction(conn(), {"INSERT INTO pc_p VALUES (150, 1, 5)", "UPDATE pc_p1 SET v = 0 WHERE id = 3",
+                              "INSERT INTO pc_p2 VALUES (160, 2, 6)"});
+  expect_st_matches_query(conn(), "pc_p_st", qp);
+  conn().exec("CREATE TABLE pc_p3 (id int, g int, v int)");
+  conn().exec("INSERT INTO pc_p3 VALUES (250, 0, 7)");
+  conn().exec("ALTER TABLE pc_p ATTACH PARTITION pc_p3 FOR VALUES FROM (200) TO (300)");
+  expect_st_matches_query(conn(), "pc_p_st", qp);  // (rows that came with the partition)
+  run_in_transaction(conn(), {"UPDATE pc_p3 SET v = v + 1"});
+  expect_st_matches_query(conn(), "pc_p_st", qp);
+  conn().exec("ALTER TABLE pc_p DETACH PARTITION pc_p2");
+  expect_st_matches_query(conn(), "pc_p_st", qp);  // (rows that left with it)
+  run_in_transaction(conn(), {"INSERT INTO pc_p2 VALUES (170, 1, 1)", "DELETE FROM pc_p1 WHERE id = 4"});
+  expect_st_matches_query(conn(), "pc_p_st", qp);
+  // An inheritance parent: a child created later gets the triggers.
+  conn().exec("CREATE TABLE pc_i (id int, g int, v int)");
+  conn().exec("INSERT INTO pc_i VALUES (1, 1, 1)");
+  const std::string qi = "SELECT g, count(*) AS n, sum(v) AS total FROM pc_i GROUP BY g";
+  create_stream_table(conn(), "pc_i_st", qi, "IMMEDIATE");
+  set_timing(conn(), "pc_i_st", "commit");
+  conn().exec("CREATE TABLE pc_i_child () INHERITS (pc_i)");
+  run_in_transaction(conn(), {"INSERT INTO pc_i_child VALUES (2, 1, 10)", "INSERT INTO pc_i VALUES (3, 2, 3)"});
+  expect_st_matches_query(conn(), "pc_i_st", qi);
+  run_in_transaction(conn(), {"UPDATE pc_i_child SET v = 20"});
+  expect_st_matches_query(conn(), "pc_i_st", qi);
+}
+
 // --- concurrency ------------------------------------------------------------
 
 int soak_seconds() {
