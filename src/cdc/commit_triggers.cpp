@@ -163,17 +163,17 @@ std::vector<Oid> sync_commit_triggers() {
 }
 
 void fire_commit_events_before_truncate(Oid relid) {
-  std::string members = "{";
   bool pending = false;
+  List* rels = NIL;  // (PostgreSQL memory: no C++ allocation inside guard())
   pg::guard([&] {
-    List* rels = find_all_inheritors(relid, NoLock, nullptr);
+    rels = find_all_inheritors(relid, NoLock, nullptr);
     ListCell* lc;
-    foreach (lc, rels) {
-      pending = pending || AfterTriggerPendingOnRel(lfirst_oid(lc));
-      members += (members.size() > 1 ? "," : "") + std::to_string(lfirst_oid(lc));
-    }
+    foreach (lc, rels) pending = pending || AfterTriggerPendingOnRel(lfirst_oid(lc));
   });
   if (!pending) return;
+  std::string members = "{";
+  ListCell* lc;
+  foreach (lc, rels) members += (members.size() > 1 ? "," : "") + std::to_string(lfirst_oid(lc));
   auto constraints = pg::spi::run(
       "SELECT DISTINCT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.conname) "
       "FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace "
