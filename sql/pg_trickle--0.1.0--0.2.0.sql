@@ -1910,3 +1910,147 @@ AS $$
                                      IS DISTINCT FROM 0))), false)
       FROM pgtrickle.pgt_stream_tables st WHERE st.pgt_id = id
 $$;
+
+-------------------------------------------------------------------------------
+-- ON COMMIT timing of IMMEDIATE stream tables (issue 16, "Beyond the peers";
+-- src/refresh/commit_maintenance.h). 'statement': maintained after every
+-- statement on a source; 'commit': once, when the writing transaction
+-- commits, from the change buffers (as a DIFFERENTIAL refresh).
+ALTER TABLE pgtrickle.pgt_stream_tables
+    ADD COLUMN immediate_timing text NOT NULL DEFAULT 'statement'
+        CHECK (immediate_timing IN ('statement', 'commit'));
+
+-- The WHEN of the deferred row trigger pgt_ivc_<pgt_id>_row on each table an
+-- ON COMMIT stream table reads: true the first time in a transaction (per
+-- stream table), so one event is queued per transaction. Evaluated as the
+-- writer (a WHEN is), hence callable by PUBLIC; it only marks the stream
+-- table as to be maintained at commit (a transaction that marks one without
+-- a queued event is refused at commit).
+CREATE FUNCTION pgtrickle._commit_event_wanted(stream_table oid)
+RETURNS boolean
+LANGUAGE c STRICT VOLATILE
+AS 'MODULE_PATHNAME', 'pgt_commit_event_wanted';
+
+-- The deferred trigger itself (and the AFTER TRUNCATE one): maintains the
+-- ON COMMIT stream tables the transaction changed. Argument: the stream
+-- table's oid. Not SECURITY DEFINER: it maintains as the stream table's owner.
+CREATE FUNCTION pgtrickle._commit_maintenance()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'pgt_commit_maintenance';
+REVOKE ALL ON FUNCTION pgtrickle._commit_maintenance() FROM PUBLIC;
+
+-- alter_stream_table gains immediate_timing (a new parameter: the function
+-- is created anew; nothing in the extension depends on it).
+DROP FUNCTION pgtrickle.alter_stream_table(text, text, text, text, text, text, text, text, boolean, boolean, text);
+CREATE FUNCTION pgtrickle.alter_stream_table(
+    name                      text,
+    query                     text    DEFAULT NULL,
+    schedule                  text    DEFAULT NULL,
+    refresh_mode              text    DEFAULT NULL,
+    status                    text    DEFAULT NULL,
+    diamond_consistency       text    DEFAULT NULL,
+    diamond_schedule_policy   text    DEFAULT NULL,
+    cdc_mode                  text    DEFAULT NULL,
+    append_only               boolean DEFAULT NULL,
+    pooler_compatibility_mode boolean DEFAULT NULL,
+    tier                      text    DEFAULT NULL,
+    immediate_timing          text    DEFAULT NULL
+) RETURNS void
+LANGUAGE c CALLED ON NULL INPUT VOLATILE
+AS 'MODULE_PATHNAME', 'pgt_alter_stream_table';
+
+-- pgt_status() gains immediate_timing ('statement' / 'commit' for IMMEDIATE
+-- tables, NULL otherwise): its result type changes, so it is created anew.
+DROP FUNCTION pgtrickle.pgt_status();
+CREATE FUNCTION pgtrickle.pgt_status()
+RETURNS TABLE (
+    name                   text,
+    status                 text,
+    refresh_mode           text,
+    is_populated           boolean,
+    consecutive_errors     integer,
+    schedule               text,
+    data_timestamp         timestamptz,
+    staleness              interval,
+    effective_refresh_mode text,
+    last_refresh_at        timestamptz,
+    last_error_message     text,
+    immediate_timing       text
+)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.quote_ident(st.pgt_schema) || '.' || pg_catalog.quote_ident(st.pgt_name),
+           st.status, st.refresh_mode, st.is_populated, st.consecutive_errors, st.schedule,
+           st.data_timestamp,
+           -- an IMMEDIATE table is current after every statement (or commit)
+           CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN interval '0'
+                ELSE pg_catalog.now() - st.data_timestamp END,
+           st.effective_refresh_mode, st.last_refresh_at, st.last_error_message,
+           CASE WHEN st.effective_refresh_mode = 'IMMEDIATE' THEN st.immediate_timing END
+      FROM pgtrickle.pgt_stream_tables st
+     ORDER BY st.pgt_schema, st.pgt_name
+$$;
+
+-- export_definition() sets immediate_timing again.
+CREATE OR REPLACE FUNCTION pgtrickle._export_definition(target oid, name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    st pgtrickle.pgt_stream_tables;
+    qualified text;
+    sql text;
+BEGIN
+    SELECT * INTO st FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_relid = target;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'stream table "%" does not exist', name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'List stream tables with SELECT name FROM pgtrickle.pgt_status().';
+    END IF;
+    qualified := format('%I.%I', st.pgt_schema, st.pgt_name);
+    sql := format(E'SELECT pgtrickle.create_stream_table(\n    name => %L,\n    query => %L', qualified,
+                  st.defining_query);
+    IF st.schedule <> 'calculated' THEN
+        sql := sql || format(E',\n    schedule => %L', st.schedule);
+    END IF;
+    IF st.refresh_mode <> 'AUTO' THEN
+        sql := sql || format(E',\n    refresh_mode => %L', st.refresh_mode);
+    END IF;
+    IF NOT st.is_populated THEN
+        sql := sql || E',\n    initialize => false';
+    END IF;
+    IF st.diamond_consistency IS NOT NULL THEN
+        sql := sql || format(E',\n    diamond_consistency => %L', st.diamond_consistency);
+    END IF;
+    IF st.diamond_schedule_policy IS NOT NULL THEN
+        sql := sql || format(E',\n    diamond_schedule_policy => %L', st.diamond_schedule_policy);
+    END IF;
+    IF st.cdc_mode IS NOT NULL THEN
+        sql := sql || format(E',\n    cdc_mode => %L', st.cdc_mode);
+    END IF;
+    IF st.append_only THEN
+        sql := sql || E',\n    append_only => true';
+    END IF;
+    IF st.pooler_compatibility_mode THEN
+        sql := sql || E',\n    pooler_compatibility_mode => true';
+    END IF;
+    sql := sql || E'\n);\n';
+    IF st.refresh_tier <> 'hot' THEN  -- a tier is set by alter_stream_table only
+        sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, tier => %L);\n', qualified,
+                             st.refresh_tier);
+    END IF;
+    IF st.immediate_timing <> 'statement' THEN  -- set by alter_stream_table only
+        sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, immediate_timing => %L);\n',
+                             qualified, st.immediate_timing);
+    END IF;
+    IF st.status = 'SUSPENDED' THEN
+        sql := sql || format(E'SELECT pgtrickle.alter_stream_table(name => %L, status => %L);\n', qualified,
+                             'SUSPENDED');
+    END IF;
+    RETURN sql;
+END
+$$;
+

@@ -17,6 +17,7 @@
 // leave the function.
 #include <string>
 
+#include "catalog/immediate_timing.h"
 #include "common/sql_quote.h"
 #include "dvm/delta_sql.h"
 #include "pg/boundary.h"
@@ -63,7 +64,7 @@ PGT_SQL_FUNCTION(pgt_change_buffer_counts) {
         "SELECT (EXISTS (SELECT 1 FROM pgtrickle.pgt_change_tracking t WHERE t.source_relid = $1::oid) "
         "AND (EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d "
         "JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id "
-        "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL' "
+        "WHERE d.source_relid = $1::oid AND " + catalog::reads_change_buffers_sql("st") + " "
         "AND ($2::oid = 0 OR st.pgt_relid = $2::oid)) "
         "OR ($2::oid = 0 AND pg_catalog.has_any_column_privilege($1::oid, 'SELECT'))))::text",
         params);
@@ -78,7 +79,7 @@ PGT_SQL_FUNCTION(pgt_change_buffer_counts) {
           buffer + " b WHERE " + not_sentinel +
               " AND EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d "
               "JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id "
-              "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL' "
+              "WHERE d.source_relid = $1::oid AND " + catalog::reads_change_buffers_sql("st") + " "
               "AND ($2::oid = 0 OR st.pgt_relid = $2::oid) "
               "AND pgtrickle._unconsumed(b.xid, b.cmin, st.frontier, st.frontier_own_xid, st.frontier_own_cid))",
           params, max_rows);

@@ -24,6 +24,7 @@
 
 #include "api/arguments.h"
 #include "api/stream_table_lookup.h"
+#include "catalog/immediate_timing.h"
 #include "catalog/storage_table.h"
 #include "cdc/change_capture.h"
 #include "cdc/pending_changes.h"
@@ -344,8 +345,18 @@ PGT_SQL_FUNCTION(pgt_explain_stream_table) {
                   "List stream tables with SELECT name FROM pgtrickle.pgt_status().");
     api::require_owner(st, "explain its refresh");
     Oid owner = refresh::lock_storage_table(st, AccessShareLock);
+    // ON COMMIT: the DIFFERENTIAL refresh each writing transaction's commit runs.
+    bool at_commit = catalog::maintained_at_commit(st);
     auto collect = [&] {
-      if (st.immediate())
+      if (at_commit) {
+        steps.push_back({"decision",
+                         "IMMEDIATE, immediate_timing 'commit': maintained once when a transaction that wrote a "
+                         "source commits, by the DIFFERENTIAL refresh below (from the change buffers), in that "
+                         "transaction; no history row",
+                         std::nullopt, std::nullopt});
+        std::vector<Step> refresh = differential_steps(st, owner, analyze);
+        steps.insert(steps.end(), refresh.begin(), refresh.end());
+      } else if (st.immediate())
         steps = immediate_steps(st);
       else if (st.differential())
         steps = differential_steps(st, owner, analyze);
@@ -353,7 +364,7 @@ PGT_SQL_FUNCTION(pgt_explain_stream_table) {
         steps = full_steps(st, owner, analyze);
     };
     try {
-      if (!analyze || st.immediate()) {
+      if (!analyze || (st.immediate() && !at_commit)) {
         collect();
       } else {
         // Everything the statements did goes with the subtransaction.

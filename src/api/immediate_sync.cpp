@@ -7,6 +7,7 @@
 // called by the sql_drop event trigger).
 #include "catalog/stream_table_catalog.h"
 #include "cdc/capture_triggers.h"
+#include "cdc/commit_triggers.h"
 #include "cdc/immediate_triggers.h"
 #include "pg/boundary.h"
 #include "pg/spi.h"
@@ -23,6 +24,7 @@ PGT_SQL_FUNCTION(pgt_sync_immediate_triggers) {
     pg::AsRole as_owner(pg::catalog_owner(), false);
     cdc::sync_immediate_triggers();
     changed = cdc::take_tables_to_recompute();
+    for (Oid st_relid : cdc::sync_commit_triggers()) changed.push_back(st_relid);
   }
   for (Oid st_relid : changed) {
     auto st = catalog::find_by_relid(st_relid);

@@ -7,6 +7,7 @@
 #include "pg/merge_counts.h"
 #include "refresh/dml_guard.h"
 #include "refresh/immediate_conflicts.h"
+#include "refresh/commit_maintenance.h"
 #include "refresh/immediate_maintenance.h"
 #include "scheduler/commit_signals.h"
 #include "scheduler/database_ddl_hook.h"
@@ -35,6 +36,7 @@ extern "C" void _PG_init(void) {
   pgt::refresh::register_dml_guard_callbacks();
   pgt::refresh::register_immediate_callbacks();
   pgt::refresh::register_immediate_conflict_callbacks();
+  pgt::refresh::register_commit_callbacks();
   pgt::scheduler::register_commit_signals();
   pgt::scheduler::install_database_ddl_hook();
   // The scheduler needs shared memory and the launcher: preloading only.

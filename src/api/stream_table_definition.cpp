@@ -4,9 +4,11 @@
 #include <algorithm>
 
 #include "api/cycles.h"
+#include "catalog/immediate_timing.h"
 #include "catalog/object_dependencies.h"
 #include "catalog/storage_table.h"
 #include "cdc/change_capture.h"
+#include "cdc/commit_triggers.h"
 #include "cdc/immediate_triggers.h"
 #include "frontend/plan_builder.h"
 #include "refresh/delta_plan.h"
@@ -131,6 +133,9 @@ void prepare_row_identity(const catalog::StreamTable& st) {
 }
 
 void install_change_capture(const Definition& def, catalog::StreamTable* st) {
+  // An ON COMMIT table's triggers go whatever it becomes (put back below
+  // if it stays ON COMMIT).
+  cdc::drop_commit_triggers(st->pgt_id);
   bool immediate = def.mode.effective == RefreshMode::Immediate;
   if (def.mode.effective != RefreshMode::Differential && !immediate) return;
   // The library is newer than the SQL objects until ALTER EXTENSION UPDATE.
@@ -138,19 +143,28 @@ void install_change_capture(const Definition& def, catalog::StreamTable* st) {
     throw Error(sqlstate::kObjectNotInPrerequisiteState,
                 "refresh_mode 'IMMEDIATE' needs version 0.2.0 of the pg_trickle extension's SQL objects", "",
                 "Run ALTER EXTENSION pg_trickle UPDATE.");
-  if (!immediate)
+  // ON COMMIT: captured into the change buffers and refreshed from them at
+  // commit, as DIFFERENTIAL (refresh/commit_maintenance.h).
+  bool at_commit = immediate && catalog::immediate_timing(*st) == catalog::ImmediateTiming::Commit;
+  bool from_statements = immediate && !at_commit;
+  if (!from_statements)
     for (const auto& t : def.plan.tables) cdc::ensure_capture(t);
   refresh::DeltaSql sql;
   {
     pg::PinnedSearchPath pinned;
     sql = refresh::build_delta_sql(def.analysis.normalized_sql, st->qualified_name(),
-                                   immediate ? dvm::ChangeSource::TransitionTables : dvm::ChangeSource::ChangeBuffers);
+                                   from_statements ? dvm::ChangeSource::TransitionTables
+                                                   : dvm::ChangeSource::ChangeBuffers);
   }
   catalog::add_hidden_columns(st->qualified_name(), sql.hidden_columns);
   refresh::store_delta_sql(sql, st);
   catalog::update_definition(*st);
-  if (immediate)
+  if (from_statements)
     for (const auto& t : def.plan.tables) cdc::create_immediate_triggers(st->pgt_id, st->relid, t.relid);
+  if (at_commit) {
+    cdc::drop_immediate_triggers(st->pgt_id);
+    for (const auto& t : def.plan.tables) cdc::create_commit_triggers(st->pgt_id, st->relid, t.relid);
+  }
 }
 
 void reinstall_maintenance(const Definition& def, catalog::StreamTable* st) {

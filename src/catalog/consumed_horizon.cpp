@@ -42,6 +42,9 @@ void read_horizon(Oid source_relid, Horizon* out) {
   AttrNumber table_id = get_attnum(RelationGetRelid(tables), "pgt_id");
   AttrNumber table_mode = get_attnum(RelationGetRelid(tables), "effective_refresh_mode");
   AttrNumber table_frontier = get_attnum(RelationGetRelid(tables), "frontier");
+  // ON COMMIT IMMEDIATE tables read the buffers too (InvalidAttrNumber
+  // before ALTER EXTENSION UPDATE: none exist).
+  AttrNumber table_timing = get_attnum(RelationGetRelid(tables), "immediate_timing");
   Oid deps_index = pg::index_leading_with(deps, dep_source);
   Oid tables_index = pg::index_leading_with(tables, table_id);
   // As a statement would see them now: with this transaction's frontier update.
@@ -63,7 +66,12 @@ void read_horizon(Oid source_relid, Horizon* out) {
     HeapTuple table = systable_getnext(table_scan);
     if (HeapTupleIsValid(table)) {
       Datum mode = heap_getattr(table, table_mode, tables_desc, &isnull);
-      if (!isnull && strcmp(TextDatumGetCString(mode), refresh_mode_name(RefreshMode::Differential)) == 0) {
+      bool reads_buffers = !isnull && strcmp(TextDatumGetCString(mode), refresh_mode_name(RefreshMode::Differential)) == 0;
+      if (!reads_buffers && table_timing != InvalidAttrNumber) {
+        Datum timing = heap_getattr(table, table_timing, tables_desc, &isnull);
+        reads_buffers = !isnull && strcmp(TextDatumGetCString(timing), "commit") == 0;
+      }
+      if (reads_buffers) {
         Datum frontier = heap_getattr(table, table_frontier, tables_desc, &isnull);
         if (isnull) {
           every_frontier = false;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/immediate_timing.h"
 #include "common/scoped_flag.h"
 #include "common/sql_quote.h"
 #include "pg/boundary.h"
@@ -26,7 +27,7 @@ readers AS (
   SELECT DISTINCT t.source_relid, t.buffer_relid, c.relowner AS role
     FROM tracked t
     JOIN pgtrickle.pgt_dependencies d ON d.source_relid = t.source_relid
-    JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id AND st.effective_refresh_mode = 'DIFFERENTIAL'
+    JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id AND @READS_BUFFERS@
     JOIN pg_catalog.pg_class c ON c.oid = st.pgt_relid),
 desired AS (
   SELECT r.buffer_relid, r.role, a.attname::text AS col
@@ -80,7 +81,10 @@ void sync_buffer_grants(Oid source) {
   if (running) return;
   ScopedFlag mark(running);
   pg::AsRole as_owner(pg::catalog_owner(), false);
-  auto changes = pg::spi::run(kGrantChanges, {std::to_string(source)});
+  // (The readers: DIFFERENTIAL and ON COMMIT IMMEDIATE stream tables.)
+  std::string grant_changes = kGrantChanges;
+  grant_changes.replace(grant_changes.find("@READS_BUFFERS@"), 15, catalog::reads_change_buffers_sql("st"));
+  auto changes = pg::spi::run(grant_changes, {std::to_string(source)});
   for (const auto& row : changes.rows) {
     const std::string& buffer = *row[0];
     std::string role = quote_ident(*row[1]);

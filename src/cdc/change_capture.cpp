@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "catalog/consumed_horizon.h"
+#include "catalog/immediate_timing.h"
 #include "cdc/buffer_grants.h"
 #include "cdc/capture_triggers.h"
 #include "cdc/immediate_triggers.h"
@@ -328,7 +329,7 @@ void check_capture_triggers(Oid relid) {
   auto state = pg::spi::run(
       "SELECT (SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%I.%I', st.pgt_schema, st.pgt_name), ', ') "
       "FROM pgtrickle.pgt_dependencies d JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "
-      "WHERE d.source_relid = $1::oid AND st.effective_refresh_mode = 'DIFFERENTIAL'), "
+      "WHERE d.source_relid = $1::oid AND " + catalog::reads_change_buffers_sql("st") + "), "
       "$1::oid::pg_catalog.regclass::text",
       {std::to_string(relid)});
   const pg::spi::Row& row = state.rows.at(0);
@@ -688,7 +689,7 @@ void drop_unused_capture() {
       "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_dependencies d "
       "JOIN pgtrickle.pgt_stream_tables st USING (pgt_id) "
-      "WHERE d.source_relid = t.source_relid AND st.effective_refresh_mode = 'DIFFERENTIAL')");
+      "WHERE d.source_relid = t.source_relid AND " + catalog::reads_change_buffers_sql("st") + ")");
   for (const auto& row : unused.rows) {
     Oid relid = static_cast<Oid>(std::stoul(*row[0]));
     for (Oid member : recorded_members(relid))

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "catalog/immediate_timing.h"
 #include "catalog/object_dependencies.h"
 #include "cdc/capture_triggers.h"
 #include "common/sql_quote.h"
@@ -74,8 +75,8 @@ void drop_immediate_triggers(int64_t pgt_id) {
       "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
       "pg_catalog.quote_ident(t.tgname) FROM pg_catalog.pg_trigger t "
       "JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE t.tgname LIKE $1 AND NOT t.tgisinternal",
-      {prefix(pgt_id) + "%"});
+      "WHERE pg_catalog.starts_with(t.tgname, $1) AND NOT t.tgisinternal",
+      {prefix(pgt_id)});
   OwnCaptureDdl own_ddl;
   for (const auto& row : existing.rows) pg::spi::exec("DROP TRIGGER " + *row[1] + " ON " + *row[0]);
 }
@@ -115,13 +116,15 @@ void sync_immediate_triggers() {
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE t.tgname ~ '^pgt_ivm_[0-9]+_(before|ins|upd|del|trunc)$' AND NOT t.tgisinternal");
   // Where they must be: every IMMEDIATE stream table's table sources, and
-  // their members.
+  // their members (not an ON COMMIT one's: cdc/commit_triggers.h).
   auto readers = pg::spi::run(
       "SELECT st.pgt_id::text, st.pgt_relid::int8::text, d.source_relid::int8::text "
       "FROM pgtrickle.pgt_stream_tables st JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = st.pgt_id "
       "JOIN pg_catalog.pg_class c ON c.oid = d.source_relid AND c.relkind IN ('r', 'p') "
-      "WHERE st.effective_refresh_mode = 'IMMEDIATE'");
+      "WHERE st.effective_refresh_mode = 'IMMEDIATE'" +
+      std::string(catalog::has_immediate_timing_column() ? " AND st.immediate_timing = 'statement'" : ""));
   std::set<std::pair<int64_t, Oid>> wanted;  // (pgt_id, table)
+  std::set<int64_t> maintained;              // pgt_ids still maintained by these triggers
   for (const auto& row : readers.rows) {
     int64_t pgt_id = std::stoll(*row[0]);
     Oid st_relid = static_cast<Oid>(std::stoul(*row[1]));
@@ -138,6 +141,7 @@ void sync_immediate_triggers() {
     std::vector<Oid> tables = hierarchy_members(source);
     tables.insert(tables.begin(), source);
     for (Oid on : tables) wanted.insert({pgt_id, on});
+    maintained.insert(pgt_id);
     // Not installed yet (the stream table is being created or altered):
     // install_change_capture puts them on every member.
     if (triggers_on(source) == 0) continue;
@@ -159,7 +163,9 @@ void sync_immediate_triggers() {
     // A member that left its source's hierarchy (DETACH, NO INHERIT) took its rows along.
     Oid st_relid = static_cast<Oid>(std::stoul(*row[2]));
     Oid source = static_cast<Oid>(std::stoul(*row[3]));
-    if (on != source && *row[6] == "t" && holds_rows(on))
+    // (Not for a stream table that left statement timing: its new
+    // maintenance, being installed, starts from a recomputation.)
+    if (maintained.count(std::stoll(*row[0])) && on != source && *row[6] == "t" && holds_rows(on))
       changed.insert(st_relid);
   }
 }

@@ -5,6 +5,7 @@
 #include "pg/gucs.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
+#include "refresh/commit_maintenance.h"
 #include "refresh/differential_refresh.h"
 #include "refresh/dml_guard.h"
 #include "refresh/full_refresh.h"
@@ -116,7 +117,8 @@ CycleRefreshResult refresh_cycle(const std::vector<catalog::StreamTable>& stale,
         catalog::set_frontier(m.pgt_id, std::nullopt, std::nullopt, std::nullopt);
         st = catalog::reload_for_refresh(m.pgt_id);
       }
-      any = changed(refresh_differential(st, initiated_by, why_full)) || any;
+      // (ON COMMIT readers of a member follow each round: commit_maintenance.h.)
+      maintain_readers_after(st.relid, [&] { any = changed(refresh_differential(st, initiated_by, why_full)) || any; });
     }
     if (restart) {
       round = 0;  // the rounds count from empty

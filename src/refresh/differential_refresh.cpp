@@ -275,7 +275,7 @@ RefreshResult apply_delta(Oid storage_relid, DeltaPlans& plans, const std::vecto
 }  // namespace
 
 DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, const char* initiated_by,
-                                         const std::string& why_full) {
+                                         const std::string& why_full, bool record_history) {
   // EXCLUSIVE: readers go on reading the previous contents; other refreshes
   // of this table wait, and then continue from the frontier it left.
   int64_t started = catalog::now_unix_micros();
@@ -402,6 +402,10 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
       throw;
     }
   }
+  // Without history: only the frontier moves (not at all when nothing was consumed).
+  bool quiet = !record_history && outcome.action != RefreshAction::Reinitialize;
+  if (quiet && outcome.action != RefreshAction::NoData)
+    catalog::set_frontier(st.pgt_id, next.snapshot, next.own_xid, next_own_cid);
   catalog::RefreshRecord record;
   record.action = outcome.action;
   record.initiated_by = initiated_by;
@@ -413,7 +417,7 @@ DifferentialOutcome refresh_differential(const catalog::StreamTable& stale, cons
   record.frontier = next.snapshot;
   record.frontier_own_xid = next.own_xid;
   record.frontier_own_cid = next_own_cid;
-  catalog::record_refresh(st.pgt_id, record);
+  if (!quiet) catalog::record_refresh(st.pgt_id, record);
   // Nothing consumed, nothing to clean: a DIFFERENTIAL refresh cleans the
   // buffers it consumed changes from (a buffer's consumed rows wait for its
   // last reader, which consumed them too, so it cleans them then). A FULL

@@ -17,8 +17,11 @@ struct DifferentialOutcome {
 
 // why_full: the reason recorded when the refresh has to be FULL because there
 // is no frontier yet (a new or redefined stream table), if the caller knows it.
+// record_history false (the commit-time maintenance of an ON COMMIT
+// IMMEDIATE table, refresh/commit_maintenance.h): only the frontier moves,
+// no history row, unless the refresh reinitializes the table.
 DifferentialOutcome refresh_differential(const catalog::StreamTable& st, const char* initiated_by,
-                                         const std::string& why_full = "");
+                                         const std::string& why_full = "", bool record_history = true);
 
 // Why the changes a DIFFERENTIAL refresh of st would consume now are more
 // than inserts: a delete or an update's old row, a TRUNCATE marker, a change

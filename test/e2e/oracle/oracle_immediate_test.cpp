@@ -1,4 +1,5 @@
-// The oracle under random DML, IMMEDIATE refresh mode: every scenario of the
+// The oracle under random DML, IMMEDIATE refresh mode (and the same with
+// immediate_timing => 'commit', OracleImmediateCommit): every scenario of the
 // DIFFERENTIAL oracle tier, with the stream table maintained inside each
 // writing statement. Each cycle runs a random batch statement by statement in
 // one transaction and checks the stream table against its query after every
@@ -62,6 +63,28 @@ TEST_P(OracleImmediate, MatchesQueryAfterEveryStatement) {
   EXPECT_TRUE(scheduled.empty()) << ::testing::PrintToString(scheduled);
 }
 
+// ON COMMIT: each batch is one transaction, maintained once at its commit
+// by the DIFFERENTIAL refresh; checked after COMMIT / ROLLBACK.
+class OracleImmediateCommit : public TestDb, public ::testing::WithParamInterface<OracleScenario> {};
+
+TEST_P(OracleImmediateCommit, MatchesQueryAfterEveryCommit) {
+  const std::uint64_t seed = test_seed();
+  SCOPED_TRACE(seed_note(seed));
+  OracleRun run{"IMMEDIATE"};
+  run.cycles = 20;
+  run.max_statements = 8;
+  run.rollback_fraction = 0.25;
+  run.immediate_timing = "commit";
+  ImmediateRunStats counts;
+  run_oracle_cycles(conn(), GetParam(), run, seed, nullptr, &counts);
+  if (HasFatalFailure()) return;
+  EXPECT_GT(counts.committed, 0);
+  const std::string st = GetParam().name + "_st";
+  EXPECT_EQ(conn().scalar("SELECT immediate_timing FROM pgtrickle.pgt_stream_tables WHERE pgt_name = " +
+                          quote_literal(st)),
+            "commit");
+}
+
 std::string param_name(const ::testing::TestParamInfo<OracleScenario>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, OracleImmediate, ::testing::ValuesIn(differential_oracle_scenarios()), param_name);
@@ -87,6 +110,20 @@ INSTANTIATE_TEST_SUITE_P(GroupingSets, OracleImmediate, ::testing::ValuesIn(grou
 INSTANTIATE_TEST_SUITE_P(Lateral, OracleImmediate, ::testing::ValuesIn(lateral_oracle_scenarios()),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(FilteredAggregates, OracleImmediate, ::testing::ValuesIn(filtered_oracle_scenarios()),
+                         param_name);
+
+INSTANTIATE_TEST_SUITE_P(Shapes, OracleImmediateCommit, ::testing::ValuesIn(differential_oracle_scenarios()),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Grouped, OracleImmediateCommit, ::testing::ValuesIn(grouped_oracle_scenarios()),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(SetOps, OracleImmediateCommit, ::testing::ValuesIn(setop_oracle_scenarios()), param_name);
+INSTANTIATE_TEST_SUITE_P(OuterJoins, OracleImmediateCommit, ::testing::ValuesIn(outer_join_oracle_scenarios()),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(SemiJoins, OracleImmediateCommit, ::testing::ValuesIn(semi_join_oracle_scenarios()),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(NestedGrouping, OracleImmediateCommit,
+                         ::testing::ValuesIn(nested_grouping_oracle_scenarios()), param_name);
+INSTANTIATE_TEST_SUITE_P(FilteredAggregates, OracleImmediateCommit, ::testing::ValuesIn(filtered_oracle_scenarios()),
                          param_name);
 
 }  // namespace

@@ -29,7 +29,8 @@ std::string describe_batch(const std::vector<std::string>& batch, const BatchSha
 // One IMMEDIATE cycle: the batch statement by statement in one transaction,
 // the oracle after each, then COMMIT or ROLLBACK and the oracle again.
 void run_immediate_batch(PgConn& conn, const std::string& st, const std::string& query,
-                         const std::vector<std::string>& batch, bool roll_back, ImmediateRunStats& counts) {
+                         const std::vector<std::string>& batch, bool roll_back, bool at_commit,
+                         ImmediateRunStats& counts) {
   conn.exec("BEGIN");
   for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
@@ -39,6 +40,7 @@ void run_immediate_batch(PgConn& conn, const std::string& st, const std::string&
       throw;
     }
     ++counts.statements;
+    if (at_commit) continue;  // maintained when the transaction commits
     const ::testing::AssertionResult same = st_matches_query(conn, st, query);
     if (!same) {
       conn.try_exec("ROLLBACK");
@@ -46,7 +48,8 @@ void run_immediate_batch(PgConn& conn, const std::string& st, const std::string&
              << batch[i] << "): " << same.message();
     }
   }
-  conn.exec(roll_back ? "ROLLBACK" : "COMMIT");
+  const ExecOutcome ended = conn.try_exec(roll_back ? "ROLLBACK" : "COMMIT");
+  ASSERT_TRUE(ended.ok) << (roll_back ? "ROLLBACK" : "COMMIT") << ": [" << ended.sqlstate << "] " << ended.message;
   ++(roll_back ? counts.rolled_back : counts.committed);
   ASSERT_TRUE(st_matches_query(conn, st, query)) << "after " << (roll_back ? "ROLLBACK" : "COMMIT");
 }
@@ -65,6 +68,11 @@ void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const Oracl
   const std::string st = scenario.name + "_st";  // "distinct" alone is a keyword
   create_stream_table(conn, st, scenario.query, run.refresh_mode);
   ASSERT_TRUE(st_matches_query(conn, st, scenario.query)) << "after create_stream_table";
+  const bool at_commit = run.refresh_mode == "IMMEDIATE" && run.immediate_timing == "commit";
+  if (at_commit) {
+    conn.exec("SELECT pgtrickle.alter_stream_table(" + quote_literal(st) + ", immediate_timing => 'commit')");
+    ASSERT_TRUE(st_matches_query(conn, st, scenario.query)) << "after alter_stream_table(immediate_timing)";
+  }
 
   const int cycles = cycles_for(run);
   if (stats) stats->cycles = cycles;
@@ -78,7 +86,7 @@ void run_oracle_cycles(PgConn& conn, const OracleScenario& scenario, const Oracl
       const bool roll_back = chance(rng, run.rollback_fraction);
       SCOPED_TRACE("cycle " + std::to_string(cycle) + " of " + std::to_string(cycles) + "; " +
                    describe_batch(batch, shape) + (roll_back ? "\n    ROLLBACK;" : "\n    COMMIT;"));
-      run_immediate_batch(conn, st, scenario.query, batch, roll_back, counts);
+      run_immediate_batch(conn, st, scenario.query, batch, roll_back, at_commit, counts);
       if (::testing::Test::HasFatalFailure()) break;
       if (roll_back)
         for (std::size_t t = 0; t < tables.size(); ++t) tables[t].restore_model(before[t]);

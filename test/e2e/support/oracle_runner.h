@@ -7,7 +7,8 @@
 // must equal its query after every statement of the batch, inside the
 // transaction, and again after the transaction ends: COMMIT, or, for a
 // fraction (OracleRun::rollback_fraction) of the batches, ROLLBACK (the
-// generators' models are restored then).
+// generators' models are restored then). With immediate_timing "commit", only
+// after the transaction ends.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,10 @@ struct OracleRun {
   std::vector<std::string> allowed_actions = {};
   // IMMEDIATE only: the share of batches that end in ROLLBACK.
   double rollback_fraction = 0.0;
+  // IMMEDIATE only: "commit" makes the table ON COMMIT (alter_stream_table
+  // immediate_timing): checked after each COMMIT / ROLLBACK only, since
+  // inside the transaction it is not maintained yet.
+  std::string immediate_timing = "statement";
 };
 
 // What an IMMEDIATE run did.
