@@ -125,6 +125,11 @@ INSTANTIATE_TEST_SUITE_P(NestedGrouping, OracleImmediateCommit,
                          ::testing::ValuesIn(nested_grouping_oracle_scenarios()), param_name);
 INSTANTIATE_TEST_SUITE_P(FilteredAggregates, OracleImmediateCommit, ::testing::ValuesIn(filtered_oracle_scenarios()),
                          param_name);
+INSTANTIATE_TEST_SUITE_P(Windows, OracleImmediateCommit, ::testing::ValuesIn(window_oracle_scenarios()), param_name);
+INSTANTIATE_TEST_SUITE_P(TopK, OracleImmediateCommit, ::testing::ValuesIn(top_k_oracle_scenarios()), param_name);
+INSTANTIATE_TEST_SUITE_P(GroupingSets, OracleImmediateCommit, ::testing::ValuesIn(grouping_sets_oracle_scenarios()),
+                         param_name);
+INSTANTIATE_TEST_SUITE_P(Lateral, OracleImmediateCommit, ::testing::ValuesIn(lateral_oracle_scenarios()), param_name);
 
 }  // namespace
 }  // namespace pgt_e2e
