@@ -225,8 +225,7 @@ void group_by_column(Query* outer, AttrNumber attno, Oid type, int32 typmod, Oid
 
 }  // namespace
 
-GroupingSetsRewrite rewrite_grouping_sets(Query* q) {
-  GroupingSetsRewrite result;
+QueryRewrite rewrite_grouping_sets(Query* q) {
   const char* refused = nullptr;
   char* sql = nullptr;
   pg::guard([&] {
@@ -302,12 +301,7 @@ GroupingSetsRewrite rewrite_grouping_sets(Query* q) {
       group_by_column(outer, r.grouping_attno(f), INT4OID, -1, InvalidOid, nullptr);
     sql = pg_get_querydef(outer, false);
   });
-  if (refused != nullptr) {
-    result.refused_because = refused;
-    return result;
-  }
-  result.sql = sql;
-  return result;
+  return QueryRewrite::from(refused, sql);
 }
 
 }  // namespace pgt::frontend

@@ -21,8 +21,7 @@
 //   GROUP BY u.__pgt_gs, u.__pgt_k1, u.__pgt_k2
 #pragma once
 
-#include <string>
-
+#include "frontend/query_rewrite.h"
 #include "pg/pg_headers.h"
 
 extern "C" {
@@ -31,13 +30,9 @@ extern "C" {
 
 namespace pgt::frontend {
 
-struct GroupingSetsRewrite {
-  std::string sql;              // the rewritten query (empty when refused)
-  std::string refused_because;  // why it cannot be rewritten
-};
 
 // q: analyzed and rewritten, with q->groupingSets set. Call with search_path
 // pinned (the text is deparsed).
-GroupingSetsRewrite rewrite_grouping_sets(Query* q);
+QueryRewrite rewrite_grouping_sets(Query* q);
 
 }  // namespace pgt::frontend

@@ -160,15 +160,10 @@ dvm::PlanNode plan_query(const std::string& sql, dvm::ChangeSource source) {
     grouping = !nested && is_grouping_query(query);
   });
   if (reason != nullptr) return dvm::unmaintainable_node(reason, "");
-  if (target_srfs) {
-    // A LATERAL function in FROM instead (see target_srfs.h).
-    TargetSrfRewrite rewrite = rewrite_target_srfs(query);
-    if (!rewrite.refused_because.empty()) return dvm::unmaintainable_node(rewrite.refused_because, "");
-    return plan_query(rewrite.sql, source);
-  }
-  if (grouping_sets) {
-    // One plain grouping over a branch per set (see grouping_sets.h).
-    GroupingSetsRewrite rewrite = rewrite_grouping_sets(query);
+  // Set-returning functions in the select list become a LATERAL function in
+  // FROM; GROUPING SETS one plain grouping over a branch per set.
+  if (target_srfs || grouping_sets) {
+    QueryRewrite rewrite = target_srfs ? rewrite_target_srfs(query) : rewrite_grouping_sets(query);
     if (!rewrite.refused_because.empty()) return dvm::unmaintainable_node(rewrite.refused_because, "");
     return plan_query(rewrite.sql, source);
   }

@@ -58,8 +58,7 @@ Node* srf_mutator(Node* node, Collect* c) {
 
 }  // namespace
 
-TargetSrfRewrite rewrite_target_srfs(Query* q) {
-  TargetSrfRewrite result;
+QueryRewrite rewrite_target_srfs(Query* q) {
   const char* refused = nullptr;
   char* sql = nullptr;
   pg::guard([&] {
@@ -99,12 +98,7 @@ TargetSrfRewrite rewrite_target_srfs(Query* q) {
     q->sortClause = NIL;  // (row order means nothing to a stored table)
     sql = pg_get_querydef(q, false);
   });
-  if (refused != nullptr) {
-    result.refused_because = refused;
-    return result;
-  }
-  result.sql = sql;
-  return result;
+  return QueryRewrite::from(refused, sql);
 }
 
 }  // namespace pgt::frontend

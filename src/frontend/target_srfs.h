@@ -7,8 +7,7 @@
 // it applies does not matter.
 #pragma once
 
-#include <string>
-
+#include "frontend/query_rewrite.h"
 #include "pg/pg_headers.h"
 
 extern "C" {
@@ -17,13 +16,9 @@ extern "C" {
 
 namespace pgt::frontend {
 
-struct TargetSrfRewrite {
-  std::string sql;              // the rewritten query (empty when refused)
-  std::string refused_because;  // why it is not rewritten
-};
 
 // q: analyzed and rewritten, with q->hasTargetSRFs. Call with search_path
 // pinned (the text is deparsed).
-TargetSrfRewrite rewrite_target_srfs(Query* q);
+QueryRewrite rewrite_target_srfs(Query* q);
 
 }  // namespace pgt::frontend
