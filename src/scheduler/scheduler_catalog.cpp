@@ -243,8 +243,11 @@ int64_t fail_interrupted_refreshes() {
       "WHERE status = 'RUNNING' FOR UPDATE SKIP LOCKED)"));
 }
 
+// The RUNNING rows are written and removed around every scheduled refresh:
+// their statements are kept (planned once per scheduler).
+
 int64_t insert_running_row(int64_t pgt_id, RefreshAction action) {
-  auto id = pg::spi::scalar(
+  auto id = pg::spi::scalar_kept(
       "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, status, initiated_by) "
       "VALUES ($1::int8, $2, 'RUNNING', 'SCHEDULER') RETURNING refresh_id",
       {std::to_string(pgt_id), std::string(refresh_action_name(action))});
@@ -259,13 +262,13 @@ void insert_skipped_row(int64_t pgt_id, const std::string& reason) {
 }
 
 void lock_running_rows(const std::vector<int64_t>& ids) {
-  pg::spi::exec("SELECT 1 FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[]) "
+  pg::spi::run_kept("SELECT 1 FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[]) "
                 "FOR UPDATE",
                 {id_array(ids)});
 }
 
 void delete_running_rows(const std::vector<int64_t>& ids) {
-  pg::spi::exec("DELETE FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[])",
+  pg::spi::run_kept("DELETE FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[])",
                 {id_array(ids)});
 }
 
