@@ -123,7 +123,7 @@ std::vector<Oid> load_gated_sources() {
   if (!present) return out;
   // With the stream tables reading them, recursively: IMMEDIATE ones too
   // (not scheduled, but a scheduled table reading one reads the source).
-  for (const auto& r : pg::spi::run(
+  for (const auto& r : pg::spi::run_kept(
                            "WITH RECURSIVE g(relid) AS (SELECT source_relid FROM pgtrickle.pgt_source_gates WHERE gated "
                            "UNION SELECT st.pgt_relid FROM g JOIN pgtrickle.pgt_dependencies d ON d.source_relid = g.relid "
                            "JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id) SELECT relid FROM g")
