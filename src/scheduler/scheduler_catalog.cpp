@@ -225,8 +225,9 @@ void save_schedule_state(const std::vector<std::pair<int64_t, ScheduleState>>& s
 
 void note_stretched_refresh(int64_t pgt_id, const std::string& note) {
   // The row the refresh just recorded (this transaction holds the table's
-  // lock: nobody else records one meanwhile).
-  pg::spi::exec(
+  // lock: nobody else records one meanwhile). Kept: a stretched table
+  // notes every refresh.
+  pg::spi::run_kept(
       "UPDATE pgtrickle.pgt_refresh_history SET schedule_note = $2 WHERE refresh_id = "
       "(SELECT refresh_id FROM pgtrickle.pgt_refresh_history WHERE pgt_id = $1::int8 "
       "AND status = 'COMPLETED' ORDER BY start_time DESC, refresh_id DESC LIMIT 1)",
