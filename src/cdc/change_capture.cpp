@@ -735,6 +735,16 @@ int64_t change_buffer_blocks(Oid relid) {
   return OidIsValid(buffer) ? relation_blocks(buffer) : 0;
 }
 
+int64_t change_buffer_row_bound(Oid relid) {
+  // xid (xid8) and __pgt_w (int4) are NOT NULL in every row; the data starts
+  // MAXALIGNed after the header, and each row has its line pointer.
+  constexpr int64_t smallest_row =
+      MAXALIGN(MAXALIGN(SizeofHeapTupleHeader) + sizeof(int64) + sizeof(int32)) + sizeof(ItemIdData);
+  constexpr int64_t rows_per_block = (BLCKSZ - SizeOfPageHeaderData) / smallest_row;
+  static_assert(rows_per_block <= MaxHeapTuplesPerPage, "a block holds at most MaxHeapTuplesPerPage rows");
+  return change_buffer_blocks(relid) * rows_per_block;
+}
+
 namespace {
 
 // One pass over `buffer` in C (no statement to plan after each ANALYZE of

@@ -133,9 +133,8 @@ std::vector<Oid> load_gated_sources() {
 }
 
 std::optional<int64_t> buffer_rows_over(Oid source, int64_t threshold) {
-  // A heap page holds at most ~256 of the smallest buffer rows: a smaller
-  // buffer cannot be over, and is not counted.
-  if (cdc::change_buffer_blocks(source) * 256 < threshold) return std::nullopt;
+  // A buffer too small to hold more is not counted.
+  if (cdc::change_buffer_row_bound(source) <= threshold) return std::nullopt;
   auto n = pg::spi::scalar("SELECT count(*) FROM (SELECT 1 FROM " + dvm::change_buffer_name(source) +
                            " LIMIT $1::int8 + 1) x",
                            {std::to_string(threshold)});
