@@ -139,7 +139,7 @@ void check_cycle(Oid self_relid, const std::string& display_name,
 
 void refresh_stream_table_or_cycle(const catalog::StreamTable& st, const char* initiated_by,
                                    const std::string& reason, bool require_owners) {
-  std::vector<Oid> cycle = catalog::cycle_members(st.relid);
+  std::vector<Oid> cycle = catalog::cycle_members(st.pgt_id, st.relid);
   if (cycle.empty()) {
     refresh::refresh_now(st, initiated_by, reason);
     return;

@@ -195,7 +195,7 @@ std::vector<Step> differential_steps(const catalog::StreamTable& st, Oid owner, 
     double limit = guc::differential_max_change_ratio * std::max(rows, 1.0);
     double bound = 0;
     for (Oid relid : sql.sources)
-      bound += static_cast<double>(cdc::change_buffer_blocks(relid)) * static_cast<double>(MaxHeapTuplesPerPage);
+      bound += static_cast<double>(cdc::change_buffer_row_bound(relid));
     if (bound > limit) {
       pg::spi::KeptPlan count(sql.pending_count, delta_types());
       double pending = 0;

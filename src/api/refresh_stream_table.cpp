@@ -14,7 +14,8 @@ using namespace pgt;
 PGT_SQL_FUNCTION(pgt_refresh_stream_table) {
   pg::spi::Connection spi;
   std::string name = api::required_text_arg(fcinfo, 0, "name");
-  catalog::StreamTable st = api::lookup_stream_table(name);
+  // (Read without the stored SQL: the refresh reads the row again, locked.)
+  catalog::StreamTable st = api::lookup_stream_table(name, catalog::Columns::ForRefresh);
   api::require_owner(st, "refresh it");
   if (st.status == StreamTableStatus::Suspended)
     throw Error(sqlstate::kObjectNotInPrerequisiteState,

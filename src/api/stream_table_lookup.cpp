@@ -92,14 +92,14 @@ NewTableName resolve_new_stream_table_name(const std::string& name) {
   return {schema, rv->relname};
 }
 
-catalog::StreamTable lookup_stream_table(const std::string& name) {
+catalog::StreamTable lookup_stream_table(const std::string& name, catalog::Columns columns) {
   RangeVar* rv = parse_name(name);
   Oid relid = InvalidOid;
   pg::guard([&] { relid = RangeVarGetRelid(rv, NoLock, true); });
   if (!OidIsValid(relid))
     throw Error(sqlstate::kUndefinedTable, "stream table \"" + name + "\" does not exist", "",
                 kListHint);
-  auto st = catalog::find_by_relid(relid);
+  auto st = catalog::find_by_relid(relid, columns);
   if (!st) {
     // A stream table's storage restored from a dump keeps its guard trigger
     // until restore_stream_tables() links it again.

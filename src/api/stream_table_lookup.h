@@ -28,7 +28,8 @@ NewTableName resolve_new_stream_table_name(const std::string& name);
 
 // Resolves an existing stream table by (possibly qualified) name; errors with a
 // HINT if there is no such relation or it is not a stream table.
-catalog::StreamTable lookup_stream_table(const std::string& name);
+catalog::StreamTable lookup_stream_table(const std::string& name,
+                                         catalog::Columns columns = catalog::Columns::All);
 
 // Errors (42501) unless the current role owns the stream table.
 void require_owner(const catalog::StreamTable& st, const char* action);

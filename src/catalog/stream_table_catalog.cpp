@@ -1,6 +1,7 @@
 // Catalog access: see stream_table_catalog.h.
 #include "catalog/stream_table_catalog.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/sql_quote.h"
@@ -25,13 +26,14 @@ pg::spi::Result write(const std::string& sql, const Params& params) {
   return pg::spi::run_kept(sql, params);
 }
 
-StreamTable from_row(const pg::spi::Row& r) {
+StreamTable from_row(const pg::spi::Row& r, bool complete) {
   StreamTable st;
+  st.complete = complete;
   st.pgt_id = std::stoll(*r[0]);
   st.relid = static_cast<Oid>(std::stoul(*r[1]));
   st.schema = *r[2];
   st.name = *r[3];
-  st.original_query = *r[4];
+  st.original_query = r[4].value_or("");
   st.defining_query = *r[5];
   st.schedule = *r[6];
   st.refresh_mode = parse_refresh_mode(*r[7]);
@@ -71,26 +73,42 @@ const std::vector<std::string>& row_columns() {
   return columns;
 }
 
+// The columns a refresh reads: row_columns() without the texts kept for
+// inspection and for redefinition (the user's query, the stored SQL, the
+// plan text), which are the long ones (compressed or TOASTed: detoasted at
+// every read).
+const std::vector<std::string>& refresh_columns() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> c = row_columns();
+    for (const char* skipped :
+         {"original_query", "full_refresh_sql", "delta_apply_sql", "pending_changes_sql", "maintenance_plan"})
+      *std::find(c.begin(), c.end(), skipped) = "";  // (an empty name reads nothing: nullopt)
+    return c;
+  }();
+  return columns;
+}
+
 }  // namespace
 
 std::string StreamTable::qualified_name() const { return quote_qualified(schema, name); }
 std::string StreamTable::display_name() const { return schema + "." + name; }
 
-std::optional<StreamTable> find_by_relid(Oid relid) {
+std::optional<StreamTable> find_by_relid(Oid relid, Columns columns) {
   // Read through the pgt_relid index in C: every refresh starts here (see
   // pg/index_lookup.h).
-  auto row = pg::extension_row_by_oid("pgt_stream_tables", "pgt_relid", relid, row_columns());
+  bool all = columns == Columns::All;
+  auto row = pg::extension_row_by_oid("pgt_stream_tables", "pgt_relid", relid, all ? row_columns() : refresh_columns());
   if (!row) return std::nullopt;
-  return from_row(*row);
+  return from_row(*row, all);
 }
 
 StreamTable reload_for_refresh(int64_t pgt_id) {
   // FOR UPDATE, read in C (see find_by_relid): waits for a change of the row
   // (the capture of a source ALTERed, a concurrent refresh) and reads what it
   // left.
-  auto row = pg::lock_extension_row_by_id("pgt_stream_tables", "pgt_id", pgt_id, row_columns());
+  auto row = pg::lock_extension_row_by_id("pgt_stream_tables", "pgt_id", pgt_id, refresh_columns());
   if (!row) throw Error(sqlstate::kUndefinedTable, "stream table was dropped while waiting to refresh it");
-  return from_row(*row);
+  return from_row(*row, false);
 }
 
 // The catalog's rows are visible to the roles that may read their stream
@@ -136,6 +154,9 @@ int64_t insert_stream_table(const StreamTable& st) {
 }
 
 void update_definition(const StreamTable& st) {
+  if (!st.complete)
+    throw Error(sqlstate::kInternalError, "pg_trickle: a stream table read for refreshing was written back",
+                "Its stored SQL and original query were not read.");
   write(
       "UPDATE pgtrickle.pgt_stream_tables SET original_query = $2, defining_query = $3, "
       "schedule = $4, refresh_mode = $5, effective_refresh_mode = $6, effective_mode_reason = $7, "

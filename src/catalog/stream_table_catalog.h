@@ -50,6 +50,10 @@ struct StreamTable {
   // maintenance was derived from changed (history action REINITIALIZE).
   std::optional<std::string> reinitialize_reason;
 
+  // False when read with Columns::ForRefresh: original_query and the stored
+  // SQL and plan text are empty then, and the record cannot be written back.
+  bool complete = true;
+
   bool differential() const { return effective_refresh_mode == RefreshMode::Differential; }
   bool immediate() const { return effective_refresh_mode == RefreshMode::Immediate; }
   // Maintained by its changes (DIFFERENTIAL or IMMEDIATE): row identities,
@@ -60,10 +64,14 @@ struct StreamTable {
   std::string display_name() const;    // schema.name, for messages
 };
 
-std::optional<StreamTable> find_by_relid(Oid relid);
+// Which columns a read fills: all, or those a refresh reads (see
+// StreamTable::complete).
+enum class Columns { All, ForRefresh };
+
+std::optional<StreamTable> find_by_relid(Oid relid, Columns columns = Columns::All);
 
 // The row as committed now, locked against concurrent refreshes and alters
-// (SELECT ... FOR UPDATE): a refresh that waited for another must start from
+// (SELECT ... FOR UPDATE), Columns::ForRefresh: a refresh that waited for another must start from
 // the frontier that one left. Under REPEATABLE READ a concurrent change is a
 // serialization failure (40001), as PostgreSQL reports it.
 StreamTable reload_for_refresh(int64_t pgt_id);

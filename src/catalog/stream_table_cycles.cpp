@@ -5,14 +5,70 @@
 #include <string>
 
 #include "common/strongly_connected.h"
+#include "pg/index_lookup.h"
 #include "pg/spi.h"
 #include "pg/user_context.h"
 
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+}
+
 namespace pgt::catalog {
+
+namespace {
+
+// Whether stream table `pgt_id` reads a stream table (itself included),
+// read in C through the indexes (pgt_dependencies by pgt_id,
+// pgt_stream_tables by pgt_relid), every row whoever asks, as the
+// statement would see them now. Plain C: runs under guard().
+void read_reads_stream_table(int64_t pgt_id, bool* out) {
+  Relation deps = table_open(pg::extension_table("pgt_dependencies"), AccessShareLock);
+  Relation tables = table_open(pg::extension_table("pgt_stream_tables"), AccessShareLock);
+  AttrNumber dep_id = get_attnum(RelationGetRelid(deps), "pgt_id");
+  AttrNumber dep_source = get_attnum(RelationGetRelid(deps), "source_relid");
+  AttrNumber table_relid = get_attnum(RelationGetRelid(tables), "pgt_relid");
+  Oid deps_index = pg::index_leading_with(deps, dep_id);
+  Snapshot snapshot = pg::push_statement_snapshot();
+  ScanKeyData key;
+  ScanKeyInit(&key, dep_id, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(pgt_id));
+  SysScanDesc scan = systable_beginscan(deps, deps_index, OidIsValid(deps_index), snapshot, 1, &key);
+  HeapTuple dep;
+  bool found = false;
+  while (!found && HeapTupleIsValid(dep = systable_getnext(scan))) {
+    bool isnull;
+    Datum source = heap_getattr(dep, dep_source, RelationGetDescr(deps), &isnull);
+    if (isnull) continue;
+    HeapTuple reader = pg::fetch_row_by_key(tables, table_relid, source, snapshot);
+    if (reader != NULL) {
+      found = true;
+      heap_freetuple(reader);
+    }
+  }
+  systable_endscan(scan);
+  PopActiveSnapshot();
+  table_close(tables, AccessShareLock);
+  table_close(deps, AccessShareLock);
+  *out = found;
+}
+
+}  // namespace
+
+bool reads_stream_table(int64_t pgt_id) {
+  bool reads = false;
+  pg::guard([&] { read_reads_stream_table(pgt_id, &reads); });
+  return reads;
+}
 
 StreamTableGraph stream_table_graph() {
   pg::AsRole as_owner(pg::catalog_owner(), false);
-  auto result = pg::spi::run(
+  // Kept: planned once per session (a cycle's every refresh reads it).
+  auto result = pg::spi::run_kept(
       "SELECT st.pgt_id, st.pgt_relid, src.pgt_id FROM pgtrickle.pgt_stream_tables st "
       "LEFT JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = st.pgt_id "
       "LEFT JOIN pgtrickle.pgt_stream_tables src ON src.pgt_relid = d.source_relid");
@@ -28,7 +84,10 @@ StreamTableGraph stream_table_graph() {
   return g;
 }
 
-std::vector<Oid> cycle_members(Oid relid) {
+std::vector<Oid> cycle_members(int64_t pgt_id, Oid relid) {
+  // Every manual refresh asks: the graph is read only for a table that
+  // reads another stream table, the only kind that can be on a cycle.
+  if (!reads_stream_table(pgt_id)) return {};
   StreamTableGraph g = stream_table_graph();
   auto self = g.pgt_id.find(relid);
   if (self == g.pgt_id.end()) return {};

@@ -20,9 +20,15 @@ struct StreamTableGraph {
 
 StreamTableGraph stream_table_graph();
 
-// The members of the cycle `relid` is on (storage tables, by pgt_id: the
-// order they are refreshed in, as the scheduler's), or empty.
-std::vector<Oid> cycle_members(Oid relid);
+// Whether stream table `pgt_id` reads a stream table directly: only such a
+// table can be on a cycle. Read in C through the catalog's indexes (no
+// statement to plan: every manual refresh asks).
+bool reads_stream_table(int64_t pgt_id);
+
+// The members of the cycle stream table `pgt_id` (storage table `relid`) is
+// on (storage tables, by pgt_id: the order they are refreshed in, as the
+// scheduler's), or empty.
+std::vector<Oid> cycle_members(int64_t pgt_id, Oid relid);
 
 }  // namespace pgt::catalog
 

@@ -716,10 +716,11 @@ Oid change_buffer_oid(Oid relid) {
   return buffer;
 }
 
-int64_t change_buffer_blocks(Oid relid) {
+namespace {
+
+// The size of `buffer` in blocks.
+int64_t relation_blocks(Oid buffer) {
   int64_t blocks = 0;
-  Oid buffer = change_buffer_oid(relid);
-  if (!OidIsValid(buffer)) return 0;
   pg::guard([&] {
     Relation rel = relation_open(buffer, AccessShareLock);
     blocks = RelationGetNumberOfBlocks(rel);
@@ -728,28 +729,52 @@ int64_t change_buffer_blocks(Oid relid) {
   return blocks;
 }
 
+}  // namespace
+
+int64_t change_buffer_blocks(Oid relid) {
+  Oid buffer = change_buffer_oid(relid);
+  return OidIsValid(buffer) ? relation_blocks(buffer) : 0;
+}
+
+int64_t change_buffer_row_bound(Oid relid) {
+  // xid (xid8) and __pgt_w (int4) are NOT NULL in every row; the data starts
+  // MAXALIGNed after the header, and each row has its line pointer.
+  constexpr int64_t smallest_row =
+      MAXALIGN(MAXALIGN(SizeofHeapTupleHeader) + sizeof(int64) + sizeof(int32)) + sizeof(ItemIdData);
+  constexpr int64_t rows_per_block = (BLCKSZ - SizeOfPageHeaderData) / smallest_row;
+  static_assert(rows_per_block <= MaxHeapTuplesPerPage, "a block holds at most MaxHeapTuplesPerPage rows");
+  return change_buffer_blocks(relid) * rows_per_block;
+}
+
 namespace {
 
-// Deletes the rows of `relid`'s buffer (the sentinel aside) that belong to
-// transactions below `horizon`, in one pass in C (no statement to plan after
-// each ANALYZE of the buffer). Rows another transaction deleted first are
-// skipped, as DELETE skips them.
-void delete_rows_below(Oid relid, uint64 horizon) {
+// One pass over `buffer` in C (no statement to plan after each ANALYZE of
+// the buffer), as a statement starting now would see it (a fresh snapshot
+// under READ COMMITTED): with `remove`, deletes the rows (the sentinel aside)
+// of transactions below `horizon` (rows another transaction deleted first
+// are skipped, as DELETE skips them); without, stops at the first row of a
+// transaction at or above it. Returns whether there is such a row.
+bool scan_buffer(Oid buffer, uint64 horizon, bool remove) {
   uint64 sentinel = std::stoull(dvm::kBufferSentinelXid);
-  Oid buffer = change_buffer_oid(relid);
-  if (!OidIsValid(buffer)) return;
+  bool newer = false;
   pg::guard([&] {
-    Relation rel = table_open(buffer, RowExclusiveLock);
+    Relation rel = table_open(buffer, remove ? RowExclusiveLock : AccessShareLock);
     AttrNumber xid_att = get_attnum(buffer, "xid");
     Snapshot snapshot = pg::push_statement_snapshot();
-    CommandId cid = GetCurrentCommandId(true);
+    CommandId cid = remove ? GetCurrentCommandId(true) : InvalidCommandId;
     SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, snapshot, 0, nullptr);
     HeapTuple tup;
     while (HeapTupleIsValid(tup = systable_getnext(scan))) {
       bool isnull;
       uint64 xid = U64FromFullTransactionId(
           DatumGetFullTransactionId(heap_getattr(tup, xid_att, RelationGetDescr(rel), &isnull)));
-      if (xid >= horizon || xid == sentinel) continue;
+      if (xid == sentinel) continue;
+      if (xid >= horizon) {
+        newer = true;
+        if (!remove) break;
+        continue;
+      }
+      if (!remove) continue;
       TM_FailureData failure;
       TM_Result result = table_tuple_delete(rel, &tup->t_self, cid, snapshot, InvalidSnapshot, true, &failure, false);
       if (result != TM_Ok && result != TM_SelfModified && result != TM_Updated && result != TM_Deleted)
@@ -758,42 +783,39 @@ void delete_rows_below(Oid relid, uint64 horizon) {
     systable_endscan(scan);
     PopActiveSnapshot();
     table_close(rel, NoLock);
-    CommandCounterIncrement();
+    if (remove) CommandCounterIncrement();
   });
+  return newer;
 }
 
 }  // namespace
 
 void clean_consumed_changes(Oid relid) {
-  pg::AsRole as_owner(pg::catalog_owner(), false);
-  std::string buffer = dvm::change_buffer_name(relid);
   // Every reader's frontier makes visible all transactions below its xmin;
   // their rows are consumed by all (rows of aborted ones are dead anyway).
   // No horizon while some reader has no frontier.
   auto horizon = catalog::consumed_horizon(relid);
   if (!horizon) return;
+  Oid buffer = change_buffer_oid(relid);
+  if (!OidIsValid(buffer)) return;
+  uint64 below = std::stoull(*horizon);
   // A large buffer holding nothing unconsumed is truncated (see
   // kTruncateCleanupBlocks); otherwise its consumed rows are deleted.
-  uint64 below = std::stoull(*horizon);
-  if (guc::cleanup_use_truncate && change_buffer_blocks(relid) >= kTruncateCleanupBlocks &&
-      !IsolationUsesXactSnapshot()) {
-    auto newer_rows = [&] {
-      return pg::spi::scalar("SELECT 1 FROM " + buffer + " WHERE xid >= $1::pg_catalog.xid8 LIMIT 1", {*horizon});
-    };
-    if (!newer_rows()) {
-      // TRUNCATE needs the buffer to itself: never wait for writers for it.
-      Oid buffer_oid = change_buffer_oid(relid);
-      bool locked = false;
-      pg::guard([&] { locked = ConditionalLockRelationOid(buffer_oid, AccessExclusiveLock); });
-      // Re-check with a fresh snapshot: a writer may have committed since ours.
-      if (locked && !newer_rows()) {
-        pg::spi::exec("TRUNCATE " + buffer);
-        insert_sentinel(buffer);
-        return;
-      }
+  if (guc::cleanup_use_truncate && !IsolationUsesXactSnapshot() && relation_blocks(buffer) >= kTruncateCleanupBlocks &&
+      !scan_buffer(buffer, below, false)) {
+    // TRUNCATE needs the buffer to itself: never wait for writers for it.
+    bool locked = false;
+    pg::guard([&] { locked = ConditionalLockRelationOid(buffer, AccessExclusiveLock); });
+    // Re-check with a fresh snapshot: a writer may have committed since ours.
+    if (locked && !scan_buffer(buffer, below, false)) {
+      pg::AsRole as_owner(pg::catalog_owner(), false);
+      std::string name = dvm::change_buffer_name(relid);
+      pg::spi::exec("TRUNCATE " + name);
+      insert_sentinel(name);
+      return;
     }
   }
-  delete_rows_below(relid, below);
+  scan_buffer(buffer, below, true);
 }
 
 int recover_reset_buffers(const std::vector<Oid>& sources) {

@@ -66,6 +66,12 @@ Oid change_buffer_oid(Oid relid);
 // The size of `relid`'s change buffer in blocks (0 without one).
 int64_t change_buffer_blocks(Oid relid);
 
+// The most rows `relid`'s change buffer can hold at its size (live or not
+// yet pruned): its blocks times the rows of the smallest size a block holds
+// (a transaction id and a weight after the tuple header: 185 in 8 kB). What
+// is counted only when it may exceed a limit is not counted below this.
+int64_t change_buffer_row_bound(Oid relid);
+
 // Every buffer holds one sentinel row (dvm::kBufferSentinelXid). An UNLOGGED
 // buffer loses it, with every change, in a crash or a failover.
 // For each given source (all captured sources when empty) whose buffer has

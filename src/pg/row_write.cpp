@@ -15,8 +15,10 @@ extern "C" {
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -90,6 +92,49 @@ struct RowWrite {
   MemoryContext caller_context;
 };
 
+// CHECK constraints of the extension's tables, planned once per session:
+// the executor would parse (stringToNode) and plan each of them again for
+// every row written through a new ResultRelInfo, which is most of the cost
+// of recording a refresh. Keyed by the constraint's node text, which names
+// every operator and function by oid: a changed constraint is a new entry.
+// Plain C (PostgreSQL memory, for use under guard()).
+struct PlannedCheck {
+  char* ccbin;
+  Expr* planned;
+};
+List* planned_checks = NIL;  // of PlannedCheck*, in planned_checks_context
+MemoryContext planned_checks_context = NULL;
+
+Expr* planned_check(const char* ccbin) {
+  ListCell* lc;
+  foreach (lc, planned_checks) {
+    auto* entry = static_cast<PlannedCheck*>(lfirst(lc));
+    if (strcmp(entry->ccbin, ccbin) == 0) return entry->planned;
+  }
+  if (planned_checks_context == NULL)
+    planned_checks_context = AllocSetContextCreate(TopMemoryContext, "pg_trickle row_write checks",
+                                                   ALLOCSET_SMALL_SIZES);
+  MemoryContext caller = MemoryContextSwitchTo(planned_checks_context);
+  auto* entry = static_cast<PlannedCheck*>(palloc(sizeof(PlannedCheck)));
+  entry->ccbin = pstrdup(ccbin);
+  entry->planned = expression_planner(static_cast<Expr*>(stringToNode(ccbin)));
+  planned_checks = lappend(planned_checks, entry);
+  MemoryContextSwitchTo(caller);
+  return entry->planned;
+}
+
+// What ExecRelCheck would build on the first row (the same ExprStates, from
+// the session's planned expressions), so that it builds nothing.
+void prepare_checks(ResultRelInfo* target, EState* estate) {
+  TupleConstr* constr = RelationGetDescr(target->ri_RelationDesc)->constr;
+  if (constr == NULL || constr->num_check == 0) return;
+  MemoryContext caller = MemoryContextSwitchTo(estate->es_query_cxt);
+  target->ri_ConstraintExprs = static_cast<ExprState**>(palloc(constr->num_check * sizeof(ExprState*)));
+  for (int i = 0; i < constr->num_check; i++)
+    target->ri_ConstraintExprs[i] = ExecInitExpr(planned_check(constr->check[i].ccbin), NULL);
+  MemoryContextSwitchTo(caller);
+}
+
 RowWrite begin_row_write(Relation rel, Snapshot snapshot) {
   RowWrite w;
   w.estate = CreateExecutorState();
@@ -107,6 +152,7 @@ RowWrite begin_row_write(Relation rel, Snapshot snapshot) {
   w.estate->es_output_cid = GetCurrentCommandId(true);
   w.estate->es_snapshot = snapshot;
   ExecOpenIndices(w.target, false);
+  prepare_checks(w.target, w.estate);
   AfterTriggerBeginQuery();
   return w;
 }

@@ -23,9 +23,15 @@ PinnedSearchPath::PinnedSearchPath() {
                                               // Delta statements are large but read few rows:
                                               // JIT would compile for seconds to save microseconds.
                                               {"jit", "off"}};
-    for (const auto& setting : settings)
+    // A setting that already has its value is left alone (setting it parses
+    // and checks the value, and search_path's recomputes the path): the new
+    // nest level still undoes whatever changes it until the destructor.
+    for (const auto& setting : settings) {
+      const char* current = GetConfigOption(setting[0], false, false);
+      if (current != NULL && strcmp(current, setting[1]) == 0) continue;
       set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
                         false);
+    }
   });
   nest_level_ = level;
 }

@@ -203,7 +203,7 @@ std::optional<int64_t> pending_count_over(const DeltaPlans& plans, const pg::spi
                                           Snapshot snapshot, double limit) {
   double bound = 0;
   for (Oid relid : plans.sources)
-    bound += static_cast<double>(cdc::change_buffer_blocks(relid)) * static_cast<double>(MaxHeapTuplesPerPage);
+    bound += static_cast<double>(cdc::change_buffer_row_bound(relid));
   if (bound <= limit) return std::nullopt;
   int64_t count = 0;
   for (const auto& row : plans.pending_count->run(previous, snapshot).rows) count += as_int(row.at(1));

@@ -123,7 +123,7 @@ std::vector<Oid> load_gated_sources() {
   if (!present) return out;
   // With the stream tables reading them, recursively: IMMEDIATE ones too
   // (not scheduled, but a scheduled table reading one reads the source).
-  for (const auto& r : pg::spi::run(
+  for (const auto& r : pg::spi::run_kept(
                            "WITH RECURSIVE g(relid) AS (SELECT source_relid FROM pgtrickle.pgt_source_gates WHERE gated "
                            "UNION SELECT st.pgt_relid FROM g JOIN pgtrickle.pgt_dependencies d ON d.source_relid = g.relid "
                            "JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = d.pgt_id) SELECT relid FROM g")
@@ -133,9 +133,8 @@ std::vector<Oid> load_gated_sources() {
 }
 
 std::optional<int64_t> buffer_rows_over(Oid source, int64_t threshold) {
-  // A heap page holds at most ~256 of the smallest buffer rows: a smaller
-  // buffer cannot be over, and is not counted.
-  if (cdc::change_buffer_blocks(source) * 256 < threshold) return std::nullopt;
+  // A buffer too small to hold more is not counted.
+  if (cdc::change_buffer_row_bound(source) <= threshold) return std::nullopt;
   auto n = pg::spi::scalar("SELECT count(*) FROM (SELECT 1 FROM " + dvm::change_buffer_name(source) +
                            " LIMIT $1::int8 + 1) x",
                            {std::to_string(threshold)});
@@ -225,8 +224,9 @@ void save_schedule_state(const std::vector<std::pair<int64_t, ScheduleState>>& s
 
 void note_stretched_refresh(int64_t pgt_id, const std::string& note) {
   // The row the refresh just recorded (this transaction holds the table's
-  // lock: nobody else records one meanwhile).
-  pg::spi::exec(
+  // lock: nobody else records one meanwhile). Kept: a stretched table
+  // notes every refresh.
+  pg::spi::run_kept(
       "UPDATE pgtrickle.pgt_refresh_history SET schedule_note = $2 WHERE refresh_id = "
       "(SELECT refresh_id FROM pgtrickle.pgt_refresh_history WHERE pgt_id = $1::int8 "
       "AND status = 'COMPLETED' ORDER BY start_time DESC, refresh_id DESC LIMIT 1)",
@@ -243,8 +243,11 @@ int64_t fail_interrupted_refreshes() {
       "WHERE status = 'RUNNING' FOR UPDATE SKIP LOCKED)"));
 }
 
+// The RUNNING rows are written and removed around every scheduled refresh:
+// their statements are kept (planned once per scheduler).
+
 int64_t insert_running_row(int64_t pgt_id, RefreshAction action) {
-  auto id = pg::spi::scalar(
+  auto id = pg::spi::scalar_kept(
       "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, action, status, initiated_by) "
       "VALUES ($1::int8, $2, 'RUNNING', 'SCHEDULER') RETURNING refresh_id",
       {std::to_string(pgt_id), std::string(refresh_action_name(action))});
@@ -259,13 +262,13 @@ void insert_skipped_row(int64_t pgt_id, const std::string& reason) {
 }
 
 void lock_running_rows(const std::vector<int64_t>& ids) {
-  pg::spi::exec("SELECT 1 FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[]) "
+  pg::spi::run_kept("SELECT 1 FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[]) "
                 "FOR UPDATE",
                 {id_array(ids)});
 }
 
 void delete_running_rows(const std::vector<int64_t>& ids) {
-  pg::spi::exec("DELETE FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[])",
+  pg::spi::run_kept("DELETE FROM pgtrickle.pgt_refresh_history WHERE refresh_id = ANY ($1::int8[])",
                 {id_array(ids)});
 }
 

@@ -70,14 +70,15 @@ UnitOutcome refresh_unit(const UnitTask& task) {
                 cycle_ids.clear();
                 for (; i < task.members.size() && task.members[i].cycle == m.cycle; i++) {
                   cycle_ids.push_back(task.members[i].id);
-                  if (auto st = catalog::find_by_relid(task.members[i].relid)) cycle.push_back(*st);
+                  if (auto st = catalog::find_by_relid(task.members[i].relid, catalog::Columns::ForRefresh))
+                    cycle.push_back(*st);
                 }
                 i--;
                 refresh::refresh_cycle(cycle, "SCHEDULER");
                 cycle_ids.clear();
                 continue;
               }
-              auto st = catalog::find_by_relid(m.relid);
+              auto st = catalog::find_by_relid(m.relid, catalog::Columns::ForRefresh);
               if (!st || !scheduled(st->status)) continue;
               refresh::refresh_now(*st, "SCHEDULER");
               if (!m.schedule_note.empty() && st->pgt_id == m.id) note_stretched_refresh(m.id, m.schedule_note);

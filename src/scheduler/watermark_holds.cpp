@@ -35,7 +35,7 @@ WatermarkState load_watermark_state() {
   WatermarkState state;
   if (!OidIsValid(watermarks_relation())) return state;
   for (const auto& r :
-       pg::spi::run("SELECT relid, group_name, holding, stuck FROM pgtrickle._watermark_readers() "
+       pg::spi::run_kept("SELECT relid, group_name, holding, stuck FROM pgtrickle._watermark_readers() "
                     "ORDER BY stuck DESC, holding DESC, group_name")
            .rows) {
     Oid relid = static_cast<Oid>(std::stoul(*r[0]));
@@ -43,7 +43,7 @@ WatermarkState load_watermark_state() {
     if (r[2].value_or("f") == "t" && !state.held.count(relid))
       state.held[relid] = {*r[1], r[3].value_or("f") == "t"};
   }
-  for (const auto& r : pg::spi::run("SELECT s.group_name, u.relid, pg_catalog.format('%I.%I', n.nspname, c.relname), "
+  for (const auto& r : pg::spi::run_kept("SELECT s.group_name, u.relid, pg_catalog.format('%I.%I', n.nspname, c.relname), "
                                     "COALESCE(EXTRACT(EPOCH FROM pg_catalog.now() - w.updated_at), 0)::float8 "
                                     "FROM pgtrickle._watermark_group_state() s, "
                                     "pg_catalog.unnest(s.stuck_relids) AS u(relid) "
@@ -61,7 +61,7 @@ bool watermarks_allow_refresh(const std::vector<Oid>& relids) {
   bool locked = false;
   pg::guard([&] { locked = ConditionalLockRelationOid(table, ShareLock); });
   if (!locked) return false;
-  auto held = pg::spi::scalar(
+  auto held = pg::spi::scalar_kept(
       "SELECT EXISTS (SELECT 1 FROM pgtrickle._watermark_readers() WHERE holding AND relid = ANY ($1::oid[]))",
       {oid_array(relids)});
   return held.value_or("t") == "f";

@@ -124,6 +124,44 @@ TEST_F(ChangeCapture, LargeConsumedBufferIsEmptiedWithoutLosingLaterChanges) {
   EXPECT_EQ(last_refresh(conn(), "cc_large_st").action, "DIFFERENTIAL");
 }
 
+// A large buffer read by two stream tables: the refresh of the first one
+// neither truncates it nor deletes what the second has not consumed; the
+// refresh of the second, its last reader, empties it (by TRUNCATE: a new file).
+TEST_F(ChangeCapture, LargeBufferKeepsWhatALaggingReaderNeeds) {
+  create_source("cc_lag");
+  const std::string q1 = "SELECT id, a FROM cc_lag";
+  const std::string q2 = "SELECT a, count(*) AS n FROM cc_lag GROUP BY a";
+  create_stream_table(conn(), "cc_lag_one", q1, "DIFFERENTIAL");
+  create_stream_table(conn(), "cc_lag_two", q2, "DIFFERENTIAL");
+  conn().exec("SET pg_trickle.differential_max_change_ratio = 1000");
+  const std::string buffer = *change_buffer_of(conn(), "cc_lag");
+  auto file = [&] { return conn().scalar("SELECT pg_catalog.pg_relation_filenode('" + buffer + "'::regclass)"); };
+  const std::string before = file();
+
+  conn().exec("INSERT INTO cc_lag SELECT g, g % 7, 0, 'l' FROM generate_series(1001, 13000) g");
+  ASSERT_GE(std::stoll(conn().scalar("SELECT pg_catalog.pg_relation_size('" + buffer + "'::regclass) / 8192")), 64)
+      << "the buffer is too small to be truncated: the test tests nothing";
+  refresh_stream_table(conn(), "cc_lag_one");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_lag"), 12000) << "changes the second stream table needs were removed";
+  EXPECT_EQ(file(), before) << "the buffer was truncated while a reader still needed its changes";
+  EXPECT_TRUE(st_matches_query(conn(), "cc_lag_one", q1));
+
+  refresh_stream_table(conn(), "cc_lag_two");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_lag"), 0) << "consumed changes stayed in the buffer";
+  EXPECT_NE(file(), before) << "a large buffer whose changes were all consumed was not truncated";
+  EXPECT_TRUE(st_matches_query(conn(), "cc_lag_two", q2));
+  EXPECT_EQ(last_refresh(conn(), "cc_lag_two").action, "DIFFERENTIAL");
+
+  // And the buffer goes on capturing after it.
+  conn().exec("UPDATE cc_lag SET a = a + 1 WHERE id <= 10");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_lag"), 20);
+  refresh_stream_table(conn(), "cc_lag_one");
+  refresh_stream_table(conn(), "cc_lag_two");
+  EXPECT_EQ(change_buffer_rows(conn(), "cc_lag"), 0);
+  EXPECT_TRUE(st_matches_query(conn(), "cc_lag_one", q1));
+  EXPECT_TRUE(st_matches_query(conn(), "cc_lag_two", q2));
+}
+
 // The statistics of a buffer analyzed right after a refresh emptied it
 // describe one row (its sentinel) in one page; the planner must not scale that
 // to a buffer of a thousand changes as twenty rows (see cdc/buffer_estimates.h).
