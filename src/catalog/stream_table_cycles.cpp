@@ -59,6 +59,26 @@ void read_reads_stream_table(int64_t pgt_id, bool* out) {
 
 }  // namespace
 
+void read_read_by_stream_table(Oid relid, bool* out) {
+  Relation deps = table_open(pg::extension_table("pgt_dependencies"), AccessShareLock);
+  AttrNumber dep_source = get_attnum(RelationGetRelid(deps), "source_relid");
+  Oid index = pg::index_leading_with(deps, dep_source);
+  Snapshot snapshot = pg::push_statement_snapshot();
+  ScanKeyData key;
+  ScanKeyInit(&key, dep_source, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+  SysScanDesc scan = systable_beginscan(deps, index, OidIsValid(index), snapshot, 1, &key);
+  *out = HeapTupleIsValid(systable_getnext(scan));
+  systable_endscan(scan);
+  PopActiveSnapshot();
+  table_close(deps, AccessShareLock);
+}
+
+bool read_by_stream_table(Oid relid) {
+  bool read = false;
+  pg::guard([&] { read_read_by_stream_table(relid, &read); });
+  return read;
+}
+
 bool reads_stream_table(int64_t pgt_id) {
   bool reads = false;
   pg::guard([&] { read_reads_stream_table(pgt_id, &reads); });

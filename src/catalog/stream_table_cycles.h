@@ -25,6 +25,10 @@ StreamTableGraph stream_table_graph();
 // statement to plan: every manual refresh asks).
 bool reads_stream_table(int64_t pgt_id);
 
+// Whether some stream table reads this relation (an index probe of the
+// dependencies): only then can a refresh of it have readers to follow.
+bool read_by_stream_table(Oid relid);
+
 // The members of the cycle stream table `pgt_id` (storage table `relid`) is
 // on (storage tables, by pgt_id: the order they are refreshed in, as the
 // scheduler's), or empty.

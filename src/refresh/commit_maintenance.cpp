@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "catalog/immediate_timing.h"
+#include "catalog/stream_table_cycles.h"
 #include "common/user_error.h"
 #include "pg/boundary.h"
 #include "pg/spi.h"
@@ -272,8 +273,9 @@ void register_commit_callbacks() {
 }
 
 void maintain_readers_after(Oid st_relid, const std::function<void()>& write) {
-  // (Before ALTER EXTENSION UPDATE there is no ON COMMIT table.)
-  if (!catalog::has_immediate_timing_column()) {
+  // (Before ALTER EXTENSION UPDATE there is no ON COMMIT table; a table no
+  // stream table reads has no reader to follow: one index probe.)
+  if (!catalog::has_immediate_timing_column() || !catalog::read_by_stream_table(st_relid)) {
     write();
     return;
   }

@@ -659,7 +659,10 @@ class Generator {
       const std::string la = fresh_alias();
       l->from.push_back(FromEntry{"", table_ref(t), nullptr, false, la, {}});
       l->where.push_back(Part{la + ".j = " + a0 + ".j", {0}});
-      l->items.push_back(Part{la + ".j", {0}, "lj", TypeClass::Int});
+      // An aggregate per outer row (a select-project-join LATERAL subquery
+      // is maintained).
+      l->grouped = true;
+      l->items.push_back(Part{"count(*)", {}, "lj", TypeClass::Int});
       s.from.push_back(FromEntry{"CROSS JOIN LATERAL", "", l, false, "lat", {}});
       s.items.push_back(Part{"lat.lj", {static_cast<int>(s.from.size()) - 1}, fresh_name("l"), TypeClass::Int});
     }

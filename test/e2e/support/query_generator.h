@@ -15,7 +15,7 @@
 // be invalid SQL (a part another one reads was dropped); the minimizer keeps
 // only candidates that still fail the same way, so that never matters.
 //
-// Out-of-grammar probes (WITH RECURSIVE, LATERAL)
+// Out-of-grammar probes (WITH RECURSIVE, a LATERAL subquery with an aggregate)
 // are generated on request: DIFFERENTIAL must refuse them with a clear error
 // and AUTO must fall back to FULL, still correct.
 #pragma once
