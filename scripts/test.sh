@@ -82,8 +82,8 @@ test/fault_matrix.sh --reps 2
 
 # The soak, short (its own cluster; the long run is test/soak.sh, 10 min):
 # 8 pgbench writers on 5 sources, 20 stream tables of every shape and mode.
-echo "== soak (test/soak.sh --seconds 60)"
-test/soak.sh --seconds 60
+echo "== soak (test/soak.sh --seconds 40)"
+test/soak.sh --seconds 40
 
 # On a cluster of its own whose background worker slots run out.
 echo "== scheduler starvation is visible"

@@ -15,6 +15,7 @@ extern "C" {
 #include "commands/cluster.h"
 #include "commands/matview.h"
 #include "executor/executor.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/rel.h"
@@ -24,6 +25,8 @@ extern "C" {
 namespace pgt::refresh {
 
 namespace {
+
+constexpr BlockNumber kHeapSwapMinBlocks = 64;  // 512 kB
 
 // Whether skipping row-level work on the table loses nothing (see heap_swap.h).
 bool qualifies(Oid relid) {
@@ -67,6 +70,15 @@ std::string table_rows_sql(const catalog::StreamTable& st) {
 }  // namespace
 
 std::optional<int64_t> load_full_by_heap_swap(const catalog::StreamTable& st) {
+  // A new heap and its indexes cost more than a few pages of inserts: small
+  // tables (by their last contents) keep TRUNCATE + INSERT.
+  BlockNumber blocks = 0;
+  pg::guard([&] {
+    Relation rel = table_open(st.relid, NoLock);
+    blocks = RelationGetNumberOfBlocks(rel);
+    table_close(rel, NoLock);
+  });
+  if (blocks < kHeapSwapMinBlocks) return std::nullopt;
   if (!qualifies(st.relid)) return std::nullopt;
   std::string sql = table_rows_sql(st);
   if (sql.empty()) return std::nullopt;

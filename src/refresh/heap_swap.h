@@ -9,7 +9,9 @@
 // stream table reading this one, a user's trigger, an IMMEDIATE reader's
 // trigger would see nothing), not in a publication (logical decoding does
 // not see a heap swap), no dropped column and no column the query does not
-// fill. The caller holds the table's ACCESS EXCLUSIVE lock (no reader).
+// fill; and only for a table of 64 pages or more (its last contents): below
+// that a new heap and its index builds cost more than the inserts. The
+// caller holds the table's ACCESS EXCLUSIVE lock (no reader).
 #pragma once
 
 #include <cstdint>

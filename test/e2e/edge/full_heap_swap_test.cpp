@@ -4,7 +4,7 @@
 // none) and every index is rebuilt. Where row-level work must happen it
 // takes the TRUNCATE + INSERT path instead: a user's trigger on the stream table, a stream table
 // reading it (capture triggers), a publication, a dropped column, a reader
-// holding the table. Each case: the table equals its query afterwards.
+// holding the table, a small table. Each case: the table equals its query afterwards.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -25,7 +25,8 @@ class FullHeapSwap : public EdgeTestDb {
   void SetUp() override {
     EdgeTestDb::SetUp();
     conn().exec("CREATE TABLE \"Src Tab\" (id int PRIMARY KEY, g text, v int)");
-    conn().exec("INSERT INTO \"Src Tab\" SELECT i, 'g' || (i % 7), i FROM generate_series(1, 500) i");
+    // Enough rows for the heap swap (a table of 64 pages or more).
+    conn().exec("INSERT INTO \"Src Tab\" SELECT i, 'g' || (i % 7), i FROM generate_series(1, 30000) i");
   }
 
   static constexpr const char* kQuery = "SELECT id, g, v * 2 AS w FROM \"Src Tab\" WHERE v % 5 <> 0";
@@ -36,8 +37,8 @@ class FullHeapSwap : public EdgeTestDb {
   // Changes the source, refreshes st in a transaction, and notes whether the
   // refresh inserted rows into the table itself (TRUNCATE + INSERT) or none
   // (the heap swap).
-  void change_and_refresh(const std::string& st) {
-    int base = 1000 + 100 * round_++;
+  void change_and_refresh(const std::string& st, const std::string& query = kQuery) {
+    int base = 100000 + 100 * round_++;
     conn().exec("UPDATE \"Src Tab\" SET v = v + 1 WHERE id % 9 = 0");
     conn().exec("DELETE FROM \"Src Tab\" WHERE id % 31 = " + std::to_string(round_));
     conn().exec("INSERT INTO \"Src Tab\" SELECT i, 'new', i FROM generate_series(" + std::to_string(base) + ", " +
@@ -51,7 +52,7 @@ class FullHeapSwap : public EdgeTestDb {
     last_swapped_ = session->scalar("SELECT n_tup_ins FROM pg_stat_xact_user_tables WHERE relid = '" + qualified +
                                     "'::regclass") == "0";
     session->exec("COMMIT");
-    EXPECT_TRUE(st_matches_query_exactly(conn(), st, kQuery));
+    EXPECT_TRUE(st_matches_query_exactly(conn(), st, query));
     EXPECT_EQ(last_refresh(conn(), st).action, "FULL");
   }
   bool swapped(const std::string&) const { return last_swapped_; }
@@ -77,6 +78,14 @@ TEST_F(FullHeapSwap, ReplacesTheHeapAndRebuildsEveryIndex) {
   // History counts the replaced and the loaded rows.
   RefreshRecord r = last_refresh(conn(), st);
   EXPECT_EQ(std::to_string(r.rows_inserted), conn().scalar("SELECT count(*) FROM " + st));
+}
+
+TEST_F(FullHeapSwap, ASmallTableKeepsTheRowPath) {
+  // (A new heap and index builds cost more than a few pages of inserts.)
+  const std::string q = "SELECT id, g FROM \"Src Tab\" WHERE id <= 50";
+  create_stream_table(conn(), "fs_small", q, "FULL");
+  change_and_refresh("fs_small", q);
+  EXPECT_FALSE(swapped("fs_small"));
 }
 
 TEST_F(FullHeapSwap, AUserTriggerGetsItsRows) {
